@@ -1,0 +1,489 @@
+"""Composition of definition files before they become a model.
+
+Two reuse mechanisms work on the located YAML data, so that every error still points at the file
+and line where the text was written:
+
+* ``include``: an item ``{include: path}`` in a ``pages``, ``sections`` or ``fields`` list is
+  replaced by the items of a fragment file (``*.fragment.yaml``: ``fragment: ID`` plus one of those
+  lists, and optionally shared ``choices``).
+* ``extends``: a regional variant names a base definition and lists ``changes`` (modify, remove,
+  hide, add, choices); top-level keys it sets (id, version, title, ...) replace the base's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import DefinitionError, Diagnostics, Location, did_you_mean
+from .yamlsource import LocDict, LocList, load_file, to_plain
+
+LIST_KEYS = ("pages", "sections", "fields")
+CHANGE_KINDS = ("modify", "remove", "hide", "add", "choices")
+FRAGMENT_KEYS = {"fragment", "description", "choices", *LIST_KEYS}
+VARIANT_FORBIDDEN = {"pages"}
+
+
+def _shallow(value: Any) -> Any:
+    """A copy of one located mapping or sequence; its children are shared."""
+    if isinstance(value, LocDict):
+        result = LocDict(value.loc)
+        result.key_locs = dict(value.key_locs)
+        result.value_locs = dict(value.value_locs)
+        result.exact = set(value.exact)
+        result.update(value)
+        return result
+    seq = LocList(value.loc)
+    seq.item_locs = list(value.item_locs)
+    seq.extend(value)
+    return seq
+
+
+def copy_located(value: Any) -> Any:
+    """Deep copy of located data that keeps every location."""
+    if isinstance(value, LocDict):
+        result = LocDict(value.loc)
+        result.key_locs = dict(value.key_locs)
+        result.value_locs = dict(value.value_locs)
+        result.exact = set(value.exact)
+        for key, item in value.items():
+            result[key] = copy_located(item)
+        return result
+    if isinstance(value, LocList):
+        seq = LocList(value.loc)
+        seq.item_locs = list(value.item_locs)
+        seq.extend(copy_located(item) for item in value)
+        return seq
+    return value
+
+
+class Assembler:
+    """Loads definition files with their fragments and bases; caches each file once per run."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        self._cache: dict[Path, Any] = {}
+        self.files: set[Path] = set()
+
+    def read(self, path: Path) -> Any:
+        path = path.resolve()
+        if path not in self._cache:
+            try:
+                self._cache[path] = load_file(path, _display(path))
+            except DefinitionError as exc:
+                self.diagnostics.extend(exc.diagnostics)
+                self._cache[path] = None
+            self.files.add(path)
+        return self._cache[path]
+
+    # ------------------------------------------------------------------ definitions
+
+    def definition(self, path: Path, chain: tuple[Path, ...] = ()) -> LocDict | None:
+        """The fully assembled data of a definition file, or None when it cannot be read."""
+        path = path.resolve()
+        if path in chain:
+            names = " → ".join(_display(p) for p in (*chain, path))
+            self.diagnostics.error(
+                Location(_display(path), 1, 1),
+                f"extends forms a cycle: {names}",
+                "a variant cannot (indirectly) extend itself",
+            )
+            return None
+        data = self.read(path)
+        if data is None:
+            return None
+        if not isinstance(data, LocDict):
+            self.diagnostics.error(
+                Location(_display(path), 1, 1),
+                "a definition must be a mapping with keys such as id, version, title and pages",
+            )
+            return None
+        if "extends" in data:
+            return self._variant(path, copy_located(data), (*chain, path))
+        root = _shallow(data)
+        if isinstance(root.get("choices"), LocDict):
+            root["choices"] = _shallow(root["choices"])  # fragments add their choice lists
+        for key, value in list(root.items()):
+            if key != "choices":
+                root[key] = self._resolve_includes(path, value, root)
+        return root
+
+    def _variant(self, path: Path, data: LocDict, chain: tuple[Path, ...]) -> LocDict | None:
+        target = data["extends"]
+        if not isinstance(target, str):
+            self.diagnostics.error(
+                data.location_of("extends"), "extends must be the path of a base definition"
+            )
+            return None
+        base_path = (path.parent / target).resolve()
+        if not base_path.exists():
+            self.diagnostics.error(
+                data.location_of("extends"),
+                f"the base definition '{target}' does not exist",
+                f"paths are relative to {_display(path.parent)}/",
+            )
+            return None
+        shared_base = self.definition(base_path, chain)
+        if shared_base is None:
+            return None
+        base: LocDict = copy_located(shared_base)  # the changes below edit it in place
+        for key in VARIANT_FORBIDDEN & set(data):
+            self.diagnostics.error(
+                data.key_locs[key],
+                f"a variant cannot redefine '{key}'",
+                "change the base's pages with 'changes' (modify, add, remove, hide)",
+            )
+        for key, value in data.items():
+            if key in ("extends", "changes", *VARIANT_FORBIDDEN):
+                continue
+            if (
+                key == "choices"
+                and isinstance(value, LocDict)
+                and isinstance(base.get("choices"), LocDict)
+            ):
+                merged = base["choices"]
+                for list_id, choices in value.items():
+                    merged[list_id] = choices
+                    merged.key_locs[list_id] = value.key_locs[list_id]
+                    merged.value_locs[list_id] = value.value_locs[list_id]
+                continue
+            base[key] = value
+            base.key_locs[key] = data.key_locs[key]
+            base.value_locs[key] = data.value_locs[key]
+            if key in data.exact:
+                base.exact.add(key)
+        changes = data.get("changes", [])
+        if not isinstance(changes, list):
+            self.diagnostics.error(data.location_of("changes"), "changes must be a list")
+            return base
+        for index, change in enumerate(changes):
+            loc = changes.location_of(index) if isinstance(changes, LocList) else data.loc
+            apply_change(base, change, loc, path, self)
+        return base
+
+    # ------------------------------------------------------------------ includes
+
+    def _resolve_includes(self, path: Path, node: Any, root: LocDict, depth: int = 0) -> Any:
+        """``node`` with every include expanded. Parts without includes are shared, not copied,
+        so the cached file data is never changed."""
+        if depth > 8:
+            self.diagnostics.error(
+                getattr(node, "loc", Location(_display(path))),
+                "includes nest more than 8 levels deep",
+                "check for a fragment that includes itself",
+            )
+            return node
+        if isinstance(node, LocDict):
+            result = node
+            for key, value in node.items():
+                new = value
+                if key in LIST_KEYS and isinstance(value, LocList):
+                    new = self._expand_list(path, key, value, root, depth)
+                new = self._resolve_includes(path, new, root, depth)
+                if new is not value:
+                    if result is node:
+                        result = _shallow(node)
+                    result[key] = new
+            return result
+        if isinstance(node, LocList):
+            items = node
+            for index, item in enumerate(node):
+                new = self._resolve_includes(path, item, root, depth)
+                if new is not item:
+                    if items is node:
+                        items = _shallow(node)
+                    items[index] = new
+            return items
+        return node
+
+    def _expand_list(
+        self, path: Path, key: str, items: LocList, root: LocDict, depth: int
+    ) -> LocList:
+        if not any(isinstance(item, LocDict) and "include" in item for item in items):
+            return items
+        result = LocList(items.loc)
+        for index, item in enumerate(items):
+            if isinstance(item, LocDict) and "include" in item:
+                extra = set(item) - {"include"}
+                for name in extra:
+                    self.diagnostics.error(
+                        item.key_locs[name],
+                        f"unknown key '{name}' next to include",
+                        "an include item has only the key 'include'",
+                    )
+                fragment_items = self._fragment(path, item, key, root, depth)
+                for fragment_item in fragment_items:
+                    result.append(fragment_item)
+                    result.item_locs.append(getattr(fragment_item, "loc", item.loc))
+                continue
+            result.append(item)
+            result.item_locs.append(items.location_of(index))
+        return result
+
+    def _fragment(
+        self, path: Path, item: LocDict, key: str, root: LocDict, depth: int
+    ) -> list[Any]:
+        target = item["include"]
+        loc = item.location_of("include")
+        if not isinstance(target, str):
+            self.diagnostics.error(loc, "include must be the path of a fragment file")
+            return []
+        fragment_path = (path.parent / target).resolve()
+        if not fragment_path.exists():
+            self.diagnostics.error(
+                loc,
+                f"the fragment '{target}' does not exist",
+                f"paths are relative to {_display(path.parent)}/",
+            )
+            return []
+        data = self.read(fragment_path)
+        if data is None:
+            return []
+        if not isinstance(data, LocDict) or "fragment" not in data:
+            self.diagnostics.error(
+                loc,
+                f"'{target}' is not a fragment",
+                "a fragment file starts with 'fragment: <id>' and holds fields, sections or pages",
+            )
+            return []
+        for name in set(data) - FRAGMENT_KEYS:
+            hint = did_you_mean(name, FRAGMENT_KEYS)
+            self.diagnostics.error(data.key_locs[name], f"unknown key '{name}' in a fragment", hint)
+        if key not in data:
+            present = [k for k in LIST_KEYS if k in data]
+            self.diagnostics.error(
+                loc,
+                f"the fragment '{target}' has no {key} to include here",
+                f"it has {', '.join(present) or 'nothing to include'}; include it in a "
+                f"{present[0] if present else key} list"
+                if present
+                else "",
+            )
+            return []
+        data = self._resolve_includes(fragment_path, copy_located(data), root, depth + 1)
+        choices = data.get("choices")
+        if isinstance(choices, LocDict):
+            self._merge_fragment_choices(choices, root)
+        items = data[key]
+        return list(items) if isinstance(items, list) else []
+
+    def _merge_fragment_choices(self, choices: LocDict, root: LocDict) -> None:
+        """Choice lists of a fragment become shared lists of the including form."""
+        target = root.get("choices")
+        if target is None:
+            target = LocDict(choices.loc)
+            root["choices"] = target
+            root.key_locs["choices"] = choices.loc
+            root.value_locs["choices"] = choices.loc
+        if not isinstance(target, LocDict):
+            return
+        for list_id, value in choices.items():
+            if list_id in target:
+                if to_plain(target[list_id]) != to_plain(value):
+                    self.diagnostics.error(
+                        choices.key_locs[list_id],
+                        f"the fragment's choice list '{list_id}' differs from the form's list "
+                        "of the same name",
+                        "rename one of them",
+                    )
+                continue
+            target[list_id] = value
+            target.key_locs[list_id] = choices.key_locs[list_id]
+            target.value_locs[list_id] = choices.value_locs[list_id]
+
+    def assemble(self, path: Path) -> LocDict | None:
+        """Entry point: the assembled data of one definition file."""
+        return self.definition(path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------- changes
+
+
+def _index(data: LocDict) -> dict[str, tuple[LocList, int, LocDict]]:
+    """Every element with an id: its containing list, position and mapping."""
+    found: dict[str, tuple[LocList, int, LocDict]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, LocDict):
+            for key in LIST_KEYS:
+                items = node.get(key)
+                if isinstance(items, LocList):
+                    for index, item in enumerate(items):
+                        if isinstance(item, LocDict) and isinstance(item.get("id"), str):
+                            found.setdefault(item["id"], (items, index, item))
+                        visit(item)
+
+    visit(data)
+    return found
+
+
+def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Assembler) -> None:
+    diags = asm.diagnostics
+    if not isinstance(change, LocDict):
+        diags.error(loc, "a change must be a mapping", "e.g. '- remove: field_id'")
+        return
+    # 'choices' changes have add/remove keys of their own
+    kinds = ["choices"] if "choices" in change else [k for k in CHANGE_KINDS if k in change]
+    if len(kinds) != 1:
+        diags.error(
+            change.loc,
+            "a change names exactly one of: " + ", ".join(CHANGE_KINDS),
+            "write one change per list item",
+        )
+        return
+    kind = kinds[0]
+    allowed = {
+        "modify": {"modify", "set"},
+        "remove": {"remove"},
+        "hide": {"hide"},
+        "add": {"add", "after", "before", "into"},
+        "choices": {"choices", "add", "remove", "replace"},
+    }[kind]
+    for key in set(change) - allowed:
+        hint = did_you_mean(key, allowed)
+        diags.error(change.key_locs[key], f"unknown key '{key}' in a '{kind}' change", hint)
+    if kind == "choices":
+        _change_choices(data, change, diags)
+        return
+    index = _index(data)
+
+    def lookup(key: str) -> tuple[LocList, int, LocDict] | None:
+        target = change.get(key)
+        if not isinstance(target, str) or target not in index:
+            hint = did_you_mean(str(target), index)
+            diags.error(
+                change.location_of(key),
+                f"the base has no page, section or field '{target}'",
+                hint,
+            )
+            return None
+        return index[target]
+
+    if kind == "remove":
+        found = lookup("remove")
+        if found:
+            items, position, _ = found
+            del items[position]
+            del items.item_locs[position]
+        return
+    if kind == "hide":
+        found = lookup("hide")
+        if found:
+            element = found[2]
+            element["hidden"] = True
+            element.key_locs["hidden"] = change.key_locs["hide"]
+            element.value_locs["hidden"] = change.value_locs["hide"]
+        return
+    if kind == "modify":
+        found = lookup("modify")
+        updates = change.get("set")
+        if not isinstance(updates, LocDict):
+            diags.error(change.location_of("set"), "modify needs 'set:' with the keys to change")
+            return
+        if found:
+            element = found[2]
+            for key, value in updates.items():
+                if key == "id":
+                    diags.error(
+                        updates.key_locs[key],
+                        "a change cannot rename an element",
+                        "remove it and add a new one",
+                    )
+                    continue
+                element[key] = value
+                element.key_locs[key] = updates.key_locs[key]
+                element.value_locs[key] = updates.value_locs[key]
+                if key in updates.exact:
+                    element.exact.add(key)
+                else:
+                    element.exact.discard(key)
+        return
+    # add
+    new_items = change.get("add")
+    if not isinstance(new_items, LocList):
+        diags.error(change.location_of("add"), "add needs a list of fields, sections or pages")
+        return
+    anchors = [k for k in ("after", "before", "into") if k in change]
+    if len(anchors) != 1:
+        diags.error(change.loc, "add needs exactly one of after:, before: or into:")
+        return
+    anchor = anchors[0]
+    found = lookup(anchor)
+    if not found:
+        return
+    items, position, element = found
+    if anchor == "into":
+        list_key = next((k for k in ("fields", "sections", "pages") if k in element), None)
+        if list_key is None or not isinstance(element[list_key], LocList):
+            diags.error(change.location_of("into"), f"'{change['into']}' holds no items")
+            return
+        items = element[list_key]
+        position = len(items)
+    else:
+        list_key = _list_key_of(element)
+        if anchor == "after":
+            position += 1
+    new_items = asm._expand_list(path, list_key, new_items, data, 0)
+    new_items = asm._resolve_includes(path, new_items, data)
+    for offset, item in enumerate(new_items):
+        items.insert(position + offset, item)
+        items.item_locs.insert(position + offset, new_items.location_of(offset))
+
+
+def _list_key_of(element: LocDict) -> str:
+    """The name of the list an element sits in: pages hold sections, sections hold fields."""
+    if "sections" in element:
+        return "pages"
+    if "fields" in element and "type" not in element:
+        return "sections"
+    return "fields"
+
+
+def _change_choices(data: LocDict, change: LocDict, diags: Diagnostics) -> None:
+    lists = data.get("choices")
+    list_id = str(change.get("choices"))
+    if not isinstance(lists, LocDict) or list_id not in lists:
+        hint = did_you_mean(str(list_id), lists or {})
+        diags.error(change.location_of("choices"), f"the base has no choice list '{list_id}'", hint)
+        return
+    choices = lists[list_id]
+    if not isinstance(choices, LocList):
+        return
+    if "replace" in change:
+        replacement = change["replace"]
+        if isinstance(replacement, LocList):
+            lists[list_id] = replacement
+        return
+    removals = change.get("remove", [])
+    if removals:
+        values = {str(c.get("value")): i for i, c in enumerate(choices) if isinstance(c, dict)}
+        for index, value in enumerate(removals if isinstance(removals, list) else [removals]):
+            if str(value) not in values:
+                where = removals.location_of(index) if isinstance(removals, LocList) else change.loc
+                diags.error(
+                    where,
+                    f"the list '{list_id}' has no choice '{value}'",
+                    did_you_mean(str(value), values),
+                )
+        keep = [
+            i
+            for i, c in enumerate(choices)
+            if not (isinstance(c, dict) and str(c.get("value")) in {str(v) for v in removals})
+        ]
+        new = LocList(choices.loc)
+        for i in keep:
+            new.append(choices[i])
+            new.item_locs.append(choices.location_of(i))
+        lists[list_id] = choices = new
+    additions = change.get("add", [])
+    if isinstance(additions, LocList):
+        for index, item in enumerate(additions):
+            choices.append(item)
+            choices.item_locs.append(additions.location_of(index))

@@ -1,0 +1,756 @@
+"""The checking stage: everything about a definition that its shape alone cannot tell.
+
+Each check is a small method of :class:`FormChecker` that appends diagnostics; none stops the
+others, so an author sees every problem in one run. The result, a :class:`CheckedForm`, carries
+the flattened fields and the parsed, typed expressions that the compiler turns into closures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from .errors import Diagnostics, ExpressionError, Location, did_you_mean
+from .expressions.checker import Scope, SymbolInfo, check_expression
+from .expressions.nodes import Node, Ref, walk
+from .expressions.parser import parse
+from .expressions.types import ANY, BOOLEAN, DATE, NONE, ExprType
+from .fieldtypes import FIELD_TYPES, MEDIA_TYPES, Invalid
+from .model import (
+    CalculatedField,
+    Category,
+    Choice,
+    DateField,
+    DecimalField,
+    Element,
+    FieldBase,
+    FormDefinition,
+    FormKind,
+    GroupField,
+    IntegerField,
+    MultiChoiceField,
+    NoteField,
+    Page,
+    Section,
+    Text,
+    _ChoiceBase,
+    _TextLike,
+)
+
+MAX_GROUP_DEPTH = 2
+FORBIDDEN_OSO_NAMES = ("geboorteplaats", "nationaliteit", "geboortemaand", "postcode4adres")
+
+
+class OsoCatalog(Protocol):
+    """What the checker needs to know of the OSO element tree (see oso_mapping.element_tree)."""
+
+    def get(self, path: str) -> Any: ...
+
+
+AnyFieldModel = Any  # one of the field models of engine.model
+
+
+@dataclass(slots=True)
+class FieldSpec:
+    """One field of the form, flattened, with where it sits."""
+
+    element: AnyFieldModel
+    page: Page
+    section: Section
+    groups: tuple[GroupField, ...]
+    category: Category | None
+    id: str = ""
+    type: str = ""
+    repeat_path: tuple[str, ...] = ()
+    container: str = ""  # key of the node whose visibility this field inherits
+
+    def __post_init__(self) -> None:
+        self.id = str(self.element.id)
+        self.type = str(self.element.type)
+        self.repeat_path = tuple(g.id for g in self.groups)
+        self.container = self.groups[-1].id if self.groups else f"section:{self.section.id}"
+
+
+@dataclass
+class TypedExpression:
+    tree: Node
+    type: ExprType
+    refs: frozenset[str]
+    context_path: tuple[str, ...]
+    source: str
+    choice_list: str | None = None
+
+
+@dataclass
+class CheckedForm:
+    definition: FormDefinition
+    fields: list[FieldSpec]
+    by_id: dict[str, FieldSpec]
+    symbols: dict[str, SymbolInfo]
+    # (owner key, purpose) -> expression; owner key is a field id, "page:ID" or "section:ID"
+    expressions: dict[tuple[str, str], TypedExpression] = field(default_factory=dict)
+    choice_lists: dict[str, list[Choice]] = field(default_factory=dict)
+
+
+_TEXT_KEYS = (
+    "title",
+    "label",
+    "hint",
+    "description",
+    "message",
+    "text",
+    "placeholder",
+    "unit",
+    "add_label",
+    "submit_label",
+    "labels",
+)
+_LAYOUT: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _layout(cls: type[Element]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keys of a model class that hold texts, and those that may hold elements."""
+    if cls not in _LAYOUT:
+        names = tuple(cls.model_fields)
+        texts = tuple(k for k in _TEXT_KEYS if k in names)
+        children = tuple(k for k in names if k not in texts)
+        _LAYOUT[cls] = (texts, children)
+    return _LAYOUT[cls]
+
+
+def iter_texts(root: Any) -> list[tuple[Element, str, Text]]:
+    """Every text a person sees, with the element and key that hold it."""
+    found: list[tuple[Element, str, Text]] = []
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        values = element.__dict__
+        text_keys, child_keys = _layout(type(element))
+        for key in text_keys:
+            value = values[key]
+            if key == "labels" and isinstance(value, dict):
+                found.extend((element, key, text) for text in value.values())
+            elif value is not None:
+                found.append((element, key, value))
+        for key in child_keys:
+            child = values[key]
+            if isinstance(child, list):
+                stack.extend(item for item in child if isinstance(item, Element))
+            elif isinstance(child, Element):
+                stack.append(child)
+            elif isinstance(child, dict):
+                for item in child.values():
+                    if isinstance(item, list):
+                        stack.extend(sub for sub in item if isinstance(sub, Element))
+    return found
+
+
+class FormChecker:
+    def __init__(
+        self,
+        definition: FormDefinition,
+        diagnostics: Diagnostics,
+        oso: OsoCatalog | None = None,
+    ) -> None:
+        self.form = definition
+        self.diag = diagnostics
+        self.oso = oso
+        self.fields: list[FieldSpec] = []
+        self.by_id: dict[str, FieldSpec] = {}
+        self.symbols: dict[str, SymbolInfo] = {}
+        self.expressions: dict[tuple[str, str], TypedExpression] = {}
+        self._parsed: dict[str, Node] = {}
+
+    # ------------------------------------------------------------------ entry
+
+    def check(self) -> CheckedForm:
+        self.collect()
+        self.check_ids()
+        self.check_translations()
+        self.check_choices()
+        self.check_field_options()
+        self.type_calculations()
+        self.check_expressions()
+        self.check_value_cycles()
+        self.check_defaults()
+        self.check_categories()
+        self.check_oso()
+        return CheckedForm(
+            self.form,
+            self.fields,
+            self.by_id,
+            self.symbols,
+            self.expressions,
+            dict(self.form.choices),
+        )
+
+    # ------------------------------------------------------------------ structure
+
+    def collect(self) -> None:
+        for page in self.form.pages:
+            for section in page.sections:
+                self._collect_fields(page, section, section.fields, (), section.category)
+
+    def _collect_fields(
+        self,
+        page: Page,
+        section: Section,
+        fields: list[Any],
+        groups: tuple[GroupField, ...],
+        category: Category | None,
+    ) -> None:
+        for element in fields:
+            own = getattr(element, "category", None)
+            spec = FieldSpec(element, page, section, groups, own or category)
+            self.fields.append(spec)
+            if isinstance(element, GroupField):
+                if len(groups) + 1 > MAX_GROUP_DEPTH:
+                    self.diag.error(
+                        element.location(),
+                        f"repeating groups nest at most {MAX_GROUP_DEPTH} deep",
+                        "move this group up one level",
+                    )
+                self._collect_fields(
+                    page, section, element.fields, (*groups, element), own or category
+                )
+
+    def check_ids(self) -> None:
+        seen: dict[str, Location] = {}
+        for page in self.form.pages:
+            for kind, element in [("page", page)] + [("section", s) for s in page.sections]:
+                key = f"{kind}:{element.id}"
+                if key in seen:
+                    self.diag.error(
+                        element.location("id"),
+                        f"the {kind} id '{element.id}' is used twice",
+                        f"the first is at {seen[key]}",
+                    )
+                seen[key] = element.location("id")
+        for spec in self.fields:
+            if spec.id in self.by_id:
+                first = self.by_id[spec.id].element.location("id")
+                self.diag.error(
+                    spec.element.location("id"),
+                    f"the field id '{spec.id}' is used twice",
+                    f"field ids are unique in a form; the first is at {first}",
+                )
+                continue
+            self.by_id[spec.id] = spec
+            field_type = FIELD_TYPES[spec.type]
+            self.symbols[spec.id] = SymbolInfo(
+                field_type.value_type if spec.type != "calculated" else ANY,
+                spec.repeat_path,
+                spec.type == "group",
+            )
+
+    def check_translations(self) -> None:
+        languages = self.form.languages
+        for element, key, text in iter_texts(self.form):
+            if isinstance(text, dict):
+                missing = [lang for lang in languages if lang not in text or not text[lang]]
+                if missing:
+                    shown = text.get(languages[0]) or next(iter(text.values()), "")
+                    self.diag.error(
+                        element.location(key),
+                        f"missing translation ({', '.join(missing)}) of '{shorten(shown)}'",
+                        f"add {', '.join(f'{m}: …' for m in missing)} to this text",
+                    )
+                extra = [lang for lang in text if lang not in languages]
+                if extra:
+                    self.diag.warning(
+                        element.location(key),
+                        f"text in undeclared language(s) {', '.join(extra)}",
+                        "add the language to 'languages' or remove the text",
+                    )
+            elif len(languages) > 1 and len(text.split()) > 1:
+                self.diag.warning(
+                    element.location(key),
+                    f"'{shorten(text)}' is shown untranslated in every language",
+                    f"write it per language ({', '.join(languages)}) if it should be translated",
+                )
+
+    def check_choices(self) -> None:
+        for list_id, choices in self.form.choices.items():
+            self._unique_values(choices)
+            if not choices:
+                self.diag.error(
+                    self.form.location("choices"), f"the choice list '{list_id}' is empty"
+                )
+        for spec in self.fields:
+            element = spec.element
+            if not isinstance(element, _ChoiceBase):
+                continue
+            if isinstance(element.choices, str):
+                if element.choices not in self.form.choices:
+                    hint = did_you_mean(element.choices, self.form.choices)
+                    self.diag.error(
+                        element.location("choices"),
+                        f"there is no choice list '{element.choices}'",
+                        hint or "define it under 'choices:' at the top of the form",
+                    )
+            else:
+                self._unique_values(element.choices)
+
+    def _unique_values(self, choices: list[Choice]) -> None:
+        seen: set[str] = set()
+        for choice in choices:
+            if choice.value in seen:
+                self.diag.error(
+                    choice.location("value"), f"the choice value '{choice.value}' appears twice"
+                )
+            seen.add(choice.value)
+
+    def choices_of(self, element: _ChoiceBase) -> list[Choice]:
+        if isinstance(element.choices, str):
+            return self.form.choices.get(element.choices, [])
+        return element.choices
+
+    def check_field_options(self) -> None:
+        for spec in self.fields:
+            element = spec.element
+            bounds: list[tuple[str, str, Any, Any]] = []
+            if isinstance(element, IntegerField | DecimalField):
+                bounds.append(("min", "max", element.min, element.max))
+            if isinstance(element, DateField) and isinstance(element.min, date):
+                bounds.append(("min", "max", element.min, element.max))
+            if isinstance(element, _TextLike):
+                bounds.append(("min_length", "max_length", element.min_length, element.max_length))
+            if isinstance(element, MultiChoiceField):
+                bounds.append(
+                    ("min_selected", "max_selected", element.min_selected, element.max_selected)
+                )
+            for low_key, high_key, low, high in bounds:
+                if isinstance(high, type(low)) and low is not None and low > high:
+                    self.diag.error(element.location(low_key), f"{low_key} is above {high_key}")
+            if isinstance(element, GroupField):
+                if element.max_rows is not None and element.min_rows > element.max_rows:
+                    self.diag.error(element.location("min_rows"), "min_rows > max_rows")
+                if not any(not isinstance(f, NoteField) for f in element.fields):
+                    self.diag.error(element.location("fields"), "a group needs at least one field")
+            if not isinstance(element, NoteField) and not element.label:
+                shown = not isinstance(element, CalculatedField) or element.show
+                if shown and not element.hidden:
+                    self.diag.error(
+                        element.location("id"),
+                        f"the field '{spec.id}' has no label",
+                        "every field a person sees needs a label (also for screen readers)",
+                    )
+            if spec.type == "file":
+                for media in element.accept:
+                    if media not in MEDIA_TYPES:
+                        self.diag.error(
+                            element.location("accept"),
+                            f"unknown file type '{media}'",
+                            did_you_mean(media, MEDIA_TYPES)
+                            or "allowed: " + ", ".join(sorted(MEDIA_TYPES)),
+                        )
+
+    # ------------------------------------------------------------------ expressions
+
+    def _scope(self, context_path: tuple[str, ...], attrs: frozenset[str] | None = None) -> Scope:
+        return Scope(self.symbols, context_path, attrs)
+
+    def expression(
+        self,
+        owner: str,
+        purpose: str,
+        element: Element,
+        key: str,
+        text: str,
+        context_path: tuple[str, ...],
+        expected: ExprType | None,
+        attrs: frozenset[str] | None = None,
+        holder: Element | None = None,
+    ) -> TypedExpression | None:
+        holder = holder or element
+        try:
+            tree = self._parsed.get(text) or parse(text)
+            scope = self._scope(context_path, attrs)
+            result = check_expression(tree, scope)
+        except ExpressionError as exc:
+            self.report_expression(holder, key, text, exc)
+            return None
+        if expected is not None and result.kind not in ("any", expected.kind):
+            what = {"boolean": "a condition (true or false)"}.get(expected.kind, f"a {expected}")
+            self.report_expression(
+                holder,
+                key,
+                text,
+                ExpressionError(
+                    f"'{key}' needs {what}, but the expression gives a {result}",
+                    0,
+                    'compare a value, e.g. reden == "anders"' if expected == BOOLEAN else "",
+                ),
+            )
+            return None
+        typed = TypedExpression(tree, result, frozenset(scope.refs), context_path, text)
+        self.expressions[(owner, purpose)] = typed
+        return typed
+
+    def report_expression(self, holder: Element, key: str, text: str, exc: ExpressionError) -> None:
+        location = holder.location(key)
+        offset = exc.offset
+        if offset >= 0 and holder.exact_columns(key) and "\n" not in text:
+            location = location.shifted(offset)
+        self.diag.error(location, exc.message, exc.hint, expression=text, offset=offset)
+
+    def type_calculations(self) -> None:
+        """Type calculated fields in dependency order, so a calculation may use another."""
+        calcs = {s.id: s for s in self.by_id.values() if isinstance(s.element, CalculatedField)}
+        trees: dict[str, Node] = {}
+        for field_id, spec in calcs.items():
+            try:
+                trees[field_id] = parse(spec.element.calculate)
+            except ExpressionError as exc:
+                self.report_expression(spec.element, "calculate", spec.element.calculate, exc)
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(field_id: str) -> None:
+            if state.get(field_id) == 2:
+                return
+            if state.get(field_id) == 1:
+                return  # a cycle; reported by check_value_cycles
+            state[field_id] = 1
+            for node in walk(trees[field_id]):
+                if isinstance(node, Ref) and node.name in trees:
+                    visit(node.name)
+            state[field_id] = 2
+            order.append(field_id)
+
+        for field_id in trees:
+            visit(field_id)
+        for field_id in order:
+            spec = calcs[field_id]
+            self._parsed[spec.element.calculate] = trees[field_id]
+            typed = self.expression(
+                field_id,
+                "calculate",
+                spec.element,
+                "calculate",
+                spec.element.calculate,
+                spec.repeat_path,
+                None,
+            )
+            if typed is not None:
+                info = self.symbols[field_id]
+                self.symbols[field_id] = SymbolInfo(typed.type, info.repeat_path, False)
+
+    def check_expressions(self) -> None:
+        for page in self.form.pages:
+            if page.visible_if:
+                self.expression(
+                    f"page:{page.id}", "visible", page, "visible_if", page.visible_if, (), BOOLEAN
+                )
+            for section in page.sections:
+                if section.visible_if:
+                    self.expression(
+                        f"section:{section.id}",
+                        "visible",
+                        section,
+                        "visible_if",
+                        section.visible_if,
+                        (),
+                        BOOLEAN,
+                    )
+        for spec in self.by_id.values():
+            element = spec.element
+            own_path = spec.repeat_path
+            # a group's own conditions are written outside its rows
+            context = own_path
+            if element.visible_if:
+                self.expression(
+                    spec.id, "visible", element, "visible_if", element.visible_if, context, BOOLEAN
+                )
+            if isinstance(element, FieldBase):
+                if isinstance(element.required, str):
+                    self.expression(
+                        spec.id, "required", element, "required", element.required, context, BOOLEAN
+                    )
+                if element.enabled_if:
+                    self.expression(
+                        spec.id,
+                        "enabled",
+                        element,
+                        "enabled_if",
+                        element.enabled_if,
+                        context,
+                        BOOLEAN,
+                    )
+                for index, constraint in enumerate(element.constraints):
+                    self.expression(
+                        spec.id,
+                        f"constraint:{index}",
+                        constraint,
+                        "rule",
+                        constraint.rule,
+                        context,
+                        BOOLEAN,
+                    )
+                if element.default_expression:
+                    value_type = FIELD_TYPES[spec.type].value_type
+                    self.expression(
+                        spec.id,
+                        "default",
+                        element,
+                        "default_expression",
+                        element.default_expression,
+                        context,
+                        value_type,
+                    )
+                if isinstance(element, _ChoiceBase) and element.choice_filter:
+                    choices = self.choices_of(element)
+                    attrs = frozenset(a for c in choices for a in c.attributes)
+                    typed = self.expression(
+                        spec.id,
+                        "choice_filter",
+                        element,
+                        "choice_filter",
+                        element.choice_filter,
+                        context,
+                        BOOLEAN,
+                        attrs,
+                    )
+                    if typed is not None:
+                        missing = [
+                            c.value
+                            for c in choices
+                            for node in walk(typed.tree)
+                            if hasattr(node, "name")
+                            and type(node).__name__ == "ChoiceAttr"
+                            and node.name not in c.attributes
+                        ]
+                        if missing:
+                            self.diag.warning(
+                                element.location("choice_filter"),
+                                "some choices lack an attribute used in the filter: "
+                                + ", ".join(sorted(set(missing))[:5]),
+                                "a missing attribute is blank, so the filter hides those choices",
+                            )
+                if isinstance(element, DateField):
+                    for bound in ("min", "max"):
+                        value = getattr(element, bound)
+                        if isinstance(value, str):
+                            self.expression(spec.id, bound, element, bound, value, context, DATE)
+
+    def check_value_cycles(self) -> None:
+        """Cycles among what decides values: visibility, calculations and defaults."""
+        graph: dict[str, set[str]] = {}
+        for (owner, purpose), typed in self.expressions.items():
+            if purpose in ("visible", "calculate", "default"):
+                graph.setdefault(owner, set()).update(typed.refs)
+        for spec in self.by_id.values():
+            graph.setdefault(spec.id, set()).add(spec.container)
+            container = spec.container
+            if container.startswith("section:"):
+                graph.setdefault(container, set()).add(f"page:{spec.page.id}")
+        reported: set[frozenset[str]] = set()
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(node: str) -> None:
+            state[node] = 1
+            stack.append(node)
+            for nxt in sorted(graph.get(node, ())):
+                if state.get(nxt) == 1:
+                    cycle = [*stack[stack.index(nxt) :], nxt]
+                    members = frozenset(cycle)
+                    if members not in reported:
+                        reported.add(members)
+                        self._report_cycle(cycle)
+                elif state.get(nxt) is None:
+                    visit(nxt)
+            stack.pop()
+            state[node] = 2
+
+        for node in sorted(graph):
+            if state.get(node) is None:
+                visit(node)
+
+    def _report_cycle(self, cycle: list[str]) -> None:
+        first = cycle[0]
+        spec = self.by_id.get(first)
+        location = spec.element.location() if spec else self.form.location()
+        names = " → ".join(c.split(":", 1)[-1] for c in cycle)
+        self.diag.error(
+            location,
+            f"these fields depend on each other in a cycle: {names}",
+            "a value, calculation or visibility may not (indirectly) depend on itself",
+        )
+
+    def check_defaults(self) -> None:
+        for spec in self.by_id.values():
+            element = spec.element
+            if not isinstance(element, FieldBase) or element.default is None:
+                continue
+            if element.default_expression:
+                self.diag.error(
+                    element.location("default"),
+                    "use either default or default_expression, not both",
+                )
+                continue
+            clean = FIELD_TYPES[spec.type].clean
+            if clean is None:
+                continue
+            try:
+                value = clean(element.default)
+            except Invalid as invalid:
+                self.diag.error(
+                    element.location("default"),
+                    f"the default is not a valid answer: {invalid.msg.text('en')}",
+                )
+                continue
+            if isinstance(element, _ChoiceBase):
+                allowed = {c.value for c in self.choices_of(element)}
+                values = value if isinstance(value, list) else [value]
+                for item in values:
+                    if item not in allowed:
+                        self.diag.error(
+                            element.location("default"),
+                            f"the default '{item}' is not one of the choices",
+                            did_you_mean(str(item), allowed),
+                        )
+
+    # ------------------------------------------------------------------ privacy and OSO
+
+    def check_categories(self) -> None:
+        if self.form.kind is not FormKind.ONDERWIJSKUNDIG_RAPPORT:
+            return
+        for spec in self.by_id.values():
+            if isinstance(spec.element, NoteField | GroupField):
+                continue
+            if spec.category is None:
+                self.diag.error(
+                    spec.element.location("id"),
+                    f"the field '{spec.id}' has no privacy category",
+                    "an onderwijskundig rapport may only hold the five legal categories: "
+                    + ", ".join(c.value for c in Category)
+                    + " (set category: on the field, its group or its section)",
+                )
+
+    def check_oso(self) -> None:
+        for spec in self.by_id.values():
+            element = spec.element
+            path = getattr(element, "oso", None)
+            if not path:
+                continue
+            full = self._full_oso_path(spec)
+            steps = [step.split("[")[0] for step in full.split("/")]
+            forbidden = [s for s in steps if s in FORBIDDEN_OSO_NAMES]
+            if forbidden:
+                self.diag.error(
+                    element.location("oso"),
+                    f"OSO forbids '{forbidden[0]}' in a transfer dossier",
+                    "remove the mapping (and the field, if it only exists for OSO)",
+                )
+                continue
+            if self.oso is None:
+                continue
+            self._check_oso_path(spec, full)
+
+    def _group_oso(self, group: GroupField) -> str | None:
+        return group.oso
+
+    def _full_oso_path(self, spec: FieldSpec) -> str:
+        path = str(spec.element.oso)
+        for group in reversed(spec.groups):
+            if path.startswith("huidigeschool/") or path.startswith("/"):
+                break
+            if group.oso:
+                path = f"{group.oso}/{path}"
+        return path.lstrip("/")
+
+    def _check_oso_path(self, spec: FieldSpec, full: str) -> None:
+        assert self.oso is not None
+        element = spec.element
+        steps = full.split("/")
+        walked: list[str] = []
+        group_paths = {self._full_group_path(g, spec) for g in spec.groups if g.oso}
+        for index, raw_step in enumerate(steps):
+            name, _, rest = raw_step.partition("[")
+            walked.append(name)
+            current = "/".join(walked)
+            node = self.oso.get(current)
+            if node is None:
+                parent = "/".join(walked[:-1])
+                siblings = [
+                    c.rsplit("/", 1)[-1]
+                    for c in (
+                        self.oso.children_of(parent) if hasattr(self.oso, "children_of") else []
+                    )
+                ]
+                self.diag.error(
+                    element.location("oso"),
+                    f"'{current}' is not an element of OSO 2019.1",
+                    did_you_mean(name, siblings)
+                    or ("children of " + (parent or "dossier") + ": " + ", ".join(siblings[:12])),
+                )
+                return
+            is_last = index == len(steps) - 1
+            if node.repeating and not rest and not is_last and current not in group_paths:
+                self.diag.error(
+                    element.location("oso"),
+                    f"'{current}' repeats in OSO; this field would map only one of them",
+                    f"put the field in a repeating group with oso: {current}, or write "
+                    f"{name}[1] to map the first one",
+                )
+                return
+        node = self.oso.get("/".join(walked))
+        if isinstance(element, GroupField):
+            if not node.repeating:
+                self.diag.error(
+                    element.location("oso"),
+                    f"a repeating group maps to a repeating OSO element; '{full}' occurs once",
+                )
+            return
+        if not node.is_leaf:
+            children = [c.rsplit("/", 1)[-1] for c in node.children]
+            self.diag.error(
+                element.location("oso"),
+                f"'{full}' is a block, not a value",
+                "map to one of its elements: " + ", ".join(children[:12]),
+            )
+            return
+        kind = node.value_kind
+        field_kind = self.symbols[spec.id].type.kind
+        if kind in ("date", "boolean") and field_kind not in (kind, "any"):
+            wanted = {"date": "a date field", "boolean": "a yes/no field"}[kind]
+            self.diag.error(
+                element.location("oso"),
+                f"'{full}' holds a {kind}; map it from {wanted}",
+            )
+        too_long = isinstance(element, _TextLike) and (
+            element.max_length is None or element.max_length > node.max_length
+        )
+        if node.max_length and too_long:
+            self.diag.error(
+                element.location("oso"),
+                f"OSO allows at most {node.max_length} characters in '{full}'",
+                f"set max_length: {node.max_length} on this field",
+            )
+
+    def _full_group_path(self, group: GroupField, spec: FieldSpec) -> str:
+        path = str(group.oso)
+        index = spec.groups.index(group)
+        for outer in reversed(spec.groups[:index]):
+            if path.startswith("huidigeschool/"):
+                break
+            if outer.oso:
+                path = f"{outer.oso}/{path}"
+        return path
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_definition(
+    definition: FormDefinition, diagnostics: Diagnostics, oso: OsoCatalog | None = None
+) -> CheckedForm:
+    return FormChecker(definition, diagnostics, oso).check()
+
+
+__all__ = ["NONE", "CheckedForm", "FieldSpec", "TypedExpression", "check_definition"]

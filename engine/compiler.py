@@ -1,0 +1,327 @@
+"""The compile stage: a checked definition becomes a :class:`CompiledForm`.
+
+A compiled form is a flat plan: graph nodes (pages, sections, fields) in an order in which each
+node comes after everything its visibility and value depend on, every expression turned into a
+closure, and for every field the set of nodes to re-evaluate when its answer changes.
+Compiled forms are immutable and cached by the content hash of their definition.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .checker import CheckedForm, TypedExpression
+from .expressions.checker import Scope
+from .expressions.compiler import CompiledExpression, _Compiler
+from .fieldtypes import FIELD_TYPES
+from .model import (
+    CalculatedField,
+    Choice,
+    DateField,
+    DecimalField,
+    FieldBase,
+    FileField,
+    FormDefinition,
+    GroupField,
+    IntegerField,
+    Text,
+    _ChoiceBase,
+    _TextLike,
+)
+
+
+ROLE_CONTAINER = 0  # a page or section
+ROLE_INPUT = 1
+ROLE_CALCULATED = 2
+ROLE_NOTE = 3
+ROLE_GROUP = 4
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """A page, section or field of the plan."""
+
+    key: str  # field id, "page:ID" or "section:ID"
+    kind: str  # "page", "section" or a field type
+    parent: str | None  # key of the node whose visibility this one inherits
+    repeat_path: tuple[str, ...] = ()
+    hidden: bool = False
+    visible: CompiledExpression | None = None
+    # fields only
+    element: Any = None
+    page: str = ""
+    clean: Any = None
+    calculate: CompiledExpression | None = None
+    default_value: Any = None
+    default: CompiledExpression | None = None
+    required_const: bool = False
+    required: CompiledExpression | None = None
+    enabled: CompiledExpression | None = None
+    constraints: tuple[tuple[CompiledExpression, Text], ...] = ()
+    choices: tuple[Choice, ...] = ()
+    choice_values: frozenset[str] = frozenset()
+    choice_filter: CompiledExpression | None = None
+    date_min: Any = None
+    date_max: Any = None
+    has_checks: bool = False  # type-specific checks beyond clean (min/max, lengths, ...)
+    order: int = 0
+    children: tuple[str, ...] = ()  # direct child fields of a group
+    role: int = ROLE_CONTAINER
+    simple: bool = False  # an input without conditions or checks beyond reading its value
+
+    @property
+    def is_input(self) -> bool:
+        return self.clean is not None
+
+
+@dataclass(eq=False)
+class CompiledForm:
+    definition: FormDefinition
+    content_hash: str
+    nodes: list[Node]  # in evaluation order
+    by_key: dict[str, Node]
+    pages: list[str]  # page ids in order
+    page_fields: dict[str, tuple[str, ...]]  # page id -> field ids (document order)
+    groups: tuple[str, ...] = ()
+    affected: Dependents = field(init=False)
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def version(self) -> int:
+        return self.definition.version
+
+    def field(self, field_id: str) -> Node:
+        return self.by_key[field_id]
+
+
+def compile_form(checked: CheckedForm, content_hash: str = "") -> CompiledForm:
+    return _FormCompiler(checked, content_hash).compile()
+
+
+class _FormCompiler:
+    def __init__(self, checked: CheckedForm, content_hash: str) -> None:
+        self.checked = checked
+        self.content_hash = content_hash
+
+    def expr(self, owner: str, purpose: str) -> CompiledExpression | None:
+        typed: TypedExpression | None = self.checked.expressions.get((owner, purpose))
+        if typed is None:
+            return None
+        scope = Scope(self.checked.symbols, typed.context_path)
+        fn = _Compiler(scope).compile(typed.tree)
+        return CompiledExpression(typed.source, typed.type, typed.refs, fn)
+
+    def compile(self) -> CompiledForm:
+        form = self.checked.definition
+        nodes: dict[str, Node] = {}
+        page_fields: dict[str, tuple[str, ...]] = {}
+        for page in form.pages:
+            key = f"page:{page.id}"
+            nodes[key] = Node(
+                key, "page", None, hidden=page.hidden, visible=self.expr(key, "visible")
+            )
+            for section in page.sections:
+                skey = f"section:{section.id}"
+                nodes[skey] = Node(
+                    skey, "section", key, hidden=section.hidden, visible=self.expr(skey, "visible")
+                )
+            page_fields[page.id] = tuple(
+                spec.id for spec in self.checked.fields if spec.page is page
+            )
+        for spec in self.checked.fields:
+            if spec.id in nodes:
+                continue
+            nodes[spec.id] = self.field_node(spec)
+        for spec in self.checked.fields:
+            element = spec.element
+            if isinstance(element, GroupField):
+                nodes[spec.id].children = tuple(str(f.id) for f in element.fields)
+        order = self.order(nodes)
+        for index, node in enumerate(order):
+            node.order = index
+        compiled = CompiledForm(
+            form,
+            self.content_hash,
+            order,
+            {n.key: n for n in order},
+            [p.id for p in form.pages],
+            page_fields,
+            groups=tuple(s.id for s in self.checked.fields if s.type == "group"),
+        )
+        compiled.affected = self.dependents(compiled)
+        return compiled
+
+    def field_node(self, spec: Any) -> Node:
+        element = spec.element
+        field_type = FIELD_TYPES[spec.type]
+        node = Node(
+            spec.id,
+            spec.type,
+            spec.container,
+            spec.repeat_path,
+            hidden=element.hidden,
+            visible=self.expr(spec.id, "visible"),
+            element=element,
+            page=spec.page.id,
+            clean=field_type.clean,
+        )
+        if isinstance(element, CalculatedField):
+            node.calculate = self.expr(spec.id, "calculate")
+        if isinstance(element, FieldBase):
+            if isinstance(element.required, bool):
+                node.required_const = element.required
+            else:
+                node.required = self.expr(spec.id, "required")
+            node.enabled = self.expr(spec.id, "enabled")
+            node.default = self.expr(spec.id, "default")
+            if element.default is not None and node.clean is not None:
+                node.default_value = node.clean(element.default)
+            node.constraints = tuple(
+                (compiled, constraint.message)
+                for index, constraint in enumerate(element.constraints)
+                if (compiled := self.expr(spec.id, f"constraint:{index}")) is not None
+            )
+        if isinstance(element, _ChoiceBase):
+            if isinstance(element.choices, str):
+                node.choices = tuple(self.checked.choice_lists.get(element.choices, ()))
+            else:
+                node.choices = tuple(element.choices)
+            node.choice_values = frozenset(c.value for c in node.choices)
+            node.choice_filter = self.expr(spec.id, "choice_filter")
+        if isinstance(element, DateField):
+            for bound in ("min", "max"):
+                value = getattr(element, bound)
+                compiled = self.expr(spec.id, bound) if isinstance(value, str) else value
+                setattr(node, f"date_{bound}", compiled)
+        node.has_checks = isinstance(
+            element, _TextLike | IntegerField | DecimalField | DateField | _ChoiceBase | FileField
+        )
+        node.role = {"calculated": ROLE_CALCULATED, "note": ROLE_NOTE, "group": ROLE_GROUP}.get(
+            spec.type, ROLE_INPUT
+        )
+        node.simple = (
+            node.role == ROLE_INPUT
+            and not node.has_checks
+            and node.enabled is None
+            and node.required is None
+            and not node.required_const
+            and not node.constraints
+        )
+        return node
+
+    def value_deps(self, node: Node) -> set[str]:
+        deps: set[str] = set()
+        if node.parent:
+            deps.add(node.parent)
+        for compiled in (node.visible, node.calculate, node.default):
+            if compiled is not None:
+                deps.update(compiled.refs)
+        return deps
+
+    def order(self, nodes: dict[str, Node]) -> list[Node]:
+        """Topological order of the value dependencies (the checker has ruled out cycles)."""
+        result: list[Node] = []
+        state: dict[str, int] = {}
+
+        def visit(key: str) -> None:
+            if state.get(key):
+                return
+            state[key] = 1
+            node = nodes[key]
+            for dep in sorted(self.value_deps(node)):
+                if dep in nodes:
+                    visit(dep)
+            # a group's rows are gathered from its children, so aggregates of a group wait for them
+            state[key] = 2
+            result.append(node)
+
+        for key in nodes:
+            visit(key)
+        return result
+
+    def dependents(self, compiled: CompiledForm) -> Dependents:
+        """The dependency graph, inverted: who reads each node's value or visibility."""
+        value_dependents: dict[str, set[str]] = {}
+        check_dependents: dict[str, set[str]] = {}
+        for node in compiled.nodes:
+            for dep in self.value_deps(node):
+                value_dependents.setdefault(dep, set()).add(node.key)
+            readers = [node.required, node.enabled, node.choice_filter]
+            readers += [rule for rule, _ in node.constraints]
+            readers += [
+                b for b in (node.date_min, node.date_max) if isinstance(b, CompiledExpression)
+            ]
+            for compiled_expr in readers:
+                if compiled_expr is not None:
+                    for ref in compiled_expr.refs:
+                        check_dependents.setdefault(ref, set()).add(node.key)
+        return Dependents(compiled, value_dependents, check_dependents)
+
+
+class Dependents:
+    """For each field, the nodes to evaluate again when its answer changes.
+
+    The inverted graph is built at compile time; each field's transitive closure is computed
+    the first time that field changes, then kept.
+    """
+
+    def __init__(
+        self,
+        form: CompiledForm,
+        value_dependents: dict[str, set[str]],
+        check_dependents: dict[str, set[str]],
+    ) -> None:
+        self.form = form
+        self.value_dependents = value_dependents
+        self.check_dependents = check_dependents
+        self._closures: dict[str, tuple[Node, ...]] = {}
+
+    def __getitem__(self, field_id: str) -> tuple[Node, ...]:
+        cached = self._closures.get(field_id)
+        if cached is None:
+            cached = self._closures[field_id] = self._closure(field_id)
+        return cached
+
+    def _closure(self, field_id: str) -> tuple[Node, ...]:
+        by_key = self.form.by_key
+        closure: set[str] = set()
+        stack = [field_id]
+        while stack:
+            key = stack.pop()
+            if key in closure:
+                continue
+            closure.add(key)
+            stack.extend(self.value_dependents.get(key, ()))
+            # a field inside a group changes the group's rows, which aggregates read
+            owner = by_key[key]
+            if owner.repeat_path:
+                stack.extend(self.value_dependents.get(owner.repeat_path[-1], ()))
+        extra: set[str] = set()
+        for key in closure:
+            extra.update(self.check_dependents.get(key, ()))
+        return tuple(sorted((by_key[k] for k in closure | extra), key=lambda n: n.order))
+
+
+class FormCache:
+    """Compiled forms by content hash (a definition's hash changes whenever its content does)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[str, CompiledForm] = OrderedDict()
+
+    def get(self, content_hash: str) -> CompiledForm | None:
+        item = self._items.get(content_hash)
+        if item is not None:
+            self._items.move_to_end(content_hash)
+        return item
+
+    def put(self, compiled: CompiledForm) -> None:
+        self._items[compiled.content_hash] = compiled
+        self._items.move_to_end(compiled.content_hash)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)

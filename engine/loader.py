@@ -1,0 +1,137 @@
+"""Load a definition file into the model: read and assemble the YAML, then validate its shape.
+
+Shape errors from pydantic are translated into author diagnostics at the exact YAML node, with a
+"did you mean" for misspelt keys and field types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .assemble import Assembler
+from .errors import Diagnostics, Location, did_you_mean
+from .model import FIELD_TYPES, FormDefinition
+from .yamlsource import LocDict, LocList
+
+
+@dataclass
+class LoadedDefinition:
+    path: Path
+    data: LocDict | None
+    model: FormDefinition | None
+    diagnostics: Diagnostics
+    files: set[Path] = field(default_factory=set)
+
+
+def load_definition(path: Path | str) -> LoadedDefinition:
+    path = Path(path)
+    diagnostics = Diagnostics()
+    assembler = Assembler(diagnostics)
+    data = assembler.assemble(path)
+    model = None
+    if data is not None and not diagnostics.errors:
+        model = build_model(data, diagnostics)
+    return LoadedDefinition(path, data, model, diagnostics, set(assembler.files))
+
+
+def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | None:
+    context: dict[str, Any] = {}
+    try:
+        return FormDefinition.model_validate(data, context=context)
+    except ValidationError as exc:
+        seen: set[tuple[str, int, int, str]] = set()
+        for error in exc.errors():
+            location, node, parent, key = _locate(data, error["loc"])
+            if error["type"] == "extra_forbidden" and isinstance(parent, LocDict):
+                location = parent.key_locs.get(key, location)
+            elif error["type"] == "union_tag_invalid" and isinstance(node, LocDict):
+                location = node.location_of("type")
+            # union alternatives (e.g. text or per-language map) fail at the same place: one report
+            detail = (
+                str(error["loc"][-1]) if error["type"] in ("missing", "extra_forbidden") else ""
+            )
+            marker = (location.file, location.line, location.column, detail)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            message, hint = _explain(error, parent, key, context)
+            diagnostics.error(location, message, hint)
+        return None
+
+
+def _locate(root: Any, loc: tuple[Any, ...]) -> tuple[Location, Any, Any, Any]:
+    """Follow a pydantic error path through located data, skipping union tags."""
+    node = root
+    parent: Any = None
+    key: Any = None
+    location: Location = root.loc
+    for part in loc:
+        in_dict = isinstance(node, LocDict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, LocList) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            parent, key = node, part
+            location = node.location_of(part)
+            node = node[part]
+        elif isinstance(node, LocDict) and isinstance(part, str) and part.startswith("from"):
+            continue
+        elif isinstance(node, LocDict) and part not in node and isinstance(part, str):
+            # a missing or extra key, or a union tag such as 'text' or 'str'
+            if part == loc[-1]:
+                parent, key = node, part
+                location = node.key_locs.get(part, node.loc)
+            continue
+    return location, node, parent, key
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "decimal_parsing": "a number",
+    "decimal_type": "a number",
+    "date_type": "a date (YYYY-MM-DD)",
+}
+
+
+def _explain(error: Any, parent: Any, key: Any, context: dict[str, Any]) -> tuple[str, str]:
+    kind = error["type"]
+    loc = error["loc"]
+    name = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        owner = context.get("keys", {}).get(id(parent))
+        known = sorted(owner.model_fields) if owner is not None else []
+        hint = did_you_mean(name, known)
+        if not hint and known:
+            hint = "allowed here: " + ", ".join(k for k in known if not k.startswith("_"))
+        return f"unknown key '{name}'", hint
+    if kind == "missing":
+        return f"'{name}' is missing", f"add '{name}:' here"
+    if kind == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag", "")
+        hint = did_you_mean(str(tag), FIELD_TYPES) or "types: " + ", ".join(FIELD_TYPES)
+        return f"unknown field type '{tag}'", hint
+    if kind == "union_tag_not_found":
+        return "this field has no 'type'", "types: " + ", ".join(FIELD_TYPES)
+    if kind in ("enum", "literal_error"):
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{error.get('input')}' is not allowed here", f"use one of {expected}"
+    if kind == "string_pattern_mismatch":
+        if name in ("id",) or (isinstance(parent, dict) and key == "id"):
+            return (
+                f"'{error.get('input')}' is not a valid id",
+                "ids start with a lower-case letter and contain only a-z, 0-9 and _",
+            )
+        return f"'{error.get('input')}' has the wrong form", error["msg"]
+    if kind in _TYPE_WORDS:
+        return f"'{name}' must be {_TYPE_WORDS[kind]}", ""
+    if kind in ("too_short", "too_long"):
+        return f"'{name}': {error['msg'].lower()}", ""
+    return f"'{name}': {error['msg']}", ""

@@ -1,0 +1,454 @@
+"""Safe YAML loading that keeps the line and column of every node.
+
+Definitions are YAML written by people, so the loader is strict where PyYAML is lenient:
+
+* only ``true``/``false`` are booleans (``yes``, ``no``, ``on`` stay strings: a choice value
+  ``no`` must not turn into ``False``);
+* duplicate keys are errors (PyYAML keeps the last one silently);
+* custom tags (``!!python/object`` and friends) are refused;
+* aliases (``*name``) are refused, which rules out "billion laughs" alias bombs; reuse is done with
+  fragments and ``extends`` instead;
+* documents over :data:`MAX_BYTES`, deeper than :data:`MAX_DEPTH` or with more than
+  :data:`MAX_NODES` nodes are refused with a message.
+
+The result is plain Python data in which mappings are :class:`LocDict` and sequences
+:class:`LocList`; both remember where they and their children were written, so later stages can
+point at the author's text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import ScalarNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+from .errors import DefinitionError, Diagnostic, Location
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+_STR = "tag:yaml.org,2002:str"
+# first characters with which a plain scalar may be something other than text
+_SPECIAL_STARTS = frozenset("0123456789+-.~<=tfnN")
+_BAD_KEY = "\x00"  # stands in for a key that was reported as invalid
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+class LocDict(dict[str, Any]):
+    """A mapping that knows where it and each of its values were written."""
+
+    __slots__ = ("exact", "key_locs", "loc", "value_locs")
+
+    def __init__(self, loc: Location) -> None:
+        super().__init__()
+        self.loc = loc
+        self.key_locs: dict[str, Location] = {}
+        self.value_locs: dict[str, Location] = {}
+        # keys whose value is a single-line scalar: offsets inside it map to exact columns
+        self.exact: set[str] = set()
+
+    def location_of(self, key: str) -> Location:
+        return self.value_locs.get(key) or self.key_locs.get(key) or self.loc
+
+
+class LocList(list[Any]):
+    """A sequence that knows where it and each of its items were written."""
+
+    __slots__ = ("item_locs", "loc")
+
+    def __init__(self, loc: Location) -> None:
+        super().__init__()
+        self.loc = loc
+        self.item_locs: list[Location] = []
+
+    def location_of(self, index: int) -> Location:
+        if 0 <= index < len(self.item_locs):
+            return self.item_locs[index]
+        return self.loc
+
+
+class _StrictResolver(Resolver):
+    """YAML 1.2-like implicit typing: only true/false are booleans."""
+
+
+_StrictResolver.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
+_StrictResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
+)
+
+
+class _LoadRefused(Exception):
+    def __init__(self, message: str, hint: str, mark: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.mark = mark
+
+
+class _PyParser(Reader, Scanner, Parser, _StrictResolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _StrictResolver.__init__(self)
+
+
+try:  # LibYAML scans and parses about ten times faster than pure Python
+    from yaml._yaml import CParser
+
+    class _CParser(CParser, _StrictResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _StrictResolver.__init__(self)
+
+    _Parser: type = _CParser
+except ImportError:  # pragma: no cover - PyYAML built without LibYAML
+    _Parser = _PyParser
+
+_CONSTRUCTOR = SafeConstructor()
+
+
+def _scalar_value(tag: str, value: str) -> Any:
+    if tag == _STR:
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return value == "true"
+    return _CONSTRUCTOR.construct_object(ScalarNode(tag, value), deep=True)
+
+
+class _Frame:
+    __slots__ = ("container", "key", "key_loc", "path")
+
+    def __init__(self, container: Any, path: str) -> None:
+        self.container = container
+        self.path = path
+        self.key: str | None = None
+        self.key_loc: Location | None = None
+
+
+class _Builder:
+    """Builds located data straight from the parser's events, with the loader's guards.
+
+    No YAML node graph is made: one pass, no recursion (so no depth can overflow the stack),
+    and an alias is refused the moment it appears.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Diagnostic] = []
+
+    def build(self, parser: Any) -> Any:
+        # The hot loop of loading: locals and inlined steps on purpose (see benchmarks/engine.py).
+        file = self.file
+        make = tuple.__new__  # Location(...) without the Python-level __new__: this loop is hot
+        problems = self.problems
+        resolve = parser.resolve
+        get_event = parser.get_event
+        stack: list[_Frame] = []
+        frame: _Frame | None = None
+        root: Any = None
+        nodes = 0
+        documents = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                nodes += 1
+                value: Any = event.value
+                tag = event.tag
+                mark = event.start_mark
+                if tag is None or tag == "!":
+                    if event.implicit[0] and value and value[0] not in _SPECIAL_STARTS:
+                        tag = _STR
+                    else:
+                        tag = resolve(ScalarNode, value, event.implicit)
+                elif tag not in _ALLOWED_TAGS:
+                    problems.append(self.tag_problem(tag, mark, ""))
+                if tag != _STR:
+                    value = _scalar_value(tag, value) if tag in _ALLOWED_TAGS else None
+                if frame is None:
+                    root = value
+                    continue
+                container = frame.container
+                if type(container) is LocList:
+                    location = make(
+                        Location,
+                        (file, mark.line + 1, mark.column + 1, f"{frame.path}[{len(container)}]"),
+                    )
+                    container.append(value)
+                    container.item_locs.append(location)
+                    continue
+                key = frame.key
+                if key is None:  # this scalar is a key
+                    if value is None or not isinstance(value, str | int | float | bool):
+                        problems.append(
+                            Diagnostic(
+                                Location(file, mark.line + 1, mark.column + 1, frame.path),
+                                "a mapping key must be a plain name",
+                            )
+                        )
+                        frame.key = _BAD_KEY
+                        continue
+                    key = str(value)
+                    frame.key = key
+                    frame.key_loc = make(
+                        Location,
+                        (
+                            file,
+                            mark.line + 1,
+                            mark.column + 1,
+                            f"{frame.path}.{key}" if frame.path else key,
+                        ),
+                    )
+                    continue
+                style = event.style
+                column = mark.column + 1
+                if style == "'" or style == '"':
+                    column += 1
+                    exact = (
+                        mark.line == event.end_mark.line
+                        and "\\" not in event.value
+                        and "'" not in event.value
+                    )
+                else:
+                    exact = not style and mark.line == event.end_mark.line
+                assert frame.key_loc is not None
+                location = make(Location, (file, mark.line + 1, column, frame.key_loc[3]))
+                self.set_item(frame, key, value, location, exact)
+                continue
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                done = stack.pop()
+                frame = stack[-1] if stack else None
+                if frame is None:
+                    root = done.container
+                elif type(frame.container) is LocList:
+                    frame.container.append(done.container)
+                    frame.container.item_locs.append(done.container.loc)
+                elif frame.key is not None:
+                    self.set_item(frame, frame.key, done.container, done.container.loc, False)
+                continue
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                nodes += 1
+                mark = event.start_mark
+                if len(stack) >= MAX_DEPTH:
+                    raise _LoadRefused(
+                        f"the document nests deeper than {MAX_DEPTH} levels",
+                        "flatten the structure",
+                        mark,
+                    )
+                if frame is None:
+                    path = ""
+                elif type(frame.container) is LocList:
+                    path = f"{frame.path}[{len(frame.container)}]"
+                elif frame.key is None:
+                    problems.append(
+                        Diagnostic(
+                            Location(file, mark.line + 1, mark.column + 1, frame.path),
+                            "a mapping key must be a plain name",
+                            "write keys as simple words, e.g. 'label:'",
+                        )
+                    )
+                    frame.key = _BAD_KEY
+                    path = frame.path
+                else:
+                    assert frame.key_loc is not None
+                    path = frame.key_loc[3]
+                if event.tag is not None and event.tag not in _ALLOWED_TAGS:
+                    problems.append(self.tag_problem(event.tag, mark, path))
+                location = make(Location, (file, mark.line + 1, mark.column + 1, path))
+                container: Any = (
+                    LocDict(location) if kind is MappingStartEvent else LocList(location)
+                )
+                frame = _Frame(container, path)
+                stack.append(frame)
+                continue
+            if kind is StreamEndEvent:
+                break
+            if kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _LoadRefused(
+                        "a definition file holds one YAML document",
+                        "remove the '---' separator and what follows, or split the file",
+                        event.start_mark,
+                    )
+                continue
+            if kind is AliasEvent:
+                raise _LoadRefused(
+                    "YAML aliases (*name) are not allowed in definitions",
+                    "write the value out, or share it with a fragment (include:) or extends:",
+                    event.start_mark,
+                )
+            if nodes > MAX_NODES:
+                raise _LoadRefused(
+                    f"the document has more than {MAX_NODES} nodes",
+                    "split the definition into fragments",
+                    event.start_mark,
+                )
+        if nodes > MAX_NODES:
+            raise _LoadRefused(
+                f"the document has more than {MAX_NODES} nodes",
+                "split the definition into fragments",
+            )
+        return root
+
+    def tag_problem(self, tag: str, mark: Any, path: str) -> Diagnostic:
+        return Diagnostic(
+            Location(self.file, mark.line + 1, mark.column + 1, path),
+            f"the YAML tag '{tag}' is not allowed",
+            "remove the tag; definitions use plain YAML values only",
+        )
+
+    def set_item(
+        self, frame: _Frame, key: str, value: Any, location: Location, exact: bool
+    ) -> None:
+        container = frame.container
+        frame.key = None
+        if key is _BAD_KEY:
+            return
+        key_loc = frame.key_loc
+        assert key_loc is not None
+        if key in container:
+            first = container.key_locs[key]
+            self.problems.append(
+                Diagnostic(
+                    key_loc,
+                    f"the key '{key}' appears twice in this mapping",
+                    f"remove one of them (the first is at line {first.line})",
+                )
+            )
+            return
+        container[key] = value
+        container.key_locs[key] = key_loc
+        container.value_locs[key] = location
+        if exact:
+            container.exact.add(key)
+
+
+def load_text(text: str, file: str) -> Any:
+    """Parse YAML text into located data; raises :class:`DefinitionError` with all problems."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise DefinitionError(
+            [
+                Diagnostic(
+                    Location(file, 1, 1),
+                    f"the file is larger than {MAX_BYTES // 1000} kB",
+                    "split the definition into fragments",
+                )
+            ]
+        )
+    builder = _Builder(file)
+    parser = _Parser(text)
+    try:
+        data = builder.build(parser)
+    except _LoadRefused as refused:
+        mark = refused.mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        raise DefinitionError([Diagnostic(loc, refused.message, refused.hint)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DefinitionError(
+            [Diagnostic(loc, f"YAML syntax error: {problem}", _syntax_hint(problem))]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DefinitionError([Diagnostic(Location(file, 1, 1), f"YAML error: {exc}")]) from None
+    except (ValueError, TypeError) as exc:  # a scalar that its tag cannot hold
+        raise DefinitionError(
+            [Diagnostic(Location(file, 1, 1), f"invalid YAML value: {exc}")]
+        ) from None
+    if builder.problems:
+        raise DefinitionError(builder.problems)
+    return data
+
+
+def load_file(path: Path | str, display_name: str | None = None) -> Any:
+    """Read and parse one YAML file (see :func:`load_text`)."""
+    path = Path(path)
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DefinitionError(
+            [Diagnostic(Location(name), f"cannot read the file: {exc.strerror}")]
+        ) from None
+    if size > MAX_BYTES:
+        raise DefinitionError(
+            [
+                Diagnostic(
+                    Location(name, 1, 1),
+                    f"the file is larger than {MAX_BYTES // 1000} kB",
+                    "split the definition into fragments",
+                )
+            ]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(
+            [
+                Diagnostic(
+                    Location(name, 1, 1),
+                    f"the file is not valid UTF-8 (byte {exc.start})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+    return load_text(text, name)
+
+
+def _syntax_hint(problem: str) -> str:
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "quote a value that contains ': ' or check the indentation"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "inside { } or [ ], put texts that contain ? : , # in quotes"
+    if "could not find expected ':'" in problem:
+        return "check the indentation and that each key ends with ':'"
+    return "check the indentation and quoting around this place"
+
+
+def to_plain(value: Any) -> Any:
+    """Strip location wrappers (for hashing and serialising)."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value

@@ -1,0 +1,16 @@
+"""Where the official OSO reference files are found."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+ELEMENT_TREE_FILE = "element_tree_OSO_gegevensset_2019.1.txt"
+
+
+def oso_dir() -> Path | None:
+    """``POPO_OSO_DIR``, else ``../shared/oso`` beside the repository, when it exists."""
+    configured = os.environ.get("POPO_OSO_DIR")
+    candidate = Path(configured) if configured else REPOSITORY.parent / "shared" / "oso"
+    return candidate if candidate.is_dir() else None

@@ -1,0 +1,214 @@
+"""``popo``: the one command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from engine.errors import Severity
+from engine.workspace import SCENARIO_SUFFIX, discover, lock_for_publish, open_workspace
+
+DEFAULT_DEFINITIONS = Path("definitions")
+
+
+def _oso_catalog(out: TextIO):  # type: ignore[no-untyped-def]
+    from oso_mapping.element_tree import load_element_tree
+
+    tree = load_element_tree()
+    if tree is None:
+        print(
+            "note: the OSO element tree was not found, so OSO paths are not checked "
+            "(set POPO_OSO_DIR to the folder with element_tree_OSO_gegevensset_2019.1.txt)",
+            file=out,
+        )
+    return tree
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
+    workspace = open_workspace(paths, _oso_catalog(out))
+    diagnostics = workspace.all_diagnostics()
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+    for diagnostic in diagnostics:
+        if diagnostic.severity is Severity.WARNING and args.quiet:
+            continue
+        print(diagnostic.render(), file=out)
+    failed = bool(errors) or (args.strict and bool(warnings))
+    forms = len(workspace.results)
+    print(
+        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''} checked, "
+        f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+        file=out,
+    )
+    return 1 if failed else 0
+
+
+def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.scenarios import run_file
+
+    paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
+    files = discover(paths, SCENARIO_SUFFIX)
+    oso = _oso_catalog(out)
+    today = date.fromisoformat(args.today) if args.today else None
+    passed = failed = problems = 0
+    for path in files:
+        run = run_file(path, oso, today)
+        for diagnostic in run.diagnostics:
+            print(diagnostic.render(), file=out)
+        problems += len(run.diagnostics.errors)
+        for failure in run.failures:
+            print(failure.render(), file=out)
+        passed += run.passed
+        failed += run.total - run.passed
+    if not files:
+        print("no scenario files (*.scenarios.yaml) found", file=out)
+    print(
+        f"scenarios: {passed} passed, {failed} failed"
+        + (f", {problems} file error{'s' if problems != 1 else ''}" if problems else ""),
+        file=out,
+    )
+    return 1 if failed or problems or not files else 0
+
+
+def _parse_ref(text: str) -> tuple[str, int]:
+    form, sep, version = text.partition("@")
+    if not sep or not version.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not FORM@VERSION, e.g. okr@2")
+    return form, int(version)
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.versions import diff
+
+    workspace = open_workspace([Path(args.dir)])
+    found = []
+    for ref in (args.old, args.new):
+        form, version = _parse_ref(ref)
+        result = workspace.find(form, version)
+        if result is None or result.checked is None:
+            versions = workspace.versions(form)
+            hint = (
+                f"versions of '{form}': {', '.join(map(str, versions))}"
+                if versions
+                else (f"no form '{form}' in {args.dir}/")
+            )
+            print(f"error: {ref} not found or not valid ({hint})", file=out)
+            return 2
+        found.append(result)
+    old, new = found
+    assert old.checked is not None and new.checked is not None
+    migration = None
+    if new.definition is not None:
+        migration = next(
+            (m for m in new.definition.migrations if m.from_version == old.definition.version),  # type: ignore[union-attr]
+            None,
+        )
+    changes = diff(old.checked, new.checked, migration)
+    breaking = [c for c in changes if c.breaking]
+    for change in changes:
+        print(str(change), file=out)
+    print(
+        f"{len(changes)} change{'s' if len(changes) != 1 else ''}, {len(breaking)} breaking"
+        + (" (migration declared)" if migration else ""),
+        file=out,
+    )
+    return 1 if breaking and args.exit_code else 0
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.schema import definition_schema, scenario_schema
+
+    schema = scenario_schema() if args.scenarios else definition_schema()
+    text = json.dumps(schema, indent=2, ensure_ascii=False)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text, file=out)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
+    path = Path(args.file)
+    root = Path(args.dir) if args.dir else None
+    workspace = open_workspace([root or path.parent], _oso_catalog(out))
+    result = next((r for r in workspace.results if r.path.resolve() == path.resolve()), None)
+    if result is None:
+        print(f"error: {path} is not a form file (*.form.yaml) in {root or path.parent}", file=out)
+        return 2
+    errors = [d for d in workspace.all_diagnostics() if d.severity is Severity.ERROR]
+    if errors or result.definition is None or result.content_hash is None:
+        for diagnostic in errors:
+            print(diagnostic.render(), file=out)
+        print("not published: fix the errors first (popo check)", file=out)
+        return 1
+    lock = lock_for_publish(path, root)
+    model = result.definition
+    entry = lock.get(model.id, model.version)
+    if entry is not None:
+        if entry.sha256 == result.content_hash:
+            print(f"{model.id}@{model.version} is already published", file=out)
+            return 0
+        print(
+            f"error: {model.id}@{model.version} was published before with other content", file=out
+        )
+        return 1
+    lock.publish(model.id, model.version, result.content_hash, path)
+    lock.write()
+    print(
+        f"published {model.id}@{model.version} ({result.content_hash[:12]}) in {lock.path}",
+        file=out,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="popo", description="POPO: transfers of pupils between primary schools."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check definitions: every error with file:line:col")
+    check.add_argument("paths", nargs="*", help="files or folders (default: definitions/)")
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.add_argument("--quiet", action="store_true", help="do not print warnings")
+    check.set_defaults(handler=cmd_check)
+
+    test = commands.add_parser("test", help="run the author test scenarios (*.scenarios.yaml)")
+    test.add_argument("paths", nargs="*", help="files or folders (default: definitions/)")
+    test.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
+    test.set_defaults(handler=cmd_test)
+
+    diff = commands.add_parser("diff", help="changes between two versions: FORM@A FORM@B")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
+    diff.set_defaults(handler=cmd_diff)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the definition language")
+    schema.add_argument("--scenarios", action="store_true", help="the schema of scenario files")
+    schema.add_argument("-o", "--output", help="write to this file")
+    schema.set_defaults(handler=cmd_schema)
+
+    publish = commands.add_parser("publish", help="record a version as published in popo.lock")
+    publish.add_argument("file", help="the *.form.yaml to publish")
+    publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
+    publish.set_defaults(handler=cmd_publish)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args, out or sys.stdout))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Author errors: every problem with file, line, column, YAML path and a hint, all in one run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engine.api import check_file
+from engine.errors import Severity
+from oso_mapping.element_tree import load_element_tree
+from runtime.cli import main
+
+from .conftest import SHARED, form_yaml
+
+Write = Callable[[str, str], Path]
+
+
+def errors_of(path: Path, oso: bool = False) -> list[str]:
+    tree = load_element_tree() if oso else None
+    result = check_file(path, tree)
+    return [
+        f"{d.location.line}:{d.location.column}: {d.message}"
+        for d in result.diagnostics.sorted()
+        if d.severity is Severity.ERROR
+    ]
+
+
+def test_unknown_keys_and_types_with_did_you_mean(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: naam
+              type: txt
+              label: Naam
+            - id: leeftijd
+              type: integer
+              lable: Leeftijd
+              min: veel
+            """
+        ),
+    )
+    result = check_file(path)
+    rendered = [d.render() for d in result.diagnostics.sorted()]
+    assert rendered[0].startswith(f"{path}:13:19: error: unknown field type 'txt'")
+    assert "hint: did you mean 'text'?" in rendered[0]
+    assert rendered[1].startswith(f"{path}:17:13: error: unknown key 'lable'")
+    assert "hint: did you mean 'label'?" in rendered[1]
+    assert rendered[2].startswith(f"{path}:18:18: error: 'min' must be a whole number")
+    assert "at pages[0].sections[0].fields[1].min" in rendered[2]
+
+
+def test_expression_errors_point_at_the_fault_with_a_caret(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: reden
+              type: text
+              label: Reden
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: reden == "anders" and rden == "x"
+            """
+        ),
+    )
+    result = check_file(path)
+    (diagnostic,) = result.diagnostics.errors
+    assert str(diagnostic.location) == f"{path}:18:47"
+    rendered = diagnostic.render()
+    assert '    reden == "anders" and rden == "x"\n                          ^' in rendered
+    assert "did you mean 'reden'?" in rendered
+
+
+def test_all_errors_in_one_run(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: a
+              type: calculated
+              label: A
+              calculate: b + 1
+            - id: b
+              type: calculated
+              label: B
+              calculate: a + 1
+            - id: c
+              type: text
+              label: C
+              visible_if: onbekend == 1
+            - id: d
+              type: integer
+              label: D
+              required: c == 3
+            - id: toetsen
+              type: group
+              label: Toetsen
+              fields:
+                - id: score
+                  type: integer
+                  label: Score
+            - id: totaal
+              type: calculated
+              label: Totaal
+              calculate: score + 1
+            - id: c
+              type: text
+              label: Dubbel
+            """
+        ),
+    )
+    errors = errors_of(path)
+    assert "12:13: these fields depend on each other in a cycle: a → b → a" in errors
+    assert "23:25: unknown field 'onbekend'" in errors
+    assert "27:25: comparing a text with a number is always false" in errors
+    assert "38:24: 'score' has one value per row; '+' needs a single value" in errors
+    assert "39:17: the field id 'c' is used twice" in errors
+    assert len(errors) == 5
+
+
+def test_missing_translations_are_reported(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: naam
+              type: text
+              label: {nl: Naam}
+              hint: {nl: Zoals in het paspoort, en: As in the passport}
+            """,
+            languages="[nl, en]",
+        )
+        .replace("title: Probe", "title: {nl: Probe, en: Probe}")
+        .replace("title: Pagina", "title: {nl: Pagina, en: Page}"),
+    )
+    assert errors_of(path) == ["14:20: missing translation (en) of 'Naam'"]
+
+
+def test_okr_fields_need_a_legal_category(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: naam
+              type: text
+              label: Naam
+              category: administratief
+            - id: hobby
+              type: text
+              label: Hobby
+            - id: kleur
+              type: text
+              label: Kleur
+              category: voorkeuren
+            """,
+            kind="onderwijskundig_rapport",
+        ),
+    )
+    errors = errors_of(path)
+    assert errors[0].startswith("22:23: 'voorkeuren' is not allowed here")
+    # the shape error stops the semantic checks; fix it and the missing category shows
+    path.write_text(path.read_text().replace("category: voorkeuren\n", ""))
+    assert errors_of(path) == [
+        "16:17: the field 'hobby' has no privacy category",
+        "19:17: the field 'kleur' has no privacy category",
+    ]
+
+
+def test_a_section_category_covers_its_fields(write: Write) -> None:
+    text = form_yaml(
+        """
+        - id: naam
+          type: text
+          label: Naam
+        """,
+        kind="onderwijskundig_rapport",
+    ).replace("      - id: s\n", "      - id: s\n        category: administratief\n")
+    assert errors_of(write("f.form.yaml", text)) == []
+
+
+@pytest.mark.skipif(not (SHARED / "oso").exists(), reason="needs ../shared/oso")
+def test_oso_paths_are_checked_against_the_element_tree(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: plaats
+              type: text
+              label: Geboorteplaats
+              oso: huidigeschool/leerling/geboorteplaats
+            - id: achternaam
+              type: text
+              label: Achternaam
+              oso: huidigeschool/leerling/achternam
+            - id: datum
+              type: text
+              label: Geboortedatum
+              oso: huidigeschool/leerling/geboortedatum
+            - id: punten
+              type: textarea
+              label: Aandachtspunten
+              oso: huidigeschool/leerling/overstapadvies/aandachtspunten
+            - id: schooljaar
+              type: text
+              label: Groep
+              oso: huidigeschool/leerling/schoolloopbaanlijst/schoolloopbaan/groepscode
+            - id: toetsen
+              type: group
+              label: Toetsen
+              oso: huidigeschool/leerling/toetslijst/toets
+              fields:
+                - id: afnamedatum
+                  type: date
+                  label: Datum
+                  oso: afname/afnamedatum
+            - id: voornaam
+              type: text
+              label: Voornaam
+              oso: huidigeschool/leerling/voornaam
+            """
+        ),
+    )
+    errors = errors_of(path, oso=True)
+    assert errors == [
+        "15:18: OSO forbids 'geboorteplaats' in a transfer dossier",
+        "19:18: 'huidigeschool/leerling/achternam' is not an element of OSO 2019.1",
+        "23:18: 'huidigeschool/leerling/geboortedatum' holds a date; map it from a date field",
+        "27:18: OSO allows at most 280 characters in "
+        "'huidigeschool/leerling/overstapadvies/aandachtspunten'",
+        "31:18: 'huidigeschool/leerling/schoolloopbaanlijst/schoolloopbaan' repeats in OSO; "
+        "this field would map only one of them",
+    ]
+
+
+def test_forbidden_oso_elements_are_refused_even_without_the_tree(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: nationaliteit
+              type: text
+              label: Nationaliteit
+              oso: huidigeschool/leerling/nationaliteit
+            """
+        ),
+    )
+    assert errors_of(path) == ["15:18: OSO forbids 'nationaliteit' in a transfer dossier"]
+
+
+def test_popo_check_exits_1_and_prints_every_error(
+    write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(
+        "a/f.form.yaml", form_yaml("- id: x\n  type: text\n  label: X\n  visible_if: y == 1\n")
+    )
+    write("a/g.form.yaml", "id: g\nversion: 1\n")
+    assert main(["check", str(bad.parent)]) == 1
+    out = capsys.readouterr().out
+    assert "unknown field 'y'" in out
+    assert "'title' is missing" in out
+    assert "'kind' is missing" in out
+    assert "'pages' is missing" in out
+    assert "FAILED: 2 forms checked, 4 errors" in out

@@ -1,0 +1,157 @@
+"""Fragments and regional variants: reuse without copying, errors in the file that has them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from engine import compile_file, evaluate
+from engine.api import check_file
+
+Write = Callable[[str, str], Path]
+
+BASE = """
+id: basis
+version: 1
+title: Basis
+kind: custom
+choices:
+  reden:
+    - {value: verhuizing, label: Verhuizing}
+    - {value: conflict, label: Conflict}
+pages:
+  - id: p
+    title: Pagina
+    sections:
+      - id: s
+        fields:
+          - include: leerling.fragment.yaml
+          - id: reden
+            type: choice
+            label: Reden
+            choices: reden
+          - id: opmerking
+            type: text
+            label: Opmerking
+"""
+
+FRAGMENT = """
+fragment: leerling
+choices:
+  geslacht:
+    - {value: m, label: Man}
+    - {value: v, label: Vrouw}
+fields:
+  - id: naam
+    type: text
+    label: Naam
+    required: true
+  - id: geslacht
+    type: choice
+    label: Geslacht
+    choices: geslacht
+"""
+
+
+def test_fragment_fields_and_choices_are_included(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    form = compile_file(write("basis.form.yaml", BASE))
+    assert [n.key for n in form.nodes if n.kind not in ("page", "section")] == [
+        "naam",
+        "geslacht",
+        "reden",
+        "opmerking",
+    ]
+    assert form.by_key["geslacht"].choice_values == {"m", "v"}
+
+
+def test_an_error_in_a_fragment_points_into_the_fragment(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT.replace("required: true", "required: nam == 'x'"))
+    result = check_file(write("basis.form.yaml", BASE))
+    (diagnostic,) = result.diagnostics.errors
+    assert diagnostic.location.file.endswith("leerling.fragment.yaml")
+    assert (diagnostic.location.line, diagnostic.location.column) == (10, 15)
+    assert diagnostic.hint == "did you mean 'naam'?"
+
+
+def test_a_missing_fragment_is_reported_at_the_include(write: Write) -> None:
+    result = check_file(write("basis.form.yaml", BASE))
+    (diagnostic,) = result.diagnostics.errors
+    assert diagnostic.message == "the fragment 'leerling.fragment.yaml' does not exist"
+    assert diagnostic.location.line == 15
+
+
+def test_a_variant_overrides_adds_removes_hides_and_changes_choices(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    write("basis.form.yaml", BASE)
+    variant = write(
+        "regio/noord.form.yaml",
+        """
+        extends: ../basis.form.yaml
+        id: basis-noord
+        version: 1
+        title: Basis Noord
+        changes:
+          - modify: reden
+            set: {label: "Waarom?", required: true}
+          - choices: reden
+            remove: [conflict]
+            add: [{value: school, label: Schoolkeuze}]
+          - remove: opmerking
+          - hide: geslacht
+          - add:
+              - {id: extra, type: text, label: Extra}
+            after: naam
+        """,
+    )
+    form = compile_file(variant)
+    assert form.id == "basis-noord"
+    assert [n.key for n in form.nodes if n.kind not in ("page", "section")] == [
+        "naam",
+        "extra",
+        "geslacht",
+        "reden",
+    ]
+    assert form.by_key["reden"].choice_values == {"verhuizing", "school"}
+    assert form.by_key["reden"].element.label == "Waarom?"
+    state = evaluate(form, {"geslacht": "m", "reden": "conflict"}, date(2027, 1, 1))
+    assert state.visible["geslacht"] is False
+    assert "geslacht" not in state.submission()
+    assert state.errors["reden"][0].text("en") == "Choose one of the options."
+
+
+def test_variant_mistakes_point_at_the_variant(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    write("basis.form.yaml", BASE)
+    variant = write(
+        "noord.form.yaml",
+        """
+        extends: basis.form.yaml
+        id: noord
+        version: 1
+        changes:
+          - remove: opmerkingen
+          - choices: redenen
+            remove: [x]
+          - hide: naam
+            after: reden
+        """,
+    )
+    result = check_file(variant)
+    messages = [
+        (d.location.file.endswith("noord.form.yaml"), d.location.line, d.message)
+        for d in result.diagnostics.sorted()
+    ]
+    assert messages == [
+        (True, 5, "the base has no page, section or field 'opmerkingen'"),
+        (True, 6, "the base has no choice list 'redenen'"),
+        (True, 9, "unknown key 'after' in a 'hide' change"),
+    ]
+    assert result.diagnostics.errors[0].hint == "did you mean 'opmerking'?"
+
+
+def test_extends_cycle_is_reported(write: Write) -> None:
+    write("a.form.yaml", "extends: b.form.yaml\nid: a\nversion: 1\n")
+    result = check_file(write("b.form.yaml", "extends: a.form.yaml\nid: b\nversion: 1\n"))
+    assert "extends forms a cycle" in result.diagnostics.errors[0].message
