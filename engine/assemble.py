@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DefinitionError, Diagnostics, Location, did_you_mean
-from .yamlsource import LocDict, LocList, load_file, to_plain
+from .yamlsource import LocDict, LocList, load_text, read_text, to_plain
 
 LIST_KEYS = ("pages", "sections", "fields")
 CHANGE_KINDS = ("modify", "remove", "hide", "add", "choices")
@@ -63,13 +63,16 @@ class Assembler:
     def __init__(self, diagnostics: Diagnostics) -> None:
         self.diagnostics = diagnostics
         self._cache: dict[Path, Any] = {}
+        self._mentions_include: dict[Path, bool] = {}
         self.files: set[Path] = set()
 
     def read(self, path: Path) -> Any:
         path = path.resolve()
         if path not in self._cache:
             try:
-                self._cache[path] = load_file(path, _display(path))
+                text = read_text(path, _display(path))
+                self._mentions_include[path] = "include" in text
+                self._cache[path] = load_text(text, _display(path))
             except DefinitionError as exc:
                 self.diagnostics.extend(exc.diagnostics)
                 self._cache[path] = None
@@ -100,6 +103,8 @@ class Assembler:
             return None
         if "extends" in data:
             return self._variant(path, copy_located(data), (*chain, path))
+        if not self._mentions_include.get(path, True):
+            return data  # nothing to expand: the cached data is shared, never changed
         root = _shallow(data)
         if isinstance(root.get("choices"), LocDict):
             root["choices"] = _shallow(root["choices"])  # fragments add their choice lists

@@ -7,10 +7,9 @@ the flattened fields and the parsed, typed expressions that the compiler turns i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
 from .expressions.checker import Scope, SymbolInfo, check_expression
@@ -113,11 +112,19 @@ _LAYOUT: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 def _layout(cls: type[Element]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The keys of a model class that hold texts, and those that may hold elements."""
     if cls not in _LAYOUT:
-        names = tuple(cls.model_fields)
-        texts = tuple(k for k in _TEXT_KEYS if k in names)
-        children = tuple(k for k in names if k not in texts)
+        fields = cls.model_fields
+        texts = tuple(k for k in _TEXT_KEYS if k in fields)
+        children = tuple(
+            k for k, info in fields.items() if k not in texts and _holds_elements(info.annotation)
+        )
         _LAYOUT[cls] = (texts, children)
     return _LAYOUT[cls]
+
+
+def _holds_elements(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, Element):
+        return True
+    return any(_holds_elements(arg) for arg in get_args(annotation))
 
 
 def iter_texts(root: Any) -> list[tuple[Element, str, Text]]:

@@ -20,23 +20,22 @@ from .model import (
     CalculatedField,
     Choice,
     DateField,
-    DecimalField,
     FieldBase,
-    FileField,
     FormDefinition,
     GroupField,
-    IntegerField,
     Text,
     _ChoiceBase,
-    _TextLike,
 )
-
+from .validation import CHECKS, Check
 
 ROLE_CONTAINER = 0  # a page or section
 ROLE_INPUT = 1
 ROLE_CALCULATED = 2
 ROLE_NOTE = 3
 ROLE_GROUP = 4
+
+
+_ROLES = {"calculated": ROLE_CALCULATED, "note": ROLE_NOTE, "group": ROLE_GROUP}
 
 
 @dataclass(eq=False, slots=True)
@@ -65,7 +64,7 @@ class Node:
     choice_filter: CompiledExpression | None = None
     date_min: Any = None
     date_max: Any = None
-    has_checks: bool = False  # type-specific checks beyond clean (min/max, lengths, ...)
+    check: Check | None = None  # checks of the clean value beyond reading it (bounds, ...)
     order: int = 0
     children: tuple[str, ...] = ()  # direct child fields of a group
     role: int = ROLE_CONTAINER
@@ -107,13 +106,18 @@ class _FormCompiler:
     def __init__(self, checked: CheckedForm, content_hash: str) -> None:
         self.checked = checked
         self.content_hash = content_hash
+        self._compilers: dict[tuple[str, ...], _Compiler] = {}
+        self._choice_lists: dict[str, tuple[tuple[Choice, ...], frozenset[str]]] = {}
 
     def expr(self, owner: str, purpose: str) -> CompiledExpression | None:
         typed: TypedExpression | None = self.checked.expressions.get((owner, purpose))
         if typed is None:
             return None
-        scope = Scope(self.checked.symbols, typed.context_path)
-        fn = _Compiler(scope).compile(typed.tree)
+        compiler = self._compilers.get(typed.context_path)
+        if compiler is None:
+            scope = Scope(self.checked.symbols, typed.context_path)
+            compiler = self._compilers[typed.context_path] = _Compiler(scope)
+        fn = compiler.compile(typed.tree)
         return CompiledExpression(typed.source, typed.type, typed.refs, fn)
 
     def compile(self) -> CompiledForm:
@@ -165,7 +169,7 @@ class _FormCompiler:
             spec.container,
             spec.repeat_path,
             hidden=element.hidden,
-            visible=self.expr(spec.id, "visible"),
+            visible=self.expr(spec.id, "visible") if element.visible_if else None,
             element=element,
             page=spec.page.id,
             clean=field_type.clean,
@@ -177,8 +181,10 @@ class _FormCompiler:
                 node.required_const = element.required
             else:
                 node.required = self.expr(spec.id, "required")
-            node.enabled = self.expr(spec.id, "enabled")
-            node.default = self.expr(spec.id, "default")
+            if element.enabled_if:
+                node.enabled = self.expr(spec.id, "enabled")
+            if element.default_expression:
+                node.default = self.expr(spec.id, "default")
             if element.default is not None and node.clean is not None:
                 node.default_value = node.clean(element.default)
             node.constraints = tuple(
@@ -188,25 +194,27 @@ class _FormCompiler:
             )
         if isinstance(element, _ChoiceBase):
             if isinstance(element.choices, str):
-                node.choices = tuple(self.checked.choice_lists.get(element.choices, ()))
+                shared = self._choice_lists.get(element.choices)
+                if shared is None:
+                    choices = tuple(self.checked.choice_lists.get(element.choices, ()))
+                    shared = (choices, frozenset(c.value for c in choices))
+                    self._choice_lists[element.choices] = shared
+                node.choices, node.choice_values = shared
             else:
                 node.choices = tuple(element.choices)
-            node.choice_values = frozenset(c.value for c in node.choices)
-            node.choice_filter = self.expr(spec.id, "choice_filter")
+                node.choice_values = frozenset(c.value for c in node.choices)
+            if element.choice_filter:
+                node.choice_filter = self.expr(spec.id, "choice_filter")
         if isinstance(element, DateField):
             for bound in ("min", "max"):
                 value = getattr(element, bound)
                 compiled = self.expr(spec.id, bound) if isinstance(value, str) else value
                 setattr(node, f"date_{bound}", compiled)
-        node.has_checks = isinstance(
-            element, _TextLike | IntegerField | DecimalField | DateField | _ChoiceBase | FileField
-        )
-        node.role = {"calculated": ROLE_CALCULATED, "note": ROLE_NOTE, "group": ROLE_GROUP}.get(
-            spec.type, ROLE_INPUT
-        )
+        node.check = CHECKS.get(spec.type)
+        node.role = _ROLES.get(spec.type, ROLE_INPUT)
         node.simple = (
             node.role == ROLE_INPUT
-            and not node.has_checks
+            and node.check is None
             and node.enabled is None
             and node.required is None
             and not node.required_const

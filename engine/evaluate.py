@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from .compiler import (
@@ -30,12 +29,12 @@ from .compiler import (
     CompiledForm,
     Node,
 )
-from .errors import EvaluationError
 from .expressions.compiler import CompiledExpression, Context
 from .fieldtypes import Invalid
 from .messages import Message, message
 
 _MISSING = object()
+_NO_ERRORS: list[Message] = []  # shared and never appended to
 
 
 class _Instance:
@@ -162,6 +161,7 @@ class _Evaluator:
         self.answers = answers
         self.state = state
         self.top = _Instance(Context((state.values,), state.today), answers, "", "")
+        self.top_only = (self.top,)
         self.instance_cache: dict[tuple[str, ...], list[_Instance]] = {(): [self.top]}
 
     def instances(self, path: tuple[str, ...]) -> list[_Instance]:
@@ -196,6 +196,7 @@ class _Evaluator:
         flat = state.value
         raw_errors = state.raw
         top = self.top
+        top_only = self.top_only
         for node in nodes:
             role = node.role
             if role == ROLE_CONTAINER:
@@ -207,14 +208,15 @@ class _Evaluator:
                 )
                 continue
             name = node.key
-            for instance in self.instances(node.repeat_path) if node.repeat_path else (top,):
+            for instance in self.instances(node.repeat_path) if node.repeat_path else top_only:
                 key = instance.prefix + name if instance.prefix else name
                 ctx = instance.ctx
-                shown = (
-                    visible.get(instance.group_key or node.parent, False)  # type: ignore[arg-type]
-                    and not node.hidden
-                    and (node.visible is None or _condition(node.visible, ctx))
-                )
+                shown = visible.get(instance.group_key or node.parent, False) and not node.hidden  # type: ignore[arg-type]
+                if shown and node.visible is not None:
+                    try:
+                        shown = node.visible.fn(ctx) is True
+                    except Exception:  # noqa: BLE001 - a failing condition is false
+                        shown = False
                 visible[key] = shown
                 target = ctx.scope[-1]
                 if role == ROLE_GROUP:
@@ -231,9 +233,12 @@ class _Evaluator:
                                 value = _value(node.default, ctx)
                             else:
                                 value = node.default_value
-                        elif answer is None or answer == "" or answer == []:
-                            pass
-                        elif type(answer) is str and not answer.strip():
+                        elif (
+                            answer is None
+                            or answer == ""
+                            or answer == []
+                            or (type(answer) is str and not answer.strip())
+                        ):
                             pass
                         else:
                             try:
@@ -266,13 +271,14 @@ class _Evaluator:
         disabled = state.disabled
         errors = state.errors
         raw_errors = state.raw
-        top = self.top
+        top_only = self.top_only
+        no_errors = _NO_ERRORS
         for node in nodes:
             role = node.role
-            if role == ROLE_CONTAINER or role == ROLE_NOTE:
+            if role in (ROLE_CONTAINER, ROLE_NOTE):
                 continue
             name = node.key
-            for instance in self.instances(node.repeat_path) if node.repeat_path else (top,):
+            for instance in self.instances(node.repeat_path) if node.repeat_path else top_only:
                 key = instance.prefix + name if instance.prefix else name
                 if not visible.get(key):
                     required_keys.discard(key)
@@ -323,14 +329,17 @@ class _Evaluator:
                 if value is None:
                     self.set_errors(key, node, (_required_message(node),) if required else ())
                     continue
-                found: list[Message] = []
-                if node.has_checks:
-                    _type_checks(node, value, ctx, options, found)
+                found: list[Message] = no_errors  # replaced by a new list on the first error
+                if node.check is not None:
+                    found = []
+                    node.check(node, value, ctx, options, found)
                 if not found:
                     for rule, text in node.constraints:
+                        if found is no_errors:
+                            found = []
                         try:
                             ok = rule.fn(ctx)
-                        except Exception:  # noqa: BLE001 - a broken rule must not break the form
+                        except Exception:
                             found.append(message("evaluation_failed"))
                             break
                         if ok is False:
@@ -393,69 +402,6 @@ def _row_errors(node: Node, count: int) -> tuple[Message, ...]:
     if element.max_rows is not None and count > element.max_rows:
         return (message("too_many_rows", max=element.max_rows),)
     return ()
-
-
-def _bound(bound: Any, ctx: Context) -> Any:
-    if isinstance(bound, CompiledExpression):
-        return _value(bound, ctx)
-    return bound
-
-
-def _type_checks(
-    node: Node, value: Any, ctx: Context, options: tuple[str, ...] | None, errors: list[Message]
-) -> None:
-    element = node.element
-    kind = node.kind
-    if kind in ("text", "textarea"):
-        length = len(value)
-        if element.min_length is not None and length < element.min_length:
-            errors.append(message("text_too_short", min=element.min_length))
-        if element.max_length is not None and length > element.max_length:
-            errors.append(message("text_too_long", max=element.max_length, length=length))
-    elif kind in ("integer", "decimal"):
-        if element.min is not None and value < element.min:
-            errors.append(message("number_too_small", min=element.min))
-        elif element.max is not None and value > element.max:
-            errors.append(message("number_too_large", max=element.max))
-        elif element.step is not None:
-            base = element.min if element.min is not None else 0
-            if (Decimal(value) - Decimal(base)) % Decimal(element.step) != 0:
-                errors.append(message("number_step", step=element.step))
-    elif kind == "date":
-        low = _bound(node.date_min, ctx)
-        high = _bound(node.date_max, ctx)
-        if low is not None and value < low:
-            errors.append(message("date_too_early", min=low))
-        elif high is not None and value > high:
-            errors.append(message("date_too_late", max=high))
-    elif kind == "choice":
-        allowed = options if options is not None else node.choice_values
-        if value not in allowed:
-            errors.append(message("choice_invalid"))
-    elif kind == "multichoice":
-        allowed = options if options is not None else node.choice_values
-        if any(v not in allowed for v in value):
-            errors.append(message("choice_invalid"))
-        elif element.min_selected is not None and len(value) < element.min_selected:
-            errors.append(message("too_few_selected", min=element.min_selected))
-        elif element.max_selected is not None and len(value) > element.max_selected:
-            errors.append(message("too_many_selected", max=element.max_selected))
-    elif kind == "file":
-        files = value if isinstance(value, list) else [value]
-        limit = int(element.max_size_mb * 1024 * 1024)
-        for item in files:
-            if item.get("media_type") not in element.accept:
-                errors.append(message("file_type", accept=", ".join(_extensions(element.accept))))
-                break
-            if item.get("size", 0) > limit:
-                errors.append(message("file_too_large", max=element.max_size_mb))
-                break
-
-
-def _extensions(media_types: list[str]) -> list[str]:
-    from .fieldtypes import MEDIA_TYPES
-
-    return [MEDIA_TYPES.get(m, (m,))[0].upper() for m in media_types]
 
 
 def evaluate(

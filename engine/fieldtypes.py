@@ -68,6 +68,8 @@ def bsn_valid(digits: str) -> bool:
 
 
 def clean_text(raw: Any) -> str:
+    if type(raw) is str:
+        return raw.strip()
     return _text(raw)
 
 
@@ -129,6 +131,8 @@ def clean_integer(raw: Any) -> int:
         return raw
     if isinstance(raw, Decimal) and raw == raw.to_integral_value():
         return int(raw)
+    if type(raw) is str and raw.isdigit() and raw.isascii() and len(raw) <= 15:
+        return int(raw)
     text = _text(raw).replace(" ", "")
     if not _INTEGER.fullmatch(text):
         raise Invalid(message("integer_invalid"))
@@ -155,6 +159,11 @@ def clean_date(raw: Any) -> date:
     if isinstance(raw, date):
         return raw
     text = _text(raw)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise Invalid(message("date_invalid")) from None
     try:
         if _ISO_DATE.fullmatch(text):
             return date.fromisoformat(text)
@@ -170,18 +179,23 @@ _YES = {"true", "yes", "ja", "1", "on"}
 _NO = {"false", "no", "nee", "0", "off"}
 
 
+_YESNO = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False)}
+
+
 def clean_yesno(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    text = _text(raw).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise Invalid(message("yesno_invalid"))
+    answer = _YESNO.get(raw) if type(raw) is str else None
+    if answer is None:
+        answer = _YESNO.get(_text(raw).lower())
+    if answer is None:
+        raise Invalid(message("yesno_invalid"))
+    return answer
 
 
 def clean_choice(raw: Any) -> str:
+    if type(raw) is str:
+        return raw.strip()
     if isinstance(raw, bool):
         raise Invalid(message("choice_invalid"))
     return _text(raw)

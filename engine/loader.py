@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
 from .assemble import Assembler
+from .checker import _layout
 from .errors import Diagnostics, Location, did_you_mean
-from .model import FIELD_TYPES, FormDefinition
+from .model import FIELD_TYPES, Element, FormDefinition
 from .yamlsource import LocDict, LocList
 
 
@@ -39,9 +41,8 @@ def load_definition(path: Path | str) -> LoadedDefinition:
 
 
 def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | None:
-    context: dict[str, Any] = {}
     try:
-        return FormDefinition.model_validate(data, context=context)
+        model = FormDefinition.model_validate(data)
     except ValidationError as exc:
         seen: set[tuple[str, int, int, str]] = set()
         for error in exc.errors():
@@ -58,9 +59,86 @@ def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | Non
             if marker in seen:
                 continue
             seen.add(marker)
-            message, hint = _explain(error, parent, key, context)
+            message, hint = _explain(error, FormDefinition)
             diagnostics.error(location, message, hint)
         return None
+    attach_sources(model, data)
+    return model
+
+
+def attach_sources(element: Element, raw: Any) -> None:
+    """Give every model element the located mapping it was validated from."""
+    if not isinstance(raw, LocDict):
+        return
+    element._src = raw
+    fields = type(element).model_fields
+    for name in _layout(type(element))[1]:
+        child = getattr(element, name)
+        source = raw.get(fields[name].alias or name)
+        if isinstance(child, Element):
+            attach_sources(child, source)
+        elif isinstance(child, list) and isinstance(source, list):
+            for item, item_source in zip(child, source):
+                if isinstance(item, Element):
+                    attach_sources(item, item_source)
+        elif isinstance(child, dict) and isinstance(source, dict):
+            for key, value in child.items():
+                value_source = source.get(key)
+                if isinstance(value, list) and isinstance(value_source, list):
+                    for item, item_source in zip(value, value_source):
+                        if isinstance(item, Element):
+                            attach_sources(item, item_source)
+
+
+def model_at(root: type[Element], loc: tuple[Any, ...]) -> type[Element] | None:
+    """The model class found by following a pydantic error path from ``root``."""
+    current: Any = root
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return None
+    while not (isinstance(current, type) and issubclass(current, Element)):
+        args = [a for a in get_args(current) if a is not type(None)]
+        if len(args) != 1:
+            return None
+        current = args[0]
+    return current
+
+
+def _step(current: Any, part: Any) -> Any:
+    while True:
+        if isinstance(current, type) and issubclass(current, Element):
+            for name, info in current.model_fields.items():
+                if part in (name, info.alias):
+                    return info.annotation
+            return None
+        origin = get_origin(current)
+        args = get_args(current)
+        if origin is Annotated:
+            current = args[0]
+            continue
+        if origin is list and isinstance(part, int):
+            return args[0]
+        if origin is dict:
+            return args[1]
+        if origin in (Union, UnionType):
+            for member in args:
+                if isinstance(member, type) and issubclass(member, Element):
+                    tag = member.model_fields.get("type")
+                    if tag is not None and get_args(tag.annotation) == (part,):
+                        return member
+            elements = [m for m in args if _contains_element(m)]
+            if len(elements) == 1:
+                current = elements[0]
+                continue
+            return None
+        return None
+
+
+def _contains_element(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, Element):
+        return True
+    return any(_contains_element(arg) for arg in get_args(annotation))
 
 
 def _locate(root: Any, loc: tuple[Any, ...]) -> tuple[Location, Any, Any, Any]:
@@ -101,12 +179,12 @@ _TYPE_WORDS = {
 }
 
 
-def _explain(error: Any, parent: Any, key: Any, context: dict[str, Any]) -> tuple[str, str]:
+def _explain(error: Any, root: Any) -> tuple[str, str]:
     kind = error["type"]
     loc = error["loc"]
     name = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
-        owner = context.get("keys", {}).get(id(parent))
+        owner = model_at(root, tuple(loc[:-1])) if isinstance(root, type) else None
         known = sorted(owner.model_fields) if owner is not None else []
         hint = did_you_mean(name, known)
         if not hint and known:
@@ -124,7 +202,7 @@ def _explain(error: Any, parent: Any, key: Any, context: dict[str, Any]) -> tupl
         expected = error.get("ctx", {}).get("expected", "")
         return f"'{error.get('input')}' is not allowed here", f"use one of {expected}"
     if kind == "string_pattern_mismatch":
-        if name in ("id",) or (isinstance(parent, dict) and key == "id"):
+        if name == "id":
             return (
                 f"'{error.get('input')}' is not a valid id",
                 "ids start with a lower-case letter and contain only a-z, 0-9 and _",

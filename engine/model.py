@@ -18,10 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationInfo,
-    ValidatorFunctionWrapHandler,
     field_validator,
-    model_validator,
 )
 
 from .errors import Location
@@ -55,23 +52,13 @@ class Category(StrEnum):
 
 
 class Element(BaseModel):
-    """Base of every model object: strict keys, and a memory of its YAML source."""
+    """Base of every model object: strict keys, and a memory of its YAML source.
+
+    The loader attaches the source mapping after validation (:func:`engine.loader.attach_sources`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     _src: Any = PrivateAttr(default=None)
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_source(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-    ) -> Any:
-        if isinstance(data, dict) and info.context is not None:
-            info.context.setdefault("keys", {})[id(data)] = cls
-
-        instance = handler(data)
-        if isinstance(data, dict) and isinstance(instance, Element):
-            instance._src = data
-        return instance
 
     def location(self, key: str | None = None) -> Location:
         """Where this element (or the value of one of its keys) was written."""

@@ -105,9 +105,8 @@ def run_file(
             Location(str(path), 1, 1), "a scenario file is a mapping with form and scenarios"
         )
         return run
-    context: dict[str, Any] = {}
     try:
-        parsed = ScenarioFile.model_validate(to_plain(data), context=context)
+        parsed = ScenarioFile.model_validate(to_plain(data))
     except ValidationError as exc:
         for error in exc.errors():
             location, _node, parent, key = _locate(data, error["loc"])
@@ -120,7 +119,7 @@ def run_file(
                     did_you_mean(str(key), allowed) or "allowed: " + ", ".join(allowed),
                 )
                 continue
-            message, hint = _explain(error, parent, key, context)
+            message, hint = _explain(error, None)
             run.diagnostics.error(location, message, hint)
         return run
     form_path = (path.parent / parsed.form).resolve()

@@ -26,7 +26,6 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
-    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -34,7 +33,6 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
-    StreamStartEvent,
 )
 from yaml.nodes import ScalarNode
 from yaml.parser import Parser
@@ -50,7 +48,8 @@ MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
 # first characters with which a plain scalar may be something other than text
-_SPECIAL_STARTS = frozenset("0123456789+-.~<=tfnN")
+_SPECIAL_STARTS = frozenset("0123456789+-.~<=")
+_SPECIAL_WORDS = frozenset({"true", "false", "null", "Null", "NULL"})
 _BAD_KEY = "\x00"  # stands in for a key that was reported as invalid
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
@@ -193,7 +192,12 @@ class _Builder:
                 tag = event.tag
                 mark = event.start_mark
                 if tag is None or tag == "!":
-                    if event.implicit[0] and value and value[0] not in _SPECIAL_STARTS:
+                    if (
+                        event.implicit[0]
+                        and value
+                        and value[0] not in _SPECIAL_STARTS
+                        and value not in _SPECIAL_WORDS
+                    ):
                         tag = _STR
                     else:
                         tag = resolve(ScalarNode, value, event.implicit)
@@ -398,10 +402,8 @@ def load_text(text: str, file: str) -> Any:
     return data
 
 
-def load_file(path: Path | str, display_name: str | None = None) -> Any:
-    """Read and parse one YAML file (see :func:`load_text`)."""
-    path = Path(path)
-    name = display_name or str(path)
+def read_text(path: Path, name: str) -> str:
+    """The text of a definition file, refused with a message when too large or not UTF-8."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -419,7 +421,7 @@ def load_file(path: Path | str, display_name: str | None = None) -> Any:
             ]
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DefinitionError(
             [
@@ -430,7 +432,13 @@ def load_file(path: Path | str, display_name: str | None = None) -> Any:
                 )
             ]
         ) from None
-    return load_text(text, name)
+
+
+def load_file(path: Path | str, display_name: str | None = None) -> Any:
+    """Read and parse one YAML file (see :func:`load_text`)."""
+    path = Path(path)
+    name = display_name or str(path)
+    return load_text(read_text(path, name), name)
 
 
 def _syntax_hint(problem: str) -> str:

@@ -261,3 +261,14 @@ def test_deep_nesting_is_refused_not_a_recursion_error() -> None:
         parse("(" * 500 + "1" + ")" * 500)
     with pytest.raises(ExpressionError, match="nests deeper"):
         parse("not " * 500 + "true")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ALPHABET, max_size=20).map("".join))
+def test_fast_tokenizer_agrees_with_the_careful_one(text: str) -> None:
+    from engine.expressions.lexer import _tokenize_careful, _tokenize_fast
+
+    fast = _tokenize_fast(text)
+    if fast is None:
+        return
+    assert fast == _tokenize_careful(text)

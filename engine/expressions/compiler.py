@@ -242,6 +242,9 @@ class _Compiler:
         return collect
 
     def binary(self, node: Binary) -> Fn:
+        special = self.field_against_constant(node)
+        if special is not None:
+            return special
         left = self.compile(node.left)
         right = self.compile(node.right)
         op = node.op
@@ -287,6 +290,31 @@ class _Compiler:
             return lambda ctx: _in(left(ctx), right(ctx))
         apply = _BINARY[op]
         return lambda ctx: apply(left(ctx), right(ctx))
+
+    def field_against_constant(self, node: Binary) -> Fn | None:
+        """``field OP constant``, the most common condition, as one closure instead of three."""
+        if not (isinstance(node.left, Ref) and isinstance(node.right, Literal)):
+            return None
+        resolution = resolve(node.left.name, self.scope)
+        if resolution.gather or node.op not in _BINARY and node.op not in ("==", "!="):
+            return None
+        name, depth, constant = resolution.name, resolution.depth, _literal(node.right)
+        op = node.op
+        if op == "==":
+            return lambda ctx: ctx.scope[depth].get(name) == constant
+        if op == "!=":
+            return lambda ctx: ctx.scope[depth].get(name) != constant
+        if op not in ("<", "<=", ">", ">="):
+            return None
+        compare = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
+        if constant is None:
+            return lambda ctx: None
+
+        def ordered(ctx: Context) -> Any:
+            value = ctx.scope[depth].get(name)
+            return None if value is None else compare(value, constant)
+
+        return ordered
 
     def call(self, node: Call) -> Fn:
         name = node.name

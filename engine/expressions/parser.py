@@ -223,8 +223,30 @@ class _Parser:
         return args
 
 
+_CACHE: dict[str, Node] = {}
+_CACHE_SIZE = 4096
+
+
 def parse(text: str) -> Node:
-    """Parse an expression; raises :class:`ExpressionError` with the offset of the fault."""
+    """Parse an expression; raises :class:`ExpressionError` with the offset of the fault.
+
+    Trees are immutable, so the tree of a text already parsed is shared (forms repeat the same
+    condition on many fields)."""
+    cached = _CACHE.get(text)
+    if cached is not None:
+        return cached
+    tree = _parse(text)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[text] = tree
+    return tree
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def _parse(text: str) -> Node:
     if not isinstance(text, str):
         raise ExpressionError("an expression must be text", 0)
     if len(text) > MAX_EXPRESSION_LENGTH:
