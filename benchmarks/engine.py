@@ -46,7 +46,9 @@ def field_plan() -> list[dict[str, Any]]:
         name = f"f{index:04d}"
         if index % calc_every == calc_every - 1:
             numbers = [f for f in inputs[-20:] if f["kind"] == "integer"][-2:]
-            plan.append({"name": name, "kind": "calculated", "operands": [f["name"] for f in numbers]})
+            plan.append(
+                {"name": name, "kind": "calculated", "operands": [f["name"] for f in numbers]}
+            )
             continue
         kind = kinds[index % len(kinds)]
         entry: dict[str, Any] = {"name": name, "kind": kind, "condition": None}
@@ -165,7 +167,7 @@ def answers_for(plan: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "yesno":
             answers[entry["name"]] = "ja"
         elif kind == "date":
-            answers[entry["name"]] = "2026-0%d-1%d" % (1 + index % 9, index % 9)
+            answers[entry["name"]] = f"2026-0{1 + index % 9}-1{index % 9}"
     return answers
 
 
@@ -239,14 +241,17 @@ def main(argv: list[str] | None = None) -> int:
 
     answers = answers_for(plan)
     state = evaluate(compiled, answers)
-    visible = sum(1 for k, v in state.visible.items() if v and not k.startswith(("page:", "section:")))
+    visible = sum(
+        1 for k, v in state.visible.items() if v and not k.startswith(("page:", "section:"))
+    )
     eval_full_ms = per_call_ms(lambda: evaluate(compiled, answers), eval_repeat)
 
     # one change: an integer that conditions and calculations depend on
     target = next(
-        e["name"] for e in plan if e["kind"] == "integer" and any(
-            (f.get("condition") or {}).get("name") == e["name"] for f in plan
-        )
+        e["name"]
+        for e in plan
+        if e["kind"] == "integer"
+        and any((f.get("condition") or {}).get("name") == e["name"] for f in plan)
     )
     flipped = [dict(answers, **{target: "50"}), answers]
     states = [state]
@@ -274,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         "incremental_changed_fields": len(changed),
         "python": sys.version.split()[0],
     }
-    print(f"check+compile {compile_ms:.1f} ms vs pyxform {pyxform_ms:.1f} ms "
-          f"({result['speedup_vs_pyxform']}x)")
+    print(
+        f"check+compile {compile_ms:.1f} ms vs pyxform {pyxform_ms:.1f} ms "
+        f"({result['speedup_vs_pyxform']}x)"
+    )
     print(f"evaluation: full {eval_full_ms:.3f} ms, after one change {eval_incremental_ms:.4f} ms")
     print(json.dumps(result))
     return 0

@@ -105,7 +105,7 @@ class Assembler:
             return self._variant(path, copy_located(data), (*chain, path))
         if not self._mentions_include.get(path, True):
             return data  # nothing to expand: the cached data is shared, never changed
-        root = _shallow(data)
+        root: LocDict = _shallow(data)
         if isinstance(root.get("choices"), LocDict):
             root["choices"] = _shallow(root["choices"])  # fragments add their choice lists
         for key, value in list(root.items()):

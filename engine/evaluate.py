@@ -215,7 +215,7 @@ class _Evaluator:
                 if shown and node.visible is not None:
                     try:
                         shown = node.visible.fn(ctx) is True
-                    except Exception:  # noqa: BLE001 - a failing condition is false
+                    except Exception:
                         shown = False
                 visible[key] = shown
                 target = ctx.scope[-1]

@@ -128,7 +128,7 @@ class _PyParser(Reader, Scanner, Parser, _StrictResolver):
 try:  # LibYAML scans and parses about ten times faster than pure Python
     from yaml._yaml import CParser
 
-    class _CParser(CParser, _StrictResolver):  # type: ignore[misc]
+    class _CParser(CParser, _StrictResolver):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _StrictResolver.__init__(self)
@@ -295,10 +295,8 @@ class _Builder:
                 if event.tag is not None and event.tag not in _ALLOWED_TAGS:
                     problems.append(self.tag_problem(event.tag, mark, path))
                 location = make(Location, (file, mark.line + 1, mark.column + 1, path))
-                container: Any = (
-                    LocDict(location) if kind is MappingStartEvent else LocList(location)
-                )
-                frame = _Frame(container, path)
+                started: Any = LocDict(location) if kind is MappingStartEvent else LocList(location)
+                frame = _Frame(started, path)
                 stack.append(frame)
                 continue
             if kind is StreamEndEvent:

@@ -296,7 +296,7 @@ class _Compiler:
         if not (isinstance(node.left, Ref) and isinstance(node.right, Literal)):
             return None
         resolution = resolve(node.left.name, self.scope)
-        if resolution.gather or node.op not in _BINARY and node.op not in ("==", "!="):
+        if resolution.gather or (node.op not in _BINARY and node.op not in ("==", "!=")):
             return None
         name, depth, constant = resolution.name, resolution.depth, _literal(node.right)
         op = node.op
