@@ -344,6 +344,14 @@ class FormChecker:
                         f"the field '{spec.id}' has no label",
                         "every field a person sees needs a label (also for screen readers)",
                     )
+            if getattr(element, "generated", None) and (
+                element.required is not False or element.enabled_if
+            ):
+                self.diag.error(
+                    element.location("generated"),
+                    "a generated field is filled by POPO, not by a person",
+                    "remove required and enabled_if from this field",
+                )
             if spec.type == "file":
                 for media in element.accept:
                     if media not in MEDIA_TYPES:

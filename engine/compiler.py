@@ -69,6 +69,7 @@ class Node:
     children: tuple[str, ...] = ()  # direct child fields of a group
     role: int = ROLE_CONTAINER
     simple: bool = False  # an input without conditions or checks beyond reading its value
+    read_only: bool = False  # filled by the runtime (generated), never by a person
 
     @property
     def is_input(self) -> bool:
@@ -181,6 +182,7 @@ class _FormCompiler:
                 node.required_const = element.required
             else:
                 node.required = self.expr(spec.id, "required")
+            node.read_only = element.generated is not None
             if element.enabled_if:
                 node.enabled = self.expr(spec.id, "enabled")
             if element.default_expression:
@@ -219,6 +221,7 @@ class _FormCompiler:
             and node.required is None
             and not node.required_const
             and not node.constraints
+            and not node.read_only
         )
         return node
 

@@ -301,7 +301,9 @@ class _Evaluator:
                         self.set_errors(key, node, ())
                     continue
                 ctx = instance.ctx
-                enabled = node.enabled is None or _condition(node.enabled, ctx)
+                enabled = not node.read_only and (
+                    node.enabled is None or _condition(node.enabled, ctx)
+                )
                 if enabled:
                     disabled.discard(key)
                 else:

@@ -56,15 +56,26 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DUTCH_DATE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
 
 
+def _eleven_test_remainder(digits: str) -> int:
+    """Σ digit × weight (9, 8, …, 2, −1) modulo 11: the 11-test of BSN and onderwijsnummer."""
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (total - int(digits[8])) % 11
+
+
 def bsn_valid(digits: str) -> bool:
     """The 11-test for a burgerservicenummer (9 digits; 8 digits get a leading zero)."""
     if len(digits) == 8:
         digits = "0" + digits
-    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit() or digits == "000000000":
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
-    total -= int(digits[8])
-    return total % 11 == 0
+    return _eleven_test_remainder(digits) == 0
+
+
+def onderwijsnummer_valid(digits: str) -> bool:
+    """An onderwijsnummer: 9 digits starting with 10, whose 11-test leaves remainder 5."""
+    if len(digits) != 9 or not digits.isascii() or not digits.isdigit():
+        return False
+    return digits.startswith("10") and _eleven_test_remainder(digits) == 5
 
 
 def clean_text(raw: Any) -> str:
@@ -106,6 +117,13 @@ def clean_bsn(raw: Any) -> str:
         value = "0" + value
     if not bsn_valid(value):
         raise Invalid(message("bsn_invalid"))
+    return value
+
+
+def clean_onderwijsnummer(raw: Any) -> str:
+    value = re.sub(r"[\s.]", "", _text(raw))
+    if not onderwijsnummer_valid(value):
+        raise Invalid(message("onderwijsnummer_invalid"))
     return value
 
 
@@ -246,6 +264,7 @@ FIELD_TYPES: dict[str, FieldType] = {
     "phone": FieldType("phone", STRING, clean_phone),
     "postcode": FieldType("postcode", STRING, clean_postcode),
     "bsn": FieldType("bsn", STRING, clean_bsn),
+    "onderwijsnummer": FieldType("onderwijsnummer", STRING, clean_onderwijsnummer),
     "brin": FieldType("brin", STRING, clean_brin),
     "brin_vestiging": FieldType("brin_vestiging", STRING, clean_brin_vestiging),
     "integer": FieldType("integer", NUMBER, clean_integer),

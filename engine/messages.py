@@ -83,6 +83,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "nl": "Dit is geen geldig burgerservicenummer (9 cijfers, elfproef).",
         "en": "This is not a valid citizen service number (9 digits, 11-test).",
     },
+    "onderwijsnummer_invalid": {
+        "nl": "Dit is geen geldig onderwijsnummer (9 cijfers, begint met 10).",
+        "en": "This is not a valid education number (9 digits, starting with 10).",
+    },
     "brin_invalid": {
         "nl": "Vul een BRIN-code in: 2 cijfers en 2 letters, zoals 12AB.",
         "en": "Enter a BRIN code: 2 digits and 2 letters, like 12AB.",

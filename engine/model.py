@@ -120,6 +120,10 @@ class FieldBase(Element):
     default_expression: Expression | None = None
     oso: str | None = Field(default=None, description="OSO 2019.1 element path")
     category: Category | None = None
+    generated: Literal["aanmeldcode"] | None = Field(
+        default=None,
+        description="the runtime fills this field (read-only for people), e.g. the aanmeldcode",
+    )
 
 
 class _TextLike(FieldBase):
@@ -151,6 +155,10 @@ class PostcodeField(FieldBase):
 
 class BsnField(FieldBase):
     type: Literal["bsn"]
+
+
+class OnderwijsnummerField(FieldBase):
+    type: Literal["onderwijsnummer"]
 
 
 class BrinField(FieldBase):
@@ -269,6 +277,7 @@ AnyField = Annotated[
     | PhoneField
     | PostcodeField
     | BsnField
+    | OnderwijsnummerField
     | BrinField
     | BrinVestigingField
     | IntegerField
@@ -291,6 +300,7 @@ FIELD_TYPES: tuple[str, ...] = (
     "phone",
     "postcode",
     "bsn",
+    "onderwijsnummer",
     "brin",
     "brin_vestiging",
     "integer",
