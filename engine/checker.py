@@ -13,7 +13,7 @@ from typing import Any, Protocol, get_args
 
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
 from .expressions.checker import Scope, SymbolInfo, check_expression
-from .expressions.nodes import Node, Ref, walk
+from .expressions.nodes import Binary, Call, ListLiteral, Literal, Node, Ref, walk
 from .expressions.parser import parse
 from .expressions.types import ANY, BOOLEAN, DATE, NONE, ExprType
 from .fieldtypes import FIELD_TYPES, MEDIA_TYPES, Invalid
@@ -400,9 +400,51 @@ class FormChecker:
                 ),
             )
             return None
+        for fault in self.choice_literals(tree):
+            self.report_expression(holder, key, text, fault)
         typed = TypedExpression(tree, result, frozenset(scope.refs), context_path, text)
         self.expressions[(owner, purpose)] = typed
         return typed
+
+    def choice_literals(self, tree: Node) -> list[ExpressionError]:
+        """A text compared with a choice field must be one of its choice values."""
+        faults: list[ExpressionError] = []
+
+        def check(ref: Node, literal: Node) -> None:
+            if not (isinstance(ref, Ref) and isinstance(literal, Literal)):
+                return
+            spec = self.by_id.get(ref.name)
+            value = literal.value
+            if spec is None or not isinstance(spec.element, _ChoiceBase):
+                return
+            if not isinstance(value, str) or value == "":
+                return
+            allowed = [c.value for c in self.choices_of(spec.element)]
+            if value not in allowed:
+                faults.append(
+                    ExpressionError(
+                        f"'{value}' is not a choice of '{ref.name}'",
+                        literal.pos,
+                        did_you_mean(value, allowed) or "choices: " + ", ".join(allowed),
+                    )
+                )
+
+        for node in walk(tree):
+            if isinstance(node, Binary) and node.op in ("==", "!="):
+                check(node.left, node.right)
+                check(node.right, node.left)
+            elif isinstance(node, Binary) and node.op == "in":
+                check(node.right, node.left)
+                if isinstance(node.right, ListLiteral):
+                    for item in node.right.items:
+                        check(node.left, item)
+            elif (
+                isinstance(node, Call)
+                and node.name in ("selected", "contains")
+                and len(node.args) == 2
+            ):
+                check(node.args[0], node.args[1])
+        return faults
 
     def report_expression(self, holder: Element, key: str, text: str, exc: ExpressionError) -> None:
         location = holder.location(key)
@@ -736,10 +778,13 @@ class FormChecker:
                 element.location("oso"),
                 f"'{full}' holds a {kind}; map it from {wanted}",
             )
-        too_long = isinstance(element, _TextLike) and (
-            element.max_length is None or element.max_length > node.max_length
+        limit = node.max_length
+        too_long = (
+            limit is not None
+            and isinstance(element, _TextLike)
+            and (element.max_length is None or element.max_length > limit)
         )
-        if node.max_length and too_long:
+        if too_long:
             self.diag.error(
                 element.location("oso"),
                 f"OSO allows at most {node.max_length} characters in '{full}'",

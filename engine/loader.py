@@ -45,7 +45,7 @@ def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | Non
         model = FormDefinition.model_validate(data)
     except ValidationError as exc:
         seen: set[tuple[str, int, int, str]] = set()
-        for error in exc.errors():
+        for error in _merge_text_errors(exc.errors()):
             location, node, parent, key = _locate(data, error["loc"])
             if error["type"] == "extra_forbidden" and isinstance(parent, LocDict):
                 location = parent.key_locs.get(key, location)
@@ -64,6 +64,28 @@ def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | Non
         return None
     attach_sources(model, data)
     return model
+
+
+_TEXT_TAGS = ("str", "dict[str,str]")
+
+
+def _merge_text_errors(errors: list[Any]) -> list[Any]:
+    """A text is a string or a map per language; pydantic reports a failure for each of the two.
+    Keep one error per text, phrased for authors."""
+    merged: list[Any] = []
+    texts: dict[tuple[Any, ...], list[Any]] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        tag_at = next((i for i, part in enumerate(loc) if part in _TEXT_TAGS), None)
+        if tag_at is None:
+            merged.append(error)
+            continue
+        prefix = loc[:tag_at]
+        if prefix not in texts:
+            texts[prefix] = []
+            merged.append({"loc": prefix, "type": "popo_text", "parts": texts[prefix]})
+        texts[prefix].append(error)
+    return merged
 
 
 def attach_sources(element: Element, raw: Any) -> None:
@@ -183,6 +205,22 @@ def _explain(error: Any, root: Any) -> tuple[str, str]:
     kind = error["type"]
     loc = error["loc"]
     name = str(loc[-1]) if loc else ""
+    if kind == "popo_text":
+        keys = [
+            str(part["loc"][-1])
+            for part in error["parts"]
+            if "dict[str,str]" in part["loc"] and part["loc"][-1] != "dict[str,str]"
+        ]
+        if keys:
+            return (
+                f"'{keys[0]}' is not a language code with a text",
+                "a comma inside { } ends a text: put texts with commas in quotes, "
+                'e.g. {nl: "2 cijfers, zoals 12AB", en: "…"}',
+            )
+        return (
+            f"'{name}' must be a text, or a map from language to text",
+            "write e.g. label: Naam, or label: {nl: Naam, en: Name}",
+        )
     if kind == "extra_forbidden":
         owner = model_at(root, tuple(loc[:-1])) if isinstance(root, type) else None
         known = sorted(owner.model_fields) if owner is not None else []

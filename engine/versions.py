@@ -103,12 +103,25 @@ class LockFile:
 
 @dataclass(frozen=True)
 class Change:
+    """One difference between two versions.
+
+    ``breaking`` changes can invalidate or lose a draft's answers; ``migrated`` ones would, but
+    the new version's migration handles them; the rest are compatible.
+    """
+
     breaking: bool
     field: str
     description: str
+    migrated: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.breaking:
+            return "BREAKING"
+        return "migrated" if self.migrated else "compatible"
 
     def __str__(self) -> str:
-        return f"{'BREAKING  ' if self.breaking else 'compatible'}  {self.description}"
+        return f"{self.label:<10}  {self.description}"
 
 
 def _choice_values(checked: CheckedForm, spec: FieldSpec) -> list[str]:
@@ -145,16 +158,14 @@ def diff(old: CheckedForm, new: CheckedForm, migration: Migration | None = None)
         if new_id not in new_fields:
             if old_id in dropped:
                 changes.append(
-                    Change(False, old_id, f"removed field '{old_id}' (migration drops its answers)")
+                    Change(False, old_id, f"removed field '{old_id}' (answers dropped)", True)
                 )
             else:
                 changes.append(Change(True, old_id, f"removed field '{old_id}'"))
             continue
         target = new_fields[new_id]
         if new_id != old_id:
-            changes.append(
-                Change(False, new_id, f"renamed field '{old_id}' to '{new_id}' (migration)")
-            )
+            changes.append(Change(False, new_id, f"renamed field '{old_id}' to '{new_id}'", True))
         if spec.type != target.type:
             changes.append(
                 Change(
@@ -174,12 +185,14 @@ def diff(old: CheckedForm, new: CheckedForm, migration: Migration | None = None)
             if value not in new_choices:
                 if value in mapped:
                     into = mapped[value]
+                    target_text = repr(into) if into is not None else "blank"
                     changes.append(
                         Change(
                             False,
                             new_id,
-                            f"choice '{value}' of '{new_id}' maps to "
-                            f"{repr(into) if into is not None else 'blank'} (migration)",
+                            f"removed choice '{value}' of '{new_id}' "
+                            f"(answers become {target_text})",
+                            True,
                         )
                     )
                 else:

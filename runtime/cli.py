@@ -105,18 +105,20 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     old, new = found
     assert old.checked is not None and new.checked is not None
     migration = None
-    if new.definition is not None:
+    if new.definition is not None and not args.ignore_migration:
         migration = next(
             (m for m in new.definition.migrations if m.from_version == old.definition.version),  # type: ignore[union-attr]
             None,
         )
     changes = diff(old.checked, new.checked, migration)
     breaking = [c for c in changes if c.breaking]
+    migrated = [c for c in changes if c.migrated]
     for change in changes:
         print(str(change), file=out)
     print(
-        f"{len(changes)} change{'s' if len(changes) != 1 else ''}, {len(breaking)} breaking"
-        + (" (migration declared)" if migration else ""),
+        f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {len(breaking)} breaking, "
+        f"{len(migrated)} handled by the migration, "
+        f"{len(changes) - len(breaking) - len(migrated)} compatible",
         file=out,
     )
     return 1 if breaking and args.exit_code else 0
@@ -190,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new")
     diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
+    diff.add_argument(
+        "--ignore-migration", action="store_true", help="classify as if no migration were declared"
+    )
     diff.set_defaults(handler=cmd_diff)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the definition language")

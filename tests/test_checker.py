@@ -265,3 +265,27 @@ def test_popo_check_exits_1_and_prints_every_error(
     assert "'kind' is missing" in out
     assert "'pages' is missing" in out
     assert "FAILED: 2 forms checked, 4 errors" in out
+
+
+def test_a_text_compared_with_a_choice_field_must_be_one_of_its_values(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: reden
+              type: choice
+              label: Reden
+              choices: [{value: verhuizing, label: Verhuizing}, {value: anders, label: Anders}]
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: reden == "andres" or reden in ["verhuizing", "beleid"]
+            """
+        ),
+    )
+    assert errors_of(path) == [
+        "19:34: 'andres' is not a choice of 'reden'",
+        "19:70: 'beleid' is not a choice of 'reden'",
+    ]
+    result = check_file(path)
+    assert result.diagnostics.errors[0].hint == "did you mean 'anders'?"

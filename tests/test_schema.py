@@ -20,7 +20,7 @@ DEFINITIONS = sorted((REPOSITORY / "definitions").rglob("*.form.yaml")) + sorted
 
 
 def _load(path: Path) -> object:
-    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+    return json.loads(json.dumps(yaml.load(path.read_text(), Loader=yaml.CSafeLoader), default=str))
 
 
 @pytest.mark.parametrize("path", DEFINITIONS, ids=lambda p: p.name)

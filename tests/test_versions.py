@@ -155,7 +155,10 @@ def test_popo_diff_command(capsys: pytest.CaptureFixture[str]) -> None:
     definitions = str(REPOSITORY / "definitions")
     assert main(["diff", "kennismaking@1", "kennismaking@2", "--dir", definitions]) == 0
     out = capsys.readouterr().out
-    assert "compatible  renamed field 'reden' to 'overstapreden' (migration)" in out
+    assert "migrated    renamed field 'reden' to 'overstapreden'" in out
+    assert (
+        "migrated    removed choice 'conflict' of 'overstapreden' (answers become 'anders')" in out
+    )
     assert "BREAKING    new required field 'ouders_akkoord' (always)" in out
     assert main(["diff", "kennismaking@1", "kennismaking@9", "--dir", definitions]) == 2
     assert "versions of 'kennismaking': 1, 2" in capsys.readouterr().out

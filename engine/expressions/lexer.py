@@ -117,13 +117,8 @@ def _tokenize_careful(text: str) -> list[Token]:
                         raise ExpressionError("text is not closed", start)
                     escaped = text[i + 1]
                     mapping = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
-                    if escaped not in mapping:
-                        raise ExpressionError(
-                            f"unknown escape '\\{escaped}'",
-                            i,
-                            "use \\\\, \\\", \\', \\n or \\t",
-                        )
-                    chars.append(mapping[escaped])
+                    # other escapes stay as written, so that patterns like "\d" read naturally
+                    chars.append(mapping.get(escaped, "\\" + escaped))
                     i += 2
                     continue
                 chars.append(c)
