@@ -132,6 +132,8 @@ class Assembler:
         if shared_base is None:
             return None
         base: LocDict = copy_located(shared_base)  # the changes below edit it in place
+        # migrations belong to one version's history: a variant or later version states its own
+        base.pop("migrations", None)
         for key in VARIANT_FORBIDDEN & set(data):
             self.diagnostics.error(
                 data.key_locs[key],

@@ -72,6 +72,9 @@ class FieldSpec:
         self.container = self.groups[-1].id if self.groups else f"section:{self.section.id}"
 
 
+_GENERATED = Location("<generated>")
+
+
 @dataclass
 class TypedExpression:
     tree: Node
@@ -79,7 +82,7 @@ class TypedExpression:
     refs: frozenset[str]
     context_path: tuple[str, ...]
     source: str
-    choice_list: str | None = None
+    location: Location = _GENERATED
 
 
 @dataclass
@@ -402,7 +405,9 @@ class FormChecker:
             return None
         for fault in self.choice_literals(tree):
             self.report_expression(holder, key, text, fault)
-        typed = TypedExpression(tree, result, frozenset(scope.refs), context_path, text)
+        typed = TypedExpression(
+            tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
+        )
         self.expressions[(owner, purpose)] = typed
         return typed
 

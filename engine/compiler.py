@@ -9,12 +9,13 @@ Compiled forms are immutable and cached by the content hash of their definition.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .checker import CheckedForm, TypedExpression
 from .expressions.checker import Scope
-from .expressions.compiler import CompiledExpression, _Compiler
+from .expressions.compiler import CompiledExpression, Context, _Compiler
 from .fieldtypes import FIELD_TYPES
 from .model import (
     CalculatedField,
@@ -99,14 +100,27 @@ class CompiledForm:
         return self.by_key[field_id]
 
 
-def compile_form(checked: CheckedForm, content_hash: str = "") -> CompiledForm:
-    return _FormCompiler(checked, content_hash).compile()
+class Tracer(Protocol):
+    """Receives the outcome of every condition, constraint and filter (scenario coverage)."""
+
+    def record(self, typed: TypedExpression, owner: str, purpose: str, outcome: Any) -> None: ...
+
+
+def compile_form(
+    checked: CheckedForm, content_hash: str = "", tracer: Tracer | None = None
+) -> CompiledForm:
+    """Compile a checked form. With a ``tracer`` (for scenario coverage) every condition,
+    constraint and choice filter reports its outcome; such forms are not cached."""
+    return _FormCompiler(checked, content_hash, tracer).compile()
 
 
 class _FormCompiler:
-    def __init__(self, checked: CheckedForm, content_hash: str) -> None:
+    def __init__(
+        self, checked: CheckedForm, content_hash: str, tracer: Tracer | None = None
+    ) -> None:
         self.checked = checked
         self.content_hash = content_hash
+        self.tracer = tracer
         self._compilers: dict[tuple[str, ...], _Compiler] = {}
         self._choice_lists: dict[str, tuple[tuple[Choice, ...], frozenset[str]]] = {}
 
@@ -119,6 +133,10 @@ class _FormCompiler:
             scope = Scope(self.checked.symbols, typed.context_path)
             compiler = self._compilers[typed.context_path] = _Compiler(scope)
         fn = compiler.compile(typed.tree)
+        if self.tracer is not None and (
+            purpose in TRACED_PURPOSES or purpose.startswith("constraint:")
+        ):
+            fn = _traced(fn, self.tracer, typed, owner, purpose)
         return CompiledExpression(typed.source, typed.type, typed.refs, fn)
 
     def compile(self) -> CompiledForm:
@@ -316,6 +334,20 @@ class Dependents:
         for key in closure:
             extra.update(self.check_dependents.get(key, ()))
         return tuple(sorted((by_key[k] for k in closure | extra), key=lambda n: n.order))
+
+
+TRACED_PURPOSES = frozenset({"visible", "required", "enabled", "choice_filter"})
+
+
+def _traced(
+    fn: Callable[[Context], Any], tracer: Tracer, typed: TypedExpression, owner: str, purpose: str
+) -> Callable[[Context], Any]:
+    def traced(ctx: Context) -> Any:
+        outcome = fn(ctx)
+        tracer.record(typed, owner, purpose, outcome)
+        return outcome
+
+    return traced
 
 
 class FormCache:

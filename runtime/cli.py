@@ -51,15 +51,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.scenarios import run_file
+    from engine.api import check_file
+    from engine.scenarios import Coverage, describe_missing, run_file
+    from engine.workspace import FORM_SUFFIX
 
     paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
     files = discover(paths, SCENARIO_SUFFIX)
     oso = _oso_catalog(out)
     today = date.fromisoformat(args.today) if args.today else None
+    coverage = Coverage() if (args.coverage or args.require_coverage) else None
     passed = failed = problems = 0
     for path in files:
-        run = run_file(path, oso, today)
+        run = run_file(path, oso, today, coverage)
         for diagnostic in run.diagnostics:
             print(diagnostic.render(), file=out)
         problems += len(run.diagnostics.errors)
@@ -69,12 +72,30 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         failed += run.total - run.passed
     if not files:
         print("no scenario files (*.scenarios.yaml) found", file=out)
+    uncovered = 0
+    if coverage is not None:
+        # forms without any scenario file count too: all their logic is untested
+        for form_path in discover(paths, FORM_SUFFIX):
+            result = check_file(form_path, oso)
+            if result.checked is not None:
+                coverage.expect(result.checked)
+        missing = coverage.missing()
+        uncovered = len(missing)
+        for typed, owner, purpose, absent in missing:
+            print(describe_missing(typed, owner, purpose, absent), file=out)
+        covered = coverage.total - uncovered
+        print(
+            f"coverage: {covered} of {coverage.total} conditions, constraints and filters "
+            "seen both ways",
+            file=out,
+        )
     print(
         f"scenarios: {passed} passed, {failed} failed"
         + (f", {problems} file error{'s' if problems != 1 else ''}" if problems else ""),
         file=out,
     )
-    return 1 if failed or problems or not files else 0
+    incomplete = bool(args.require_coverage and uncovered)
+    return 1 if failed or problems or not files or incomplete else 0
 
 
 def _parse_ref(text: str) -> tuple[str, int]:
@@ -185,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the author test scenarios (*.scenarios.yaml)")
     test.add_argument("paths", nargs="*", help="files or folders (default: definitions/)")
     test.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
+    test.add_argument(
+        "--coverage", action="store_true", help="list conditions and constraints not seen both ways"
+    )
+    test.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="like --coverage, and fail when any is missing",
+    )
     test.set_defaults(handler=cmd_test)
 
     diff = commands.add_parser("diff", help="changes between two versions: FORM@A FORM@B")
