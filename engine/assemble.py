@@ -42,17 +42,14 @@ def _shallow(value: Any) -> Any:
 def copy_located(value: Any) -> Any:
     """Deep copy of located data that keeps every location."""
     if isinstance(value, LocDict):
-        result = LocDict(value.loc)
-        result.key_locs = dict(value.key_locs)
-        result.value_locs = dict(value.value_locs)
-        result.exact = set(value.exact)
+        result = _shallow(value)
         for key, item in value.items():
             result[key] = copy_located(item)
         return result
     if isinstance(value, LocList):
-        seq = LocList(value.loc)
-        seq.item_locs = list(value.item_locs)
-        seq.extend(copy_located(item) for item in value)
+        seq = _shallow(value)
+        for index, item in enumerate(value):
+            seq[index] = copy_located(item)
         return seq
     return value
 
