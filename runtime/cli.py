@@ -191,6 +191,52 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, out: TextIO) -> int:
+    from runtime.db.migrate import upgrade
+    from runtime.settings import Settings
+
+    settings = Settings()
+    upgrade(settings, args.revision)
+    print(f"database at revision {args.revision}: {_redacted(settings.database_url)}", file=out)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from runtime import demo
+    from runtime.db.migrate import upgrade
+    from runtime.db.session import Database
+    from runtime.forms.registry import Registry
+    from runtime.settings import Settings
+
+    settings = Settings()
+    upgrade(settings)
+    registry = Registry.load(settings.definitions_dir)
+    database = Database(settings)
+    with database.session() as session:
+        created = demo.seed(session, registry, settings)
+    for line in created:
+        print(f"created {line}", file=out)
+    print(f"demo data ready ({len(created)} new)", file=out)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from runtime.app import create_app
+
+    print(f"POPO on http://{args.host}:{args.port}", file=out)
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="popo", description="POPO: transfers of pupils between primary schools."
@@ -235,6 +281,20 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("file", help="the *.form.yaml to publish")
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.set_defaults(handler=cmd_publish)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_upgrade = db_commands.add_parser("upgrade", help="migrate the database to the newest schema")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(handler=cmd_db)
+
+    demo = commands.add_parser("demo", help="create the demo region, schools and parent links")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = commands.add_parser("serve", help="run the web application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 

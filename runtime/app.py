@@ -1,0 +1,132 @@
+"""The Litestar application: it only assembles the domains (forms, …) and their services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from renderers import i18n
+
+from . import demo, logs
+from .forms import controllers as forms
+from .forms.service import FormsService, Gone, NotFound
+from .settings import REPOSITORY, Settings
+from .state import AppState, templates
+
+log = logging.getLogger("popo.app")
+STATIC = REPOSITORY / "runtime" / "static"
+
+
+def request_language(request: Request[Any, Any, Any]) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get("popo_lang")
+    return i18n.normalize(asked)
+
+
+@get("/", sync_to_thread=False)
+def home(request: Request[Any, Any, Any], popo: AppState) -> Response[str]:
+    language = request_language(request)
+    regions: dict[str, list[dict[str, Any]]] = {}
+    names = {"noord": "Regio Noord", "zuid": "Regio Zuid"}
+    for entry in popo.registry.offered():
+        if entry.form.definition.kind == "custom":
+            continue  # language examples, not instruments
+        region = entry.form.definition.region
+        label = names.get(region or "", region or i18n.gettext(language, "Base forms"))
+        title = entry.form.definition.title
+        regions.setdefault(label, []).append(
+            {
+                "id": entry.id,
+                "version": entry.version,
+                "title": title if isinstance(title, str) else title.get(language, ""),
+            }
+        )
+    with popo.db.session() as session:
+        parent_links = demo.parent_links(session, language)
+    content = (
+        templates(language)
+        .get_template("home.html")
+        .render(
+            regions=sorted(regions.items()),
+            problems=popo.registry.problems,
+            parent_links=parent_links,
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+    response = Response(content, media_type="text/html; charset=utf-8")
+    response.set_cookie(
+        "popo_lang", language, httponly=True, samesite="lax", secure=popo.settings.secure_cookies
+    )
+    return response
+
+
+@post("/forms/{form_id:str}/start", sync_to_thread=False)
+def start_form(request: Request[Any, Any, Any], popo: AppState, form_id: str) -> Redirect:
+    with popo.db.session() as session:
+        service = FormsService(session, popo.registry, popo.settings, popo.files)
+        try:
+            draft = service.start(form_id, request_language(request))
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        target = f"/drafts/{draft.id}"
+    return Redirect(target, status_code=303)
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    language = request_language(request)
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "Page not found"),
+            message=i18n.gettext(language, "This page does not exist, or you may not see it."),
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+    return Response(content, status_code=404, media_type="text/html; charset=utf-8")
+
+
+def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    return forms.gone(request)
+
+
+def create_app(settings: Settings | None = None, popo: AppState | None = None) -> Litestar:
+    settings = settings or Settings()
+    logs.configure(settings.log_level, settings.log_format)
+    app_state = popo or AppState.create(settings)
+    htmx_dir = settings.assets_dir / "htmx.org" / "dist"
+    if not (htmx_dir / "htmx.min.js").exists():
+        raise RuntimeError(
+            f"htmx is not installed in {settings.assets_dir}: run `npm ci` (scripts/setup does)"
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app_state.start_workers()
+        log.info("started", extra={"forms": len(app_state.registry.forms)})
+        try:
+            yield
+        finally:
+            app_state.stop_workers()
+
+    return Litestar(
+        route_handlers=[
+            home,
+            start_form,
+            *forms.ROUTES,
+            create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
+            create_static_files_router(path="/static", directories=[STATIC]),
+        ],
+        dependencies={"popo": Provide(lambda: app_state, sync_to_thread=False)},
+        exception_handlers={NotFoundException: not_found, Gone: gone},
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        debug=False,
+    )

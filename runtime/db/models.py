@@ -1,0 +1,116 @@
+"""The database tables. Pupil data lives in drafts and submissions, always with its form version."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Organisation(Base):
+    """An SWV, a school board (bestuur) or a school location; issue 5 grows this into scopes."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(20))  # swv | bestuur | school
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(
+        String(20), unique=True
+    )  # SWV code, bestuur number, BRIN+vestiging
+    region: Mapped[str | None] = mapped_column(String(40))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draft(Base):
+    """Answers being filled in. A draft stays on the definition version it was started on."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    form_id: Mapped[str] = mapped_column(String(100), index=True)
+    form_version: Mapped[int] = mapped_column(Integer)
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pages the person tried to leave: their errors are shown (GOV.UK pattern)
+    attempted_pages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # +1 on every save
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="draft")
+    links: Mapped[list[PublicLink]] = relationship(back_populates="draft")
+
+
+class Submission(Base):
+    """A submitted form: immutable. Only visible fields' values are stored."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("draft_id", name="uq_submission_draft"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id"))
+    form_id: Mapped[str] = mapped_column(String(100), index=True)
+    form_version: Mapped[int] = mapped_column(Integer)
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    language: Mapped[str] = mapped_column(String(5))
+    answers: Mapped[dict[str, Any]] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Attachment(Base):
+    """An uploaded file; the bytes live outside the database, content-addressed."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id"), index=True)
+    field_key: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="attachments")
+
+
+class PublicLink(Base):
+    """A link for a parent without an account: only its hash is stored; it expires and can be
+    revoked."""
+
+    __tablename__ = "public_link"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    draft_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("draft.id"))
+    form_id: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(20))  # start | resume
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    draft: Mapped[Draft | None] = relationship(back_populates="links")

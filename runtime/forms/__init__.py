@@ -1,0 +1,1 @@
+"""Filling forms: the definitions registry, drafts, submissions and their routes."""

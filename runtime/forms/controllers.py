@@ -1,0 +1,510 @@
+"""HTTP routes for filling forms. Each route translates a request into service calls and
+renders the result; the same routes serve staff (``/drafts/{id}``) and parents on a secret
+link (``/r/{token}``), and work with and without JavaScript (htmx)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+from sqlalchemy.orm import Session
+
+from engine.evaluate import FormState, template_of
+from renderers import i18n
+from renderers.html import FormView, html_id
+from renderers.pdf import ArchiveInfo, document_html, render_pdf
+
+from ..db.models import Draft, PublicLink, Submission
+from ..state import AppState, templates
+from .files import size_text
+from .registry import FormEntry
+from .service import FormsService, Gone, NotFound, Upload
+
+DRAFT_PATHS = ("/drafts/{ref:str}", "/r/{ref:str}")
+
+
+def paths(suffix: str) -> list[str]:
+    return [base + suffix for base in DRAFT_PATHS]
+
+
+@dataclass
+class Context:
+    """A draft as reached by this request: by its id (staff) or a parent's resume link."""
+
+    service: FormsService
+    draft: Draft
+    entry: FormEntry
+    base_url: str
+    link: PublicLink | None
+    resume_token: str | None
+
+
+def service_for(popo: AppState, session: Session) -> FormsService:
+    return FormsService(session, popo.registry, popo.settings, popo.files)
+
+
+@contextmanager
+def open_draft(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Iterator[Context]:
+    """The draft this request reaches, in one database transaction (committed on success)."""
+    with popo.db.session() as session:
+        yield _resolve(request, service_for(popo, session), ref)
+
+
+def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -> Context:
+    link = None
+    token = None
+    try:
+        if request.url.path.startswith("/r/"):
+            link = service.link(ref, "resume")
+            if link.draft_id is None:
+                raise NotFound(ref)
+            draft = service.draft(link.draft_id)
+            token = ref
+            base = f"/r/{quote(ref)}"
+        else:
+            draft = service.draft(uuid.UUID(ref))
+            base = f"/drafts/{draft.id}"
+        entry = service.entry(draft)
+    except (NotFound, ValueError) as exc:
+        raise NotFoundException() from exc
+    language = request.query_params.get("lang")
+    if language in i18n.LANGUAGES:
+        service.set_language(draft, language)
+    return Context(service, draft, entry, base, link, token)
+
+
+def html(content: str, status: int = 200) -> Response[str]:
+    return Response(
+        content,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def files_by_key(ctx: Context, form_state: FormState) -> dict[str, list[dict[str, Any]]]:
+    result: dict[str, list[dict[str, Any]]] = {}
+    for key, value in form_state.value.items():
+        if not value or ctx.entry.form.by_key.get(template_of(key)) is None:
+            continue
+        if ctx.entry.form.by_key[template_of(key)].kind != "file":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if "id" in item:
+                result.setdefault(key, []).append(
+                    {
+                        "name": item["name"],
+                        "url": f"{ctx.base_url}/files/{item['id']}",
+                        "size_text": size_text(int(item.get("size", 0))),
+                    }
+                )
+    return result
+
+
+def view_of(ctx: Context, form_state: FormState) -> FormView:
+    return FormView(
+        ctx.entry.form,
+        form_state,
+        ctx.draft.language,
+        show_errors=ctx.draft.attempted_pages,
+        files=files_by_key(ctx, form_state),
+    )
+
+
+def language_url(request: Request[Any, Any, Any]) -> Any:
+    return lambda code: f"{request.url.path}?lang={code}"
+
+
+def render_page(
+    request: Request[Any, Any, Any], ctx: Context, form_state: FormState, page_id: str
+) -> Response[str]:
+    view = view_of(ctx, form_state)
+    pages = view.pages()
+    visible = [p.id for p in pages if p.visible]
+    if page_id not in visible:
+        raise NotFoundException()
+    index = visible.index(page_id)
+    resume_url = resume_expires = None
+    if ctx.resume_token and ctx.link is not None:
+        resume_url = str(request.base_url).rstrip("/") + ctx.base_url
+        resume_expires = ctx.link.expires_at
+    content = (
+        templates(ctx.draft.language)
+        .get_template("form_page.html")
+        .render(
+            form_title=view.t(ctx.entry.form.definition.title),
+            pages=pages,
+            page=view.page(page_id),
+            errors=view.error_summary(page_id),
+            draft_url=ctx.base_url,
+            previous_page=visible[index - 1] if index > 0 else None,
+            next_page=visible[index + 1] if index + 1 < len(visible) else None,
+            resume_url=resume_url,
+            resume_expires=resume_expires,
+            language_url=language_url(request),
+        )
+    )
+    return html(content)
+
+
+def first_page(ctx: Context, form_state: FormState) -> str:
+    return next(p for p in ctx.entry.form.pages if form_state.pages[p].visible)
+
+
+async def read_form(
+    request: Request[Any, Any, Any],
+) -> tuple[dict[str, list[str]], dict[str, Upload], str]:
+    form = await request.form()
+    data: dict[str, list[str]] = {}
+    uploads: dict[str, Upload] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            if content:
+                uploads[key] = Upload(value.filename or "bestand", content)
+            continue
+        data.setdefault(key, []).append(str(value))
+    action = data.pop("action", [""])[-1]
+    return data, uploads, action
+
+
+# ---------------------------------------------------------------------- routes
+
+
+@get(paths(""), sync_to_thread=False)
+def draft_home(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Redirect:
+    with open_draft(request, popo, ref) as ctx:
+        form_state = ctx.service.state(ctx.draft, ctx.entry)
+        if ctx.draft.status == "submitted":
+            return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        return Redirect(f"{ctx.base_url}/pages/{first_page(ctx, form_state)}", status_code=303)
+
+
+@get(paths("/pages/{page_id:str}"), sync_to_thread=False)
+def show_page(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+) -> Response[str] | Redirect:
+    with open_draft(request, popo, ref) as ctx:
+        if ctx.draft.status == "submitted":
+            return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        return render_page(request, ctx, ctx.service.state(ctx.draft, ctx.entry), page_id)
+
+
+@post(paths("/pages/{page_id:str}"))
+async def save_page(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+) -> Response[str] | Redirect:
+    with open_draft(request, popo, ref) as ctx:
+        if ctx.draft.status == "submitted":
+            return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        data, uploads, action = await read_form(request)
+        form_state, _ = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
+        if action.startswith(("add_row:", "remove_row:")):
+            ctx.service.change_rows(ctx.draft, ctx.entry, action)
+            return Redirect(
+                f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
+                status_code=303,
+            )
+        visible = [p for p in ctx.entry.form.pages if form_state.pages[p].visible]
+        if action == "previous" and page_id in visible and visible.index(page_id) > 0:
+            return Redirect(
+                f"{ctx.base_url}/pages/{visible[visible.index(page_id) - 1]}", status_code=303
+            )
+        ctx.service.attempt(ctx.draft, page_id)
+        if page_id in form_state.pages and not form_state.pages[page_id].complete:
+            return render_page(request, ctx, form_state, page_id)  # the error summary takes focus
+        if action == "next" and page_id in visible and visible.index(page_id) + 1 < len(visible):
+            return Redirect(
+                f"{ctx.base_url}/pages/{visible[visible.index(page_id) + 1]}", status_code=303
+            )
+        return Redirect(f"{ctx.base_url}/check", status_code=303)
+
+
+@post(paths("/pages/{page_id:str}/change"))
+async def change_page(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+) -> Response[str]:
+    """htmx: save one change and return only the parts of the page whose popo changed."""
+    with open_draft(request, popo, ref) as ctx:
+        data, uploads, _ = await read_form(request)
+        form_state, changed = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
+        view = view_of(ctx, form_state)
+        env = templates(ctx.draft.language)
+        field_macro = env.get_template("fields/field.html").module.field  # type: ignore[attr-defined]
+        fields_on_page = set(ctx.entry.form.page_fields.get(page_id, ()))
+        parts: list[str] = []
+        trigger = request.headers.get("HX-Trigger-Name") or ""
+        uploaded = set(uploads)
+        for key in dict.fromkeys([*changed, *uploaded]):
+            if key.startswith("page:"):
+                continue
+            if key.startswith("section:"):
+                section = next(
+                    (s for s in view.page_model(page_id).sections if f"section:{s.id}" == key), None
+                )
+                if section is not None:
+                    section_view = view.section(section, page_id)
+                    parts.append(
+                        env.get_template("section.html").render(section=section_view, oob=True)
+                    )
+                continue
+            if template_of(key) not in fields_on_page:
+                continue
+            if key == trigger and key not in uploaded and page_id not in ctx.draft.attempted_pages:
+                continue  # the field being typed in keeps its input and caret
+            prefix = key[: len(key) - len(template_of(key))]
+            parts.append(str(field_macro(view.field(template_of(key), prefix, page_id), oob=True)))
+        if any(k.startswith("page:") for k in changed):
+            parts.append(
+                env.get_template("progress_oob.html").render(
+                    pages=view.pages(), current=page_id, draft_url=ctx.base_url
+                )
+            )
+        if page_id in ctx.draft.attempted_pages:
+            parts.append(
+                env.get_template("error_summary_oob.html").render(items=view.error_summary(page_id))
+            )
+        return html("\n".join(parts))
+
+
+@get(paths("/check"), sync_to_thread=False)
+def check_answers(
+    request: Request[Any, Any, Any], popo: AppState, ref: str
+) -> Response[str] | Redirect:
+    with open_draft(request, popo, ref) as ctx:
+        if ctx.draft.status == "submitted":
+            return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        form_state = ctx.service.state(ctx.draft, ctx.entry)
+        view = view_of(ctx, form_state)
+        incomplete = [p for p in view.pages() if p.visible and not p.complete]
+        content = (
+            templates(ctx.draft.language)
+            .get_template("check_answers.html")
+            .render(
+                form_title=view.t(ctx.entry.form.definition.title),
+                answers=view.answers(),
+                incomplete=incomplete,
+                draft_url=ctx.base_url,
+                idempotency_key=str(ctx.draft.id),
+                submit_label=view.t(ctx.entry.form.definition.submit_label)
+                or i18n.gettext(ctx.draft.language, "Send"),
+                language_url=language_url(request),
+            )
+        )
+        return html(content)
+
+
+@post(paths("/submit"))
+async def submit(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Redirect:
+    with open_draft(request, popo, ref) as ctx:
+        form_state = ctx.service.state(ctx.draft, ctx.entry)
+        if ctx.draft.status != "submitted" and not form_state.valid:
+            for page_id in ctx.entry.form.pages:
+                ctx.service.attempt(ctx.draft, page_id)
+            first = next(
+                p
+                for p in ctx.entry.form.pages
+                if form_state.pages[p].visible and not form_state.pages[p].complete
+            )
+            return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
+        submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
+        job = archive_job(ctx, submission, form_state) if submission.pdf_sha256 is None else None
+        target = f"{ctx.base_url}/submission"
+    if job is not None:  # the submission is committed; the PDF follows outside the transaction
+        await run_archive(popo, job)
+    return Redirect(target, status_code=303)
+
+
+@dataclass(frozen=True)
+class ArchiveJob:
+    submission_id: uuid.UUID
+    document: str
+    answers: dict[str, Any]
+    info: ArchiveInfo
+
+
+def archive_job(ctx: Context, submission: Submission, form_state: FormState) -> ArchiveJob:
+    info = ArchiveInfo(
+        submission_id=str(submission.id),
+        submitted_at=submission.submitted_at,
+        organisation=ctx.service.organisation_name(submission.organisation_id),
+        form_id=submission.form_id,
+        version=submission.form_version,
+        definition_hash=submission.definition_hash,
+        language=submission.language,
+    )
+    return ArchiveJob(
+        submission.id, document_html(ctx.entry.form, form_state, info), submission.answers, info
+    )
+
+
+async def run_archive(popo: AppState, job: ArchiveJob) -> str:
+    """Render the PDF/A in a worker process (the event loop stays free), store it, record it."""
+    if popo.pdf_pool is None:
+        popo.start_workers()
+    loop = asyncio.get_running_loop()
+    pdf = await loop.run_in_executor(popo.pdf_pool, render_pdf, job.document, job.answers, job.info)
+    digest = popo.archive.put(pdf)
+    with popo.db.session() as session:
+        submission = session.get(Submission, job.submission_id)
+        if submission is not None:
+            submission.pdf_sha256 = digest
+    return digest
+
+
+@get(paths("/submission"), sync_to_thread=False)
+def submission_page(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Response[str]:
+    with open_draft(request, popo, ref) as ctx:
+        if ctx.draft.status != "submitted":
+            raise NotFoundException()
+        submission = ctx.service.submitted(ctx.draft)
+        content = (
+            templates(ctx.draft.language)
+            .get_template("submitted.html")
+            .render(
+                form_title=FormView(
+                    ctx.entry.form, ctx.service.state(ctx.draft, ctx.entry), ctx.draft.language
+                ).t(ctx.entry.form.definition.title),
+                submission=submission,
+                draft_url=ctx.base_url,
+                language_url=language_url(request),
+            )
+        )
+        return html(content)
+
+
+@get(paths("/submission.pdf"))
+async def submission_pdf(
+    request: Request[Any, Any, Any], popo: AppState, ref: str
+) -> Response[bytes]:
+    with open_draft(request, popo, ref) as ctx:
+        if ctx.draft.status != "submitted":
+            raise NotFoundException()
+        submission = ctx.service.submitted(ctx.draft)
+        digest = submission.pdf_sha256
+        name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
+        job = None
+        if digest is None or not popo.archive.exists(digest):
+            job = archive_job(ctx, submission, ctx.service.state(ctx.draft, ctx.entry))
+    if job is not None:
+        digest = await run_archive(popo, job)
+    assert digest is not None
+    return Response(
+        popo.archive.get(digest),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@get(paths("/files/{attachment_id:uuid}"), sync_to_thread=False)
+def download_file(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, attachment_id: uuid.UUID
+) -> Response[bytes]:
+    """Attachments are always downloads, never shown inline, whatever their type."""
+    with open_draft(request, popo, ref) as ctx:
+        try:
+            attachment = ctx.service.attachment(ctx.draft, attachment_id)
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        safe = attachment.filename.replace('"', "")
+        return Response(
+            popo.files.get(attachment.sha256),
+            media_type="application/octet-stream",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="{safe}"; '
+                    f"filename*=UTF-8''{quote(attachment.filename)}"
+                ),
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+
+@post("/r/{ref:str}/revoke")
+async def revoke_link(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Response[str]:
+    with open_draft(request, popo, ref) as ctx:
+        assert ctx.link is not None
+        ctx.service.revoke(ctx.link)
+        content = (
+            templates(ctx.draft.language)
+            .get_template("message.html")
+            .render(
+                title=i18n.gettext(ctx.draft.language, "The link no longer works"),
+                message=i18n.gettext(
+                    ctx.draft.language,
+                    "You have switched off this link. Nobody can use it any more.",
+                ),
+                language_url=language_url(request),
+            )
+        )
+        return html(content)
+
+
+@get("/start/{token:str}", sync_to_thread=False)
+def start_from_link(
+    request: Request[Any, Any, Any], popo: AppState, token: str
+) -> Redirect | Response[str]:
+    """A public link for parents: starts a new draft and gives them a resume link."""
+    with popo.db.session() as session:
+        service = service_for(popo, session)
+        try:
+            link = service.link(token, "start")
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        except Gone:
+            return gone(request)
+        language = i18n.normalize(request.query_params.get("lang") or link.language)
+        try:
+            draft = service.start(link.form_id, language, link.organisation_id)
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        _, resume = service.create_link(
+            link.form_id, "resume", language, draft=draft, organisation_id=link.organisation_id
+        )
+    return Redirect(f"/r/{quote(resume)}", status_code=303)
+
+
+def gone(request: Request[Any, Any, Any]) -> Response[str]:
+    language = i18n.normalize(request.query_params.get("lang"))
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "This link no longer works"),
+            message=i18n.gettext(
+                language, "The link has expired or was switched off. Ask the school for a new link."
+            ),
+            language_url=language_url(request),
+        )
+    )
+    return html(content, 410)
+
+
+ROUTES = [
+    draft_home,
+    show_page,
+    save_page,
+    change_page,
+    check_answers,
+    submit,
+    submission_page,
+    submission_pdf,
+    download_file,
+    revoke_link,
+    start_from_link,
+]

@@ -1,0 +1,51 @@
+"""Uploaded files: the type is read from the content (magic numbers), never from the name."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+ZIP = "application/zip"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+TEXT = "text/plain"
+UNKNOWN = "application/octet-stream"
+
+
+def sniff(data: bytes) -> str:
+    """The media type of ``data`` by its content."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
+                    return ODT
+                if "word/document.xml" in names:
+                    return DOCX
+        except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError):
+            return UNKNOWN
+        return ZIP
+    if b"\x00" not in data[:4096]:
+        try:
+            data[:4096].decode("utf-8")
+            return TEXT
+        except UnicodeDecodeError:
+            pass
+    return UNKNOWN
+
+
+def size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -1,0 +1,367 @@
+"""Drafts and submissions: saving answers, evaluating, submitting and archiving.
+
+The service works on one database session; it knows the registry of compiled forms and the
+file stores. Routes (controllers.py) only translate HTTP to these calls and back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
+
+from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
+from ..settings import Settings
+from ..storage import BlobStore
+from . import answers as answer_paths
+from .files import sniff
+from .registry import FormEntry, Registry
+
+log = logging.getLogger("popo.forms")
+
+
+class NotFound(Exception):
+    """The draft, link or submission does not exist (or is not yours to see)."""
+
+
+class Gone(Exception):
+    """The link expired or was revoked."""
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+# Recently evaluated states, by (draft id, revision): the htmx change round trip re-evaluates
+# only what depends on the changed answer instead of the whole form.
+_STATES: OrderedDict[tuple[uuid.UUID, int], FormState] = OrderedDict()
+_STATES_SIZE = 256
+
+
+def _remember(draft: Draft, state: FormState) -> None:
+    _STATES[(draft.id, draft.revision)] = state
+    _STATES.move_to_end((draft.id, draft.revision))
+    while len(_STATES) > _STATES_SIZE:
+        _STATES.popitem(last=False)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class FormsService:
+    def __init__(
+        self, session: Session, registry: Registry, settings: Settings, files: BlobStore
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.settings = settings
+        self.files = files
+
+    # ------------------------------------------------------------------ drafts
+
+    def start(self, form_id: str, language: str, organisation_id: uuid.UUID | None = None) -> Draft:
+        entry = self.registry.latest(form_id)
+        if entry is None or not entry.published:
+            raise NotFound(form_id)
+        draft = Draft(
+            form_id=entry.id,
+            form_version=entry.version,
+            definition_hash=entry.form.content_hash,
+            organisation_id=organisation_id,
+            language=language,
+            answers={},
+            attempted_pages={},
+        )
+        self.session.add(draft)
+        self.session.flush()
+        log.info("draft started", extra={"draft": str(draft.id), "form": entry.id})
+        return draft
+
+    def draft(self, draft_id: uuid.UUID) -> Draft:
+        draft = self.session.get(Draft, draft_id)
+        if draft is None:
+            raise NotFound(str(draft_id))
+        return draft
+
+    def entry(self, draft: Draft) -> FormEntry:
+        """The definition version the draft was started on (a draft never changes version)."""
+        entry = self.registry.get(draft.form_id, draft.form_version)
+        if entry is None or entry.form.content_hash != draft.definition_hash:
+            raise NotFound(f"{draft.form_id}@{draft.form_version} is no longer available")
+        return entry
+
+    def state(self, draft: Draft, entry: FormEntry, today: date | None = None) -> FormState:
+        cached = _STATES.get((draft.id, draft.revision))
+        if cached is not None and (today is None or cached.today == today):
+            return cached
+        state = evaluate(entry.form, draft.answers, today)
+        _remember(draft, state)
+        return state
+
+    def page_keys(self, entry: FormEntry, state: FormState, page_id: str) -> list[str]:
+        """Instance keys of the input fields on a page that are visible now."""
+        fields = set(entry.form.page_fields.get(page_id, ()))
+        return [
+            key
+            for key, shown in state.visible.items()
+            if shown
+            and not key.startswith(("page:", "section:"))
+            and template_of(key) in fields
+            and entry.form.by_key[template_of(key)].is_input
+            and state.is_enabled(key)
+        ]
+
+    def apply(
+        self,
+        draft: Draft,
+        entry: FormEntry,
+        page_id: str,
+        data: Mapping[str, list[str]],
+        uploads: Mapping[str, Upload],
+    ) -> tuple[FormState, list[str]]:
+        """Save what a page posted; return the new state and the keys whose state changed."""
+        before = self.state(draft, entry)
+        answers: dict[str, Any] = _copy(draft.answers)
+        for key in self.page_keys(entry, before, page_id):
+            node = entry.form.by_key[template_of(key)]
+            if node.kind == "file":
+                upload = uploads.get(key)
+                if upload is not None and upload.data:
+                    answer_paths.set_answer(
+                        answers, key, self.store_upload(draft, key, upload, node)
+                    )
+                continue
+            if key not in data:
+                continue  # an unchecked radio group, or a field not on this form
+            values = [v for v in data[key] if v != ""] if node.kind == "multichoice" else data[key]
+            value: Any = values if node.kind == "multichoice" else (values[-1] if values else "")
+            if answer_paths.get_answer(answers, key) != value:
+                answer_paths.set_answer(answers, key, value)
+        return self.save(draft, entry, before, answers)
+
+    def save(
+        self,
+        draft: Draft,
+        entry: FormEntry,
+        before: FormState,
+        answers: dict[str, Any],
+    ) -> tuple[FormState, list[str]]:
+        changed_answers = _changed_keys(draft.answers, answers)
+        if not changed_answers:
+            return before, []
+        if len(changed_answers) == 1:
+            # the usual htmx round trip: re-evaluate only what depends on this answer
+            after, changed = reevaluate(entry.form, before, answers, changed_answers[0])
+        else:
+            after = evaluate(entry.form, answers, before.today)
+            changed = changed_keys(before, after)
+        draft.answers = answers
+        draft.revision += 1
+        self.session.flush()
+        _remember(draft, after)
+        return after, changed
+
+    def change_rows(self, draft: Draft, entry: FormEntry, action: str) -> None:
+        answers = _copy(draft.answers)
+        kind, _, key = action.partition(":")
+        try:
+            if kind == "add_row":
+                answer_paths.add_row(answers, key)
+            elif kind == "remove_row":
+                answer_paths.remove_row(answers, key)
+            else:
+                return
+        except ValueError:
+            return
+        draft.answers = answers
+        draft.revision += 1
+        self.session.flush()
+
+    def attempt(self, draft: Draft, page_id: str) -> None:
+        """The person tried to leave the page: from now on its errors are shown."""
+        if page_id not in draft.attempted_pages:
+            draft.attempted_pages = {**draft.attempted_pages, page_id: True}
+            self.session.flush()
+
+    def set_language(self, draft: Draft, language: str) -> None:
+        if draft.language != language:
+            draft.language = language
+            self.session.flush()
+
+    # ------------------------------------------------------------------ files
+
+    def store_upload(self, draft: Draft, key: str, upload: Upload, node: Any) -> dict[str, Any]:
+        """Store an upload whose content type and size the field allows; describe any other
+        so that the engine can explain what is wrong (the bytes are then not kept)."""
+        media_type = sniff(upload.data)
+        size = len(upload.data)
+        element = node.element
+        meta: dict[str, Any] = {
+            "name": _safe_name(upload.filename),
+            "media_type": media_type,
+            "size": size,
+        }
+        allowed = media_type in element.accept and size <= int(element.max_size_mb * 1024 * 1024)
+        if not allowed or size > self.settings.max_upload_mb * 1024 * 1024:
+            return meta
+        digest = self.files.put(upload.data)
+        attachment = Attachment(
+            draft_id=draft.id,
+            field_key=key,
+            filename=meta["name"],
+            media_type=media_type,
+            size=size,
+            sha256=digest,
+        )
+        self.session.add(attachment)
+        self.session.flush()
+        meta["id"] = str(attachment.id)
+        meta["sha256"] = digest
+        return meta
+
+    def attachment(self, draft: Draft, attachment_id: uuid.UUID) -> Attachment:
+        attachment = self.session.get(Attachment, attachment_id)
+        if attachment is None or attachment.draft_id != draft.id:
+            raise NotFound(str(attachment_id))
+        return attachment
+
+    # ------------------------------------------------------------------ submitting
+
+    def submit(self, draft: Draft, entry: FormEntry) -> tuple[Submission, FormState]:
+        """Submit once: a second submit (double click, retry) returns the first submission."""
+        existing = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))
+        state = self.state(draft, entry)
+        if existing is not None:
+            return existing, state
+        if not state.valid:
+            raise ValueError("the form has errors")
+        submission = Submission(
+            draft_id=draft.id,
+            form_id=draft.form_id,
+            form_version=draft.form_version,
+            definition_hash=draft.definition_hash,
+            organisation_id=draft.organisation_id,
+            language=draft.language,
+            answers=answer_paths.to_json(state.submission()),
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(submission)
+                self.session.flush()
+        except IntegrityError:
+            # another request submitted the same draft at the same moment
+            existing = self.session.scalar(
+                select(Submission).where(Submission.draft_id == draft.id)
+            )
+            assert existing is not None
+            return existing, state
+        draft.status = "submitted"
+        self.session.flush()
+        log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
+        return submission, state
+
+    def submitted(self, draft: Draft) -> Submission:
+        submission = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))
+        if submission is None:
+            raise NotFound(str(draft.id))
+        return submission
+
+    def submission(self, submission_id: uuid.UUID) -> Submission:
+        submission = self.session.get(Submission, submission_id)
+        if submission is None:
+            raise NotFound(str(submission_id))
+        return submission
+
+    def organisation_name(self, organisation_id: uuid.UUID | None) -> str:
+        if organisation_id is None:
+            return ""
+        organisation = self.session.get(Organisation, organisation_id)
+        return organisation.name if organisation else ""
+
+    # ------------------------------------------------------------------ links for parents
+
+    def create_link(
+        self,
+        form_id: str,
+        purpose: str,
+        language: str,
+        draft: Draft | None = None,
+        organisation_id: uuid.UUID | None = None,
+        days: int | None = None,
+        token: str | None = None,
+    ) -> tuple[PublicLink, str]:
+        """A new secret link; only the hash of the token is stored."""
+        token = token or secrets.token_urlsafe(24)
+        link = PublicLink(
+            token_hash=token_hash(token),
+            draft_id=draft.id if draft else None,
+            form_id=form_id,
+            purpose=purpose,
+            language=language,
+            organisation_id=organisation_id,
+            expires_at=datetime.now(UTC) + timedelta(days=days or self.settings.public_link_days),
+        )
+        self.session.add(link)
+        self.session.flush()
+        return link, token
+
+    def link(self, token: str, purpose: str) -> PublicLink:
+        link = self.session.scalar(
+            select(PublicLink).where(PublicLink.token_hash == token_hash(token))
+        )
+        if link is None or link.purpose != purpose:
+            raise NotFound("link")
+        expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+        if link.revoked_at is not None or expires < datetime.now(UTC):
+            raise Gone("link")
+        return link
+
+    def revoke(self, link: PublicLink) -> None:
+        link.revoked_at = datetime.now(UTC)
+        self.session.flush()
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Instance keys whose answer differs (a changed row count counts as its group's key)."""
+    keys: list[str] = []
+    for name in dict.fromkeys([*(old or {}), *(new or {})]):
+        a = (old or {}).get(name)
+        b = (new or {}).get(name)
+        key = prefix + name
+        if isinstance(a, list) and isinstance(b, list) and all(isinstance(r, dict) for r in a + b):
+            if len(a) != len(b):
+                keys.append(key)
+                continue
+            for index, (row_a, row_b) in enumerate(zip(a, b, strict=True)):
+                keys.extend(_changed_keys(row_a, row_b, f"{key}[{index}]."))
+        elif a != b:
+            keys.append(key)
+    return keys
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "bestand"
+    return "".join(c for c in base if c.isprintable() and c not in '<>:"|?*')[:200]

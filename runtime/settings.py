@@ -1,0 +1,60 @@
+"""Settings from environment variables, with documented defaults (docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything POPO reads from its environment. See docs/operations.md."""
+
+    database_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "POPO_DATABASE_URL", f"sqlite:///{REPOSITORY / 'var' / 'popo.sqlite3'}"
+        )
+    )
+    data_dir: Path = field(default_factory=lambda: _path("POPO_DATA_DIR", REPOSITORY / "var"))
+    definitions_dir: Path = field(
+        default_factory=lambda: _path("POPO_DEFINITIONS_DIR", REPOSITORY / "definitions")
+    )
+    assets_dir: Path = field(
+        default_factory=lambda: _path("POPO_ASSETS_DIR", REPOSITORY / "node_modules")
+    )
+    default_language: str = field(default_factory=lambda: os.environ.get("POPO_LANGUAGE", "nl"))
+    public_link_days: int = field(
+        default_factory=lambda: int(os.environ.get("POPO_PUBLIC_LINK_DAYS", "14"))
+    )
+    pdf_workers: int = field(default_factory=lambda: int(os.environ.get("POPO_PDF_WORKERS", "2")))
+    log_level: str = field(default_factory=lambda: os.environ.get("POPO_LOG_LEVEL", "INFO"))
+    log_format: str = field(default_factory=lambda: os.environ.get("POPO_LOG_FORMAT", "json"))
+    secure_cookies: bool = field(
+        default_factory=lambda: os.environ.get("POPO_SECURE_COOKIES", "0") in ("1", "true")
+    )
+    max_upload_mb: int = field(
+        default_factory=lambda: int(os.environ.get("POPO_MAX_UPLOAD_MB", "20"))
+    )
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+LANGUAGES = ("nl", "en")
