@@ -236,13 +236,15 @@ async def change_page(
     """htmx: save one change and return only the parts of the page whose popo changed."""
     with open_draft(request, popo, ref) as ctx:
         data, uploads, _ = await read_form(request)
-        form_state, changed = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
+        trigger = request.headers.get("HX-Trigger-Name") or ""
+        form_state, changed = ctx.service.apply(
+            ctx.draft, ctx.entry, page_id, data, uploads, only=trigger or None
+        )
         view = view_of(ctx, form_state)
         env = templates(ctx.draft.language)
         field_macro = env.get_template("fields/field.html").module.field  # type: ignore[attr-defined]
         fields_on_page = set(ctx.entry.form.page_fields.get(page_id, ()))
         parts: list[str] = []
-        trigger = request.headers.get("HX-Trigger-Name") or ""
         uploaded = set(uploads)
         for key in dict.fromkeys([*changed, *uploaded]):
             if key.startswith("page:"):

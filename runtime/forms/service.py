@@ -59,6 +59,9 @@ def _remember(draft: Draft, state: FormState) -> None:
         _STATES.popitem(last=False)
 
 
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -133,11 +136,19 @@ class FormsService:
         page_id: str,
         data: Mapping[str, list[str]],
         uploads: Mapping[str, Upload],
+        only: str | None = None,
     ) -> tuple[FormState, list[str]]:
-        """Save what a page posted; return the new state and the keys whose state changed."""
+        """Save what a page posted; return the new state and the keys whose state changed.
+
+        ``only`` limits the save to one field: an htmx change request carries the whole form,
+        but only the field that changed is taken from it, so that a request that arrives late
+        cannot overwrite newer answers of other fields."""
         before = self.state(draft, entry)
         answers: dict[str, Any] = _copy(draft.answers)
-        for key in self.page_keys(entry, before, page_id):
+        keys = self.page_keys(entry, before, page_id)
+        if only is not None:
+            keys = [key for key in keys if key == only or key in uploads]
+        for key in keys:
             node = entry.form.by_key[template_of(key)]
             if node.kind == "file":
                 upload = uploads.get(key)
@@ -250,6 +261,19 @@ class FormsService:
             return existing, state
         if not state.valid:
             raise ValueError("the form has errors")
+        code = None
+        generated = [
+            node.key
+            for node in entry.form.nodes
+            if getattr(node.element, "generated", None) == "aanmeldcode"
+            and node.key in state.visible
+        ]
+        if generated:
+            code = self.new_aanmeldcode()
+            answers = _copy(draft.answers)
+            for key in generated:
+                answer_paths.set_answer(answers, key, code)
+            state, _ = self.save(draft, entry, state, answers)
         submission = Submission(
             draft_id=draft.id,
             form_id=draft.form_id,
@@ -258,6 +282,7 @@ class FormsService:
             organisation_id=draft.organisation_id,
             language=draft.language,
             answers=answer_paths.to_json(state.submission()),
+            aanmeldcode=code,
         )
         try:
             with self.session.begin_nested():
@@ -274,6 +299,19 @@ class FormsService:
         self.session.flush()
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
+
+    def new_aanmeldcode(self) -> str:
+        """Twelve characters from an alphabet without look-alikes (0/O, 1/I): ABCD-EFGH-JKLM.
+        About 60 bits of chance; the unique constraint guards against the unthinkable."""
+        for _ in range(10):
+            raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+            code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+            if (
+                self.session.scalar(select(Submission.id).where(Submission.aanmeldcode == code))
+                is None
+            ):
+                return code
+        raise RuntimeError("could not find a free aanmeldcode")
 
     def submitted(self, draft: Draft) -> Submission:
         submission = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))

@@ -1,0 +1,272 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): conditions appear and disappear
+without a page load, errors are fixed from the summary, drafts resume, forms are submitted and
+the PDF downloaded; axe-core finds no accessibility violations on any page type; the whole
+parent form works with the keyboard only, and every page works with JavaScript off."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from runtime.app import create_app
+from runtime.settings import REPOSITORY, Settings
+from runtime.state import AppState
+
+from .conftest import fresh_settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("POPO_CHROMIUM", "/usr/bin/chromium")
+AXE = REPOSITORY / "node_modules" / "axe-core" / "axe.min.js"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    settings = fresh_settings(tmp_path_factory.mktemp("browser"))
+    state = AppState.create(settings)
+    from runtime import demo
+
+    with state.db.session() as session:
+        demo.seed(session, state.registry, settings)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, state), host="127.0.0.1", port=port, log_level="warning"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not instance.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert instance.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}", settings
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def check_accessibility(page: Any) -> None:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    rules = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']"
+    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {rules}}})")
+    problems = [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in result["violations"]
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def start(page: Any, base: str, form_id: str, lang: str = "nl") -> None:
+    page.goto(f"{base}/?lang={lang}")
+    page.locator(f"form[action='/forms/{form_id}/start'] button").click()
+    page.wait_for_url("**/pages/**")
+
+
+def test_conditions_appear_and_disappear_in_place(server: tuple[str, Settings], page: Any) -> None:
+    base, _ = server
+    start(page, base, "overstapformulier-noord")
+    page.goto(page.url.rsplit("/pages/", 1)[0] + "/pages/reden_overstap")
+    toelichting = page.locator("#reden_toelichting")
+    assert toelichting.count() == 0
+    page.get_by_label("Anders", exact=True).check()
+    toelichting.wait_for(state="visible")
+    url_before = page.url
+    page.get_by_label("Verhuizing").check()
+    toelichting.wait_for(state="detached")
+    assert page.url == url_before  # no page load: htmx swapped the changed fields
+    page.get_by_label("Ja").first.check()  # contact between head teachers
+    page.locator("#contact_datum").wait_for(state="visible")
+    check_accessibility(page)
+
+
+def test_fix_an_error_from_the_summary(server: tuple[str, Settings], page: Any) -> None:
+    base, _ = server
+    start(page, base, "overstapformulier-noord")
+    page.get_by_role("button", name="Opslaan en verder").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary"  # the summary takes focus
+    check_accessibility(page)
+    page.locator(".error-summary a[href='#achternaam']").click()
+    assert page.evaluate("document.activeElement.id") == "achternaam"
+    page.keyboard.type("Jansen")
+    page.keyboard.press("Tab")  # change event: the field's error goes away in place
+    page.locator("#field-achternaam.field--error").wait_for(state="detached")
+
+
+def test_resume_a_draft_and_submit_and_download_the_pdf(
+    server: tuple[str, Settings], page: Any
+) -> None:
+    base, _ = server
+    start(page, base, "adviesformulier-zuid", "en")
+    draft_url = page.url.rsplit("/pages/", 1)[0]
+    page.get_by_label("Surname", exact=True).fill("Jansen")
+    page.get_by_label("First names").fill("Sanne")
+    page.get_by_label("Date of birth").fill("03-04-2018")
+    page.get_by_label("Girl").check()
+    page.locator("#bsn").fill("111222333")
+    page.get_by_label("Name of the school").fill("De Regenboog")
+    page.get_by_label("BRIN code").fill("12AB")
+    page.get_by_label("Which year is the pupil in now?").select_option("3")
+    page.get_by_label("Contact person at the school").fill("M. de Vries")
+    page.get_by_label("Teacher", exact=True).check()
+    page.get_by_label("Email address of the contact person").fill("m@school.example")
+    page.keyboard.press("Tab")
+    page.wait_for_load_state("networkidle")
+    # resume: a new visit finds every answer
+    page.goto(draft_url)
+    assert page.get_by_label("Surname", exact=True).input_value() == "Jansen"
+    assert page.get_by_label("Date of birth").input_value() == "03-04-2018"
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label("Place in the year group that fits the age").check()
+    page.locator("input[name='besproken_met_ouders'][value='true']").check()
+    page.locator("input[name='contact_nodig'][value='false']").check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Check your answers").click()
+    page.wait_for_url("**/check")
+    check_accessibility(page)
+    page.get_by_role("button", name="Finalise the advice").click()
+    page.wait_for_url("**/submission")
+    check_accessibility(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("adviesformulier-zuid-")
+    assert Path(download.path()).read_bytes().startswith(b"%PDF-")
+
+
+def test_parents_fill_the_registration_with_the_keyboard_only(
+    server: tuple[str, Settings], page: Any
+) -> None:
+    """A whole form from the first field to the PDF, with Tab, arrows, Space and Enter only."""
+    base, _ = server
+    page.goto(f"{base}/start/demo-aanmelden-noord")
+    page.wait_for_url("**/r/**")
+    check_accessibility(page)
+    assert "Bewaar deze link" in page.content()
+
+    def tab_to(selector: str) -> None:
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"could not reach {selector} with Tab")
+
+    def type_into(selector: str, text: str) -> None:
+        tab_to(selector)
+        page.keyboard.type(text)
+
+    def choose(name: str, position: int) -> None:
+        """Tab into a radio group, then arrows to the option at ``position`` (0-based)."""
+        tab_to(f"input[name='{name}']")
+        page.keyboard.press("Space")
+        settle()
+        for _ in range(position):
+            page.keyboard.press("ArrowDown")
+            settle()
+
+    def settle() -> None:
+        """Wait until htmx has swapped in what the last change returned."""
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        page.wait_for_load_state("networkidle")
+
+    def press_button(value: str) -> None:
+        tab_to(f"button[value='{value}']")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+    type_into("#kind_achternaam", "Yilmaz")
+    type_into("#kind_voorletters", "E.A.")
+    type_into("#kind_geboortedatum", "20-06-2021")
+    choose("kind_geslacht", 0)
+    type_into("#kind_bsn", "111222333")
+    press_button("next")
+    assert page.url.endswith("/pages/ouders"), page.locator("#error-summary").inner_text()
+    check_accessibility(page)
+    press_button("add_row:ouders")
+    type_into("#ouders-0-ouder_naam", "A. Yilmaz")
+    choose("ouders[0].ouder_relatie", 0)
+    choose("ouders[0].ouder_gezag", 0)
+    type_into("#ouders-0-ouder_telefoon", "0612345678")
+    type_into("#ouders-0-ouder_email", "a.yilmaz@voorbeeld.nl")
+    type_into("#ouders-0-ouder_postcode", "5611 AB")
+    type_into("#ouders-0-ouder_huisnummer", "7")
+    press_button("next")
+    assert page.url.endswith("/pages/scholen"), page.url
+    choose("zit_op_school", 1)
+    choose("ook_elders_aangemeld", 1)
+    choose("broer_zus", 1)
+    press_button("next")
+    assert page.url.endswith("/pages/ondersteuning"), page.locator("#error-summary").inner_text()
+    choose("ondersteuning_nodig", 1)
+    type_into("#startdatum", "01-09-2027")
+    press_button("next")
+    assert page.url.endswith("/pages/toestemming"), page.url
+    choose("verklaring_juist", 0)
+    choose("verklaring_gezag", 0)
+    press_button("check")
+    assert page.url.endswith("/check"), page.url
+    check_accessibility(page)
+    tab_to("form[action$='/submit'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/submission")
+    assert "Verzonden" in page.content()
+
+
+def test_the_pages_work_with_javascript_off(server: tuple[str, Settings], browser: Any) -> None:
+    base, _ = server
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    try:
+        tab.goto(f"{base}/")
+        tab.locator("form[action='/forms/overstapformulier-zuid/start'] button").click()
+        tab.wait_for_url("**/pages/leerling")
+        tab.goto(tab.url.rsplit("/pages/", 1)[0] + "/pages/reden_overstap")
+        tab.get_by_label("Sociale veiligheid (bijvoorbeeld pesten)").check()
+        tab.get_by_role("button", name="Opslaan en verder").click()
+        # a full-page post: the explanation now shows, with its error
+        assert tab.locator("#reden_toelichting").is_visible()
+        assert "Reden van de overstap" in tab.content() or "Licht de reden toe" in tab.content()
+    finally:
+        context.close()
