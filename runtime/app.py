@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
@@ -31,7 +32,7 @@ def request_language(request: Request[Any, Any, Any]) -> str:
 
 
 @get("/", sync_to_thread=False)
-def home(request: Request[Any, Any, Any], popo: AppState) -> Response[str]:
+def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
     regions: dict[str, list[dict[str, Any]]] = {}
     names = {"noord": "Regio Noord", "zuid": "Regio Zuid"}
@@ -68,7 +69,9 @@ def home(request: Request[Any, Any, Any], popo: AppState) -> Response[str]:
 
 
 @post("/forms/{form_id:str}/start", sync_to_thread=False)
-def start_form(request: Request[Any, Any, Any], popo: AppState, form_id: str) -> Redirect:
+def start_form(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
+) -> Redirect:
     with popo.db.session() as session:
         service = FormsService(session, popo.registry, popo.settings, popo.files)
         try:

@@ -230,6 +230,20 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from runtime.preview import create_preview_app
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder", file=out)
+        return 2
+    print(f"preview of {folder} on http://{args.host}:{args.port} (reloads on change)", file=out)
+    uvicorn.run(create_preview_app(folder), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -290,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="create the demo region, schools and parent links")
     demo.set_defaults(handler=cmd_demo)
+
+    preview = commands.add_parser("preview", help="preview definitions on disk, with scenarios")
+    preview.add_argument("folder", nargs="?", default=str(DEFAULT_DEFINITIONS))
+    preview.add_argument("--host", default="127.0.0.1")
+    preview.add_argument("--port", type=int, default=8001)
+    preview.set_defaults(handler=cmd_preview)
 
     serve = commands.add_parser("serve", help="run the web application")
     serve.add_argument("--host", default="127.0.0.1")

@@ -48,7 +48,8 @@ class Draft(Base):
     definition_hash: Mapped[str] = mapped_column(String(64))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
     language: Mapped[str] = mapped_column(String(5), default="nl")
-    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # loaded only when needed: a page whose rendering is cached does not read the answers
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
     # pages the person tried to leave: their errors are shown (GOV.UK pattern)
     attempted_pages: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
@@ -124,9 +128,45 @@ def language_url(request: Request[Any, Any, Any]) -> Any:
     return lambda code: f"{request.url.path}?lang={code}"
 
 
+# Rendered pages by everything that decides their content: the draft's revision (its answers),
+# the page, the language, which pages show their errors, the address and today's date.
+_PAGES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_PAGES_SIZE = 512
+
+
+def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
+    return (
+        ctx.draft.id,
+        ctx.draft.revision,
+        page_id,
+        ctx.draft.language,
+        tuple(sorted(ctx.draft.attempted_pages)),
+        ctx.base_url,
+        ctx.link.id if ctx.link else None,
+        date.today(),
+    )
+
+
+def cached_page(request: Request[Any, Any, Any], ctx: Context, page_id: str) -> Response[str]:
+    key = page_cache_key(ctx, page_id)
+    content = _PAGES.get(key)
+    if content is None:
+        content = render_page_html(request, ctx, ctx.service.state(ctx.draft, ctx.entry), page_id)
+        _PAGES[key] = content
+        while len(_PAGES) > _PAGES_SIZE:
+            _PAGES.popitem(last=False)
+    return html(content)
+
+
 def render_page(
     request: Request[Any, Any, Any], ctx: Context, form_state: FormState, page_id: str
 ) -> Response[str]:
+    return html(render_page_html(request, ctx, form_state, page_id))
+
+
+def render_page_html(
+    request: Request[Any, Any, Any], ctx: Context, form_state: FormState, page_id: str
+) -> str:
     view = view_of(ctx, form_state)
     pages = view.pages()
     visible = [p.id for p in pages if p.visible]
@@ -153,7 +193,7 @@ def render_page(
             language_url=language_url(request),
         )
     )
-    return html(content)
+    return content
 
 
 def first_page(ctx: Context, form_state: FormState) -> str:
@@ -181,7 +221,9 @@ async def read_form(
 
 
 @get(paths(""), sync_to_thread=False)
-def draft_home(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Redirect:
+def draft_home(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Redirect:
     with open_draft(request, popo, ref) as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
         if ctx.draft.status == "submitted":
@@ -191,17 +233,23 @@ def draft_home(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Red
 
 @get(paths("/pages/{page_id:str}"), sync_to_thread=False)
 def show_page(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    ref: FromPath[str],
+    page_id: FromPath[str],
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
-        return render_page(request, ctx, ctx.service.state(ctx.draft, ctx.entry), page_id)
+        return cached_page(request, ctx, page_id)
 
 
 @post(paths("/pages/{page_id:str}"))
 async def save_page(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    ref: FromPath[str],
+    page_id: FromPath[str],
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
@@ -231,9 +279,12 @@ async def save_page(
 
 @post(paths("/pages/{page_id:str}/change"))
 async def change_page(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, page_id: str
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    ref: FromPath[str],
+    page_id: FromPath[str],
 ) -> Response[str]:
-    """htmx: save one change and return only the parts of the page whose popo changed."""
+    """htmx: save one change and return only the parts of the page whose state changed."""
     with open_draft(request, popo, ref) as ctx:
         data, uploads, _ = await read_form(request)
         trigger = request.headers.get("HX-Trigger-Name") or ""
@@ -280,7 +331,7 @@ async def change_page(
 
 @get(paths("/check"), sync_to_thread=False)
 def check_answers(
-    request: Request[Any, Any, Any], popo: AppState, ref: str
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
@@ -306,7 +357,9 @@ def check_answers(
 
 
 @post(paths("/submit"))
-async def submit(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Redirect:
+async def submit(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Redirect:
     with open_draft(request, popo, ref) as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
         if ctx.draft.status != "submitted" and not form_state.valid:
@@ -364,7 +417,9 @@ async def run_archive(popo: AppState, job: ArchiveJob) -> str:
 
 
 @get(paths("/submission"), sync_to_thread=False)
-def submission_page(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Response[str]:
+def submission_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status != "submitted":
             raise NotFoundException()
@@ -386,7 +441,7 @@ def submission_page(request: Request[Any, Any, Any], popo: AppState, ref: str) -
 
 @get(paths("/submission.pdf"))
 async def submission_pdf(
-    request: Request[Any, Any, Any], popo: AppState, ref: str
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[bytes]:
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status != "submitted":
@@ -413,7 +468,10 @@ async def submission_pdf(
 
 @get(paths("/files/{attachment_id:uuid}"), sync_to_thread=False)
 def download_file(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, attachment_id: uuid.UUID
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    ref: FromPath[str],
+    attachment_id: FromPath[uuid.UUID],
 ) -> Response[bytes]:
     """Attachments are always downloads, never shown inline, whatever their type."""
     with open_draft(request, popo, ref) as ctx:
@@ -438,7 +496,9 @@ def download_file(
 
 
 @post("/r/{ref:str}/revoke")
-async def revoke_link(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Response[str]:
+async def revoke_link(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
     with open_draft(request, popo, ref) as ctx:
         assert ctx.link is not None
         ctx.service.revoke(ctx.link)
@@ -459,7 +519,7 @@ async def revoke_link(request: Request[Any, Any, Any], popo: AppState, ref: str)
 
 @get("/start/{token:str}", sync_to_thread=False)
 def start_from_link(
-    request: Request[Any, Any, Any], popo: AppState, token: str
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
 ) -> Redirect | Response[str]:
     """A public link for parents: starts a new draft and gives them a resume link."""
     with popo.db.session() as session:
