@@ -244,6 +244,41 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
+    from runtime.db.migrate import upgrade
+    from runtime.db.session import Database
+    from runtime.organisations.duo import ImportRefused, import_file
+    from runtime.settings import Settings
+
+    settings = Settings()
+    upgrade(settings)
+    database = Database(settings)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total} locations", end="", file=sys.stderr, flush=True)
+
+    try:
+        with database.session() as session:
+            report = import_file(
+                session,
+                Path(args.file),
+                Path(args.swv_map) if args.swv_map else None,
+                None if args.quiet else progress,
+            )
+    except ImportRefused as refused:
+        print(f"\n{refused}; nothing was imported", file=out)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=out)
+        return 2
+    if not args.quiet:
+        print(file=sys.stderr)
+    for change in report.changes:
+        print(f"changed {change}", file=out)
+    print(report.summary(), file=out)
+    return 0
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -304,6 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="create the demo region, schools and parent links")
     demo.set_defaults(handler=cmd_demo)
+
+    duo = commands.add_parser(
+        "import-duo", help="import DUO's open data of school locations (idempotent)"
+    )
+    duo.add_argument("file", help="DUO's CSV of school locations (Windows-1252, ';')")
+    duo.add_argument(
+        "--swv-map", help="PC4 → PO SWV table: derive each school's samenwerkingsverband"
+    )
+    duo.add_argument("--quiet", action="store_true", help="no progress")
+    duo.set_defaults(handler=cmd_import_duo)
 
     preview = commands.add_parser("preview", help="preview definitions on disk, with scenarios")
     preview.add_argument("folder", nargs="?", default=str(DEFAULT_DEFINITIONS))

@@ -22,19 +22,35 @@ class Base(DeclarativeBase):
 
 
 class Organisation(Base):
-    """An SWV, a school board (bestuur) or a school location; issue 5 grows this into scopes."""
+    """An SWV, a school board (bestuur) or a school location (BRIN4 + vestigingscode).
+
+    Schools belong to their bestuur (``parent_id``) and to the SWV of their area (``swv_id``);
+    a bestuur belongs to the SWVs of its schools.
+    """
 
     __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_organisation_kind_code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(20))  # swv | bestuur | school
     name: Mapped[str] = mapped_column(String(200))
-    code: Mapped[str] = mapped_column(
-        String(20), unique=True
-    )  # SWV code, bestuur number, BRIN+vestiging
+    code: Mapped[str] = mapped_column(String(20))  # SWV code, bestuur number, BRIN+vestiging
     region: Mapped[str | None] = mapped_column(String(40))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    swv_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    swv_source: Mapped[str | None] = mapped_column(String(20))  # derived | manual
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(100))
+    municipality_code: Mapped[str | None] = mapped_column(String(10))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(40))
+    denomination: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Draft(Base):

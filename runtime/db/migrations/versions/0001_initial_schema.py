@@ -32,7 +32,7 @@ def upgrade() -> None:
             ["organisation.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
+        sa.UniqueConstraint("kind", "code", name="uq_organisation_kind_code"),
     )
     op.create_table(
         "draft",

@@ -1,0 +1,1 @@
+"""Organisations: SWVs, school boards (besturen) and school locations."""
