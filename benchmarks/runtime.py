@@ -147,10 +147,35 @@ def start_server(app: str, port: int, env: dict[str, str], cwd: Path) -> subproc
     )
 
 
+HEADERS: list[str] = []  # the logged-in session's cookie and anti-forgery token
+
+
+def log_in(base: str) -> None:
+    """Log in as a demo user once; every load request then carries the session."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    from runtime.demo import DEMO_PASSWORD
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/login").read()
+    token = next(c.value for c in jar if c.name == "csrftoken")
+    data = urllib.parse.urlencode(
+        {"email": "ib@regenboog.demo", "password": DEMO_PASSWORD, "_csrf_token": token}
+    ).encode()
+    opener.open(f"{base}/login", data=data).read()
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    HEADERS[:] = [f"Cookie: {cookies}", f"x-csrftoken: {token}"]
+
+
 def run_load(url: str, seconds: int, script: Path | None = None) -> dict[str, float]:
     """Requests per second and latency percentiles (ms) under CONNECTIONS connections."""
     if shutil.which("wrk"):
         command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
+        for header in HEADERS:
+            command += ["-H", header]
         if script is not None:
             command += ["-s", str(script)]
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -175,6 +200,7 @@ def python_load(url: str, seconds: int, script: Path | None) -> dict[str, float]
         f"""
         import http.client, json, threading, time, urllib.parse
         url = urllib.parse.urlsplit({url!r}); body = {json.dumps(_body(script))!r}
+        extra = dict(h.split(": ", 1) for h in {HEADERS!r})
         stop = time.time() + {seconds}; latencies = []; lock = threading.Lock()
         def worker(n):
             conn = http.client.HTTPConnection(url.hostname, url.port); i = n
@@ -183,11 +209,11 @@ def python_load(url: str, seconds: int, script: Path | None) -> dict[str, float]
                 if body:
                     i += 1
                     data = body[i % 2]
-                    conn.request("POST", url.path, body=data, headers={{
+                    conn.request("POST", url.path, body=data, headers={{**extra,
                         "Content-Type": "application/x-www-form-urlencoded",
                         "HX-Request": "true", "HX-Trigger-Name": "dagdelen_ongeoorloofd"}})
                 else:
-                    conn.request("GET", url.path)
+                    conn.request("GET", url.path, headers=extra)
                 conn.getresponse().read()
                 with lock: latencies.append(time.perf_counter() - start)
         threads = [threading.Thread(target=worker, args=(n,)) for n in range({CONNECTIONS})]
@@ -220,6 +246,7 @@ def change_script(folder: Path) -> Path:
               counter = counter + 1
               local value = (counter % 2 == 0) and "0" or "5"
               local headers = {}
+              for key, value in pairs(wrk.headers) do headers[key] = value end
               headers["Content-Type"] = "application/x-www-form-urlencoded"
               headers["HX-Request"] = "true"
               headers["HX-Trigger-Name"] = "dagdelen_ongeoorloofd"
@@ -247,8 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     seconds, pdf_repeat = (5, 5) if args.quick else (15, 11)
 
     sys.path.insert(0, str(REPOSITORY))
+    from sqlalchemy import select
+
     from runtime import demo
     from runtime.db.migrate import upgrade
+    from runtime.db.models import Organisation
     from runtime.forms.service import FormsService
     from runtime.settings import Settings
     from runtime.state import AppState
@@ -267,8 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     state = AppState.create(settings)
     with state.db.session() as session:
         demo.seed(session, state.registry, settings)
+        school = session.scalar(select(Organisation.id).where(Organisation.code == "12AB00"))
         service = FormsService(session, state.registry, settings, state.files)
-        draft = service.start("onderwijskundig-rapport-noord", "nl")
+        draft = service.start("onderwijskundig-rapport-noord", "nl", school)
         draft.answers = OKR_ANSWERS
         draft.revision += 1
         draft_id = draft.id
@@ -279,10 +310,15 @@ def main(argv: list[str] | None = None) -> int:
     app_server = start_server("runtime.asgi:app", app_port, env, REPOSITORY)
     processes = [app_server]
     try:
-        wait_for(f"http://127.0.0.1:{app_port}{page_path}")
+        wait_for(f"http://127.0.0.1:{app_port}/login")
+        log_in(f"http://127.0.0.1:{app_port}")
         import urllib.request
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{app_port}{page_path}") as response:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{app_port}{page_path}",
+            headers=dict(h.split(": ", 1) for h in HEADERS),
+        )
+        with urllib.request.urlopen(request) as response:
             page_html = response.read().decode("utf-8")
         (folder / "page.html").write_text(page_html, encoding="utf-8")
         (folder / "baseline_app.py").write_text(BASELINE_APP.format(path=str(folder / "page.html")))

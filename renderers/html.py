@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,10 @@ from . import i18n
 from .markup import render_markup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# The anti-forgery token of the request being rendered; the application sets it per request
+# and every form the templates draw carries it.
+form_token: ContextVar[str] = ContextVar("form_token", default="")
 
 
 def html_id(key: str) -> str:
@@ -349,6 +354,7 @@ def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environm
         lstrip_blocks=True,
     )
     env.globals["html_id"] = html_id
+    env.globals["csrf_token"] = form_token.get
     env.globals["language"] = i18n.normalize(language)
     env.install_gettext_translations(i18n.translations(i18n.normalize(language)), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = lambda value: i18n.format_date(value, language)

@@ -6,17 +6,23 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Litestar, Request, Response, get, post
+from litestar.config.csrf import CSRFConfig
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from renderers import i18n
+from renderers.html import form_token
 
 from . import demo, logs
+from .access import accounts, web
+from .access.scope import home_school
+from .db.models import Organisation
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .settings import REPOSITORY, Settings
@@ -34,6 +40,8 @@ def request_language(request: Request[Any, Any, Any]) -> str:
 @get("/", sync_to_thread=False)
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
+    with popo.db.session() as session:
+        who = web.require(request, session)
     regions: dict[str, list[dict[str, Any]]] = {}
     names = {"noord": "Regio Noord", "zuid": "Regio Zuid"}
     for entry in popo.registry.offered():
@@ -51,6 +59,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
         )
     with popo.db.session() as session:
         parent_links = demo.parent_links(session, language)
+        school = session.get(Organisation, home_school(who)) if home_school(who) else None
     content = (
         templates(language)
         .get_template("home.html")
@@ -58,6 +67,8 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             regions=sorted(regions.items()),
             problems=popo.registry.problems,
             parent_links=parent_links,
+            user=who,
+            school=school,
             language_url=lambda code: f"/?lang={code}",
         )
     )
@@ -73,13 +84,93 @@ def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Redirect:
     with popo.db.session() as session:
+        who = web.require(request, session)
+        school = home_school(who)
+        if school is None:
+            raise PermissionDeniedException("only school staff start forms")
         service = FormsService(session, popo.registry, popo.settings, popo.files)
         try:
-            draft = service.start(form_id, request_language(request))
+            draft = service.start(form_id, request_language(request), school)
         except NotFound as exc:
             raise NotFoundException() from exc
         target = f"/drafts/{draft.id}"
     return Redirect(target, status_code=303)
+
+
+@get("/login", sync_to_thread=False)
+def login_form(request: Request[Any, Any, Any]) -> Response[str]:
+    return login_page(request, "")
+
+
+def login_page(request: Request[Any, Any, Any], message: str, status: int = 200) -> Response[str]:
+    language = request_language(request)
+    content = (
+        templates(language)
+        .get_template("login.html")
+        .render(
+            message=message,
+            next=request.query_params.get("next", "/"),
+            language_url=lambda code: f"/login?lang={code}",
+        )
+    )
+    return Response(content, status_code=status, media_type="text/html; charset=utf-8")
+
+
+@post("/login")
+async def do_login(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState]
+) -> Response[Any]:
+    form = await request.form()
+    language = request_language(request)
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    target = str(form.get("next", "/"))
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    with popo.db.session() as session:
+        try:
+            token, _user = accounts.login(session, email, password, web.address(request))
+        except accounts.LoginFailed as failed:
+            if failed.locked_until is not None:
+                message = i18n.gettext(
+                    language, "Too many attempts. Your account is locked until %(time)s."
+                ) % {"time": i18n.format_datetime(failed.locked_until, language)}
+            else:
+                message = i18n.gettext(language, "Wrong e-mail address or password.")
+            failure = login_page(request, message, 401)
+        else:
+            failure = None
+    if failure is not None:
+        return failure
+    response: Response[Any] = Redirect(target, status_code=303)
+    response.set_cookie(
+        web.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=popo.settings.secure_cookies,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@post("/logout", sync_to_thread=False)
+def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
+    with popo.db.session() as session:
+        who = web.current(request, session)
+        if who is not None:
+            if request.query_params.get("everywhere"):
+                accounts.logout_everywhere(session, who.user_id)
+            else:
+                accounts.logout(session, who.session_id)
+    response = Redirect("/login", status_code=303)
+    response.delete_cookie(web.SESSION_COOKIE)
+    return response
+
+
+def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if request.headers.get("HX-Request"):
+        return Response("", status_code=401, headers={"HX-Redirect": "/login"})
+    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
@@ -98,6 +189,11 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     return forms.gone(request)
+
+
+async def remember_form_token(request: Request[Any, Any, Any]) -> None:
+    """Forms rendered for this request carry its anti-forgery token (see renderers.html)."""
+    form_token.set(web.csrf_token(request))
 
 
 def create_app(settings: Settings | None = None, popo: AppState | None = None) -> Litestar:
@@ -123,13 +219,28 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         route_handlers=[
             home,
             start_form,
+            login_form,
+            do_login,
+            do_logout,
             *forms.ROUTES,
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
         dependencies={"popo": Provide(lambda: app_state, sync_to_thread=False)},
-        exception_handlers={NotFoundException: not_found, Gone: gone},
+        exception_handlers={
+            NotFoundException: not_found,
+            Gone: gone,
+            web.LoginRequired: login_required,
+        },
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        before_request=remember_form_token,
         lifespan=[lifespan],
+        openapi_config=None,  # no API documentation endpoints: POPO serves pages
         request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
         debug=False,
     )

@@ -279,6 +279,34 @@ def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
+    from runtime.access import audit
+    from runtime.db.session import Database
+    from runtime.settings import Settings
+
+    database = Database(Settings())
+    with database.session() as session:
+        if args.audit_command == "verify":
+            checked, broken = audit.verify(session)
+            if broken is not None:
+                print(
+                    f"BROKEN: the audit log was changed at event {broken} ({checked} checked)",
+                    file=out,
+                )
+                return 1
+            print(f"OK: {checked} audit events, the chain is intact", file=out)
+            return 0
+        events = audit.for_pupil(session, "".join(c for c in args.number if c.isdigit()))
+        for event in events:
+            print(
+                f"{event.at:%Y-%m-%d %H:%M} {event.actor} ({event.role or '-'}) {event.action} "
+                f"{event.object_type} {event.object_id}: {event.purpose} [{event.address or '-'}]",
+                file=out,
+            )
+        print(f"{len(events)} access(es) to this pupil's data", file=out)
+    return 0
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -349,6 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     duo.add_argument("--quiet", action="store_true", help="no progress")
     duo.set_defaults(handler=cmd_import_duo)
+
+    audit_parser = commands.add_parser("audit", help="the audit log of access to pupil data")
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check that no audit event was changed or removed")
+    pupil = audit_commands.add_parser(
+        "pupil", help="every access to one pupil's data (AVG art. 15)"
+    )
+    pupil.add_argument("number", help="the pupil's BSN or onderwijsnummer")
+    audit_parser.set_defaults(handler=cmd_audit)
 
     preview = commands.add_parser("preview", help="preview definitions on disk, with scenarios")
     preview.add_argument("folder", nargs="?", default=str(DEFAULT_DEFINITIONS))

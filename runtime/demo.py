@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
-from .db.models import Organisation, PublicLink
+from .access.accounts import create_user
+from .db.models import Organisation, PublicLink, UserAccount
 from .forms.registry import Registry
 from .forms.service import FormsService, token_hash
 from .settings import Settings
@@ -47,10 +48,30 @@ START_LINKS = [
 ]
 
 
+# Demo users, all with the password DEMO_PASSWORD: (e-mail, name, role, organisation code)
+DEMO_PASSWORD = "demo-wachtwoord-2027"
+USERS = [
+    ("ib@regenboog.demo", "Ilse Bakker (IB, De Regenboog)", "intern_begeleider", "12AB00"),
+    ("leerkracht@regenboog.demo", "Tom de Wit (leerkracht, De Regenboog)", "medewerker", "12AB00"),
+    ("directeur@linde.demo", "Dirk Visser (directeur, De Linde)", "directeur", "34CD00"),
+    ("privacy@regenboog.demo", "Pien Smit (privacy, De Regenboog)", "privacy_officer", "12AB00"),
+    ("bestuur@noorderbasis.demo", "Bea Mulder (Stichting Noorderbasis)", "bestuur", "41001"),
+    ("swv@noord.demo", "Sam de Boer (SWV Noord)", "swv", "PO2001"),
+    ("ib@kompas.demo", "Karin Jansen (IB, Het Kompas)", "intern_begeleider", "56EF00"),
+    ("consultant@popo.demo", "Chris Consultant (POPO)", "consultant", None),
+    ("beheer@popo.demo", "Bram Beheerder (POPO)", "beheerder", None),
+]
+SWV_OF_SCHOOL = {"12AB00": "PO2001", "34CD00": "PO2001", "56EF00": "PO3002"}
+
+
 def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
     """Create what is missing; return what was created."""
     created: list[str] = []
-    by_code = {o.code: o for o in session.scalars(select(Organisation))}
+    by_code = {
+        o.code: o
+        for o in session.scalars(select(Organisation))
+        if o.kind in ("swv", "bestuur", "school")
+    }
     for kind, code, name, region, parent in ORGANISATIONS:
         if code in by_code:
             continue
@@ -65,6 +86,16 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         session.flush()
         by_code[code] = organisation
         created.append(f"{kind} {name}")
+    for school, swv in SWV_OF_SCHOOL.items():
+        if by_code[school].swv_id is None:
+            by_code[school].swv_id = by_code[swv].id
+            by_code[school].swv_source = "manual"
+    existing_users = set(session.scalars(select(UserAccount.email)))
+    for email, name, role, code in USERS:
+        if email in existing_users:
+            continue
+        create_user(session, email, name, DEMO_PASSWORD, [(role, by_code[code] if code else None)])
+        created.append(f"user {email} ({role})")
     service = FormsService(session, registry, settings, BlobStore(settings.files_dir))
     for title_nl, _title_en, form_id, school, token in START_LINKS:
         if session.scalar(select(PublicLink).where(PublicLink.token_hash == token_hash(token))):

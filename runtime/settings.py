@@ -45,6 +45,21 @@ class Settings:
     )
 
     @property
+    def secret_key(self) -> str:
+        """``POPO_SECRET_KEY``, else a random key kept in the data folder (made once)."""
+        configured = os.environ.get("POPO_SECRET_KEY")
+        if configured:
+            return configured
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), encoding="ascii")
+            path.chmod(0o600)
+        return path.read_text(encoding="ascii").strip()
+
+    @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 

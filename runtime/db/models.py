@@ -133,3 +133,65 @@ class PublicLink(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     draft: Mapped[Draft | None] = relationship(back_populates="links")
+
+
+class UserAccount(Base):
+    """A person who logs in: school, bestuur or SWV staff, or a platform role."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleAssignment(Base):
+    """A role of a user at an organisation (platform roles have no organisation)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role", name="uq_role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(40))
+
+
+class LoginSession(Base):
+    """A server-side session; the cookie holds a random token, the database its hash."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """One access to pupil data or a submission. Append-only; each event's hash covers the
+    previous event's hash, so that a changed or removed event breaks the chain."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[uuid.UUID | None] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(254))  # e-mail, or "parent link"
+    role: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(40))  # read | change | submit | download | …
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    pupil: Mapped[str | None] = mapped_column(String(64), index=True)  # hash of the BSN
+    purpose: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

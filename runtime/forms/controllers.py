@@ -27,6 +27,9 @@ from renderers import i18n
 from renderers.html import FormView, html_id
 from renderers.pdf import ArchiveInfo, document_html, render_pdf
 
+from ..access import audit, web
+from ..access.accounts import Principal
+from ..access.scope import visible_organisations
 from ..db.models import Draft, PublicLink, Submission
 from ..state import AppState, templates
 from .files import size_text
@@ -50,6 +53,7 @@ class Context:
     base_url: str
     link: PublicLink | None
     resume_token: str | None
+    principal: Principal | None = None
 
 
 def service_for(popo: AppState, session: Session) -> FormsService:
@@ -57,15 +61,42 @@ def service_for(popo: AppState, session: Session) -> FormsService:
 
 
 @contextmanager
-def open_draft(request: Request[Any, Any, Any], popo: AppState, ref: str) -> Iterator[Context]:
-    """The draft this request reaches, in one database transaction (committed on success)."""
+def open_draft(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, purpose: str = "fill in the form"
+) -> Iterator[Context]:
+    """The draft this request reaches, in one database transaction (committed on success).
+
+    Staff reach drafts of the organisations they may see (anything else is 404, never its
+    data); parents reach their own draft through a resume link. Every access is audited."""
     with popo.db.session() as session:
-        yield _resolve(request, service_for(popo, session), ref)
+        ctx = _resolve(request, service_for(popo, session), ref)
+        action = "read" if request.method in ("GET", "HEAD") else "change"
+        audit.record(
+            session,
+            web.actor(request, ctx.principal),
+            action,
+            "draft",
+            str(ctx.draft.id),
+            f"{purpose}: {ctx.draft.form_id}",
+            pupil=pupil_number(ctx),
+        )
+        yield ctx
+
+
+def pupil_number(ctx: Context) -> str | None:
+    """The pupil's BSN or onderwijsnummer in the draft, to key the audit log by pupil."""
+    for node in ctx.entry.form.nodes:
+        if node.kind in ("bsn", "onderwijsnummer") and not node.repeat_path:
+            value = ctx.draft.answers.get(node.key)
+            if isinstance(value, str) and value.strip():
+                return "".join(ch for ch in value if ch.isdigit()) or None
+    return None
 
 
 def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -> Context:
     link = None
     token = None
+    who = None
     try:
         if request.url.path.startswith("/r/"):
             link = service.link(ref, "resume")
@@ -75,7 +106,10 @@ def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -
             token = ref
             base = f"/r/{quote(ref)}"
         else:
+            who = web.require(request, service.session)
             draft = service.draft(uuid.UUID(ref))
+            if draft.organisation_id not in visible_organisations(service.session, who):
+                raise NotFound(ref)  # another organisation's draft: it does not exist for you
             base = f"/drafts/{draft.id}"
         entry = service.entry(draft)
     except (NotFound, ValueError) as exc:
@@ -83,7 +117,7 @@ def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -
     language = request.query_params.get("lang")
     if language in i18n.LANGUAGES:
         service.set_language(draft, language)
-    return Context(service, draft, entry, base, link, token)
+    return Context(service, draft, entry, base, link, token, who)
 
 
 def html(content: str, status: int = 200) -> Response[str]:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -51,7 +52,47 @@ def app(settings: Settings, app_state: AppState) -> Litestar:
     return create_app(settings, app_state)
 
 
+@pytest.fixture(scope="session")
+def seeded(app_state: AppState) -> AppState:
+    from runtime import demo
+
+    with app_state.db.session() as session:
+        demo.seed(session, app_state.registry, app_state.settings)
+    return app_state
+
+
+def with_csrf(client: TestClient[Litestar]) -> TestClient[Litestar]:
+    """Send the anti-forgery token (from its cookie) with every request, like the pages do."""
+
+    def add_token(request: httpx.Request) -> None:
+        token = client.cookies.get("csrftoken")
+        if token and "x-csrftoken" not in request.headers:
+            request.headers["x-csrftoken"] = token
+
+    client.event_hooks["request"].append(add_token)
+    client.get("/login")
+    return client
+
+
+def log_in(client: TestClient[Litestar], email: str) -> None:
+    from runtime.demo import DEMO_PASSWORD
+
+    response = client.post(
+        "/login", data={"email": email, "password": DEMO_PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+
+
 @pytest.fixture
-def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+def anonymous(app: Litestar, seeded: AppState) -> Iterator[TestClient[Litestar]]:
     with TestClient(app, base_url="http://testserver.local") as test_client:
+        yield with_csrf(test_client)
+
+
+@pytest.fixture
+def client(app: Litestar, seeded: AppState) -> Iterator[TestClient[Litestar]]:
+    """Logged in as the intern begeleider of De Regenboog (demo data)."""
+    with TestClient(app, base_url="http://testserver.local") as test_client:
+        with_csrf(test_client)
+        log_in(test_client, "ib@regenboog.demo")
         yield test_client

@@ -1,0 +1,1 @@
+"""Who may do what: accounts and sessions, organisation scopes, and the audit log."""

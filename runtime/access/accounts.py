@@ -1,0 +1,171 @@
+"""Accounts: argon2id passwords, server-side sessions, lockout after failed logins."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db.models import LoginSession, Organisation, RoleAssignment, UserAccount
+
+ROLES_AT_SCHOOL = ("medewerker", "intern_begeleider", "directeur")
+ROLES = (*ROLES_AT_SCHOOL, "bestuur", "swv", "consultant", "beheerder", "privacy_officer")
+MAX_FAILED = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=8)
+_HASHER = PasswordHasher()  # argon2id with the library's recommended parameters
+_DUMMY = _HASHER.hash("timing-equaliser")
+
+
+class LoginFailed(Exception):
+    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str
+    organisation_id: uuid.UUID | None
+    organisation_kind: str | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A logged-in user with their roles."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+    session_id: uuid.UUID
+
+    def has(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles)
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def create_user(
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[tuple[str, Organisation | None]],
+) -> UserAccount:
+    user = UserAccount(
+        id=uuid.uuid4(), email=email.lower(), name=name, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()  # the roles refer to the user
+    for role, organisation in roles:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role}")
+        session.add(
+            RoleAssignment(
+                user_id=user.id,
+                organisation_id=organisation.id if organisation else None,
+                role=role,
+            )
+        )
+    session.flush()
+    return user
+
+
+def login(
+    session: Session, email: str, password: str, address: str | None
+) -> tuple[str, UserAccount]:
+    """A new session token for correct credentials; counts failures and locks the account."""
+    now = datetime.now(UTC)
+    user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
+    if user is None:
+        with contextlib.suppress(VerificationError):  # equal work, so timing reveals nothing
+            _HASHER.verify(_DUMMY, password)
+        raise LoginFailed("wrong e-mail address or password")
+    if user.locked_until is not None and _aware(user.locked_until) > now:
+        raise LoginFailed("locked", _aware(user.locked_until))
+    try:
+        _HASHER.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            session.flush()
+            raise LoginFailed("locked", user.locked_until) from None
+        session.flush()
+        raise LoginFailed("wrong e-mail address or password") from None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            expires_at=now + SESSION_LIFETIME,
+            address=address,
+        )
+    )
+    session.flush()
+    return token, user
+
+
+def principal(session: Session, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    found = session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    )
+    if (
+        found is None
+        or found.revoked_at is not None
+        or _aware(found.expires_at) < datetime.now(UTC)
+    ):
+        return None
+    user = session.get(UserAccount, found.user_id)
+    if user is None:
+        return None
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.organisation_id, Organisation.kind)
+        .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
+        .where(RoleAssignment.user_id == user.id)
+    ).all()
+    roles = tuple(Role(role, org, kind) for role, org, kind in rows)
+    return Principal(user.id, user.email, user.name, roles, found.id)
+
+
+def logout(session: Session, session_id: uuid.UUID) -> None:
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id)
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def logout_everywhere(session: Session, user_id: uuid.UUID) -> int:
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
