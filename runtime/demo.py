@@ -6,13 +6,15 @@ accounts (issue 5); until then the forms are open to anyone running the demo loc
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from renderers import i18n
 
 from .access.accounts import create_user
-from .db.models import Organisation, PublicLink, UserAccount
+from .db.models import Organisation, ProcessingAgreement, PublicLink, UserAccount
 from .forms.registry import Registry
 from .forms.service import FormsService, token_hash
 from .settings import Settings
@@ -90,6 +92,24 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         if by_code[school].swv_id is None:
             by_code[school].swv_id = by_code[swv].id
             by_code[school].swv_source = "manual"
+    # Stichting Noorderbasis lets its own office and SWV Noord process its schools' data
+    for processor in ("41001", "PO2001"):
+        exists = session.scalar(
+            select(ProcessingAgreement.id).where(
+                ProcessingAgreement.bestuur_id == by_code["41001"].id,
+                ProcessingAgreement.processor_id == by_code[processor].id,
+            )
+        )
+        if exists is None:
+            session.add(
+                ProcessingAgreement(
+                    bestuur_id=by_code["41001"].id,
+                    processor_id=by_code[processor].id,
+                    starts_on=date(2026, 8, 1),
+                    ends_on=None,
+                )
+            )
+            created.append(f"processing agreement 41001 → {processor}")
     existing_users = set(session.scalars(select(UserAccount.email)))
     for email, name, role, code in USERS:
         if email in existing_users:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -195,3 +195,17 @@ class AuditEvent(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ProcessingAgreement(Base):
+    """A verwerkersovereenkomst: a school board lets a processor (the board's own office, or an
+    SWV) process its schools' pupil data from ``starts_on`` until ``ends_on`` (inclusive)."""
+
+    __tablename__ = "processing_agreement"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    bestuur_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    processor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

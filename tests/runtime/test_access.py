@@ -154,3 +154,37 @@ def test_every_access_is_audited_in_a_verifiable_chain(client: Client, seeded: A
         session.flush()
         assert audit.verify(session)[1] == victim.id
         session.rollback()
+
+
+def test_a_board_or_swv_sees_school_data_only_under_an_active_agreement(
+    app: Litestar, client: Client, seeded: AppState
+) -> None:
+    from datetime import date, timedelta
+
+    from runtime.access.accounts import principal
+    from runtime.access.scope import visible_organisations
+    from runtime.db.models import Organisation, ProcessingAgreement
+
+    draft = start_draft(client)
+    with seeded.db.session() as session:
+        agreements = session.scalars(select(ProcessingAgreement)).all()
+        swv = session.scalars(select(Organisation).where(Organisation.code == "PO2001")).one()
+        school = session.scalars(select(Organisation).where(Organisation.code == "12AB00")).one()
+        swv_agreement = next(a for a in agreements if a.processor_id == swv.id)
+        swv_agreement.ends_on = date.today() - timedelta(days=1)  # expired yesterday
+    with TestClient(app, base_url="http://swv.local") as other:
+        with_csrf(other)
+        log_in(other, "swv@noord.demo")
+        assert other.get(draft + "/pages/leerling").status_code == 404
+        with seeded.db.session() as session:
+            agreement = session.get(ProcessingAgreement, swv_agreement.id)
+            assert agreement is not None
+            agreement.ends_on = None
+        assert other.get(draft + "/pages/leerling").status_code == 200
+        with seeded.db.session() as session:
+            token = other.cookies.get("popo_session")
+            who = principal(session, token)
+            assert who is not None
+            # before the agreement started, nothing was visible
+            assert school.id not in visible_organisations(session, who, date(2026, 7, 31))
+            assert school.id in visible_organisations(session, who)
