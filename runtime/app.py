@@ -20,7 +20,8 @@ from renderers import i18n
 from renderers.html import form_token
 
 from . import demo, logs
-from .access import accounts, web
+from .access import controllers as access_routes
+from .access import web
 from .access.scope import home_school
 from .db.models import Organisation
 from .forms import controllers as forms
@@ -97,76 +98,6 @@ def start_form(
     return Redirect(target, status_code=303)
 
 
-@get("/login", sync_to_thread=False)
-def login_form(request: Request[Any, Any, Any]) -> Response[str]:
-    return login_page(request, "")
-
-
-def login_page(request: Request[Any, Any, Any], message: str, status: int = 200) -> Response[str]:
-    language = request_language(request)
-    content = (
-        templates(language)
-        .get_template("login.html")
-        .render(
-            message=message,
-            next=request.query_params.get("next", "/"),
-            language_url=lambda code: f"/login?lang={code}",
-        )
-    )
-    return Response(content, status_code=status, media_type="text/html; charset=utf-8")
-
-
-@post("/login")
-async def do_login(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState]
-) -> Response[Any]:
-    form = await request.form()
-    language = request_language(request)
-    email, password = str(form.get("email", "")), str(form.get("password", ""))
-    target = str(form.get("next", "/"))
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    with popo.db.session() as session:
-        try:
-            token, _user = accounts.login(session, email, password, web.address(request))
-        except accounts.LoginFailed as failed:
-            if failed.locked_until is not None:
-                message = i18n.gettext(
-                    language, "Too many attempts. Your account is locked until %(time)s."
-                ) % {"time": i18n.format_datetime(failed.locked_until, language)}
-            else:
-                message = i18n.gettext(language, "Wrong e-mail address or password.")
-            failure = login_page(request, message, 401)
-        else:
-            failure = None
-    if failure is not None:
-        return failure
-    response: Response[Any] = Redirect(target, status_code=303)
-    response.set_cookie(
-        web.SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=popo.settings.secure_cookies,
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
-    )
-    return response
-
-
-@post("/logout", sync_to_thread=False)
-def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
-    with popo.db.session() as session:
-        who = web.current(request, session)
-        if who is not None:
-            if request.query_params.get("everywhere"):
-                accounts.logout_everywhere(session, who.user_id)
-            else:
-                accounts.logout(session, who.session_id)
-    response = Redirect("/login", status_code=303)
-    response.delete_cookie(web.SESSION_COOKIE)
-    return response
-
-
 def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if request.headers.get("HX-Request"):
         return Response("", status_code=401, headers={"HX-Redirect": "/login"})
@@ -219,9 +150,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         route_handlers=[
             home,
             start_form,
-            login_form,
-            do_login,
-            do_logout,
+            *access_routes.ROUTES,
             *forms.ROUTES,
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),

@@ -40,6 +40,14 @@ class Settings:
     secure_cookies: bool = field(
         default_factory=lambda: os.environ.get("POPO_SECURE_COOKIES", "0") in ("1", "true")
     )
+    login_attempts_per_address: int = field(
+        default_factory=lambda: int(os.environ.get("POPO_LOGIN_ATTEMPTS_PER_ADDRESS", "20"))
+    )
+    smtp_host: str = field(default_factory=lambda: os.environ.get("POPO_SMTP_HOST", "localhost"))
+    smtp_port: int = field(default_factory=lambda: int(os.environ.get("POPO_SMTP_PORT", "25")))
+    mail_from: str = field(
+        default_factory=lambda: os.environ.get("POPO_MAIL_FROM", "POPO <popo@localhost>")
+    )
     max_upload_mb: int = field(
         default_factory=lambda: int(os.environ.get("POPO_MAX_UPLOAD_MB", "20"))
     )

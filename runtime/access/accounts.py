@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db.models import LoginSession, Organisation, RoleAssignment, UserAccount
+from ..db.models import LoginSession, Organisation, PasswordReset, RoleAssignment, UserAccount
 
 ROLES_AT_SCHOOL = ("medewerker", "intern_begeleider", "directeur")
 ROLES = (*ROLES_AT_SCHOOL, "bestuur", "swv", "consultant", "beheerder", "privacy_officer")
@@ -169,3 +169,49 @@ def logout_everywhere(session: Session, user_id: uuid.UUID) -> int:
         .values(revoked_at=datetime.now(UTC))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+RESET_LIFETIME = timedelta(hours=1)
+MIN_PASSWORD = 12
+
+
+def start_reset(session: Session, email: str) -> tuple[UserAccount, str] | None:
+    """A reset token for a known address (None otherwise; the caller says the same either way)."""
+    user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=datetime.now(UTC) + RESET_LIFETIME,
+        )
+    )
+    session.flush()
+    return user, token
+
+
+class ResetFailed(Exception):
+    pass
+
+
+def finish_reset(session: Session, token: str, password: str) -> UserAccount:
+    """Set a new password with a valid, unused token; every session of the user ends."""
+    reset = session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+    now = datetime.now(UTC)
+    if reset is None or reset.used_at is not None or _aware(reset.expires_at) < now:
+        raise ResetFailed("expired")
+    if len(password) < MIN_PASSWORD:
+        raise ResetFailed("short")
+    user = session.get(UserAccount, reset.user_id)
+    assert user is not None
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    reset.used_at = now
+    logout_everywhere(session, user.id)
+    session.flush()
+    return user

@@ -30,7 +30,13 @@ def fresh_settings(tmp: Path) -> Settings:
             Base.metadata.drop_all(connection)
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
-    settings = Settings(database_url=url, data_dir=tmp / "var", pdf_workers=1, log_format="text")
+    settings = Settings(
+        database_url=url,
+        data_dir=tmp / "var",
+        pdf_workers=1,
+        log_format="text",
+        login_attempts_per_address=100_000,  # every test logs in from the same address
+    )
     upgrade(settings)
     return settings
 

@@ -103,6 +103,7 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/r/{ref:str}/revoke",  # a parent's own link: tested in test_links_files
         "/start/{token:str}",  # a public link: tested in test_links_files
         "/forms/{form_id:str}/start",  # no pupil data: starts a draft at the user's school
+        "/password/reset/{token:str}",  # no pupil data: a single-use reset link
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
