@@ -104,9 +104,20 @@ def verify(session: Session) -> tuple[int, int | None]:
     return count, None
 
 
-def for_pupil(session: Session, number: str) -> list[AuditEvent]:
-    """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15)."""
-    key = pupil_key(number)
-    return list(
-        session.scalars(select(AuditEvent).where(AuditEvent.pupil == key).order_by(AuditEvent.id))
-    )
+def for_pupil(
+    session: Session, number: str, organisations: set[uuid.UUID] | None = None
+) -> list[AuditEvent]:
+    """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15).
+    With ``organisations``: only accesses to drafts of those organisations."""
+    from ..db.models import Draft
+
+    query = select(AuditEvent).where(AuditEvent.pupil == pupil_key(number))
+    if organisations is not None:
+        drafts = [
+            str(draft_id)
+            for draft_id in session.scalars(
+                select(Draft.id).where(Draft.organisation_id.in_(organisations))
+            )
+        ]
+        query = query.where(AuditEvent.object_type == "draft", AuditEvent.object_id.in_(drafts))
+    return list(session.scalars(query.order_by(AuditEvent.id)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -16,7 +17,7 @@ from renderers import i18n
 
 from .. import mail
 from ..state import AppState, templates
-from . import accounts, web
+from . import accounts, audit, web
 
 # Logins per network address in the last ATTEMPT_WINDOW seconds (per process); the limit is
 # the setting POPO_LOGIN_ATTEMPTS_PER_ADDRESS
@@ -187,4 +188,33 @@ async def reset(
     return Redirect("/login?reset=1", status_code=303)
 
 
-ROUTES = [login_form, do_login, do_logout, forgot_form, forgot, reset_form, reset]
+@get("/privacy", sync_to_thread=False)
+def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
+    """For a privacy officer: every recorded access to one pupil's data at their organisation
+    (what a parent is shown on request, AVG article 15)."""
+    number = "".join(c for c in request.query_params.get("number", "") if c.isdigit())
+    with popo.db.session() as session:
+        who = web.require(request, session)
+        officer_of = {
+            r.organisation_id
+            for r in who.roles
+            if r.role == "privacy_officer" and r.organisation_id
+        }
+        if not officer_of:
+            raise NotFoundException()
+        events = audit.for_pupil(session, number, organisations=officer_of) if number else []
+        rows = [
+            (
+                i18n.format_datetime(event.at, request_language(request)),
+                event.actor,
+                event.role or "",
+                event.action,
+                event.purpose,
+                event.address or "",
+            )
+            for event in events
+        ]
+    return page(request, "privacy.html", number=number, rows=rows)
+
+
+ROUTES = [login_form, do_login, do_logout, forgot_form, forgot, reset_form, reset, privacy]

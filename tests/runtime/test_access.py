@@ -189,3 +189,20 @@ def test_a_board_or_swv_sees_school_data_only_under_an_active_agreement(
             # before the agreement started, nothing was visible
             assert school.id not in visible_organisations(session, who, date(2026, 7, 31))
             assert school.id in visible_organisations(session, who)
+
+
+def test_the_privacy_officer_lists_access_to_a_pupil_at_their_school(
+    app: Litestar, client: Client
+) -> None:
+    draft = start_draft(client)
+    client.post(draft + "/pages/leerling", data={"bsn": "123456782", "identificatie": "bsn"})
+    client.get(draft + "/pages/leerling")
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        page = officer.get("/privacy?number=123456782").text
+        assert "ib@regenboog.demo" in page and "fill in the form: overstapformulier-noord" in page
+    with TestClient(app, base_url="http://notofficer.local") as other:
+        with_csrf(other)
+        log_in(other, "ib@regenboog.demo")
+        assert other.get("/privacy?number=123456782").status_code == 404
