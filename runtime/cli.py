@@ -307,6 +307,44 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_admin(args: argparse.Namespace, out: TextIO) -> int:
+    import getpass
+
+    from runtime.db.migrate import upgrade
+    from runtime.db.session import Database
+    from runtime.organisations import admin
+    from runtime.settings import Settings
+
+    settings = Settings()
+    upgrade(settings)
+    database = Database(settings)
+    try:
+        with database.session() as session:
+            if args.handler_name == "user-add":
+                password = args.password or getpass.getpass("password: ")
+                admin.add_user(session, args.email, args.name, password, args.role)
+                print(f"created {args.email}", file=out)
+            elif args.handler_name == "user-grant":
+                admin.grant(session, args.email, args.role)
+                print(f"{args.email}: {args.role}", file=out)
+            elif args.handler_name == "swv":
+                admin.set_swv(session, args.school, args.swv)
+                print(f"{args.school} belongs to {args.swv}", file=out)
+            elif args.handler_name == "agreement":
+                admin.add_agreement(
+                    session,
+                    args.bestuur,
+                    args.processor,
+                    date.fromisoformat(args.starts),
+                    date.fromisoformat(args.ends) if args.ends else None,
+                )
+                print(f"agreement {args.bestuur} → {args.processor} from {args.starts}", file=out)
+    except admin.AdminError as exc:
+        print(f"error: {exc}", file=out)
+        return 1
+    return 0
+
+
 def _redacted(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -377,6 +415,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     duo.add_argument("--quiet", action="store_true", help="no progress")
     duo.set_defaults(handler=cmd_import_duo)
+
+    user_add = commands.add_parser("user-add", help="create an account with roles")
+    user_add.add_argument("email")
+    user_add.add_argument("--name", required=True)
+    user_add.add_argument(
+        "--role", action="append", default=[], help="ROLE@CODE, e.g. intern_begeleider@12AB00"
+    )
+    user_add.add_argument("--password", help="(asked when left out)")
+    user_add.set_defaults(handler=cmd_admin, handler_name="user-add")
+    grant = commands.add_parser("user-grant", help="give an account another role")
+    grant.add_argument("email")
+    grant.add_argument("role", help="ROLE@CODE")
+    grant.set_defaults(handler=cmd_admin, handler_name="user-grant")
+    swv = commands.add_parser("swv", help="set a school's samenwerkingsverband by hand")
+    swv.add_argument("school", help="BRIN + vestigingscode, e.g. 12AB00")
+    swv.add_argument("swv", help="SWV code, e.g. PO2001")
+    swv.set_defaults(handler=cmd_admin, handler_name="swv")
+    agreement = commands.add_parser("agreement", help="record a processing agreement")
+    agreement.add_argument("bestuur", help="school board number")
+    agreement.add_argument("processor", help="the board itself or an SWV code")
+    agreement.add_argument("--from", dest="starts", required=True, help="YYYY-MM-DD")
+    agreement.add_argument("--until", dest="ends", help="YYYY-MM-DD (inclusive)")
+    agreement.set_defaults(handler=cmd_admin, handler_name="agreement")
 
     audit_parser = commands.add_parser("audit", help="the audit log of access to pupil data")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)

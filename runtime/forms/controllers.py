@@ -394,7 +394,7 @@ def check_answers(
 async def submit(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
-    with open_draft(request, popo, ref) as ctx:
+    with open_draft(request, popo, ref, "submit the form") as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
         if ctx.draft.status != "submitted" and not form_state.valid:
             for page_id in ctx.entry.form.pages:
@@ -454,7 +454,7 @@ async def run_archive(popo: AppState, job: ArchiveJob) -> str:
 def submission_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
-    with open_draft(request, popo, ref) as ctx:
+    with open_draft(request, popo, ref, "see the submission") as ctx:
         if ctx.draft.status != "submitted":
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
@@ -477,7 +477,7 @@ def submission_page(
 async def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[bytes]:
-    with open_draft(request, popo, ref) as ctx:
+    with open_draft(request, popo, ref, "download the archived submission") as ctx:
         if ctx.draft.status != "submitted":
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
@@ -508,7 +508,7 @@ def download_file(
     attachment_id: FromPath[uuid.UUID],
 ) -> Response[bytes]:
     """Attachments are always downloads, never shown inline, whatever their type."""
-    with open_draft(request, popo, ref) as ctx:
+    with open_draft(request, popo, ref, "download an attachment") as ctx:
         try:
             attachment = ctx.service.attachment(ctx.draft, attachment_id)
         except NotFound as exc:
@@ -533,7 +533,7 @@ def download_file(
 async def revoke_link(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
-    with open_draft(request, popo, ref) as ctx:
+    with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
         assert ctx.link is not None
         ctx.service.revoke(ctx.link)
         content = (

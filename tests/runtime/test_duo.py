@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -82,3 +83,39 @@ def test_other_files_are_refused_with_a_reason() -> None:
     header = DUO.read_bytes().split(b"\r\n")[0]
     with pytest.raises(ImportRefused, match="fields instead of"):
         read_locations(header + b"\r\nDrenthe;1;2\r\n", "short.csv")
+
+
+def test_administration_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from runtime.access.accounts import login
+    from runtime.cli import main
+    from runtime.db.session import Database
+    from runtime.settings import Settings
+
+    monkeypatch.setenv("POPO_DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
+    monkeypatch.setenv("POPO_DATA_DIR", str(tmp_path / "var"))
+    assert main(["import-duo", "--quiet", str(DUO), "--swv-map", str(SWV)]) == 0
+    assert main(["swv", "32JK00", "PO2202"]) == 0
+    assert main(["agreement", "20091", "PO2202", "--from", "2026-08-01"]) == 0
+    assert main(["agreement", "20091", "PO9999", "--from", "2026-08-01"]) == 1
+    args = [
+        "user-add",
+        "ib@verwondering.example",
+        "--name",
+        "IB",
+        "--role",
+        "intern_begeleider@32JK00",
+    ]
+    assert main([*args, "--password", "een-lang-wachtwoord"]) == 0
+    assert main(["user-grant", "ib@verwondering.example", "privacy_officer@32JK00"]) == 0
+    assert main(["import-duo", "--quiet", str(DUO), "--swv-map", str(SWV)]) == 0
+    out = capsys.readouterr().out
+    assert "error: no organisation with code PO9999" in out
+    database = Database(Settings())
+    with database.session() as session:
+        school = session.scalars(select(Organisation).where(Organisation.code == "32JK00")).one()
+        swv = session.get(Organisation, school.swv_id)
+        assert swv is not None and swv.code == "PO2202"  # set by hand, kept by the import
+        token, user = login(session, "ib@verwondering.example", "een-lang-wachtwoord", None)
+        assert token and user.name == "IB"
