@@ -131,27 +131,33 @@ def login(
 
 
 def principal(session: Session, token: str | None) -> Principal | None:
+    """The user behind a session token, with their roles: one query per request."""
     if not token:
         return None
-    found = session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-    )
-    if (
-        found is None
-        or found.revoked_at is not None
-        or _aware(found.expires_at) < datetime.now(UTC)
-    ):
-        return None
-    user = session.get(UserAccount, found.user_id)
-    if user is None:
-        return None
     rows = session.execute(
-        select(RoleAssignment.role, RoleAssignment.organisation_id, Organisation.kind)
+        select(
+            LoginSession.id,
+            LoginSession.revoked_at,
+            LoginSession.expires_at,
+            UserAccount.id,
+            UserAccount.email,
+            UserAccount.name,
+            RoleAssignment.role,
+            RoleAssignment.organisation_id,
+            Organisation.kind,
+        )
+        .join(UserAccount, UserAccount.id == LoginSession.user_id)
+        .outerjoin(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
         .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
-        .where(RoleAssignment.user_id == user.id)
+        .where(LoginSession.token_hash == _token_hash(token))
     ).all()
-    roles = tuple(Role(role, org, kind) for role, org, kind in rows)
-    return Principal(user.id, user.email, user.name, roles, found.id)
+    if not rows:
+        return None
+    session_id, revoked_at, expires_at, user_id, email, name = rows[0][:6]
+    if revoked_at is not None or _aware(expires_at) < datetime.now(UTC):
+        return None
+    roles = tuple(Role(row[6], row[7], row[8]) for row in rows if row[6] is not None)
+    return Principal(user_id, email, name, roles, session_id)
 
 
 def logout(session: Session, session_id: uuid.UUID) -> None:
