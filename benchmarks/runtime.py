@@ -211,7 +211,7 @@ def python_load(url: str, seconds: int, script: Path | None) -> dict[str, float]
                     data = body[i % 2]
                     conn.request("POST", url.path, body=data, headers={{**extra,
                         "Content-Type": "application/x-www-form-urlencoded",
-                        "HX-Request": "true", "HX-Trigger-Name": "dagdelen_ongeoorloofd"}})
+                        "HX-Request": "true", "X-POPO-Field": "dagdelen_ongeoorloofd"}})
                 else:
                     conn.request("GET", url.path, headers=extra)
                 conn.getresponse().read()
@@ -249,7 +249,7 @@ def change_script(folder: Path) -> Path:
               for key, value in pairs(wrk.headers) do headers[key] = value end
               headers["Content-Type"] = "application/x-www-form-urlencoded"
               headers["HX-Request"] = "true"
-              headers["HX-Trigger-Name"] = "dagdelen_ongeoorloofd"
+              headers["X-POPO-Field"] = "dagdelen_ongeoorloofd"
               return wrk.format("POST", nil, headers, "dagdelen_ongeoorloofd=" .. value)
             end
             """

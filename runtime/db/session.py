@@ -22,6 +22,8 @@ def make_engine(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+            # SQLAlchemy, not the sqlite3 module, decides where a transaction begins (below)
+            connection.isolation_level = None
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,6 +32,13 @@ def make_engine(settings: Settings) -> Engine:
             )  # durable in WAL mode, without an fsync per commit
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):  # type: ignore[no-untyped-def]
+            # Every request writes (at least its audit record), so each transaction takes
+            # SQLite's one write lock when it starts: what it reads cannot change under it, and
+            # two requests that change the same draft are applied one after the other.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(settings.database_url, pool_pre_ping=True)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
@@ -35,6 +35,8 @@ from ..state import AppState, templates
 from .files import size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
+
+FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
 DRAFT_PATHS = ("/drafts/{ref:str}", "/r/{ref:str}")
 
@@ -68,9 +70,10 @@ def open_draft(
 
     Staff reach drafts of the organisations they may see (anything else is 404, never its
     data); parents reach their own draft through a resume link. Every access is audited."""
+    reading = request.method in ("GET", "HEAD")
     with popo.db.session() as session:
-        ctx = _resolve(request, service_for(popo, session), ref)
-        action = "read" if request.method in ("GET", "HEAD") else "change"
+        ctx = _resolve(request, service_for(popo, session), ref, lock=not reading)
+        action = "read" if reading else "change"
         audit.record(
             session,
             web.actor(request, ctx.principal),
@@ -93,7 +96,9 @@ def pupil_number(ctx: Context) -> str | None:
     return None
 
 
-def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -> Context:
+def _resolve(
+    request: Request[Any, Any, Any], service: FormsService, ref: str, lock: bool
+) -> Context:
     link = None
     token = None
     who = None
@@ -102,12 +107,12 @@ def _resolve(request: Request[Any, Any, Any], service: FormsService, ref: str) -
             link = service.link(ref, "resume")
             if link.draft_id is None:
                 raise NotFound(ref)
-            draft = service.draft(link.draft_id)
+            draft = service.draft(link.draft_id, for_update=lock)
             token = ref
             base = f"/r/{quote(ref)}"
         else:
             who = web.require(request, service.session)
-            draft = service.draft(uuid.UUID(ref))
+            draft = service.draft(uuid.UUID(ref), for_update=lock)
             if draft.organisation_id not in visible_organisations(service.session, who):
                 raise NotFound(ref)  # another organisation's draft: it does not exist for you
             base = f"/drafts/{draft.id}"
@@ -285,10 +290,10 @@ async def save_page(
     ref: FromPath[str],
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
+    data, uploads, action = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
-        data, uploads, action = await read_form(request)
         form_state, _ = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
         if action.startswith(("add_row:", "remove_row:")):
             ctx.service.change_rows(ctx.draft, ctx.entry, action)
@@ -319,11 +324,15 @@ async def change_page(
     page_id: FromPath[str],
 ) -> Response[str]:
     """htmx: save one change and return only the parts of the page whose state changed."""
+    # The field that changed, named by static/popo.js. The request carries the whole form, but
+    # only that field is saved: a request that arrives late never overwrites newer answers.
+    trigger = request.headers.get(FIELD_HEADER) or ""
+    data, uploads, _ = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref) as ctx:
-        data, uploads, _ = await read_form(request)
-        trigger = request.headers.get("HX-Trigger-Name") or ""
+        if not trigger:
+            raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
         form_state, changed = ctx.service.apply(
-            ctx.draft, ctx.entry, page_id, data, uploads, only=trigger or None
+            ctx.draft, ctx.entry, page_id, data, uploads, only=trigger
         )
         view = view_of(ctx, form_state)
         env = templates(ctx.draft.language)

@@ -48,15 +48,26 @@ class Upload:
 
 # Recently evaluated states, by (draft id, revision): the htmx change round trip re-evaluates
 # only what depends on the changed answer instead of the whole form.
-_STATES: OrderedDict[tuple[uuid.UUID, int], FormState] = OrderedDict()
+# A state is remembered with the answers it was evaluated from and used only while the draft
+# still holds exactly those answers: a transaction that rolled back, or another process that
+# saved the same revision number, can never hand out a stale state.
+_STATES: OrderedDict[tuple[uuid.UUID, int], tuple[dict[str, Any], FormState]] = OrderedDict()
 _STATES_SIZE = 256
 
 
 def _remember(draft: Draft, state: FormState) -> None:
-    _STATES[(draft.id, draft.revision)] = state
-    _STATES.move_to_end((draft.id, draft.revision))
+    key = (draft.id, draft.revision)
+    _STATES[key] = (_copy(draft.answers), state)
+    _STATES.move_to_end(key)
     while len(_STATES) > _STATES_SIZE:
         _STATES.popitem(last=False)
+
+
+def _recall(draft: Draft) -> FormState | None:
+    cached = _STATES.get((draft.id, draft.revision))
+    if cached is None or cached[0] != draft.answers:
+        return None
+    return cached[1]
 
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -95,8 +106,10 @@ class FormsService:
         log.info("draft started", extra={"draft": str(draft.id), "form": entry.id})
         return draft
 
-    def draft(self, draft_id: uuid.UUID) -> Draft:
-        draft = self.session.get(Draft, draft_id)
+    def draft(self, draft_id: uuid.UUID, for_update: bool = False) -> Draft:
+        """The draft; ``for_update`` locks its row until the transaction ends, so that two
+        requests that change the same draft at once are applied one after the other."""
+        draft = self.session.get(Draft, draft_id, with_for_update=for_update)
         if draft is None:
             raise NotFound(str(draft_id))
         return draft
@@ -109,7 +122,7 @@ class FormsService:
         return entry
 
     def state(self, draft: Draft, entry: FormEntry, today: date | None = None) -> FormState:
-        cached = _STATES.get((draft.id, draft.revision))
+        cached = _recall(draft)
         if cached is not None and (today is None or cached.today == today):
             return cached
         state = evaluate(entry.form, draft.answers, today)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
 
 from litestar import Litestar
 from litestar.testing import TestClient
 from pypdf import PdfReader
+from sqlalchemy.orm import Session
 
+from runtime.forms.service import FormsService
 from runtime.state import AppState
 
 Client = TestClient[Litestar]
@@ -88,7 +92,7 @@ def test_htmx_change_returns_only_the_changed_fields(client: Client) -> None:
     response = client.post(
         f"{base}/pages/reden_overstap/change",
         data={"reden": "anders"},
-        headers={"HX-Request": "true", "HX-Trigger-Name": "reden"},
+        headers={"HX-Request": "true", "X-POPO-Field": "reden"},
     )
     assert response.status_code == 200
     fragments = re.findall(r'<(?:div|section|nav)[^>]*hx-swap-oob="true"', response.text)
@@ -98,6 +102,14 @@ def test_htmx_change_returns_only_the_changed_fields(client: Client) -> None:
     # and the answer was saved as a draft
     page = client.get(f"{base}/pages/reden_overstap").text
     assert 'value="anders" checked' in page or 'value="anders"\n' in page
+    # a change request that does not name its field saves nothing
+    unnamed = client.post(
+        f"{base}/pages/reden_overstap/change",
+        data={"reden": "verhuizing"},
+        headers={"HX-Request": "true"},
+    )
+    assert unnamed.status_code == 400
+    assert page == client.get(f"{base}/pages/reden_overstap").text
 
 
 def test_repeat_rows_are_added_and_removed_without_javascript(client: Client) -> None:
@@ -195,3 +207,33 @@ def test_check_answers_submit_once_and_download_the_pdf(
     payload = json.loads(attachments["answers.json"][0])
     assert payload["answers"]["achternaam"] == "Jansen"
     assert payload["definition_sha256"] == stored.definition_hash
+
+
+def test_two_changes_to_one_draft_at_once_both_survive(app_state: AppState) -> None:
+    """Two requests that change the same draft at the same moment (two tabs, a late htmx
+    request) are applied one after the other: neither answer is lost."""
+    with app_state.db.session() as session:
+        draft_id = service(app_state, session).start("overstapformulier-noord", "nl").id
+    first_holds_lock = threading.Event()
+
+    def change(key: str, value: str, hold: bool) -> None:
+        with app_state.db.session() as session:
+            forms = service(app_state, session)
+            draft = forms.draft(draft_id, for_update=True)
+            forms.apply(draft, forms.entry(draft), "leerling", {key: [value]}, {}, only=key)
+            if hold:
+                first_holds_lock.set()
+                time.sleep(0.5)  # the second request arrives while this one is still open
+
+    first = threading.Thread(target=change, args=("achternaam", "Jansen", True))
+    first.start()
+    assert first_holds_lock.wait(10)
+    change("voornamen", "Sanne", False)
+    first.join()
+    with app_state.db.session() as session:
+        answers = service(app_state, session).draft(draft_id).answers
+    assert answers["achternaam"] == "Jansen" and answers["voornamen"] == "Sanne"
+
+
+def service(state: AppState, session: Session) -> FormsService:
+    return FormsService(session, state.registry, state.settings, state.files)
