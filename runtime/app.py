@@ -26,16 +26,12 @@ from .access.scope import home_school
 from .db.models import Organisation
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
+from .oso import controllers as oso_routes
 from .settings import REPOSITORY, Settings
-from .state import AppState, templates
+from .state import AppState, request_language, templates
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
-
-
-def request_language(request: Request[Any, Any, Any]) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get("popo_lang")
-    return i18n.normalize(asked)
 
 
 @get("/", sync_to_thread=False)
@@ -66,6 +62,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
         .get_template("home.html")
         .render(
             regions=sorted(regions.items()),
+            oso_forms={e.id for e in popo.registry.offered() if e.exchanges_oso},
             problems=popo.registry.problems,
             parent_links=parent_links,
             user=who,
@@ -152,6 +149,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             start_form,
             *access_routes.ROUTES,
             *forms.ROUTES,
+            *oso_routes.ROUTES,
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),
         ],

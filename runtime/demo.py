@@ -64,6 +64,13 @@ USERS = [
     ("beheer@popo.demo", "Bram Beheerder (POPO)", "beheerder", None),
 ]
 SWV_OF_SCHOOL = {"12AB00": "PO2001", "34CD00": "PO2001", "56EF00": "PO3002"}
+# Fictional visiting addresses and phone numbers (an OSO export needs them): (street, number,
+# postcode, city, phone)
+SCHOOL_DETAILS = {
+    "12AB00": ("Regenboogstraat", "1", "9711AA", "Groningen", "0501234567"),
+    "34CD00": ("Lindelaan", "12", "9712BB", "Groningen", "0502345678"),
+    "56EF00": ("Kompasweg", "3", "5611CC", "Eindhoven", "0401234567"),
+}
 
 
 def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
@@ -88,6 +95,11 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         session.flush()
         by_code[code] = organisation
         created.append(f"{kind} {name}")
+    for school, (street, number, postcode, city, phone) in SCHOOL_DETAILS.items():
+        if by_code[school].street is None:
+            organisation = by_code[school]
+            organisation.street, organisation.house_number = street, number
+            organisation.postcode, organisation.city, organisation.phone = postcode, city, phone
     for school, swv in SWV_OF_SCHOOL.items():
         if by_code[school].swv_id is None:
             by_code[school].swv_id = by_code[swv].id

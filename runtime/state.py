@@ -6,9 +6,12 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment
+from litestar import Request
 
+from renderers import i18n
 from renderers.html import environment
 
 from .db.session import Database
@@ -59,5 +62,11 @@ class AppState:
 
 
 @lru_cache(maxsize=4)
+def request_language(request: Request[Any, Any, Any]) -> str:
+    """The language asked for (``?lang=``), else the one chosen before (cookie), else Dutch."""
+    asked = request.query_params.get("lang") or request.cookies.get("popo_lang")
+    return i18n.normalize(asked)
+
+
 def templates(language: str) -> Environment:
     return environment(language, [TEMPLATES])

@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from renderers import i18n
 
 from .. import mail
-from ..state import AppState, templates
+from ..state import AppState, request_language, templates
 from . import accounts, audit, web
 
 # Logins per network address in the last ATTEMPT_WINDOW seconds (per process); the limit is
@@ -32,11 +32,6 @@ def too_many_attempts(address: str | None, limit: int) -> bool:
         recent.popleft()
     recent.append(now)
     return len(recent) > limit
-
-
-def request_language(request: Request[Any, Any, Any]) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get("popo_lang")
-    return i18n.normalize(asked)
 
 
 def page(

@@ -22,6 +22,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
+from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from renderers import i18n
 from renderers.html import FormView, html_id
@@ -81,16 +82,16 @@ def open_draft(
             "draft",
             str(ctx.draft.id),
             f"{purpose}: {ctx.draft.form_id}",
-            pupil=pupil_number(ctx),
+            pupil=pupil_number(ctx.draft.answers, ctx.entry.form),
         )
         yield ctx
 
 
-def pupil_number(ctx: Context) -> str | None:
-    """The pupil's BSN or onderwijsnummer in the draft, to key the audit log by pupil."""
-    for node in ctx.entry.form.nodes:
+def pupil_number(answers: dict[str, Any], form: CompiledForm) -> str | None:
+    """The pupil's BSN or onderwijsnummer in a draft's answers, to key the audit log by pupil."""
+    for node in form.nodes:
         if node.kind in ("bsn", "onderwijsnummer") and not node.repeat_path:
-            value = ctx.draft.answers.get(node.key)
+            value = answers.get(node.key)
             if isinstance(value, str) and value.strip():
                 return "".join(ch for ch in value if ch.isdigit()) or None
     return None
@@ -476,6 +477,7 @@ def submission_page(
                 ).t(ctx.entry.form.definition.title),
                 submission=submission,
                 draft_url=ctx.base_url,
+                oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 language_url=language_url(request),
             )
         )

@@ -29,6 +29,12 @@ class FormEntry:
     def version(self) -> int:
         return self.form.version
 
+    @property
+    def exchanges_oso(self) -> bool:
+        """Imported from and exported to OSO dossiers (runtime/oso/): the onderwijskundig
+        rapport, whose fields carry the OSO mappings."""
+        return str(self.form.definition.kind) == "onderwijskundig_rapport"
+
 
 @dataclass
 class Registry:

@@ -93,6 +93,8 @@ DRAFT_ROUTES = [
     ("GET", "/submission", "/submission"),
     ("GET", "/submission.pdf", "/submission.pdf"),
     ("GET", "/files/{attachment_id:uuid}", "/files/00000000-0000-4000-8000-000000000000"),
+    ("GET", "/oso-import", "/oso-import"),
+    ("GET", "/submission.oso.xml", "/submission.oso.xml"),
 ]
 
 
@@ -103,6 +105,7 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/r/{ref:str}/revoke",  # a parent's own link: tested in test_links_files
         "/start/{token:str}",  # a public link: tested in test_links_files
         "/forms/{form_id:str}/start",  # no pupil data: starts a draft at the user's school
+        "/forms/{form_id:str}/oso",  # a new draft at the user's school: tested in test_oso
         "/password/reset/{token:str}",  # no pupil data: a single-use reset link
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
@@ -125,7 +128,7 @@ def test_a_draft_is_seen_only_by_its_own_organisations(
             response = other.request(method, draft + suffix, follow_redirects=False)
             if allowed:
                 assert response.status_code != 404 or suffix.startswith(
-                    ("/files", "/submission")
+                    ("/files", "/submission", "/oso-import")
                 ), (
                     method,
                     suffix,

@@ -1,0 +1,278 @@
+"""A form's ``oso`` mappings as bindings, and the import of a dossier into a form's answers.
+
+A binding ties a field (or a repeating group) of a compiled form to an OSO element path. Paths
+are absolute from the dossier root at the top level and relative to the row's element inside a
+repeating group; a step may name a position (``adres[1]``, 1-based).
+
+Import rules (docs/oso.md explains them to consultants):
+- a value is converted to what a person would type: dates as dd-mm-jjjj, yes/no as true/false;
+- a choice takes the OSO code when it is one of the field's choices, else it is reported;
+- a text field mapped to a repeating element (voornaam) joins the occurrences with spaces;
+- a repeating group gets one row per occurrence of its element;
+- a file field without its own mapping, in a group mapped to an OSO ``document``, receives the
+  files in that document's Base64 ZIP, one row per file;
+- every element with a value that no binding carried is reported with its path and value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.compiler import CompiledForm
+
+from .attachments import File, Unreadable, unpack
+from .dossier import N_, Dossier, Element, as_bool, as_date
+
+_STEP = re.compile(r"^([A-Za-z0-9_\-]+)(?:\[(\d+)\])?$")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    position: int | None = None  # 1-based, as in XPath
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.position}]" if self.position else self.name
+
+
+def parse_path(path: str) -> tuple[Step, ...]:
+    steps = []
+    for raw in path.strip("/").split("/"):
+        match = _STEP.match(raw)
+        if not match:
+            raise ValueError(f"not an OSO path step: {raw!r}")
+        steps.append(Step(match.group(1), int(match.group(2)) if match.group(2) else None))
+    return tuple(steps)
+
+
+@dataclass
+class Binding:
+    key: str  # the field's id (its key inside a row for fields in a group)
+    kind: str  # the field type, or "group"
+    steps: tuple[Step, ...]
+    choices: frozenset[str] = frozenset()
+    children: list[Binding] = field(default_factory=list)
+    file_field: str | None = None  # a group bound to an OSO document: the field for its files
+
+    @property
+    def path(self) -> str:
+        return "/".join(str(s) for s in self.steps)
+
+    @property
+    def plain(self) -> str:
+        """The path without positions, as the layout and the element tree name it."""
+        return "/".join(s.name for s in self.steps)
+
+
+def bindings(form: CompiledForm) -> list[Binding]:
+    """The top-level bindings of a form, groups holding the bindings of their rows."""
+    by_group: dict[str, list[Binding]] = {}
+    top: list[Binding] = []
+    groups: dict[str, Binding] = {}
+    for node in form.nodes:
+        element = node.element
+        if element is None or node.kind in ("page", "section", "note"):
+            continue
+        oso = getattr(element, "oso", None)
+        parent = node.repeat_path[-1] if node.repeat_path else None
+        if node.kind == "group":
+            binding = Binding(node.key, "group", parse_path(oso) if oso else ())
+            groups[node.key] = binding
+            (by_group.setdefault(parent, []) if parent else top).append(binding)
+            continue
+        if node.kind == "file" and not oso and parent:
+            by_group.setdefault(parent, []).append(Binding(node.key, "file", ()))
+            continue
+        if not oso:
+            continue
+        binding = Binding(node.key, node.kind, parse_path(oso), frozenset(node.choice_values))
+        (by_group.setdefault(parent, []) if parent else top).append(binding)
+    for key, group in groups.items():
+        children = by_group.get(key, [])
+        files = [b for b in children if b.kind == "file" and not b.steps]
+        group.children = [b for b in children if b.steps]
+        if files and group.steps and group.steps[-1].name == "document":
+            group.file_field = files[0].key
+    return [b for b in top if b.steps]
+
+
+# ------------------------------------------------------------------------- import
+
+
+NOT_CARRIED = N_("no field of this form carries it")
+
+
+@dataclass
+class Unmapped:
+    path: str
+    value: str
+    line: int
+    reason: str = NOT_CARRIED  # an English template (msgid), filled from params
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.reason.format(**self.params)
+
+
+@dataclass
+class ImportedFile:
+    key: str  # instance key of the file field, e.g. bijlagen[0].bijlage_bestand
+    file: File
+
+
+@dataclass
+class ImportResult:
+    answers: dict[str, Any]
+    unmapped: list[Unmapped]
+    files: list[ImportedFile]
+    dossier: Dossier
+
+
+def import_dossier(dossier: Dossier, form: CompiledForm) -> ImportResult:
+    """The answers a dossier gives a form, the files it carries, and what it could not carry."""
+    importer = _Importer(dossier)
+    answers: dict[str, Any] = {}
+    importer.fill(dossier.root, bindings(form), answers, "")
+    unmapped = importer.unmapped
+    for element in dossier.root.walk():
+        carried = id(element) in importer.used
+        if element.is_leaf and (element.text or element.attributes) and not carried:
+            unmapped.append(Unmapped(element.path, element.text, element.line))
+    unmapped.sort(key=lambda u: u.line)
+    return ImportResult(answers, unmapped, importer.files, dossier)
+
+
+class _Importer:
+    def __init__(self, dossier: Dossier) -> None:
+        self.dossier = dossier
+        self.used: set[int] = set()
+        self.unmapped: list[Unmapped] = []
+        self.files: list[ImportedFile] = []
+
+    def resolve(self, start: Element, steps: tuple[Step, ...]) -> list[Element]:
+        current = [start]
+        for step in steps:
+            found: list[Element] = []
+            for element in current:
+                matches = element.find(step.name)
+                if step.position is not None:
+                    matches = matches[step.position - 1 : step.position]
+                found.extend(matches)
+            current = found
+        return current
+
+    def fill(
+        self, start: Element, items: list[Binding], target: dict[str, Any], prefix: str
+    ) -> None:
+        for binding in items:
+            elements = self.resolve(start, binding.steps)
+            if binding.kind == "group":
+                rows: list[dict[str, Any]] = []
+                for element in elements:
+                    if binding.file_field:
+                        self.document_rows(element, binding, rows, prefix)
+                        continue
+                    row: dict[str, Any] = {}
+                    self.fill(
+                        element, binding.children, row, f"{prefix}{binding.key}[{len(rows)}]."
+                    )
+                    rows.append(row)
+                if rows:
+                    target[binding.key] = rows
+                continue
+            value = self.value(binding, elements)
+            if value is not None:
+                target[binding.key] = value
+
+    def value(self, binding: Binding, elements: list[Element]) -> Any:
+        leaves = [e for e in elements if e.is_leaf and e.text]
+        if not leaves:
+            return None
+        if binding.kind == "calculated":
+            for leaf in leaves:
+                self.report(leaf, N_("the form calculates this value from other answers"))
+            return None
+        if binding.kind == "multichoice":
+            values = []
+            for leaf in leaves:
+                if leaf.text in binding.choices:
+                    values.append(leaf.text)
+                    self.used.add(id(leaf))
+                else:
+                    self.report(
+                        leaf,
+                        N_("the code '{code}' is not one of the field's choices"),
+                        code=leaf.text,
+                    )
+            return values or None
+        if len(leaves) > 1 and binding.kind in ("text", "textarea"):
+            for leaf in leaves:
+                self.used.add(id(leaf))
+            return " ".join(leaf.text for leaf in leaves)
+        leaf = leaves[0]
+        for extra in leaves[1:]:
+            self.report(extra, N_("the field holds only one of these"))
+        try:
+            converted = convert_in(binding, leaf.text)
+        except Unconvertible as exc:
+            self.report(leaf, exc.message, **exc.params)
+            return None
+        self.used.add(id(leaf))
+        return converted
+
+    def document_rows(
+        self, element: Element, binding: Binding, rows: list[dict[str, Any]], prefix: str
+    ) -> None:
+        name = next((e for e in element.find("bestandsnaam")), None)
+        content = next((e for e in element.find("bestandsinhoud")), None)
+        if content is None or not content.text:
+            return
+        try:
+            files = unpack(content.text, name.text if name else "bijlage")
+        except Unreadable as exc:  # reported; a hostile archive refuses the whole dossier
+            self.report(content, exc.message, **exc.params)
+            if name is not None:
+                self.used.add(id(name))
+            return
+        for file in files:
+            row: dict[str, Any] = {}
+            self.fill(element, binding.children, row, f"{prefix}{binding.key}[{len(rows)}].")
+            key = f"{prefix}{binding.key}[{len(rows)}].{binding.file_field}"
+            self.files.append(ImportedFile(key, file))
+            rows.append(row)
+        self.used.add(id(content))
+        if name is not None:
+            self.used.add(id(name))
+
+    def report(self, element: Element, reason: str, **params: Any) -> None:
+        self.used.add(id(element))
+        self.unmapped.append(Unmapped(element.path, element.text, element.line, reason, params))
+
+
+class Unconvertible(Unreadable):
+    """An OSO value that does not fit the field it maps to."""
+
+
+def convert_in(binding: Binding, text: str) -> Any:
+    """An OSO value as a person would have typed it into the field."""
+    kind = binding.kind
+    if kind == "date":
+        try:
+            return as_date(text).strftime("%d-%m-%Y")
+        except ValueError:
+            raise Unconvertible(N_("'{value}' is not a date"), value=text) from None
+    if kind == "yesno":
+        try:
+            return "true" if as_bool(text) else "false"
+        except ValueError:
+            raise Unconvertible(N_("'{value}' is not true or false"), value=text) from None
+    if kind == "choice":
+        if text not in binding.choices:
+            raise Unconvertible(
+                N_("the code '{code}' is not one of the field's choices"), code=text
+            )
+        return text
+    return text

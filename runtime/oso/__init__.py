@@ -1,0 +1,1 @@
+"""OSO exchange in the application: start an OKR from a dossier, download a submission as one."""

@@ -1,0 +1,133 @@
+"""Routes: start an onderwijskundig rapport from an OSO dossier; download a submission as one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from oso_mapping.dossier import DossierError
+from renderers import i18n
+
+from ..access import audit, web
+from ..access.scope import home_school
+from ..forms.controllers import html, language_url, open_draft, pupil_number, service_for
+from ..forms.service import NotFound
+from ..state import AppState, request_language, templates
+from .service import OsoExchange
+
+
+def translated(language: str, message: str, params: dict[str, Any]) -> str:
+    return i18n.gettext(language, message).format(**params)
+
+
+@post("/forms/{form_id:str}/oso")
+async def import_dossier(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
+) -> Response[str] | Redirect:
+    """A school uploads the OSO dossier its administration system exported: a new draft of the
+    form starts with what the dossier holds, and the school sees what it did not carry."""
+    language = request_language(request)
+    form = await request.form()  # before the transaction: no await in it
+    upload = form.get("dossier")
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    with popo.db.session() as session:
+        who = web.require(request, session)
+        school = home_school(who)
+        if school is None:
+            raise PermissionDeniedException("only school staff start forms")
+        exchange = OsoExchange(service_for(popo, session))
+        try:
+            with session.begin_nested():  # a refused dossier leaves nothing behind
+                draft, _ = exchange.start_from_dossier(form_id, data, filename, language, school)
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        except DossierError as exc:
+            page = (
+                templates(language)
+                .get_template("message.html")
+                .render(
+                    title=i18n.gettext(language, "The OSO dossier was not read"),
+                    message=translated(language, exc.message, exc.params),
+                    language_url=lambda code: f"/?lang={code}",
+                )
+            )
+            return html(page, 400)
+        entry = exchange.forms.entry(draft)
+        audit.record(
+            session,
+            web.actor(request, who),
+            "change",
+            "draft",
+            str(draft.id),
+            f"start from an OSO dossier: {draft.form_id}",
+            pupil=pupil_number(draft.answers, entry.form),
+        )
+        target = f"/drafts/{draft.id}/oso-import"
+    return Redirect(target, status_code=303)
+
+
+@get("/drafts/{ref:str}/oso-import", sync_to_thread=False)
+def import_report(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
+    """What an OSO import carried into the draft, and every element it did not."""
+    with open_draft(request, popo, ref, "see what an OSO import carried") as ctx:
+        report = ctx.draft.oso_import
+        if not report:
+            raise NotFoundException()
+        language = ctx.draft.language
+        unmapped = [
+            {**item, "text": translated(language, item["reason"], item.get("params") or {})}
+            for item in report["unmapped"]
+        ]
+        page = (
+            templates(language)
+            .get_template("oso_import.html")
+            .render(
+                report=report,
+                unmapped=unmapped,
+                draft_url=ctx.base_url,
+                language_url=language_url(request),
+            )
+        )
+        return html(page)
+
+
+@get("/drafts/{ref:str}/submission.oso.xml", sync_to_thread=False)
+def export_dossier(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[Any]:
+    """The submitted rapport as an OSO 2019.1 dossier, validated the official way first."""
+    with open_draft(request, popo, ref, "download the OSO export") as ctx:
+        if ctx.draft.status != "submitted" or not ctx.entry.exchanges_oso:
+            raise NotFoundException()
+        result = OsoExchange(ctx.service).export_submission(ctx.service.submitted(ctx.draft))
+        language = ctx.draft.language
+        if result.validation.findings:
+            page = (
+                templates(language)
+                .get_template("oso_findings.html")
+                .render(
+                    findings=result.validation.findings,
+                    draft_url=ctx.base_url,
+                    language_url=language_url(request),
+                )
+            )
+            return html(page, 422)
+        headers = {
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "X-POPO-OSO-Validation": "skipped" if result.validation.skipped else "passed",
+        }
+        return Response(result.export.xml, media_type="application/xml", headers=headers)
+
+
+ROUTES = [import_dossier, import_report, export_dossier]

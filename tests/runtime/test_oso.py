@@ -1,0 +1,172 @@
+"""OSO in the application: a school starts an OKR from its administration's dossier, and
+downloads a submitted OKR as a dossier that passes the official validation."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+
+from engine.evaluate import evaluate, template_of
+from oso_mapping.dossier import read_dossier
+from oso_mapping.settings import schema_dir
+from oso_mapping.validate import validate
+from runtime.cli import main
+from runtime.db.models import AuditEvent, Draft
+from runtime.forms import answers as answer_paths
+from runtime.forms.service import FormsService
+from runtime.state import AppState
+
+from .conftest import log_in, with_csrf
+
+Client = TestClient[Litestar]
+FORM = "onderwijskundig-rapport-noord"
+
+pytestmark = pytest.mark.skipif(schema_dir() is None, reason="needs ../shared/oso/2019.1")
+
+
+def example() -> bytes:
+    folder = schema_dir()
+    assert folder is not None
+    return (folder / "examples" / "Voorbeelddossier_OV_POPO_full.xml").read_bytes()
+
+
+def upload(client: Client, data: bytes, name: str = "dossier.xml") -> Any:
+    return client.post(
+        f"/forms/{FORM}/oso",
+        files={"dossier": (name, data, "application/xml")},
+        follow_redirects=False,
+    )
+
+
+def drafts(state: AppState) -> int:
+    with state.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Draft)) or 0)
+
+
+def test_a_school_starts_a_rapport_from_an_oso_dossier(client: Client, seeded: AppState) -> None:
+    assert f'action="/forms/{FORM}/oso"' in client.get("/").text
+    response = upload(client, example())
+    assert response.status_code == 303
+    report_url = response.headers["location"]
+    assert report_url.endswith("/oso-import")
+    report = client.get(report_url).text
+    assert "Ingelezen uit het OSO-dossier" in report and "OSO 2019.1" in report
+    # what the form does not hold is listed, with its value and why, in Dutch
+    assert "huidigeschool/leerling/huisarts/achternaam" in report and "van Zwieten" in report
+    assert "geen veld van dit formulier neemt dit over" in report
+    assert "is geen van de keuzes van het veld" in report
+    # the first page holds the pupil as the dossier describes them
+    page = client.get(report_url.removesuffix("/oso-import")).text
+    assert 'value="Berg"' in page and 'value="17-03-2003"' in page
+    draft_id = report_url.split("/")[2]
+    with seeded.db.session() as session:
+        purposes = session.scalars(
+            select(AuditEvent.purpose).where(AuditEvent.object_id == draft_id)
+        ).all()
+    assert any(p.startswith("start from an OSO dossier") for p in purposes)
+    assert any(p.startswith("see what an OSO import carried") for p in purposes)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"dit is geen xml", "dit is geen correct XML-bestand"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>',
+            "declareert een DOCTYPE of entities",
+        ),
+        (b"<dossier xmlns='urn:iets-anders'/>", "geen namespace van een OSO-dossier"),
+    ],
+)
+def test_a_refused_dossier_says_why_and_leaves_nothing_behind(
+    client: Client, seeded: AppState, data: bytes, message: str
+) -> None:
+    before = drafts(seeded)
+    response = upload(client, data)
+    assert response.status_code == 400
+    assert "Het OSO-dossier is niet ingelezen" in response.text and message in response.text
+    assert drafts(seeded) == before
+
+
+def complete(state: AppState, draft_id: str) -> None:
+    """Answer what the dossier did not (as the school would on the form's pages), then submit."""
+    with state.db.session() as session:
+        forms = FormsService(session, state.registry, state.settings, state.files)
+        draft = forms.draft(__import__("uuid").UUID(draft_id))
+        entry = forms.entry(draft)
+        answers = draft.answers
+        for _ in range(5):
+            result = evaluate(entry.form, answers, date.today())
+            if result.valid:
+                break
+            for key in sorted(result.errors, reverse=True):
+                node = entry.form.by_key[template_of(key)]
+                if node.kind == "file":  # a row whose file the form did not accept
+                    group, index = re.match(r"(\w+)\[(\d+)\]", key).groups()  # type: ignore[union-attr]
+                    answers[group].pop(int(index))
+                elif node.kind == "choice":
+                    answer_paths.set_answer(answers, key, sorted(node.choice_values)[0])
+                elif node.kind == "yesno":
+                    answer_paths.set_answer(answers, key, "false")
+                elif node.kind == "date":  # the example pupil is too old for primary school
+                    born = key == "geboortedatum"
+                    answer_paths.set_answer(answers, key, "17-03-2018" if born else "01-09-2022")
+                else:
+                    value = answer_paths.get_answer(answers, key) or "Ingevuld."
+                    answer_paths.set_answer(answers, key, str(value)[:100])
+        remaining = evaluate(entry.form, answers, date.today()).errors
+        assert not remaining, remaining
+        forms.save(draft, entry, forms.state(draft, entry), answers)
+        forms.submit(draft, entry)
+
+
+def test_a_submitted_rapport_downloads_as_a_valid_oso_dossier(
+    client: Client, seeded: AppState, app: Litestar
+) -> None:
+    draft_url = upload(client, example()).headers["location"].removesuffix("/oso-import")
+    complete(seeded, draft_url.split("/")[2])
+    assert "Downloaden als OSO-dossier" in client.get(f"{draft_url}/submission").text
+    response = client.get(f"{draft_url}/submission.oso.xml")
+    assert response.status_code == 200
+    assert response.headers["x-popo-oso-validation"] == "passed"
+    assert validate(response.content).findings == []
+    dossier = read_dossier(response.content)
+    assert dossier.value("huidigeschool/leerling/achternaam") == "Berg"
+    assert dossier.value("huidigeschool/brincode") == "00YY"  # as the form holds it
+    assert dossier.value("huidigeschool/adreslijst/adres/straat") == "Regenboogstraat"  # register
+    # another school does not see it; the download is in the audit log
+    with TestClient(app, base_url="http://testserver.local") as other:
+        with_csrf(other)
+        log_in(other, "ib@kompas.demo")
+        assert other.get(f"{draft_url}/submission.oso.xml").status_code == 404
+    with seeded.db.session() as session:
+        purposes = session.scalars(
+            select(AuditEvent.purpose).where(AuditEvent.object_id == draft_url.split("/")[2])
+        ).all()
+    assert any(p.startswith("download the OSO export") for p in purposes)
+
+
+def test_popo_oso_export_writes_the_submission_as_a_valid_dossier(
+    client: Client, seeded: AppState, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    draft_url = upload(client, example()).headers["location"].removesuffix("/oso-import")
+    complete(seeded, draft_url.split("/")[2])
+    with seeded.db.session() as session:
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        draft = forms.draft(__import__("uuid").UUID(draft_url.split("/")[2]))
+        submission_id = str(forms.submitted(draft).id)
+    monkeypatch.setenv("POPO_DATABASE_URL", seeded.settings.database_url)
+    monkeypatch.setenv("POPO_DATA_DIR", str(seeded.settings.data_dir))
+    out = io.StringIO()
+    target = tmp_path / "dossier.xml"
+    assert main(["oso", "export", submission_id, "-o", str(target)], out) == 0, out.getvalue()
+    assert "valid (XSD and business rules)" in out.getvalue()
+    assert validate(target.read_bytes()).ok
+    assert main(["oso", "export", "00000000-0000-0000-0000-000000000000"], io.StringIO()) == 2
