@@ -61,12 +61,12 @@ class AppState:
             self.pdf_pool = None
 
 
-@lru_cache(maxsize=4)
 def request_language(request: Request[Any, Any, Any]) -> str:
     """The language asked for (``?lang=``), else the one chosen before (cookie), else Dutch."""
     asked = request.query_params.get("lang") or request.cookies.get("popo_lang")
     return i18n.normalize(asked)
 
 
+@lru_cache(maxsize=4)
 def templates(language: str) -> Environment:
     return environment(language, [TEMPLATES])

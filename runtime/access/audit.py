@@ -11,8 +11,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from ..db.models import AuditEvent
@@ -27,25 +28,40 @@ def pupil_key(bsn_or_number: str | None) -> str | None:
     return hashlib.sha256(f"popo-pupil:{bsn_or_number}".encode()).hexdigest()
 
 
-def _digest(event: AuditEvent, previous: str) -> str:
+_FIELDS = (
+    "at", "user_id", "actor", "role", "organisation_id", "action", "object_type", "object_id",
+    "pupil", "purpose", "address",
+)  # fmt: skip
+
+
+def _digest(values: dict[str, Any], previous: str) -> str:
+    """The hash of one event's content and the previous event's hash."""
     payload = json.dumps(
         {
-            "at": event.at.astimezone(UTC).isoformat(),
-            "user": str(event.user_id) if event.user_id else None,
-            "actor": event.actor,
-            "role": event.role,
-            "organisation": str(event.organisation_id) if event.organisation_id else None,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "pupil": event.pupil,
-            "purpose": event.purpose,
-            "address": event.address,
+            "at": values["at"].astimezone(UTC).isoformat(),
+            "user": str(values["user_id"]) if values["user_id"] else None,
+            "actor": values["actor"],
+            "role": values["role"],
+            "organisation": str(values["organisation_id"]) if values["organisation_id"] else None,
+            "action": values["action"],
+            "object_type": values["object_type"],
+            "object_id": values["object_id"],
+            "pupil": values["pupil"],
+            "purpose": values["purpose"],
+            "address": values["address"],
             "previous": previous,
         },
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_INSERT = insert(AuditEvent.__table__)  # built once; each event only brings its parameters
+_LAST = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+
+
+def _values(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in _FIELDS}
 
 
 @dataclass(frozen=True)
@@ -65,31 +81,29 @@ def record(
     object_id: str,
     purpose: str,
     pupil: str | None = None,
-) -> AuditEvent:
+) -> None:
+    """Append one event to the chain, in the caller's transaction (a core INSERT: this runs on
+    every request that touches pupil data)."""
     if session.get_bind().dialect.name == "postgresql":
         # one writer at a time extends the chain
         session.execute(text("SELECT pg_advisory_xact_lock(727473)"))
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    previous = last or GENESIS
-    event = AuditEvent(
-        at=datetime.now(UTC),
-        user_id=actor.user_id,
-        actor=actor.name,
-        role=actor.role,
-        organisation_id=actor.organisation_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        pupil=pupil_key(pupil),
-        purpose=purpose,
-        address=actor.address,
-        previous_hash=previous,
-        hash="",
-    )
-    event.hash = _digest(event, previous)
-    session.add(event)
-    session.flush()
-    return event
+    previous = session.scalar(_LAST) or GENESIS
+    values: dict[str, Any] = {
+        "at": datetime.now(UTC),
+        "user_id": actor.user_id,
+        "actor": actor.name,
+        "role": actor.role,
+        "organisation_id": actor.organisation_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "pupil": pupil_key(pupil),
+        "purpose": purpose,
+        "address": actor.address,
+    }
+    values["previous_hash"] = previous
+    values["hash"] = _digest(values, previous)
+    session.execute(_INSERT, values)
 
 
 def verify(session: Session) -> tuple[int, int | None]:
@@ -98,7 +112,7 @@ def verify(session: Session) -> tuple[int, int | None]:
     count = 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         count += 1
-        if event.previous_hash != previous or _digest(event, previous) != event.hash:
+        if event.previous_hash != previous or _digest(_values(event), previous) != event.hash:
             return count, event.id
         previous = event.hash
     return count, None

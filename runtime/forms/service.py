@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
 
@@ -109,7 +109,9 @@ class FormsService:
     def draft(self, draft_id: uuid.UUID, for_update: bool = False) -> Draft:
         """The draft; ``for_update`` locks its row until the transaction ends, so that two
         requests that change the same draft at once are applied one after the other."""
-        draft = self.session.get(Draft, draft_id, with_for_update=for_update)
+        # a change needs the answers: load them with the row instead of in a second query
+        options = [undefer(Draft.answers)] if for_update else []
+        draft = self.session.get(Draft, draft_id, with_for_update=for_update, options=options)
         if draft is None:
             raise NotFound(str(draft_id))
         return draft
@@ -131,16 +133,20 @@ class FormsService:
 
     def page_keys(self, entry: FormEntry, state: FormState, page_id: str) -> list[str]:
         """Instance keys of the input fields on a page that are visible now."""
-        fields = set(entry.form.page_fields.get(page_id, ()))
         return [
             key
             for key, shown in state.visible.items()
-            if shown
-            and not key.startswith(("page:", "section:"))
-            and template_of(key) in fields
-            and entry.form.by_key[template_of(key)].is_input
-            and state.is_enabled(key)
+            if shown and self._is_page_input(entry, state, page_id, key)
         ]
+
+    @staticmethod
+    def _is_page_input(entry: FormEntry, state: FormState, page_id: str, key: str) -> bool:
+        """A field on this page that a person can fill in now (visible and enabled)."""
+        if key.startswith(("page:", "section:")):
+            return False
+        template = template_of(key)
+        node = entry.form.by_key.get(template)
+        return node is not None and node.page == page_id and node.is_input and state.is_enabled(key)
 
     def apply(
         self,
@@ -158,9 +164,11 @@ class FormsService:
         cannot overwrite newer answers of other fields."""
         before = self.state(draft, entry)
         answers: dict[str, Any] = _copy(draft.answers)
-        keys = self.page_keys(entry, before, page_id)
-        if only is not None:
-            keys = [key for key in keys if key == only or key in uploads]
+        if only is not None:  # one field: check just that one (and any files sent along)
+            wanted = {only, *uploads}
+            keys = [k for k in wanted if self._is_page_input(entry, before, page_id, k)]
+        else:
+            keys = self.page_keys(entry, before, page_id)
         for key in keys:
             node = entry.form.by_key[template_of(key)]
             if node.kind == "file":
