@@ -102,6 +102,7 @@ def bindings(form: CompiledForm) -> list[Binding]:
 
 
 NOT_CARRIED = N_("no field of this form carries it")
+DOSSIER_LEVEL = ("metadata/", "overdrachtsoort")
 
 
 @dataclass
@@ -138,6 +139,8 @@ def import_dossier(dossier: Dossier, form: CompiledForm) -> ImportResult:
     importer.fill(dossier.root, bindings(form), answers, "")
     unmapped = importer.unmapped
     for element in dossier.root.walk():
+        if element.path.startswith(DOSSIER_LEVEL):
+            continue  # read to understand the dossier itself (version, sender), not pupil data
         carried = id(element) in importer.used
         if element.is_leaf and (element.text or element.attributes) and not carried:
             unmapped.append(Unmapped(element.path, element.text, element.line))

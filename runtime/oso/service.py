@@ -90,6 +90,15 @@ class OsoExchange:
             "filename": filename,
             "sha256": source,
             "standard_version": result.dossier.standard_version,
+            "sender": " ".join(
+                v
+                for v in (
+                    result.dossier.value("metadata/pakketnaam"),
+                    result.dossier.value("metadata/pakketversie"),
+                )
+                if v
+            ),
+            "created": result.dossier.value("metadata/datum"),
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "carried": _count_values(answers),
             "unmapped": [

@@ -284,3 +284,29 @@ def test_the_pages_work_with_javascript_off(server: tuple[str, Settings], browse
         assert "Reden van de overstap" in tab.content() or "Licht de reden toe" in tab.content()
     finally:
         context.close()
+
+
+def test_start_a_rapport_from_an_oso_dossier(server: tuple[str, Settings], page: Any) -> None:
+    """Upload the LAS's dossier on the start page, read what was not carried, fill on."""
+    from oso_mapping.settings import schema_dir
+
+    folder = schema_dir()
+    if folder is None:
+        pytest.skip("needs ../shared/oso/2019.1")
+    base, _ = server
+    log_in(page, base, axe=False)
+    page.goto(f"{base}/")
+    check_accessibility(page)  # the start page with its upload forms
+    form = page.locator("form[action='/forms/onderwijskundig-rapport-noord/oso']")
+    form.locator("input[type=file]").set_input_files(
+        str(folder / "examples" / "Voorbeelddossier_OV_POPO_full.xml")
+    )
+    with page.expect_navigation():
+        form.get_by_role("button", name="Dossier inlezen").click()
+    assert page.url.endswith("/oso-import")
+    assert "Niet overgenomen in het formulier" in page.content()
+    assert page.get_by_role("cell", name="van Zwieten").count() == 1
+    check_accessibility(page)
+    page.get_by_role("link", name="Verder met het formulier").click()
+    page.wait_for_url("**/pages/**")
+    assert page.locator("#achternaam").input_value() == "Berg"
