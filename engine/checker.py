@@ -775,6 +775,13 @@ class FormChecker:
                 "map to one of its elements: " + ", ".join(children[:12]),
             )
             return
+        exported = getattr(self.oso, "is_exported", None)
+        if exported is not None and not exported("/".join(walked)):
+            self.diag.warning(
+                element.location("oso"),
+                f"POPO reads '{full}' from OSO dossiers but does not write it when exporting",
+                "docs/oso.md lists the elements an export holds",
+            )
         kind = node.value_kind
         field_kind = self.symbols[spec.id].type.kind
         if kind in ("date", "boolean") and field_kind not in (kind, "any"):

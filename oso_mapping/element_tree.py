@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .layout import layout
 from .settings import ELEMENT_TREE_FILE, oso_dir
 
 _LINE = re.compile(
@@ -71,6 +72,10 @@ class ElementTree:
     def children_of(self, path: str) -> list[str]:
         element = self.elements.get(path)
         return element.children if element else []
+
+    def is_exported(self, path: str) -> bool:
+        """Whether POPO writes this element when it exports a dossier (layout.py)."""
+        return path in layout()
 
     def is_forbidden(self, path: str) -> bool:
         return any(step in FORBIDDEN_NAMES for step in path.split("/"))

@@ -236,6 +236,31 @@ def test_oso_paths_are_checked_against_the_element_tree(write: Write) -> None:
     ]
 
 
+@pytest.mark.skipif(not (SHARED / "oso").exists(), reason="needs ../shared/oso")
+def test_a_mapping_that_exports_cannot_write_is_a_warning(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: huisarts
+              type: text
+              label: Huisarts
+              oso: huidigeschool/leerling/huisarts/achternaam
+            """
+        ),
+    )
+    result = check_file(path, load_element_tree())
+    warnings = [
+        f"{d.location.line}:{d.location.column}: {d.message}"
+        for d in result.diagnostics.sorted()
+        if d.severity is Severity.WARNING
+    ]
+    assert warnings == [
+        "15:18: POPO reads 'huidigeschool/leerling/huisarts/achternaam' from OSO dossiers but "
+        "does not write it when exporting"
+    ]
+
+
 def test_forbidden_oso_elements_are_refused_even_without_the_tree(write: Write) -> None:
     path = write(
         "f.form.yaml",
