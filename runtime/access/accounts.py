@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..db.models import LoginSession, Organisation, PasswordReset, RoleAssignment, UserAccount
@@ -130,27 +130,32 @@ def login(
     return token, user
 
 
+# Built once: every request with a session runs it, and a prepared statement is not compiled
+# or keyed again.
+_PRINCIPAL = (
+    select(
+        LoginSession.id,
+        LoginSession.revoked_at,
+        LoginSession.expires_at,
+        UserAccount.id,
+        UserAccount.email,
+        UserAccount.name,
+        RoleAssignment.role,
+        RoleAssignment.organisation_id,
+        Organisation.kind,
+    )
+    .join(UserAccount, UserAccount.id == LoginSession.user_id)
+    .outerjoin(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
+    .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
 def principal(session: Session, token: str | None) -> Principal | None:
     """The user behind a session token, with their roles: one query per request."""
     if not token:
         return None
-    rows = session.execute(
-        select(
-            LoginSession.id,
-            LoginSession.revoked_at,
-            LoginSession.expires_at,
-            UserAccount.id,
-            UserAccount.email,
-            UserAccount.name,
-            RoleAssignment.role,
-            RoleAssignment.organisation_id,
-            Organisation.kind,
-        )
-        .join(UserAccount, UserAccount.id == LoginSession.user_id)
-        .outerjoin(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
-        .outerjoin(Organisation, Organisation.id == RoleAssignment.organisation_id)
-        .where(LoginSession.token_hash == _token_hash(token))
-    ).all()
+    rows = session.execute(_PRINCIPAL, {"token_hash": _token_hash(token)}).all()
     if not rows:
         return None
     session_id, revoked_at, expires_at, user_id, email, name = rows[0][:6]
