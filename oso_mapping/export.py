@@ -142,8 +142,6 @@ class _Writer:
             if binding.file_field and not self.document(node, row_prefix + binding.file_field):
                 parent.children.remove(node)  # OSO has no document without its file
                 continue
-            if node.path.endswith("toetslijst/toets"):
-                node.child("resultaat")  # required, even without scores
 
     def document(self, node: _Node, key: str) -> bool:
         """Write the row's file into its OSO document; False when there is no file to write."""
@@ -277,8 +275,12 @@ def _serialise(root: _Node) -> bytes:
     element = etree.Element(f"{{{NAMESPACE_2019}}}dossier", nsmap={None: NAMESPACE_2019})
 
     def add(parent: etree._Element, node: _Node) -> None:
+        for name in shape.children.get(node.path, []):  # blocks required even when empty
+            path = f"{node.path}/{name}" if node.path else name
+            if path in shape.required_blocks:
+                node.child(name)
         ordered = sorted(
-            (c for c in node.children if c.has_content() or _required_empty(c)),
+            (c for c in node.children if c.has_content() or c.path in shape.required_blocks),
             key=lambda c: shape.order(node.path, c.name),
         )
         for child in ordered:
@@ -289,8 +291,3 @@ def _serialise(root: _Node) -> bytes:
 
     add(element, root)
     return etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _required_empty(node: _Node) -> bool:
-    """A block OSO requires even when it holds nothing (a test's result without scores)."""
-    return node.path.endswith("toets/resultaat")

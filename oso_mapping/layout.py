@@ -2,7 +2,8 @@
 
 This is the one place that says which OSO elements POPO can export; docs/oso.md lists them for
 readers. A ``*`` marks an element that repeats. The order follows the OSO 2019.1 XSD; a test
-checks it against the official element tree whenever the reference data is present.
+checks it against the official element tree whenever the reference data is present. A ``!`` marks
+a block the schema requires in its parent even when POPO has nothing to put in it.
 Elements a definition maps that are not listed here are read on import but not exported, and
 the export says so.
 """
@@ -165,7 +166,7 @@ huidigeschool
         afname
           afnamedatum
           jaargroep
-        resultaat
+        resultaat!
           toetsscore
             vaardigheidsscore
     overigdocumentlijst
@@ -190,6 +191,7 @@ class Layout:
     def __init__(self, text: str) -> None:
         self.children: dict[str, list[str]] = {"": []}
         self.repeating: set[str] = set()
+        self.required_blocks: set[str] = set()
         stack: list[tuple[int, str]] = []
         for raw in text.strip("\n").splitlines():
             if not raw.strip():
@@ -197,7 +199,8 @@ class Layout:
             depth = (len(raw) - len(raw.lstrip(" "))) // 2
             name = raw.strip()
             repeats = name.endswith("*")
-            name = name.rstrip("*")
+            required = name.endswith("!")
+            name = name.rstrip("*!")
             while stack and stack[-1][0] >= depth:
                 stack.pop()
             parent = stack[-1][1] if stack else ""
@@ -206,6 +209,8 @@ class Layout:
             self.children.setdefault(path, [])
             if repeats:
                 self.repeating.add(path)
+            if required:
+                self.required_blocks.add(path)
             stack.append((depth, path))
 
     def __contains__(self, path: str) -> bool:
