@@ -119,7 +119,8 @@ class _Writer:
                 continue
             if not self.allowed(start, binding.steps):
                 continue
-            values = _texts(binding, value)
+            plain = "/".join(filter(None, [start.path, binding.plain]))
+            values = _texts(binding, value, repeats=plain in layout().repeating)
             parent = self.walk(start, binding.steps[:-1])
             last = binding.steps[-1]
             if len(values) > 1:
@@ -141,7 +142,6 @@ class _Writer:
             self.write(node, binding.children, row_prefix)
             if binding.file_field and not self.document(node, row_prefix + binding.file_field):
                 parent.children.remove(node)  # OSO has no document without its file
-                continue
 
     def document(self, node: _Node, key: str) -> bool:
         """Write the row's file into its OSO document; False when there is no file to write."""
@@ -164,9 +164,7 @@ class _Writer:
         return node
 
     def allowed(self, start: _Node, steps: tuple[Step, ...]) -> bool:
-        plain = "/".join(
-            [start.path, *(s.name for s in steps)] if start.path else [s.name for s in steps]
-        )
+        plain = "/".join(filter(None, [start.path, *(s.name for s in steps)]))
         if plain in layout():
             return True
         if plain not in self.not_exported:
@@ -184,13 +182,15 @@ def _row_count(state: FormState, key: str) -> int:
     return len(indexes)
 
 
-def _texts(binding: Binding, value: Any) -> list[str]:
+def _texts(binding: Binding, value: Any, repeats: bool) -> list[str]:
+    """The element texts for one answer: a list gives one element per item, and a text field
+    mapped to a repeating element (voornaam) one element per word, as the import joined them."""
     if isinstance(value, list):
         return [_text(v) for v in value if v not in (None, "")]
     text = _text(value)
     if binding.kind == "postcode":
         return [text.replace(" ", "")]  # OSO writes 1234AB
-    if binding.steps[-1].name in ("voornaam", "gbavoornaam") and binding.kind in ("text",):
+    if repeats and binding.kind == "text":
         return text.split()
     return [text]
 
