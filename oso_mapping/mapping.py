@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler import CompiledForm
+from engine.evaluate import evaluate
 
 from .attachments import File, Unreadable, unpack
 from .dossier import N_, Dossier, Element, as_bool, as_date
@@ -130,6 +131,8 @@ class ImportResult:
     unmapped: list[Unmapped]
     files: list[ImportedFile]
     dossier: Dossier
+    # unanswered yes/no questions answered "yes" because imported answers depend on them
+    inferred: list[str] = field(default_factory=list)
 
 
 def import_dossier(dossier: Dossier, form: CompiledForm) -> ImportResult:
@@ -145,7 +148,36 @@ def import_dossier(dossier: Dossier, form: CompiledForm) -> ImportResult:
         if element.is_leaf and (element.text or element.attributes) and not carried:
             unmapped.append(Unmapped(element.path, element.text, element.line))
     unmapped.sort(key=lambda u: u.line)
-    return ImportResult(answers, unmapped, importer.files, dossier)
+    inferred = answer_gates(form, answers)
+    return ImportResult(answers, unmapped, importer.files, dossier, inferred)
+
+
+def answer_gates(form: CompiledForm, answers: dict[str, Any]) -> list[str]:
+    """Answer "yes" to each unanswered yes/no question that imported answers wait behind.
+
+    A form asks "does the pupil have a diagnosis?" before its list of diagnoses; a dossier has
+    the diagnoses but no such answer. Without it the imported diagnoses would stay hidden (and
+    hidden answers are not submitted). A question is answered only when "yes" makes imported
+    answers visible; the import report lists every question answered this way."""
+    state = evaluate(form, answers)
+    waiting = {key for key in answers if state.visible.get(key) is False}
+    candidates = [
+        node.key
+        for node in form.nodes
+        if node.kind == "yesno" and not node.repeat_path and node.key not in answers
+    ]
+    inferred: list[str] = []
+    for key in candidates:
+        if not waiting:
+            break
+        trial = {**answers, key: "true"}
+        shown = evaluate(form, trial)
+        revealed = {k for k in waiting if shown.visible.get(k)}
+        if revealed:
+            answers[key] = "true"
+            inferred.append(key)
+            waiting -= revealed
+    return inferred
 
 
 class _Importer:

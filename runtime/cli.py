@@ -351,6 +351,8 @@ def _oso_import(args: argparse.Namespace, out: TextIO) -> int:
     print(json.dumps(to_json(imported.answers), indent=2, ensure_ascii=False), file=out)
     for item in imported.files:
         print(f"file {item.key}: {item.file.name} ({len(item.file.data)} bytes)", file=out)
+    for key in imported.inferred:
+        print(f"answered yes: {key} (the dossier holds what this question leads to)", file=out)
     for item in imported.unmapped:
         print(f"not carried: line {item.line}: {item.path} = {item.value!r}: {item.text}", file=out)
     print(

@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from engine.evaluate import template_of
+from engine.messages import localize
 from oso_mapping.dossier import N_, DossierError, read_dossier
 from oso_mapping.export import Export, ExportContext, School, export_dossier
 from oso_mapping.mapping import ImportResult, Unmapped, import_dossier
@@ -101,6 +102,10 @@ class OsoExchange:
             "created": result.dossier.value("metadata/datum"),
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "carried": _count_values(answers),
+            # questions the import answered "yes" so that imported answers show (mapping.py)
+            "answered": [
+                localize(entry.form.by_key[key].element.label, language) for key in result.inferred
+            ],
             "unmapped": [
                 {
                     "path": u.path,
