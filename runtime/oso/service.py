@@ -88,7 +88,7 @@ class OsoExchange:
                 )
         source = self.forms.files.put(data)
         draft.oso_import = {
-            "filename": filename,
+            "filename": filename[:200],
             "sha256": source,
             "standard_version": result.dossier.standard_version,
             "sender": " ".join(
