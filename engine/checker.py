@@ -43,7 +43,10 @@ FORBIDDEN_OSO_NAMES = ("geboorteplaats", "nationaliteit", "geboortemaand", "post
 
 
 class OsoCatalog(Protocol):
-    """What the checker needs to know of the OSO element tree (see oso_mapping.element_tree)."""
+    """What the checker needs to know of the OSO element tree (see oso_mapping.element_tree).
+
+    A catalog may also offer ``children_of(path)`` (for did-you-mean hints) and
+    ``is_exported(path)`` (to warn about mappings that exports do not write)."""
 
     def get(self, path: str) -> Any: ...
 
