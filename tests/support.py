@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
+from httpx import Client
+
 from engine.compiler import CompiledForm
 from engine.evaluate import evaluate, template_of
 from runtime.forms import answers as answer_paths
@@ -36,3 +38,30 @@ def answer_the_rest(form: CompiledForm, answers: dict[str, Any], today: date) ->
     remaining = evaluate(form, answers, today).errors
     assert not remaining, remaining
     return answers
+
+
+# The first page of the adviesformulier (noord and zuid), as a school fills it in.
+ADVIES_LEERLING = {
+    "achternaam": "Jansen",
+    "voornamen": "Sanne",
+    "geboortedatum": "03-04-2018",
+    "geslacht": "1",
+    "identificatie": "bsn",
+    "bsn": "111222333",
+    "school_naam": "De Regenboog",
+    "school_brin": "12AB",
+    "school_vestiging": "00",
+    "groep": "3",
+    "contactpersoon": "M. de Vries",
+    "contact_functie": "leerkracht",
+    "contact_email": "m@school.example",
+}
+
+
+def fill_pages(client: Client, base: str, pages: dict[str, dict[str, str]]) -> None:
+    """Post each page with "next", as a person without JavaScript would; each must be accepted."""
+    for page_id, data in pages.items():
+        response = client.post(
+            f"{base}/pages/{page_id}", data={**data, "action": "next"}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text[:2000]

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from runtime.forms.service import FormsService
 from runtime.state import AppState
 
+from ..support import ADVIES_LEERLING, fill_pages
+
 Client = TestClient[Litestar]
 
 
@@ -134,31 +136,9 @@ def test_repeat_rows_are_added_and_removed_without_javascript(client: Client) ->
 
 
 ADVIES = {
-    "leerling": {
-        "achternaam": "Jansen",
-        "voornamen": "Sanne",
-        "geboortedatum": "2018-04-03",
-        "geslacht": "1",
-        "identificatie": "bsn",
-        "bsn": "111222333",
-        "school_naam": "De Regenboog",
-        "school_brin": "12AB",
-        "school_vestiging": "00",
-        "groep": "3",
-        "contactpersoon": "M. de Vries",
-        "contact_functie": "leerkracht",
-        "contact_email": "m@school.example",
-    },
+    "leerling": ADVIES_LEERLING,
     "advies": {"advies": "plaatsen", "contact_nodig": "false"},
 }
-
-
-def fill(client: Client, base: str, pages: dict[str, dict[str, str]]) -> None:
-    for page_id, data in pages.items():
-        response = client.post(
-            f"{base}/pages/{page_id}", data={**data, "action": "next"}, follow_redirects=False
-        )
-        assert response.status_code == 303, response.text[:2000]
 
 
 def test_check_answers_submit_once_and_download_the_pdf(
@@ -166,7 +146,7 @@ def test_check_answers_submit_once_and_download_the_pdf(
 ) -> None:
     draft = start(client, "adviesformulier-noord")
     base = str(client.get(draft).url).rsplit("/pages/", 1)[0]
-    fill(client, base, ADVIES)
+    fill_pages(client, base, ADVIES)
     check = client.get(f"{base}/check").text
     assert "Controleer uw antwoorden" in check or "Check your answers" in check
     assert (

@@ -17,6 +17,8 @@ from runtime.db.models import Attachment, PublicLink
 from runtime.forms.service import token_hash
 from runtime.state import AppState
 
+from ..support import ADVIES_LEERLING, fill_pages
+
 Client = TestClient[Litestar]
 
 
@@ -162,28 +164,10 @@ def submit_advice(client: Client, language: str) -> bytes:
     )
     base = str(start.headers["location"])
     pages = {
-        "leerling": {
-            "achternaam": "Jansen",
-            "voornamen": "Sanne",
-            "geboortedatum": "03-04-2018",
-            "geslacht": "1",
-            "identificatie": "bsn",
-            "bsn": "111222333",
-            "school_naam": "De Regenboog",
-            "school_brin": "12AB",
-            "school_vestiging": "00",
-            "groep": "3",
-            "contactpersoon": "M. de Vries",
-            "contact_functie": "leerkracht",
-            "contact_email": "m@school.example",
-        },
+        "leerling": ADVIES_LEERLING,
         "advies": {"advies": "plaatsen", "besproken_met_ouders": "true", "contact_nodig": "false"},
     }
-    for page, data in pages.items():
-        response = client.post(
-            f"{base}/pages/{page}", data={**data, "action": "next"}, follow_redirects=False
-        )
-        assert response.status_code == 303, response.text[:3000]
+    fill_pages(client, base, pages)
     client.post(f"{base}/submit", data={"idempotency_key": "x"})
     pdf = client.get(f"{base}/submission.pdf")
     assert pdf.status_code == 200
