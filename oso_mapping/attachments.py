@@ -90,6 +90,8 @@ def unpack(encoded: str, document_name: str) -> list[File]:
                             name=document_name,
                             limit=MAX_RATIO,
                         )
+        # a damaged archive; NotImplementedError: a compression method Python cannot unpack;
+        # RuntimeError: an encrypted member
         except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
             raise Unreadable(
                 N_("the attachment '{name}' is a damaged ZIP file ({problem})"),

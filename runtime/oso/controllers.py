@@ -27,7 +27,7 @@ def translated(language: str, message: str, params: dict[str, Any]) -> str:
 
 
 @post("/forms/{form_id:str}/oso")
-async def import_dossier(
+async def upload_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Response[str] | Redirect:
     """A school uploads the OSO dossier its administration system exported: a new draft of the
@@ -101,7 +101,7 @@ def import_report(
 
 
 @get("/drafts/{ref:str}/submission.oso.xml", sync_to_thread=False)
-def export_dossier(
+def download_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
     """The submitted rapport as an OSO 2019.1 dossier, validated the official way first."""
@@ -130,4 +130,4 @@ def export_dossier(
         return Response(result.export.xml, media_type="application/xml", headers=headers)
 
 
-ROUTES = [import_dossier, import_report, export_dossier]
+ROUTES = [upload_dossier, import_report, download_dossier]
