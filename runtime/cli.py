@@ -352,7 +352,11 @@ def _oso_import(args: argparse.Namespace, out: TextIO) -> int:
     for item in imported.files:
         print(f"file {item.key}: {item.file.name} ({len(item.file.data)} bytes)", file=out)
     for key in imported.inferred:
-        print(f"answered yes: {key} (the dossier holds what this question leads to)", file=out)
+        print(
+            f"answered: {key} = {imported.answers.get(key)} (the dossier holds what this "
+            "question leads to)",
+            file=out,
+        )
     for item in imported.unmapped:
         print(f"not carried: line {item.line}: {item.path} = {item.value!r}: {item.text}", file=out)
     print(

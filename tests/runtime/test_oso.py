@@ -60,10 +60,12 @@ def test_a_school_starts_a_rapport_from_an_oso_dossier(client: Client, seeded: A
     assert "huidigeschool/leerling/huisarts/achternaam" in report and "van Zwieten" in report
     assert "geen veld van dit formulier neemt dit over" in report
     assert "is geen van de keuzes van het veld" in report
-    assert (
-        "Met ja beantwoord" in report
-        and "Is er een diagnose gesteld door een deskundige?" in report
-    )
+    assert "Door het inlezen beantwoord" in report
+    assert "Is er een diagnose gesteld door een deskundige?: Ja" in report
+    # the parents' rows the form does not ask for (the dossier says an institution is
+    # responsible) are listed as not carried, not silently dropped
+    assert "huidigeschool/leerling/verzorger[1]/achternaam" in report
+    assert "het formulier vraagt hier niet naar bij de andere antwoorden uit het dossier" in report
     # the first page holds the pupil as the dossier describes them
     page = client.get(report_url.removesuffix("/oso-import")).text
     assert 'value="Berg"' in page and 'value="17-03-2003"' in page
