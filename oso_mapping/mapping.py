@@ -29,18 +29,25 @@ from engine.compiler import CompiledForm
 from engine.evaluate import evaluate, template_of
 
 from .attachments import File, Unreadable, unpack
+from .codelists import code_list
 from .dossier import N_, Dossier, Element, as_bool, as_date
 
 _STEP = re.compile(r"^([A-Za-z0-9_\-]+)(?:\[(\d+)\])?$")
+
+
+# OSO says what a communicatie holds in its ``soort``: the field types that hold one of them.
+CONTACT_KINDS = {"phone": "telefoon", "email": "e-mail"}
 
 
 @dataclass(frozen=True)
 class Step:
     name: str
     position: int | None = None  # 1-based, as in XPath
+    soort: str | None = None  # a communicatie of this kind only (position counts among those)
 
     def __str__(self) -> str:
-        return f"{self.name}[{self.position}]" if self.position else self.name
+        kind = f"[soort={self.soort}]" if self.soort else ""
+        return f"{self.name}{kind}[{self.position}]" if self.position else f"{self.name}{kind}"
 
 
 def parse_path(path: str) -> tuple[Step, ...]:
@@ -61,6 +68,8 @@ class Binding:
     choices: frozenset[str] = frozenset()
     children: list[Binding] = field(default_factory=list)
     file_field: str | None = None  # a group bound to an OSO document: the field for its files
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # choice value: its labels
+    keeps_secret: bool = False  # in a communicatie whose ``geheim`` the form maps too
 
     @property
     def path(self) -> str:
@@ -93,7 +102,15 @@ def bindings(form: CompiledForm) -> list[Binding]:
             continue
         if not oso:
             continue
-        binding = Binding(node.key, node.kind, parse_path(oso), frozenset(node.choice_values))
+        labels = {
+            choice.value: tuple(
+                choice.label.values() if isinstance(choice.label, dict) else [choice.label]
+            )
+            for choice in node.choices
+        }
+        binding = Binding(
+            node.key, node.kind, parse_path(oso), frozenset(node.choice_values), labels=labels
+        )
         (by_group.setdefault(parent, []) if parent else top).append(binding)
     for key, group in groups.items():
         children = by_group.get(key, [])
@@ -101,13 +118,58 @@ def bindings(form: CompiledForm) -> list[Binding]:
         group.children = [b for b in children if b.steps]
         if files and group.steps and group.steps[-1].name == "document":
             group.file_field = files[0].key
-    return [b for b in top if b.steps]
+        _by_kind(group.children)
+    result = [b for b in top if b.steps]
+    _by_kind(result)
+    return result
+
+
+def _by_kind(items: list[Binding]) -> None:
+    """Phone numbers and e-mail addresses by their kind, not by their place in the list.
+
+    A definition writes ``communicatielijst/communicatie[1]/nummer`` for a phone field and
+    ``communicatie[2]/nummer`` for an e-mail field; a dossier lists its communicatie in any
+    order, each with its ``soort``. So the phone field takes the first communicatie whose soort
+    is telefoon, the e-mail field the first whose soort is e-mail (the second phone field of a
+    list the second telefoon, and so on); other fields mapped into the same ``communicatie[N]``
+    (``geheim``, ``aanduiding``) go with the number mapped there."""
+    anchors: dict[tuple[tuple[Step, ...], str], int] = {}  # (path to communicatie, soort): count
+    kinds: dict[tuple[Step, ...], Step] = {}  # the path to a communicatie[N]: its kind step
+    for binding in items:
+        soort = CONTACT_KINDS.get(binding.kind)
+        index = _communicatie(binding.steps)
+        if soort is None or index is None:
+            continue
+        prefix = binding.steps[:index]
+        rank = anchors[(prefix, soort)] = anchors.get((prefix, soort), 0) + 1
+        kinds[binding.steps[: index + 1]] = Step("communicatie", rank, soort)
+    for binding in items:
+        index = _communicatie(binding.steps)
+        kind = kinds.get(binding.steps[: index + 1]) if index is not None else None
+        if kind is None or index is None:
+            continue
+        binding.steps = (*binding.steps[:index], kind, *binding.steps[index + 1 :])
+    for binding in items:
+        index = _communicatie(binding.steps)
+        if index is not None:
+            here = binding.steps[: index + 1]
+            binding.keeps_secret = any(
+                other.steps[: index + 1] == here and other.steps[-1].name == "geheim"
+                for other in items
+            )
+
+
+def _communicatie(steps: tuple[Step, ...]) -> int | None:
+    return next((i for i, step in enumerate(steps) if step.name == "communicatie"), None)
 
 
 # ------------------------------------------------------------------------- import
 
 
 NOT_CARRIED = N_("no field of this form carries it")
+CONFIDENTIAL = N_(
+    "the dossier marks this as confidential (geheim) and this form cannot keep it confidential"
+)
 HIDDEN_BY_FORM = N_("this form leaves the field out")
 HIDDEN_BY_ANSWERS = N_(
     "the form does not ask for this with the dossier's other answers, so it would not be sent"
@@ -270,6 +332,8 @@ class _Importer:
             found: list[Element] = []
             for element in current:
                 matches = element.find(step.name)
+                if step.soort is not None:
+                    matches = [m for m in matches if _soort(m) == step.soort]
                 if step.position is not None:
                     matches = matches[step.position - 1 : step.position]
                 found.extend(matches)
@@ -295,10 +359,30 @@ class _Importer:
                 if rows:
                     target[binding.key] = rows
                 continue
+            if _communicatie(binding.steps) is not None and not binding.keeps_secret:
+                elements = self.not_secret(start, binding, elements)
             value, carried = self.value(binding, elements)
             if value is not None:
                 target[binding.key] = value
                 self.sources[prefix + binding.key] = carried
+
+    def not_secret(
+        self, start: Element, binding: Binding, elements: list[Element]
+    ) -> list[Element]:
+        """The numbers of ``elements`` whose communicatie is not marked ``geheim``; the others
+        are reported: a form that cannot mark a number confidential must not carry it."""
+        index = _communicatie(binding.steps)
+        assert index is not None
+        secret = {
+            id(leaf)
+            for contact in self.resolve(start, binding.steps[: index + 1])
+            if any(g.text in ("true", "1") for g in contact.find("geheim"))
+            for leaf in self.resolve(contact, binding.steps[index + 1 :])
+        }
+        for element in elements:
+            if id(element) in secret and element.text:
+                self.report(element, CONFIDENTIAL)
+        return [e for e in elements if id(e) not in secret]
 
     def value(self, binding: Binding, elements: list[Element]) -> tuple[Any, list[Element]]:
         """The answer the elements give the field, and the elements it carries."""
@@ -314,7 +398,7 @@ class _Importer:
             carried = []
             for leaf in leaves:
                 try:
-                    values.append(convert_in(binding, leaf.text, "choice"))
+                    values.append(convert_in(binding, leaf.text, "choice", leaf.path))
                 except Unconvertible as exc:
                     self.report(leaf, exc.message, **exc.params)
                     continue
@@ -329,7 +413,7 @@ class _Importer:
         for extra in leaves[1:]:
             self.report(extra, N_("the field holds only one of these"))
         try:
-            converted = convert_in(binding, leaf.text)
+            converted = convert_in(binding, leaf.text, path=leaf.path)
         except Unconvertible as exc:
             self.report(leaf, exc.message, **exc.params)
             return None, []
@@ -370,7 +454,40 @@ class Unconvertible(Unreadable):
     """An OSO value that does not fit the field it maps to."""
 
 
-def convert_in(binding: Binding, text: str, kind: str | None = None) -> Any:
+def _soort(contact: Element) -> str | None:
+    found = contact.find("soort")
+    return found[0].text.strip().casefold() if found else None
+
+
+def _norm(text: str) -> str:
+    """A value compared as a person reads it: case, spaces, ``_`` and ``-`` do not count."""
+    return " ".join(re.sub(r"[_\-]", " ", text).casefold().split())
+
+
+def match_choice(binding: Binding, text: str, path: str = "") -> str | None:
+    """The choice a dossier's value means, or None.
+
+    An element with an OSO code list (``akkoord``, ``relatietotkind``) holds a code: it matches
+    the field's choice with that code, whatever its case or spacing. An element without one
+    (``leergebied`` holds a text such as "technisch lezen") matches the choice whose value or
+    label reads the same, ignoring case, spaces, underscores and hyphens."""
+    if text in binding.choices:
+        return text
+    wanted = _norm(text)
+    codes = code_list(re.sub(r"\[\d+\]", "", path)) if path else None
+    if codes is not None:
+        code = next((c for c in codes if _norm(c) == wanted), None)
+        return code if code in binding.choices else None
+    found = {
+        value
+        for value in binding.choices
+        if _norm(value) == wanted
+        or any(_norm(label) == wanted for label in binding.labels.get(value, ()))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def convert_in(binding: Binding, text: str, kind: str | None = None, path: str = "") -> Any:
     """An OSO value as a person would have typed it into the field."""
     kind = kind or binding.kind
     if kind == "date":
@@ -383,10 +500,11 @@ def convert_in(binding: Binding, text: str, kind: str | None = None) -> Any:
             return "true" if as_bool(text) else "false"
         except ValueError:
             raise Unconvertible(N_("'{value}' is not true or false"), value=text) from None
-    if kind == "choice":
-        if text not in binding.choices:
+    if kind in ("choice", "multichoice"):
+        choice = match_choice(binding, text, path)
+        if choice is None:
             raise Unconvertible(
                 N_("the code '{code}' is not one of the field's choices"), code=text
             )
-        return text
+        return choice
     return text

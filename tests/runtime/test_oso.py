@@ -122,8 +122,11 @@ def test_a_submitted_rapport_downloads_as_a_valid_oso_dossier(
     assert validate(response.content).findings == []
     dossier = read_dossier(response.content)
     assert dossier.value("huidigeschool/leerling/achternaam") == "Berg"
-    assert dossier.value("huidigeschool/brincode") == "00YY"  # as the form holds it
-    assert dossier.value("huidigeschool/adreslijst/adres/straat") == "Regenboogstraat"  # register
+    # the sending school whole from the register, not its name from the form (the dossier's
+    # "Testschool", 00YY) and its address from the register
+    assert dossier.value("huidigeschool/naam") == "Basisschool De Regenboog (demo)"
+    assert dossier.value("huidigeschool/brincode") == "12AB"
+    assert dossier.value("huidigeschool/adreslijst/adres/straat") == "Regenboogstraat"
     # another school does not see it; the download is in the audit log
     with TestClient(app, base_url="http://testserver.local") as other:
         with_csrf(other)
