@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from .dossier import DossierError, read_dossier
+from .dossier import DossierError, parser, read_dossier
 from .settings import RULES_FILE, SCHEMA_FILE, schema_dir
 
 MELDINGEN = "{http://www.edustandaard.nl/oso_gegevensset/2019/schemas/Meldingen}"
@@ -68,8 +68,7 @@ def _schema(folder: Path) -> etree.XMLSchema:
 
 def xsd_findings(data: bytes, folder: Path) -> list[Finding]:
     schema = _schema(folder)
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    document = etree.fromstring(data, parser).getroottree()
+    document = etree.fromstring(data, parser()).getroottree()
     if schema.validate(document):
         return []
     return [
@@ -150,7 +149,9 @@ class _Rules:
         self.executable: Any = compiler.compile_stylesheet(stylesheet_file=str(folder / RULES_FILE))
 
     def run(self, data: bytes) -> str:
-        document = self.processor.parse_xml(xml_text=data.decode("utf-8"))
+        # Saxon takes text: the dossier as lxml read it (in the encoding it declares), as UTF-8
+        text = etree.tostring(etree.fromstring(data, parser()), encoding="unicode")
+        document = self.processor.parse_xml(xml_text=text)
         return str(self.executable.transform_to_string(xdm_node=document))
 
 
