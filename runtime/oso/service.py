@@ -78,7 +78,7 @@ class OsoExchange:
             else:
                 unmapped.append(
                     Unmapped(
-                        (result.carried.pop(item.key, None) or [item.key])[0],
+                        (result.carried.pop(item.key, None) or [item.key])[-1],  # its name
                         item.file.name,
                         0,
                         N_(

@@ -156,3 +156,58 @@ def test_popo_oso_export_writes_the_submission_as_a_valid_dossier(
     assert "valid (XSD and business rules)" in out.getvalue()
     assert validate(target.read_bytes()).ok
     assert main(["oso", "export", "00000000-0000-0000-0000-000000000000"], io.StringIO()) == 2
+
+
+def with_big_attachment(megabytes: int) -> bytes:
+    """The example with its first other document replaced by a scan of ``megabytes`` MB."""
+    import base64
+    import os
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("scan.pdf", b"%PDF-1.4\n" + os.urandom(megabytes * 1024 * 1024))
+    content = base64.b64encode(buffer.getvalue()).decode()
+    text = example().decode()
+    start = text.index("<bestandsinhoud>", text.index("<overigdocumentlijst>"))
+    start += len("<bestandsinhoud>")
+    end = text.index("</bestandsinhoud>", start)
+    return (text[:start] + content + text[end:]).encode()
+
+
+def test_a_dossier_up_to_the_documented_64_mb_is_uploaded(client: Client) -> None:
+    data = with_big_attachment(20)  # 27 MB: beyond the general upload limit, within OSO's
+    assert len(data) > 25 * 1024 * 1024
+    response = upload(client, data)
+    assert response.status_code == 303, response.text[:500]
+    report = client.get(response.headers["location"]).text
+    assert "scan.pdf" in report  # too large for the form's 10 MB per file: listed, not lost
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nl", "een OSO-dossier mag ten hoogste 64 MB zijn"),
+        ("en", "an OSO dossier may be at most 64 MB"),
+    ],
+)
+def test_a_dossier_over_64_mb_gets_a_readable_page(
+    client: Client, seeded: AppState, language: str, text: str
+) -> None:
+    before = drafts(seeded)
+    response = client.post(
+        f"/forms/{FORM}/oso?lang={language}",
+        files={"dossier": ("dossier.xml", b"<" * (66 * 1024 * 1024), "application/xml")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert text in response.text
+    assert drafts(seeded) == before
+
+
+def test_other_routes_keep_the_general_upload_limit(client: Client) -> None:
+    response = client.post(
+        "/login", files={"x": ("x.bin", b"0" * (30 * 1024 * 1024), "application/octet-stream")}
+    )
+    assert response.status_code == 413
