@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -20,7 +21,7 @@ from ..access.scope import home_school
 from ..forms.controllers import html, language_url, open_draft, pupil_number, service_for
 from ..forms.service import NotFound
 from ..state import AppState, request_language, templates
-from .service import OsoExchange
+from .service import OsoExchange, answered_text
 
 
 def translated(language: str, message: str, params: dict[str, Any]) -> str:
@@ -122,6 +123,10 @@ def import_report(
             .get_template("oso_import.html")
             .render(
                 report=report,
+                answered=[
+                    answered_text(ctx.entry.form, item, language)
+                    for item in report.get("answered", [])
+                ],
                 unmapped=unmapped,
                 draft_url=ctx.base_url,
                 language_url=language_url(request),
@@ -141,11 +146,17 @@ def download_dossier(
         result = OsoExchange(ctx.service).export_submission(ctx.service.submitted(ctx.draft))
         language = ctx.draft.language
         if result.validation.findings:
+            translate = partial(i18n.gettext, language)
+            findings = [
+                {"message": f.text(translate), "location": f.where(translate), "rule": f.stage}
+                for f in result.validation.findings
+            ]
             page = (
                 templates(language)
                 .get_template("oso_findings.html")
                 .render(
-                    findings=result.validation.findings,
+                    findings=findings,
+                    in_dutch=language != "nl" and any(f["rule"] == "rules" for f in findings),
                     draft_url=ctx.base_url,
                     language_url=language_url(request),
                 )

@@ -105,7 +105,7 @@ class OsoExchange:
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "carried": _count_values(answers),
             # questions the import answered so that imported answers show (mapping.py)
-            "answered": [_answered(entry.form, answers, key, language) for key in result.inferred],
+            "answered": [{"key": key, "value": answers.get(key)} for key in result.inferred],
             "unmapped": [
                 {
                     "path": u.path,
@@ -159,10 +159,15 @@ class OsoExchange:
         return self.forms.files.get(digest)
 
 
-def _answered(form: CompiledForm, answers: dict[str, Any], key: str, language: str) -> str:
-    """A question the import answered, with its answer, as the report lists it."""
-    node = form.by_key[key]
-    value = answers.get(key)
+def answered_text(form: CompiledForm, item: Any, language: str) -> str:
+    """A question the import answered, with its answer, as the report lists it (in the
+    reader's language; a report stored before answers were kept as keys holds the text)."""
+    if not isinstance(item, dict):
+        return str(item)
+    node = form.by_key.get(item.get("key", ""))
+    if node is None:
+        return str(item.get("key"))
+    value = item.get("value")
     if node.kind == "yesno":
         shown = i18n.gettext(language, "Yes") if value == "true" else i18n.gettext(language, "No")
     else:

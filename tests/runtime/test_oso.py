@@ -66,6 +66,12 @@ def test_a_school_starts_a_rapport_from_an_oso_dossier(client: Client, seeded: A
     # responsible) are listed as not carried, not silently dropped
     assert "huidigeschool/leerling/verzorger[1]/achternaam" in report
     assert "het formulier vraagt hier niet naar bij de andere antwoorden uit het dossier" in report
+    # in English, everything the report says is English: reasons and the questions answered
+    english = client.get(f"{report_url}?lang=en").text
+    assert "no field of this form carries it" in english
+    assert "geen veld van dit formulier" not in english
+    assert "Has an expert made a diagnosis?: Yes" in english
+    client.get(f"{report_url}?lang=nl")
     # the first page holds the pupil as the dossier describes them
     page = client.get(report_url.removesuffix("/oso-import")).text
     assert 'value="Berg"' in page and 'value="17-03-2003"' in page
