@@ -78,14 +78,24 @@ class _Node:
         self.text: str | None = None
         self.children: list[_Node] = []
 
-    def child(self, name: str, position: int | None = None, new: bool = False) -> _Node:
-        same = [c for c in self.children if c.name == name]
+    def child(
+        self, name: str, position: int | None = None, new: bool = False, soort: str | None = None
+    ) -> _Node:
+        """The child at ``position`` (1-based) among those named ``name`` (and, for a
+        communicatie, of that ``soort``), made when it is not there yet."""
+        same = [c for c in self.children if c.name == name and (soort is None or c.soort == soort)]
         wanted = position or (len(same) + 1 if new else 1)
         while len(same) < wanted:
             node = _Node(name, f"{self.path}/{name}" if self.path else name)
+            if soort is not None:
+                node.child("soort").text = soort
             self.children.append(node)
             same.append(node)
         return same[wanted - 1]
+
+    @property
+    def soort(self) -> str | None:
+        return next((c.text for c in self.children if c.name == "soort"), None)
 
     def has_content(self) -> bool:
         return bool(self.text) or any(c.has_content() for c in self.children)
@@ -119,8 +129,7 @@ class _Writer:
                 continue
             if not self.allowed(start, binding.steps):
                 continue
-            plain = "/".join(filter(None, [start.path, binding.plain]))
-            values = _texts(binding, value, repeats=plain in layout().repeating)
+            values = _texts(binding, value)
             parent = self.walk(start, binding.steps[:-1])
             last = binding.steps[-1]
             if len(values) > 1:
@@ -160,7 +169,7 @@ class _Writer:
     def walk(self, start: _Node, steps: tuple[Step, ...]) -> _Node:
         node = start
         for step in steps:
-            node = node.child(step.name, step.position)
+            node = node.child(step.name, step.position, soort=step.soort)
         return node
 
     def allowed(self, start: _Node, steps: tuple[Step, ...]) -> bool:
@@ -182,17 +191,27 @@ def _row_count(state: FormState, key: str) -> int:
     return len(indexes)
 
 
-def _texts(binding: Binding, value: Any, repeats: bool) -> list[str]:
-    """The element texts for one answer: a list gives one element per item, and a text field
-    mapped to a repeating element (voornaam) one element per word, as the import joined them."""
+def _texts(binding: Binding, value: Any) -> list[str]:
+    """The element texts for one answer: a list (a multichoice) gives one element per item.
+
+    A text field mapped to a repeating element (``voornaam``) gives one element with the text
+    as typed: a person's "Jan Peter" may be one name or two, and only they know, so POPO never
+    splits it (each ``voornaam`` of a dossier is one first name; the import joins them with
+    spaces). A choice is written as the OSO code it is, or for an element that holds a text
+    (``leergebied``) as that text: ``technisch_lezen`` as "technisch lezen"."""
     if isinstance(value, list):
-        return [_text(v) for v in value if v not in (None, "")]
+        return [_choice_text(binding, _text(v)) for v in value if v not in (None, "")]
     text = _text(value)
     if binding.kind == "postcode":
         return [text.replace(" ", "")]  # OSO writes 1234AB
-    if repeats and binding.kind == "text":
-        return text.split()
+    if binding.kind == "choice":
+        return [_choice_text(binding, text)]
     return [text]
+
+
+def _choice_text(binding: Binding, value: str) -> str:
+    """OSO codes never hold an underscore; a choice value with one stands for a text."""
+    return value.replace("_", " ") if binding.kind in ("choice", "multichoice") else value
 
 
 def _text(value: Any) -> str:
@@ -208,7 +227,8 @@ def _text(value: Any) -> str:
 def _fill_required_sibling(parent: _Node, binding: Binding) -> None:
     """OSO requires a kind for every address and phone number or e-mail address."""
     if parent.name == "communicatie" and binding.steps[-1].name == "nummer":
-        parent.child("soort").text = "e-mail" if binding.kind == "email" else "telefoon"
+        soort = parent.child("soort")
+        soort.text = soort.text or ("e-mail" if binding.kind == "email" else "telefoon")
     if parent.name == "adres":
         soort = parent.child("soortadres")
         soort.text = soort.text or "bezoek"
@@ -242,6 +262,10 @@ def _complete(root: _Node, context: ExportContext) -> None:
     inzage.child("voorlopigdossier").text = "false"
     school = root.child("huidigeschool")
     known = context.school
+    if known.name:
+        # The register is the truth about the sending school: its name, codes, address and
+        # phone all come from there, never partly from the form and partly from the register.
+        school.children = [c for c in school.children if c.name == "leerling"]
     for name, fallback in (
         ("naam", known.name),
         ("brincode", known.brin),
@@ -250,7 +274,7 @@ def _complete(root: _Node, context: ExportContext) -> None:
         ("website", known.website),
     ):
         node = school.child(name)
-        node.text = node.text or fallback
+        node.text = fallback or node.text
     if not school.child("adreslijst").has_content() and known.street and known.postcode:
         address = school.child("adreslijst").child("adres")
         for name, text in (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 ELEMENT_TREE_FILE = "element_tree_OSO_gegevensset_2019.1.txt"
+CODELISTS_FILE = "codelists_OSO_2019.1_from_validation_xslt.csv"
 
 
 def oso_dir() -> Path | None:

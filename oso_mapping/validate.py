@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,27 +16,58 @@ from typing import Any
 
 from lxml import etree
 
-from .dossier import DossierError, read_dossier
+from .dossier import N_, DossierError, parser, read_dossier
 from .settings import RULES_FILE, SCHEMA_FILE, schema_dir
 
 MELDINGEN = "{http://www.edustandaard.nl/oso_gegevensset/2019/schemas/Meldingen}"
 
 
+Translate = Callable[[str], str]
+LINE = N_("line {line}")
+SKIPPED = N_(
+    "the official OSO schema was not found (set POPO_OSO_SCHEMA_DIR): the dossier was written "
+    "but not validated"
+)
+
+
+def _same(message: str) -> str:
+    return message
+
+
 @dataclass(frozen=True)
 class Finding:
+    """One problem the validation found.
+
+    For the stages "read" and "xsd", ``message`` is an English template (a msgid, marked for
+    Babel) filled from ``params``: :meth:`text` gives it in the reader's language. For "rules" it
+    is the business rules' own text, which Edustandaard publishes in Dutch only."""
+
     stage: str  # "read", "xsd" or "rules"
     message: str
-    location: str  # line number (xsd) or the rules' XPath of the element
+    location: str = ""  # the rules' XPath of the element
+    params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # the line in the file (xsd)
+
+    def text(self, translate: Translate = _same) -> str:
+        if self.stage == "rules":
+            return self.message
+        return translate(self.message).format(**self.params)
+
+    def where(self, translate: Translate = _same) -> str:
+        return translate(LINE).format(line=self.line) if self.line else self.location
+
+    def describe(self, translate: Translate = _same) -> str:
+        where = self.where(translate)
+        return f"[{self.stage}] {self.text(translate)}" + (f" ({where})" if where else "")
 
     def __str__(self) -> str:
-        where = f" ({self.location})" if self.location else ""
-        return f"[{self.stage}] {self.message}{where}"
+        return self.describe()
 
 
 @dataclass
 class Validation:
     findings: list[Finding] = field(default_factory=list)
-    skipped: str | None = None  # why official validation did not run
+    skipped: str | None = None  # why official validation did not run (an English msgid)
 
     @property
     def ok(self) -> bool:
@@ -47,13 +79,10 @@ def validate(data: bytes, folder: Path | None = None) -> Validation:
     try:
         read_dossier(data)
     except DossierError as exc:
-        return Validation([Finding("read", str(exc), "")])
+        return Validation([Finding("read", exc.message, params=exc.params)])
     folder = folder or schema_dir()
     if folder is None:
-        return Validation(
-            skipped="the official OSO schema was not found (set POPO_OSO_SCHEMA_DIR): "
-            "the dossier was written but not validated"
-        )
+        return Validation(skipped=SKIPPED)
     findings = xsd_findings(data, folder)
     if not findings:
         findings = rule_findings(data, folder)
@@ -68,72 +97,75 @@ def _schema(folder: Path) -> etree.XMLSchema:
 
 def xsd_findings(data: bytes, folder: Path) -> list[Finding]:
     schema = _schema(folder)
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    document = etree.fromstring(data, parser).getroottree()
+    document = etree.fromstring(data, parser()).getroottree()
     if schema.validate(document):
         return []
     return [
-        Finding("xsd", dutch_xsd_message(error.message), f"regel {error.line}")
+        Finding("xsd", template, params=params, line=error.line)
         for error in schema.error_log  # type: ignore[attr-defined]
+        for template, params in [xsd_message(error.message)]
     ]
 
 
 _NAMESPACE = re.compile(r"\{[^}]*\}")
+# libxml2's English schema messages, rewritten for the people who read them (namespaces left out)
 _XSD_MESSAGES = [
     (
         re.compile(
-            r"^Element '(.+?)': This element is not expected\. "
-            r"Expected is (?:one of )?\( (.+?) \)\.?$"
+            r"^Element '(?P<element>.+?)': This element is not expected\. "
+            r"Expected is (?:one of )?\( (?P<expected>.+?) \)\.?$"
         ),
-        "Element '{0}' hoort hier niet; verwacht wordt: {1}.",
+        N_("Element '{element}' does not belong here; expected: {expected}."),
     ),
     (
-        re.compile(r"^Element '(.+?)': This element is not expected\.?$"),
-        "Element '{0}' hoort hier niet.",
+        re.compile(r"^Element '(?P<element>.+?)': This element is not expected\.?$"),
+        N_("Element '{element}' does not belong here."),
     ),
     (
         re.compile(
-            r"^Element '(.+?)': Missing child element\(s\)\. "
-            r"Expected is (?:one of )?\( (.+?) \)\.?$"
+            r"^Element '(?P<element>.+?)': Missing child element\(s\)\. "
+            r"Expected is (?:one of )?\( (?P<expected>.+?) \)\.?$"
         ),
-        "In element '{0}' ontbreekt een verplicht element: {1}.",
+        N_("Element '{element}' lacks a required element: {expected}."),
     ),
     (
         re.compile(
-            r"^Element '(.+?)': \[facet 'pattern'\] The value '(.*?)' "
-            r"is not accepted by the pattern '(.+?)'\.?$"
+            r"^Element '(?P<element>.+?)': \[facet 'pattern'\] The value '(?P<value>.*?)' "
+            r"is not accepted by the pattern '(?P<pattern>.+?)'\.?$"
         ),
-        "Element '{0}': de waarde '{1}' heeft niet het vereiste formaat ({2}).",
+        N_("Element '{element}': the value '{value}' does not have the required form ({pattern})."),
     ),
     (
-        re.compile(r"^Element '(.+?)': \[facet 'minLength'\].*$"),
-        "Element '{0}' is leeg; laat een leeg element weg.",
+        re.compile(r"^Element '(?P<element>.+?)': \[facet 'minLength'\].*$"),
+        N_("Element '{element}' is empty; leave an empty element out."),
     ),
     (
         re.compile(
-            r"^Element '(.+?)': '(.*?)' is not a valid value of the atomic type '(.+?)'\.?$"
+            r"^Element '(?P<element>.+?)': '(?P<value>.*?)' is not a valid value of the atomic "
+            r"type '(?P<type>.+?)'\.?$"
         ),
-        "Element '{0}': '{1}' is geen geldige waarde van het type {2}.",
+        N_("Element '{element}': '{value}' is not a valid value of the type {type}."),
     ),
     (
         re.compile(
-            r"^Element '(.+?)': No matching global declaration available "
+            r"^Element '(?P<element>.+?)': No matching global declaration available "
             r"for the validation root\.?$"
         ),
-        "Het hoofdelement '{0}' is geen OSO 2019.1-dossier.",
+        N_("The root element '{element}' is not an OSO 2019.1 dossier."),
     ),
 ]
+UNKNOWN_XSD = N_("The schema reports (in English): {problem}")
 
 
-def dutch_xsd_message(message: str) -> str:
-    """libxml2 reports schema errors in English; POPO's users read Dutch. Known messages are
-    translated (namespaces left out); an unknown one is shown as it is."""
+def xsd_message(message: str) -> tuple[str, dict[str, str]]:
+    """A libxml2 schema message as a translatable template and its values; a message POPO does
+    not know is passed on as libxml2 worded it."""
     text = _NAMESPACE.sub("", message.strip())
-    for pattern, dutch in _XSD_MESSAGES:
+    for pattern, template in _XSD_MESSAGES:
         match = pattern.match(text)
         if match:
-            return dutch.format(*match.groups())
-    return text
+            return template, match.groupdict()
+    return UNKNOWN_XSD, {"problem": text}
 
 
 _RULES_LOCK = threading.Lock()
@@ -150,7 +182,9 @@ class _Rules:
         self.executable: Any = compiler.compile_stylesheet(stylesheet_file=str(folder / RULES_FILE))
 
     def run(self, data: bytes) -> str:
-        document = self.processor.parse_xml(xml_text=data.decode("utf-8"))
+        # Saxon takes text: the dossier as lxml read it (in the encoding it declares), as UTF-8
+        text = etree.tostring(etree.fromstring(data, parser()), encoding="unicode")
+        document = self.processor.parse_xml(xml_text=text)
         return str(self.executable.transform_to_string(xdm_node=document))
 
 

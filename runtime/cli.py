@@ -310,13 +310,19 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_oso(args: argparse.Namespace, out: TextIO) -> int:
     """OSO dossiers: validate a file, show what it gives a form, export a submission."""
     if args.oso_command == "validate":
-        return _oso_validate(Path(args.file).read_bytes(), out)
+        return _oso_validate(Path(args.file).read_bytes(), out, args.language)
     if args.oso_command == "import":
         return _oso_import(args, out)
     return _oso_export(args, out)
 
 
-def _oso_validate(data: bytes, out: TextIO) -> int:
+def _translator(language: str):  # type: ignore[no-untyped-def]
+    from renderers import i18n
+
+    return lambda message: i18n.gettext(language, message)
+
+
+def _oso_validate(data: bytes, out: TextIO, language: str = "nl") -> int:
     from oso_mapping.validate import validate
 
     validation = validate(data)
@@ -324,7 +330,7 @@ def _oso_validate(data: bytes, out: TextIO) -> int:
         print(f"not validated: {validation.skipped}", file=out)
         return 2
     for finding in validation.findings:
-        print(finding, file=out)
+        print(finding.describe(_translator(language)), file=out)
     if validation.findings:
         print(f"INVALID: {len(validation.findings)} finding(s)", file=out)
         return 1
@@ -346,15 +352,20 @@ def _oso_import(args: argparse.Namespace, out: TextIO) -> int:
     try:
         imported = import_dossier(read_dossier(Path(args.file).read_bytes()), result.compiled)
     except DossierError as exc:
-        print(f"refused: {exc}", file=out)
+        print(f"refused: {_translator('nl')(exc.message).format(**exc.params)}", file=out)
         return 1
     print(json.dumps(to_json(imported.answers), indent=2, ensure_ascii=False), file=out)
     for item in imported.files:
         print(f"file {item.key}: {item.file.name} ({len(item.file.data)} bytes)", file=out)
     for key in imported.inferred:
-        print(f"answered yes: {key} (the dossier holds what this question leads to)", file=out)
+        print(
+            f"answered: {key} = {imported.answers.get(key)} (the dossier holds what this "
+            "question leads to)",
+            file=out,
+        )
     for item in imported.unmapped:
-        print(f"not carried: line {item.line}: {item.path} = {item.value!r}: {item.text}", file=out)
+        reason = _translator("nl")(item.reason).format(**item.params)
+        print(f"not carried: line {item.line}: {item.path} = {item.value!r}: {reason}", file=out)
     print(
         f"{args.form}@{versions[-1]}: {len(imported.files)} file(s), "
         f"{len(imported.unmapped)} element(s) not carried",
@@ -386,7 +397,7 @@ def _oso_export(args: argparse.Namespace, out: TextIO) -> int:
     for path in result.export.not_exported:
         print(f"not exported: {path} (POPO does not write this OSO element)", file=out)
     for finding in result.validation.findings:
-        print(finding, file=out)
+        print(finding.describe(_translator("nl")), file=out)
     if result.validation.findings:
         print("not written: the export does not pass the official validation", file=out)
         return 1
@@ -544,6 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a dossier against the OSO 2019.1 XSD and business rules"
     )
     oso_validate.add_argument("file")
+    oso_validate.add_argument(
+        "--language", choices=["nl", "en"], default="nl", help="the findings' language"
+    )
     oso_import = oso_commands.add_parser(
         "import", help="the answers a dossier gives a form, and what it does not carry"
     )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from oso_mapping.dossier import DossierError
+from oso_mapping.dossier import MAX_DOSSIER_BYTES, N_, DossierError
 from renderers import i18n
 
 from ..access import audit, web
@@ -19,14 +21,52 @@ from ..access.scope import home_school
 from ..forms.controllers import html, language_url, open_draft, pupil_number, service_for
 from ..forms.service import NotFound
 from ..state import AppState, request_language, templates
-from .service import OsoExchange
+from .service import OsoExchange, answered_text
 
 
 def translated(language: str, message: str, params: dict[str, Any]) -> str:
     return i18n.gettext(language, message).format(**params)
 
 
-@post("/forms/{form_id:str}/oso")
+# The upload's own request limit: the documented 64 MB of a dossier, plus room for the form's
+# other fields and the multipart headers. The application's general limit (POPO_MAX_UPLOAD_MB,
+# for attachments) stays for every other route.
+UPLOAD_LIMIT = MAX_DOSSIER_BYTES + 1024 * 1024
+
+
+def too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Response[str]:
+    """A dossier beyond the limit: a page in the reader's language (the limit is hit while the
+    body is read, also by the CSRF check before the route, so it is handled here)."""
+    language = request_language(request)
+    return refused(
+        language,
+        translated(
+            language,
+            N_("the file is larger than {limit} MB; an OSO dossier may be at most {limit} MB"),
+            {"limit": MAX_DOSSIER_BYTES // (1024 * 1024)},
+        ),
+        413,
+    )
+
+
+def refused(language: str, message: str, status: int) -> Response[str]:
+    page = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "The OSO dossier was not read"),
+            message=message,
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+    return html(page, status)
+
+
+@post(
+    "/forms/{form_id:str}/oso",
+    request_max_body_size=UPLOAD_LIMIT,
+    exception_handlers={RequestEntityTooLarge: too_large},
+)
 async def upload_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Response[str] | Redirect:
@@ -49,16 +89,7 @@ async def upload_dossier(
         except NotFound as exc:
             raise NotFoundException() from exc
         except DossierError as exc:
-            page = (
-                templates(language)
-                .get_template("message.html")
-                .render(
-                    title=i18n.gettext(language, "The OSO dossier was not read"),
-                    message=translated(language, exc.message, exc.params),
-                    language_url=lambda code: f"/?lang={code}",
-                )
-            )
-            return html(page, 400)
+            return refused(language, translated(language, exc.message, exc.params), 400)
         entry = exchange.forms.entry(draft)
         audit.record(
             session,
@@ -92,6 +123,10 @@ def import_report(
             .get_template("oso_import.html")
             .render(
                 report=report,
+                answered=[
+                    answered_text(ctx.entry.form, item, language)
+                    for item in report.get("answered", [])
+                ],
                 unmapped=unmapped,
                 draft_url=ctx.base_url,
                 language_url=language_url(request),
@@ -111,11 +146,17 @@ def download_dossier(
         result = OsoExchange(ctx.service).export_submission(ctx.service.submitted(ctx.draft))
         language = ctx.draft.language
         if result.validation.findings:
+            translate = partial(i18n.gettext, language)
+            findings = [
+                {"message": f.text(translate), "location": f.where(translate), "rule": f.stage}
+                for f in result.validation.findings
+            ]
             page = (
                 templates(language)
                 .get_template("oso_findings.html")
                 .render(
-                    findings=result.validation.findings,
+                    findings=findings,
+                    in_dutch=language != "nl" and any(f["rule"] == "rules" for f in findings),
                     draft_url=ctx.base_url,
                     language_url=language_url(request),
                 )

@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from engine.compiler import CompiledForm
 from engine.evaluate import template_of
 from engine.messages import localize
 from oso_mapping.dossier import N_, DossierError, read_dossier
 from oso_mapping.export import Export, ExportContext, School, export_dossier
 from oso_mapping.mapping import ImportResult, Unmapped, import_dossier
 from oso_mapping.validate import Validation, validate
+from renderers import i18n
 
 from ..db.models import Draft, Organisation, Submission
 from ..forms import answers as answer_paths
@@ -76,7 +78,7 @@ class OsoExchange:
             else:
                 unmapped.append(
                     Unmapped(
-                        item.key,
+                        (result.carried.pop(item.key, None) or [item.key])[-1],  # its name
                         item.file.name,
                         0,
                         N_(
@@ -102,10 +104,8 @@ class OsoExchange:
             "created": result.dossier.value("metadata/datum"),
             "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "carried": _count_values(answers),
-            # questions the import answered "yes" so that imported answers show (mapping.py)
-            "answered": [
-                localize(entry.form.by_key[key].element.label, language) for key in result.inferred
-            ],
+            # questions the import answered so that imported answers show (mapping.py)
+            "answered": [{"key": key, "value": answers.get(key)} for key in result.inferred],
             "unmapped": [
                 {
                     "path": u.path,
@@ -157,6 +157,23 @@ class OsoExchange:
         if not isinstance(digest, str) or not self.forms.files.exists(digest):
             return None
         return self.forms.files.get(digest)
+
+
+def answered_text(form: CompiledForm, item: Any, language: str) -> str:
+    """A question the import answered, with its answer, as the report lists it (in the
+    reader's language; a report stored before answers were kept as keys holds the text)."""
+    if not isinstance(item, dict):
+        return str(item)
+    node = form.by_key.get(item.get("key", ""))
+    if node is None:
+        return str(item.get("key"))
+    value = item.get("value")
+    if node.kind == "yesno":
+        shown = i18n.gettext(language, "Yes") if value == "true" else i18n.gettext(language, "No")
+    else:
+        choice = next((c for c in node.choices if c.value == value), None)
+        shown = localize(choice.label, language) if choice else str(value)
+    return f"{localize(node.element.label, language)}: {shown}"
 
 
 def _school(organisation: Organisation | None) -> School:

@@ -12,7 +12,13 @@ import pytest
 from engine.compiler import CompiledForm
 from oso_mapping import dossier as dossier_module
 from oso_mapping.dossier import DossierError, read_dossier
-from oso_mapping.mapping import import_dossier
+from oso_mapping.mapping import (
+    HIDDEN_BY_ANSWERS,
+    HIDDEN_BY_FORM,
+    NOT_CARRIED,
+    ImportResult,
+    import_dossier,
+)
 
 NS_2019 = b"http://www.edustandaard.nl/oso_gegevensset/2019/dossier"
 
@@ -49,7 +55,7 @@ def test_what_the_form_does_not_hold_is_reported_with_path_and_value(
     assert "not one of the field's choices" in code.reason  # a value that does not fit: kept
     assert "huidigeschool/leerling/achternaam" not in unmapped  # carried into the form
     # repeated data fills repeatable groups; attachments arrive as files with their names
-    assert len(result.answers["verzorgers"]) == 5
+    assert len(result.answers["schoolloopbaan"]) == 10
     assert [f.file.name for f in result.files] == ["groepsplan.txt", "diagram.png"]
     assert result.files[1].file.data.startswith(b"\x89PNG")
     assert result.files[0].key == "bijlagen[0].bijlage_bestand"
@@ -136,3 +142,80 @@ def test_a_damaged_attachment_is_reported_not_imported(
     reasons = [u.reason for u in result.unmapped if u.path.endswith("bestandsinhoud")]
     assert any("not a readable ZIP file" in r for r in reasons)
     assert [f.file.name for f in result.files] == ["diagram.png"]
+
+
+def workspace_form(form_id: str) -> CompiledForm:
+    from engine.workspace import open_workspace
+
+    from .conftest import DEFINITIONS
+
+    workspace = open_workspace([DEFINITIONS])
+    found = workspace.find(form_id, max(workspace.versions(form_id)))
+    assert found is not None and found.compiled is not None
+    return found.compiled
+
+
+def hidden_reasons(result: ImportResult) -> dict[str, str]:
+    return {u.path: u.reason for u in result.unmapped if u.reason != NOT_CARRIED}
+
+
+def test_rows_behind_a_question_the_dossier_answers_no_are_reported_not_carried(
+    examples: dict[str, bytes], okr: CompiledForm
+) -> None:
+    # the example says verzorgersaansprakelijk false: the form then asks for the institution,
+    # not the parents, so the five verzorger rows would never be shown, submitted or exported
+    result = import_dossier(read_dossier(examples["POPO"]), okr)
+    assert result.answers["verzorgers_aansprakelijk"] == "false"
+    assert "verzorgers" not in result.answers
+    assert result.answers["aansprakelijke_instelling"] == "De Zonnestraal"
+    reasons = hidden_reasons(result)
+    assert reasons["huidigeschool/leerling/verzorger[1]/achternaam"] == HIDDEN_BY_ANSWERS
+    assert reasons["huidigeschool/leerling/verzorger[5]/relatietotkind"] == HIDDEN_BY_ANSWERS
+    assert not any(key.startswith("verzorgers[") for key in result.carried)
+
+
+def test_a_field_a_regional_variant_hides_is_reported_not_carried(
+    examples: dict[str, bytes],
+) -> None:
+    zuid = workspace_form("onderwijskundig-rapport-zuid")
+    result = import_dossier(read_dossier(examples["POPO"]), zuid)
+    assert "medicijngebruik" not in result.answers
+    path = "huidigeschool/leerling/onderwijsondersteuning/medicijngebruik"
+    assert hidden_reasons(result)[path] == HIDDEN_BY_FORM
+
+
+def test_a_follow_up_whose_condition_is_false_is_reported_not_carried(
+    examples: dict[str, bytes],
+) -> None:
+    no_absence = examples["POPO"].replace(
+        b"<dagdelenongeoorloofd>2<", b"<dagdelenongeoorloofd>0<", 1
+    )
+    zuid = workspace_form("onderwijskundig-rapport-zuid")
+    result = import_dossier(read_dossier(no_absence), zuid)
+    assert result.answers["dagdelen_ongeoorloofd"] == "0"
+    assert "contact_leerplicht" not in result.answers
+    assert "verzuim_meldingen" not in result.answers
+    reasons = hidden_reasons(result)
+    assert reasons["huidigeschool/leerling/verzuim/contactleerplicht"] == HIDDEN_BY_ANSWERS
+    assert reasons["huidigeschool/leerling/verzuim/frequentie"] == HIDDEN_BY_ANSWERS
+    # a confidential address: the form does not ask for it, so it is not carried either
+    secret = examples["POPO"].replace(
+        b"<adresgeheim>false</adresgeheim>", b"<adresgeheim>true</adresgeheim>", 1
+    )
+    result = import_dossier(read_dossier(secret), zuid)
+    assert "adres_straat" not in result.answers
+    assert "huidigeschool/leerling/adreslijst/adres[1]/straat" in hidden_reasons(result)
+
+
+def test_a_choice_the_data_waits_behind_is_answered_and_listed(
+    examples: dict[str, bytes], okr: CompiledForm
+) -> None:
+    # a pupil without a BSN: the form shows the onderwijsnummer only when asked for it
+    text = examples["POPO"].replace(
+        b"<bsn>297816238</bsn>", b"<onderwijsnummer>101234567</onderwijsnummer>", 1
+    )
+    result = import_dossier(read_dossier(text), okr)
+    assert result.answers["identificatie"] == "onderwijsnummer"
+    assert "identificatie" in result.inferred
+    assert result.answers["onderwijsnummer"] == "101234567"
+    assert "onderwijsnummer" in result.carried

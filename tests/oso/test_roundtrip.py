@@ -11,15 +11,16 @@ import pytest
 
 from engine.compiler import CompiledForm
 from engine.evaluate import evaluate, template_of
-from oso_mapping.dossier import read_dossier
+from oso_mapping.dossier import Dossier, Element, read_dossier
 from oso_mapping.element_tree import load_element_tree
 from oso_mapping.export import ExportContext, School, export_dossier
 from oso_mapping.layout import layout
-from oso_mapping.mapping import ImportResult, bindings, import_dossier
+from oso_mapping.mapping import Binding, ImportResult, bindings, import_dossier
 from oso_mapping.validate import validate
 from runtime.forms import answers as answer_paths
 
 from ..support import answer_the_rest
+from .test_import import workspace_form as compiled
 
 TODAY = date(2026, 11, 29)
 
@@ -74,6 +75,57 @@ def carried(form: CompiledForm, answers: dict[str, Any]) -> dict[str, Any]:
         if state.visible.get(key) and template_of(key) in bound and value not in (None, "", []):
             result[key] = value["name"] if isinstance(value, dict) else value
     return result
+
+
+def mapped_values(dossier: Dossier, items: list[Binding], start: Element) -> dict[str, str]:
+    """Every element with a value that the form's mappings point at, by path (read here on its
+    own, not through the importer)."""
+    found: dict[str, str] = {}
+    for binding in items:
+        current = [start]
+        for step in binding.steps:
+            nxt = []
+            for element in current:
+                matches = element.find(step.name)
+                if step.position is not None:
+                    matches = matches[step.position - 1 : step.position]
+                nxt.extend(matches)
+            current = nxt
+        for element in current:
+            if binding.kind == "group":
+                found.update(mapped_values(dossier, binding.children, element))
+                if binding.file_field:
+                    for part in ("bestandsnaam", "bestandsinhoud"):
+                        found.update({e.path: e.text for e in element.find(part) if e.text})
+            elif element.is_leaf and element.text:
+                found[element.path] = element.text
+    return found
+
+
+FORMS = ["onderwijskundig-rapport", "onderwijskundig-rapport-noord", "onderwijskundig-rapport-zuid"]
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+@pytest.mark.parametrize("kind", ["POPO", "POVO", "VOVO"])
+def test_every_mapped_value_is_shown_in_the_form_or_listed_as_not_carried(
+    kind: str, form_id: str, examples: dict[str, bytes]
+) -> None:
+    form = compiled(form_id)
+    dossier = read_dossier(examples[kind])
+    result = import_dossier(dossier, form)
+    answers, _ = with_files(result)  # each file as the runtime stores it
+    state = evaluate(form, answers, TODAY)
+    shown: set[str] = set()
+    for key, paths in result.carried.items():
+        assert state.visible.get(key) is True, f"{key} is carried but the form hides it"
+        assert answer_paths.get_answer(answers, key) not in (None, "", [])
+        shown.update(paths)
+    reported = {u.path for u in result.unmapped}
+    mapped = mapped_values(dossier, bindings(form), dossier.root)
+    assert mapped, "the mappings point at the dossier"
+    lost = sorted(path for path in mapped if path not in shown and path not in reported)
+    assert lost == [], "mapped values neither shown nor reported"
+    assert not shown & reported, "a value is either carried or reported, not both"
 
 
 @pytest.mark.parametrize("kind", ["POPO", "POVO"])

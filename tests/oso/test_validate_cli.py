@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from oso_mapping.validate import dutch_xsd_message, validate
+from oso_mapping.validate import validate, xsd_message
+from renderers import i18n
 from runtime.cli import main
 
 
@@ -43,13 +45,34 @@ def test_a_schema_error_is_explained_in_dutch_with_its_line(
     broken = examples["POPO"].replace(b"<achternaam>Berg</achternaam>", b"", 1)
     findings = validate(broken).findings
     assert findings and findings[0].stage == "xsd"
-    assert "ontbreekt een verplicht element" in findings[0].message or "hoort hier niet" in (
-        findings[0].message
+    dutch = findings[0].text(partial(i18n.gettext, "nl"))
+    assert "ontbreekt een verplicht element" in dutch or "hoort hier niet" in dutch
+    assert findings[0].where(partial(i18n.gettext, "nl")).startswith("regel ")
+    template, params = xsd_message("Element '{urn:x}a': This element is not expected.")
+    assert i18n.gettext("nl", template).format(**params) == "Element 'a' hoort hier niet."
+    assert template.format(**params) == "Element 'a' does not belong here."
+    path = tmp_path / "broken.xml"
+    path.write_bytes(broken)
+    code, output = run("oso", "validate", str(path))
+    assert code == 1 and "[xsd]" in output and "(regel " in output
+    code, output = run("oso", "validate", str(path), "--language", "en")
+    assert code == 1 and "(line " in output and "regel" not in output
+
+
+def test_every_finding_the_reader_sees_is_in_their_language() -> None:
+    refused = validate(b"<dossier xmlns='urn:other'/>").findings
+    assert [f.stage for f in refused] == ["read"]
+    assert refused[0].text(partial(i18n.gettext, "nl")) == (
+        "de namespace urn:other is geen namespace van een OSO-dossier"
     )
-    assert findings[0].location.startswith("regel ")
-    assert dutch_xsd_message("Element '{urn:x}a': This element is not expected.") == (
-        "Element 'a' hoort hier niet."
+    assert refused[0].text(partial(i18n.gettext, "en")) == (
+        "the namespace urn:other is not an OSO dossier namespace"
     )
+    # every libxml2 message POPO rewrites has its Dutch translation
+    from oso_mapping.validate import _XSD_MESSAGES
+
+    for _pattern, template in _XSD_MESSAGES:
+        assert i18n.gettext("nl", template) != template, template
 
 
 def test_without_the_official_schema_validation_says_it_was_skipped(

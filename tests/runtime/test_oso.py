@@ -60,10 +60,18 @@ def test_a_school_starts_a_rapport_from_an_oso_dossier(client: Client, seeded: A
     assert "huidigeschool/leerling/huisarts/achternaam" in report and "van Zwieten" in report
     assert "geen veld van dit formulier neemt dit over" in report
     assert "is geen van de keuzes van het veld" in report
-    assert (
-        "Met ja beantwoord" in report
-        and "Is er een diagnose gesteld door een deskundige?" in report
-    )
+    assert "Door het inlezen beantwoord" in report
+    assert "Is er een diagnose gesteld door een deskundige?: Ja" in report
+    # the parents' rows the form does not ask for (the dossier says an institution is
+    # responsible) are listed as not carried, not silently dropped
+    assert "huidigeschool/leerling/verzorger[1]/achternaam" in report
+    assert "het formulier vraagt hier niet naar bij de andere antwoorden uit het dossier" in report
+    # in English, everything the report says is English: reasons and the questions answered
+    english = client.get(f"{report_url}?lang=en").text
+    assert "no field of this form carries it" in english
+    assert "geen veld van dit formulier" not in english
+    assert "Has an expert made a diagnosis?: Yes" in english
+    client.get(f"{report_url}?lang=nl")
     # the first page holds the pupil as the dossier describes them
     page = client.get(report_url.removesuffix("/oso-import")).text
     assert 'value="Berg"' in page and 'value="17-03-2003"' in page
@@ -120,8 +128,11 @@ def test_a_submitted_rapport_downloads_as_a_valid_oso_dossier(
     assert validate(response.content).findings == []
     dossier = read_dossier(response.content)
     assert dossier.value("huidigeschool/leerling/achternaam") == "Berg"
-    assert dossier.value("huidigeschool/brincode") == "00YY"  # as the form holds it
-    assert dossier.value("huidigeschool/adreslijst/adres/straat") == "Regenboogstraat"  # register
+    # the sending school whole from the register, not its name from the form (the dossier's
+    # "Testschool", 00YY) and its address from the register
+    assert dossier.value("huidigeschool/naam") == "Basisschool De Regenboog (demo)"
+    assert dossier.value("huidigeschool/brincode") == "12AB"
+    assert dossier.value("huidigeschool/adreslijst/adres/straat") == "Regenboogstraat"
     # another school does not see it; the download is in the audit log
     with TestClient(app, base_url="http://testserver.local") as other:
         with_csrf(other)
@@ -151,3 +162,58 @@ def test_popo_oso_export_writes_the_submission_as_a_valid_dossier(
     assert "valid (XSD and business rules)" in out.getvalue()
     assert validate(target.read_bytes()).ok
     assert main(["oso", "export", "00000000-0000-0000-0000-000000000000"], io.StringIO()) == 2
+
+
+def with_big_attachment(megabytes: int) -> bytes:
+    """The example with its first other document replaced by a scan of ``megabytes`` MB."""
+    import base64
+    import os
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("scan.pdf", b"%PDF-1.4\n" + os.urandom(megabytes * 1024 * 1024))
+    content = base64.b64encode(buffer.getvalue()).decode()
+    text = example().decode()
+    start = text.index("<bestandsinhoud>", text.index("<overigdocumentlijst>"))
+    start += len("<bestandsinhoud>")
+    end = text.index("</bestandsinhoud>", start)
+    return (text[:start] + content + text[end:]).encode()
+
+
+def test_a_dossier_up_to_the_documented_64_mb_is_uploaded(client: Client) -> None:
+    data = with_big_attachment(20)  # 27 MB: beyond the general upload limit, within OSO's
+    assert len(data) > 25 * 1024 * 1024
+    response = upload(client, data)
+    assert response.status_code == 303, response.text[:500]
+    report = client.get(response.headers["location"]).text
+    assert "scan.pdf" in report  # too large for the form's 10 MB per file: listed, not lost
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nl", "een OSO-dossier mag ten hoogste 64 MB zijn"),
+        ("en", "an OSO dossier may be at most 64 MB"),
+    ],
+)
+def test_a_dossier_over_64_mb_gets_a_readable_page(
+    client: Client, seeded: AppState, language: str, text: str
+) -> None:
+    before = drafts(seeded)
+    response = client.post(
+        f"/forms/{FORM}/oso?lang={language}",
+        files={"dossier": ("dossier.xml", b"<" * (66 * 1024 * 1024), "application/xml")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert text in response.text
+    assert drafts(seeded) == before
+
+
+def test_other_routes_keep_the_general_upload_limit(client: Client) -> None:
+    response = client.post(
+        "/login", files={"x": ("x.bin", b"0" * (30 * 1024 * 1024), "application/octet-stream")}
+    )
+    assert response.status_code == 413
