@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             NotFoundException: not_found,
             Gone: gone,
             web.LoginRequired: login_required,
+            web.ReadOnly: access_routes.read_only,
         },
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -46,6 +46,18 @@ def page(
     return Response(content, status_code=status, media_type="text/html; charset=utf-8")
 
 
+def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """A role that only reads (bestuur, SWV, privacy officer) tried to change a draft."""
+    language = request_language(request)
+    return page(
+        request,
+        "message.html",
+        403,
+        title=i18n.gettext(language, "You cannot change this form"),
+        message=i18n.gettext(language, "You may see this form, but not change it."),
+    )
+
+
 @get("/login", sync_to_thread=False)
 def login_form(request: Request[Any, Any, Any]) -> Response[str]:
     return login_page(request, "")

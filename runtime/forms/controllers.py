@@ -116,6 +116,11 @@ def _resolve(
             draft = service.draft(uuid.UUID(ref), for_update=lock)
             if draft.organisation_id not in visible_organisations(service.session, who):
                 raise NotFound(ref)  # another organisation's draft: it does not exist for you
+            # a request that may change the draft (lock) needs a role that writes
+            if lock and draft.organisation_id not in visible_organisations(
+                service.session, who, access="write"
+            ):
+                raise web.ReadOnly()
             base = f"/drafts/{draft.id}"
         entry = service.entry(draft)
     except (NotFound, ValueError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -209,3 +211,82 @@ def test_the_privacy_officer_lists_access_to_a_pupil_at_their_school(
         with_csrf(other)
         log_in(other, "ib@regenboog.demo")
         assert other.get("/privacy?number=123456782").status_code == 404
+
+
+# Roles that see a school's drafts but may not change them (docs/security.md: "sees")
+READ_ONLY = ["bestuur@noorderbasis.demo", "swv@noord.demo", "privacy@regenboog.demo"]
+# (method, path after the draft, form data, htmx field) of every route that changes a draft
+WRITE_ROUTES: list[tuple[str, dict[str, str], str | None]] = [
+    ("/pages/leerling", {"achternaam": "Veranderd"}, None),
+    ("/pages/nieuwe_school", {"action": "add_row:voorkeursscholen"}, None),
+    ("/pages/leerling/change", {"achternaam": "Veranderd"}, "achternaam"),
+    ("/submit", {}, None),
+]
+
+
+@pytest.mark.parametrize("email", READ_ONLY)
+def test_roles_that_see_read_a_draft_but_cannot_change_or_submit_it(
+    app: Litestar, client: Client, seeded: AppState, email: str
+) -> None:
+    from runtime.db.models import Draft
+
+    draft = start_draft(client)
+    client.post(draft + "/pages/leerling", data={"achternaam": "Jansen"})
+    draft_id = draft.rsplit("/", 1)[-1]
+    with seeded.db.session() as session:
+        before = session.get(Draft, uuid.UUID(draft_id))
+        assert before is not None
+        answers, revision = dict(before.answers), before.revision
+    with TestClient(app, base_url="http://reader.local") as reader:
+        with_csrf(reader)
+        log_in(reader, email)
+        page = reader.get(draft + "/pages/leerling")
+        assert page.status_code == 200 and "Jansen" in page.text
+        assert reader.get(draft + "/check").status_code == 200
+        for suffix, data, field in WRITE_ROUTES:
+            headers = {"X-POPO-Field": field, "HX-Request": "true"} if field else {}
+            response = reader.post(
+                draft + suffix, data=data, headers=headers, follow_redirects=False
+            )
+            assert response.status_code == 403, (suffix, response.status_code)
+            assert "text/html" in response.headers["content-type"]
+            assert "U mag dit formulier inzien, maar niet wijzigen." in response.text
+    with seeded.db.session() as session:
+        after = session.get(Draft, uuid.UUID(draft_id))
+        assert after is not None
+        assert after.answers == answers and after.revision == revision
+        assert after.status == "open"
+
+
+def test_school_staff_change_their_schools_drafts(app: Litestar, client: Client) -> None:
+    draft = start_draft(client)
+    with TestClient(app, base_url="http://colleague.local") as colleague:
+        with_csrf(colleague)
+        log_in(colleague, "leerkracht@regenboog.demo")
+        saved = colleague.post(
+            draft + "/pages/leerling", data={"achternaam": "Collega"}, follow_redirects=False
+        )
+        assert saved.status_code in (200, 303)
+        assert "Collega" in colleague.get(draft + "/pages/leerling").text
+
+
+def test_the_scope_rule_separates_reading_from_writing(client: Client, seeded: AppState) -> None:
+    from runtime.access.accounts import principal
+    from runtime.access.scope import visible_organisations
+    from runtime.db.models import Organisation
+
+    with seeded.db.session() as session:
+        school = session.scalars(select(Organisation).where(Organisation.code == "12AB00")).one()
+    for email, writes in [
+        ("ib@regenboog.demo", True),
+        ("leerkracht@regenboog.demo", True),
+        *[(reader, False) for reader in READ_ONLY],
+    ]:
+        with TestClient(client.app, base_url="http://scope.local") as other:
+            with_csrf(other)
+            log_in(other, email)
+            with seeded.db.session() as session:
+                who = principal(session, other.cookies.get("popo_session"))
+                assert who is not None
+                assert school.id in visible_organisations(session, who, access="read"), email
+                assert (school.id in visible_organisations(session, who, access="write")) is writes
