@@ -209,7 +209,11 @@ def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
         }
         if not officer_of:
             raise NotFoundException()
-        events = audit.for_pupil(session, number, organisations=officer_of) if number else []
+        events = (
+            audit.for_pupil(session, popo.audit_key, number, organisations=officer_of)
+            if number
+            else []
+        )
         rows = [
             (
                 i18n.format_datetime(event.at, request_language(request)),

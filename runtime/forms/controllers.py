@@ -77,6 +77,7 @@ def open_draft(
         action = "read" if reading else "change"
         audit.record(
             session,
+            popo.audit_key,
             web.actor(request, ctx.principal),
             action,
             "draft",

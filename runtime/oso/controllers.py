@@ -62,6 +62,7 @@ async def upload_dossier(
         entry = exchange.forms.entry(draft)
         audit.record(
             session,
+            popo.audit_key,
             web.actor(request, who),
             "change",
             "draft",

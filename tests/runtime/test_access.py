@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from runtime.access import accounts, audit
-from runtime.db.models import AuditEvent, UserAccount
+from runtime.db.models import AuditAnchor, AuditEvent, UserAccount
 from runtime.demo import DEMO_PASSWORD
+from runtime.settings import Settings
 from runtime.state import AppState
 
 from .conftest import log_in, with_csrf
@@ -147,18 +150,18 @@ def test_every_access_is_audited_in_a_verifiable_chain(client: Client, seeded: A
     client.post(page, data={"achternaam": "Bakker", "bsn": "111222333", "identificatie": "bsn"})
     client.get(page)
     with seeded.db.session() as session:
-        events = audit.for_pupil(session, "111222333")
+        events = audit.for_pupil(session, seeded.audit_key, "111222333")
         actions = [(e.actor, e.action, e.object_type) for e in events]
         assert ("ib@regenboog.demo", "read", "draft") in actions
         assert all(e.pupil != "111222333" for e in events)  # the number itself is not stored
-        checked, broken = audit.verify(session)
-        assert checked >= 2 and broken is None
+        checked, broken, problem, _ = audit.verify(session, seeded.audit_key)
+        assert checked >= 2 and broken is None and problem is None
         # tampering with one event breaks the chain at that event
         victim = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
         assert victim is not None
         victim.purpose = "something else"
         session.flush()
-        assert audit.verify(session)[1] == victim.id
+        assert audit.verify(session, seeded.audit_key).broken == victim.id
         session.rollback()
 
 
@@ -290,3 +293,111 @@ def test_the_scope_rule_separates_reading_from_writing(client: Client, seeded: A
                 assert who is not None
                 assert school.id in visible_organisations(session, who, access="read"), email
                 assert (school.id in visible_organisations(session, who, access="write")) is writes
+
+
+def audited_draft(client: Client, number: str = "111222333") -> str:
+    draft = start_draft(client)
+    page = draft + "/pages/leerling"
+    client.post(page, data={"achternaam": "Bakker", "bsn": number, "identificatie": "bsn"})
+    client.get(page)
+    return draft
+
+
+def popo_audit(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str]:
+    """``popo audit …`` against the test database, as an operator runs it."""
+    from runtime.cli import main
+
+    monkeypatch.setenv("POPO_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("POPO_DATA_DIR", str(settings.data_dir))
+    out = io.StringIO()
+    code = main(["audit", *argv], out)
+    return code, out.getvalue()
+
+
+def test_the_pupil_key_is_keyed_not_a_plain_hash_of_the_bsn(
+    client: Client, seeded: AppState
+) -> None:
+    audited_draft(client, "123123123")
+    unkeyed = hashlib.sha256(b"popo-pupil:123123123").hexdigest()
+    with seeded.db.session() as session:
+        keys = {e.pupil for e in audit.for_pupil(session, seeded.audit_key, "123123123")}
+        assert keys and unkeyed not in keys  # guessing BSNs no longer finds the pupil
+
+
+def test_an_intact_chain_passes_and_its_head_can_be_kept_elsewhere(
+    client: Client, seeded: AppState, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited_draft(client)
+    code, out = popo_audit(settings, monkeypatch, "anchor")
+    assert code == 0 and out.startswith("anchor: event ")
+    head = out.split()[3]
+    code, out = popo_audit(settings, monkeypatch, "verify", "--head", head)
+    assert code == 0 and "the chain is intact" in out, out
+
+
+def test_a_chain_rewritten_with_plain_sha256_fails_verify(client: Client, seeded: AppState) -> None:
+    audited_draft(client)
+    with seeded.db.session() as session:
+        previous = audit.GENESIS
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            event.purpose = event.purpose.replace("fill in", "look at")  # the forger's change
+            event.previous_hash = previous
+            event.hash = audit._legacy_digest(audit._values(event), previous)
+            previous = event.hash
+        session.flush()
+        assert audit.verify(session, seeded.audit_key).problem is not None
+        session.execute(delete(AuditAnchor))  # the anchors go too: still not accepted
+        assert "not sealed" in (audit.verify(session, seeded.audit_key).problem or "")
+        session.rollback()
+
+
+def test_removing_the_newest_events_fails_verify(
+    client: Client, seeded: AppState, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited_draft(client)
+    _, out = popo_audit(settings, monkeypatch, "anchor")
+    head = out.split()[3]
+    with seeded.db.session() as session:
+        newest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2))
+        for event in list(newest):
+            session.delete(event)
+        session.flush()
+        result = audit.verify(session, seeded.audit_key)
+        assert result.problem is not None and "missing" in result.problem
+        # with the anchors removed as well, the head kept outside POPO still tells
+        session.execute(delete(AuditAnchor))
+        assert audit.verify(session, seeded.audit_key).problem is None
+        assert audit.verify(session, seeded.audit_key, heads=[head]).problem is not None
+        session.rollback()
+
+
+def test_events_from_before_the_key_are_found_and_sealed(client: Client, seeded: AppState) -> None:
+    """Migration path: events written before 0008_c2 keep their unkeyed hashes and pupil keys."""
+    from datetime import UTC, datetime
+
+    key = seeded.audit_key
+    with seeded.db.session() as session:
+        session.execute(delete(AuditAnchor))
+        session.execute(delete(AuditEvent))
+        previous = audit.GENESIS
+        for number in ("555666777", "555666777"):
+            values = {
+                "at": datetime.now(UTC), "user_id": None, "actor": "ib@regenboog.demo",
+                "role": "intern_begeleider", "organisation_id": None, "action": "read",
+                "object_type": "draft", "object_id": "old", "purpose": "fill in the form: x",
+                "pupil": audit.legacy_pupil_key(number), "address": "127.0.0.1",
+            }  # fmt: skip
+            event = AuditEvent(**values, previous_hash=previous)
+            event.hash = audit._legacy_digest(values, previous)
+            session.add(event)
+            session.flush()
+            previous = event.hash
+        assert len(audit.for_pupil(session, key, "555666777")) == 2
+        assert "not sealed" in (audit.verify(session, key).problem or "")
+        actor = audit.Actor(None, "parent link", "parent", None, None)
+        audit.record(
+            session, key, actor, "read", "draft", "old", "fill in the form: x", "555666777"
+        )
+        assert audit.verify(session, key).problem is None  # the keyed event seals them
+        assert len(audit.for_pupil(session, key, "555666777")) == 3
+        session.rollback()
