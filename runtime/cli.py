@@ -312,12 +312,25 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
             )
             return 0
         events = audit.for_pupil(session, key, "".join(c for c in args.number if c.isdigit()))
-        for event in events:
-            print(
-                f"{event.at:%Y-%m-%d %H:%M} {event.actor} ({event.role or '-'}) {event.action} "
-                f"{event.object_type} {event.object_id}: {event.purpose} [{event.address or '-'}]",
-                file=out,
-            )
+        if args.all:
+            for event in events:
+                print(
+                    f"{event.at:%Y-%m-%d %H:%M} {event.actor} ({event.role or '-'}) "
+                    f"{event.action} {event.object_type} {event.object_id}: {event.purpose} "
+                    f"[{event.address or '-'}]",
+                    file=out,
+                )
+        else:  # per person, object, action, purpose and day
+            for group in audit.grouped(events):
+                times = f"{group.first:%H:%M}" + (
+                    f"-{group.last:%H:%M} {group.count}x" if group.count > 1 else ""
+                )
+                print(
+                    f"{group.day} {times} {group.actor} ({group.role or '-'}) {group.action} "
+                    f"{group.object_type} {group.object_id}: {group.purpose} "
+                    f"[{', '.join(group.addresses) or '-'}]",
+                    file=out,
+                )
         print(f"{len(events)} access(es) to this pupil's data", file=out)
     return 0
 
@@ -562,6 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pupil", help="every access to one pupil's data (AVG art. 15)"
     )
     pupil.add_argument("number", help="the pupil's BSN or onderwijsnummer")
+    pupil.add_argument(
+        "--all", action="store_true", help="every access on its own line, not grouped per day"
+    )
     audit_parser.set_defaults(handler=cmd_audit)
 
     oso = commands.add_parser("oso", help="OSO dossiers: validate, import, export")

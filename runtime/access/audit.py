@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from renderers import i18n
+
 from ..db.models import AuditAnchor, AuditEvent
 
 GENESIS = "0" * 64
@@ -50,7 +52,7 @@ PURPOSES = (
     N_("submit the form"),
     N_("switch off a parent's link"),
 )
-ACTIONS = {"read": N_("read"), "change": N_("change")}
+ACTIONS = {"read": N_("read"), "change": N_("changed")}
 ROLES = {
     "medewerker": N_("staff member"),
     "intern_begeleider": N_("intern begeleider"),
@@ -274,3 +276,62 @@ def for_pupil(
         ]
         query = query.where(AuditEvent.object_type == "draft", AuditEvent.object_id.in_(drafts))
     return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+@dataclass(frozen=True)
+class AccessGroup:
+    """The accesses of one person to one object, with one action and purpose, on one day:
+    every autosave is recorded, and shown as one line with how many there were."""
+
+    day: date
+    actor: str
+    role: str | None
+    object_type: str
+    object_id: str
+    action: str
+    purpose: str
+    count: int
+    first: datetime
+    last: datetime
+    addresses: tuple[str, ...]
+
+
+def grouped(events: Iterable[AuditEvent]) -> list[AccessGroup]:
+    """Events grouped per person, object, action, purpose and day, in order of first access."""
+    groups: dict[tuple[Any, ...], list[AuditEvent]] = {}
+    for event in events:
+        key = (
+            _day(event.at), event.actor, event.role, event.object_type, event.object_id,
+            event.action, event.purpose,
+        )  # fmt: skip
+        groups.setdefault(key, []).append(event)
+    result = [
+        AccessGroup(
+            *key,
+            count=len(members),
+            first=min(e.at for e in members),
+            last=max(e.at for e in members),
+            addresses=tuple(dict.fromkeys(e.address for e in members if e.address)),
+        )
+        for key, members in groups.items()
+    ]
+    return sorted(result, key=lambda group: group.first)
+
+
+def action_text(language: str, action: str) -> str:
+    return i18n.gettext(language, ACTIONS[action]) if action in ACTIONS else action
+
+
+def role_text(language: str, role: str | None) -> str:
+    if not role:
+        return ""
+    return i18n.gettext(language, ROLES[role]) if role in ROLES else role
+
+
+def purpose_text(language: str, purpose: str) -> str:
+    """A recorded purpose ("fill in the form: <form id>") in ``language``: only the fixed
+    purposes are translated, never free text."""
+    what, separator, form_id = purpose.partition(": ")
+    if what not in PURPOSES:
+        return purpose
+    return i18n.gettext(language, what) + separator + form_id

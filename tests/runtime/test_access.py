@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 
 import pytest
@@ -208,12 +209,95 @@ def test_the_privacy_officer_lists_access_to_a_pupil_at_their_school(
     with TestClient(app, base_url="http://privacy.local") as officer:
         with_csrf(officer)
         log_in(officer, "privacy@regenboog.demo")
-        page = officer.get("/privacy?number=123456782").text
-        assert "ib@regenboog.demo" in page and "fill in the form: overstapformulier-noord" in page
+        page = officer.post("/privacy", data={"number": "123456782"}).text
+        assert "ib@regenboog.demo" in page and "formulier invullen: overstapformulier-noord" in page
     with TestClient(app, base_url="http://notofficer.local") as other:
         with_csrf(other)
         log_in(other, "ib@regenboog.demo")
-        assert other.get("/privacy?number=123456782").status_code == 404
+        assert other.get("/privacy").status_code == 404
+        assert other.post("/privacy", data={"number": "123456782"}).status_code == 404
+
+
+def privacy_rows(page: str) -> list[list[str]]:
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_privacy_page_groups_autosaves_per_person_form_action_and_day(
+    app: Litestar, client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = start_draft(client)
+    page = draft + "/pages/leerling"
+    client.post(page, data={"bsn": "135792460", "identificatie": "bsn"}, follow_redirects=False)
+    for typed in ("B", "Ba", "Bak", "Bakk", "Bakker"):  # five autosaves while typing a name
+        client.post(
+            page + "/change",
+            data={"achternaam": typed, "bsn": "135792460", "identificatie": "bsn"},
+            headers={"X-POPO-Field": "achternaam", "HX-Request": "true"},
+        )
+    client.get(page)
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        rows = privacy_rows(officer.post("/privacy", data={"number": "135792460"}).text)
+        # one line per person, form, action, purpose and day: [when, who, role, what, purpose,
+        # how many, from]
+        assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+            (
+                "ib@regenboog.demo",
+                "intern begeleider",
+                "gewijzigd",
+                "formulier invullen: overstapformulier-noord",
+                "5",
+            ),
+            (
+                "ib@regenboog.demo",
+                "intern begeleider",
+                "ingezien",
+                "formulier invullen: overstapformulier-noord",
+                "1",
+            ),
+        ]
+        assert " tot " in rows[0][0]  # the first and the last time of the five
+        english = privacy_rows(officer.post("/privacy?lang=en", data={"number": "135792460"}).text)
+        assert [(r[2], r[3], r[4]) for r in english] == [
+            ("intern begeleider", "changed", "fill in the form: overstapformulier-noord"),
+            ("intern begeleider", "read", "fill in the form: overstapformulier-noord"),
+        ]
+    code, out = popo_audit(settings, monkeypatch, "pupil", "135792460")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3 and " 5x ib@regenboog.demo " in lines[0], out
+    assert lines[-1] == "6 access(es) to this pupil's data"
+    _, every = popo_audit(settings, monkeypatch, "pupil", "--all", "135792460")
+    assert len(every.splitlines()) == 7
+
+
+def test_the_bsn_travels_only_in_a_post_body_and_the_result_is_not_stored(
+    app: Litestar, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    draft = start_draft(client)
+    client.post(draft + "/pages/leerling", data={"bsn": "864209757", "identificatie": "bsn"})
+    client.get(draft + "/pages/leerling")
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        form = officer.get("/privacy")
+        assert re.search(r'<form method="post" action="/privacy"', form.text)
+        assert 'name="_csrf_token"' in form.text
+        # an old bookmark with the number in its address searches nothing
+        assert "Vastgelegde toegang" not in officer.get("/privacy?number=864209757").text
+        caplog.clear()
+        with caplog.at_level("DEBUG"):
+            result = officer.post("/privacy", data={"number": "864209757"}, follow_redirects=False)
+        assert result.status_code == 200 and "Vastgelegde toegang" in result.text
+        assert "ib@regenboog.demo" in result.text
+        assert "864209757" not in str(result.url) and "location" not in result.headers
+        assert "no-store" in result.headers["cache-control"]
+        assert all("864209757" not in record.getMessage() for record in caplog.records)
+        assert "864209757" not in result.text  # nor is it written back into the page
 
 
 # Roles that see a school's drafts but may not change them (docs/security.md: "sees")
