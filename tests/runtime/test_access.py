@@ -338,6 +338,13 @@ def test_roles_that_see_read_a_draft_but_cannot_change_or_submit_it(
             assert response.status_code == 403, (suffix, response.status_code)
             assert "text/html" in response.headers["content-type"]
             assert "U mag dit formulier inzien, maar niet wijzigen." in response.text
+        # nor do they start a rapport from an OSO dossier
+        imported = reader.post(
+            "/forms/onderwijskundig-rapport-noord/oso",
+            files={"dossier": ("dossier.xml", b"<x/>", "application/xml")},
+            follow_redirects=False,
+        )
+        assert imported.status_code == 403
     with seeded.db.session() as session:
         after = session.get(Draft, uuid.UUID(draft_id))
         assert after is not None
