@@ -63,6 +63,12 @@ def format_datetime(value: datetime | None, language: str) -> str:
     return _format_datetime(value, format="d MMMM y HH:mm", locale=locale(language))
 
 
+def format_time(value: datetime | None, language: str) -> str:
+    if value is None:
+        return ""
+    return _format_datetime(value, format="HH:mm", locale=locale(language))
+
+
 def format_number(value: int | Decimal | float | None, language: str) -> str:
     if value is None:
         return ""

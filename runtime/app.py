@@ -22,6 +22,7 @@ from renderers.html import form_token
 from . import demo, logs
 from .access import controllers as access_routes
 from .access import web
+from .access.headers import security_headers
 from .access.scope import home_school
 from .db.models import Organisation
 from .forms import controllers as forms
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             NotFoundException: not_found,
             Gone: gone,
             web.LoginRequired: login_required,
+            web.ReadOnly: access_routes.read_only,
         },
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -166,6 +168,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             cookie_samesite="lax",
         ),
         before_request=remember_form_token,
+        before_send=[security_headers(settings.secure_cookies)],
         lifespan=[lifespan],
         openapi_config=None,  # no API documentation endpoints: POPO serves pages
         request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,16 @@ class Settings:
             path.write_text(secrets.token_hex(32), encoding="ascii")
             path.chmod(0o600)
         return path.read_text(encoding="ascii").strip()
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the audit log's pupil keys and hash chain: ``POPO_AUDIT_KEY``, else derived
+        from the secret key under a fixed label (docs/security.md). Changing it makes
+        ``popo audit verify`` fail and ``popo audit pupil`` miss earlier events."""
+        configured = os.environ.get("POPO_AUDIT_KEY")
+        if configured:
+            return configured.encode("utf-8")
+        return hmac.new(self.secret_key.encode("utf-8"), b"popo audit log v1", "sha256").digest()
 
     @property
     def files_dir(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from jinja2 import Environment
@@ -46,6 +46,10 @@ class AppState:
             BlobStore(settings.files_dir),
             BlobStore(settings.archive_dir),
         )
+
+    @cached_property
+    def audit_key(self) -> bytes:
+        return self.settings.audit_key
 
     def start_workers(self) -> None:
         if self.pdf_pool is None:

@@ -1,30 +1,84 @@
 """The audit log: who saw or changed which pupil data, when, from where and why.
 
-Events are only ever appended. Each event's hash covers its content and the previous event's
-hash, so that changing or deleting an event breaks every hash after it (``popo audit verify``).
+Events are only ever appended. Each event's hash is an HMAC-SHA256, with the audit key
+(``Settings.audit_key``), over its content and the previous event's hash: changing or deleting
+an event breaks every hash after it, and without the key nobody can write a chain that
+``popo audit verify`` accepts. The chain's head is recorded as an anchor (the first event of
+each day, every ``ANCHOR_EVERY``-th event, and on ``popo audit anchor``); verify checks that every
+anchor is still on the chain, so that cutting off the newest events is noticed as well.
+
+Pupils are named by an HMAC of their number, never the number itself. Events written before
+the key (migration 0008_c2) keep their plain SHA-256 hashes and pupil keys: they cannot be
+re-keyed because the number is not stored. Verify accepts them only at the start of the chain,
+sealed by a keyed event or anchor after them; :func:`for_pupil` finds both kinds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from ..db.models import AuditEvent
+from renderers import i18n
+
+from ..db.models import AuditAnchor, AuditEvent
 
 GENESIS = "0" * 64
+ANCHOR_EVERY = 1000  # besides the first event of each day
 
 
-def pupil_key(bsn_or_number: str | None) -> str | None:
-    """Events name a pupil by a hash of their number, never the number itself."""
+def N_(message: str) -> str:
+    """Marks a text for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+# What an access was for: recorded in English (followed by ": <form id>"), shown translated.
+PURPOSES = (
+    N_("download an attachment"),
+    N_("download the OSO export"),
+    N_("download the archived submission"),
+    N_("fill in the form"),
+    N_("see the submission"),
+    N_("see what an OSO import carried"),
+    N_("start from an OSO dossier"),
+    N_("submit the form"),
+    N_("switch off a parent's link"),
+)
+ACTIONS = {"read": N_("read"), "change": N_("changed")}
+ROLES = {
+    "medewerker": N_("staff member"),
+    "intern_begeleider": N_("intern begeleider"),
+    "directeur": N_("head teacher"),
+    "privacy_officer": N_("privacy officer"),
+    "bestuur": N_("school board"),
+    "swv": N_("samenwerkingsverband"),
+    "consultant": N_("consultant"),
+    "beheerder": N_("administrator"),
+    "parent": N_("parent"),
+}
+
+
+def _mac(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def pupil_key(key: bytes, bsn_or_number: str | None) -> str | None:
+    """Events name a pupil by a keyed hash of their number, never the number itself."""
     if not bsn_or_number:
         return None
+    return _mac(key, f"popo-pupil:{bsn_or_number}")
+
+
+def legacy_pupil_key(bsn_or_number: str) -> str:
+    """The unkeyed pupil key of events written before migration 0008_c2."""
     return hashlib.sha256(f"popo-pupil:{bsn_or_number}".encode()).hexdigest()
 
 
@@ -34,9 +88,8 @@ _FIELDS = (
 )  # fmt: skip
 
 
-def _digest(values: dict[str, Any], previous: str) -> str:
-    """The hash of one event's content and the previous event's hash."""
-    payload = json.dumps(
+def _payload(values: dict[str, Any], previous: str) -> str:
+    return json.dumps(
         {
             "at": values["at"].astimezone(UTC).isoformat(),
             "user": str(values["user_id"]) if values["user_id"] else None,
@@ -53,15 +106,33 @@ def _digest(values: dict[str, Any], previous: str) -> str:
         },
         sort_keys=True,
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-_INSERT = insert(AuditEvent.__table__)  # built once; each event only brings its parameters
-_LAST = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+def _digest(key: bytes, values: dict[str, Any], previous: str) -> str:
+    """The keyed hash of one event's content and the previous event's hash."""
+    return _mac(key, _payload(values, previous))
+
+
+def _legacy_digest(values: dict[str, Any], previous: str) -> str:
+    """The unkeyed hash of events written before migration 0008_c2."""
+    return hashlib.sha256(_payload(values, previous).encode("utf-8")).hexdigest()
+
+
+def _anchor_mac(key: bytes, event_id: int, event_hash: str) -> str:
+    return _mac(key, f"popo-audit-anchor:{event_id}:{event_hash}")
+
+
+# built once; each event only brings its parameters
+_INSERT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
+_LAST = select(AuditEvent.id, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.id.desc())
 
 
 def _values(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _FIELDS}
+
+
+def _day(moment: datetime) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -75,6 +146,7 @@ class Actor:
 
 def record(
     session: Session,
+    key: bytes,
     actor: Actor,
     action: str,
     object_type: str,
@@ -83,13 +155,16 @@ def record(
     pupil: str | None = None,
 ) -> None:
     """Append one event to the chain, in the caller's transaction (a core INSERT: this runs on
-    every request that touches pupil data)."""
+    every request that touches pupil data). The first event of a day and every
+    ``ANCHOR_EVERY``-th event are anchored."""
     if session.get_bind().dialect.name == "postgresql":
         # one writer at a time extends the chain
         session.execute(text("SELECT pg_advisory_xact_lock(727473)"))
-    previous = session.scalar(_LAST) or GENESIS
+    last = session.execute(_LAST.limit(1)).first()
+    previous = last.hash if last else GENESIS
+    now = datetime.now(UTC)
     values: dict[str, Any] = {
-        "at": datetime.now(UTC),
+        "at": now,
         "user_id": actor.user_id,
         "actor": actor.name,
         "role": actor.role,
@@ -97,35 +172,101 @@ def record(
         "action": action,
         "object_type": object_type,
         "object_id": object_id,
-        "pupil": pupil_key(pupil),
+        "pupil": pupil_key(key, pupil),
         "purpose": purpose,
         "address": actor.address,
     }
     values["previous_hash"] = previous
-    values["hash"] = _digest(values, previous)
-    session.execute(_INSERT, values)
+    values["hash"] = _digest(key, values, previous)
+    event_id = session.execute(_INSERT, values).scalar_one()
+    if last is None or _day(last.at) != now.date() or event_id % ANCHOR_EVERY == 0:
+        _add_anchor(session, key, event_id, values["hash"])
 
 
-def verify(session: Session) -> tuple[int, int | None]:
-    """(number of events checked, id of the first broken event or None)."""
-    previous = GENESIS
-    count = 0
+def _add_anchor(session: Session, key: bytes, event_id: int, event_hash: str) -> AuditAnchor:
+    anchor = AuditAnchor(
+        at=datetime.now(UTC),
+        event_id=event_id,
+        event_hash=event_hash,
+        mac=_anchor_mac(key, event_id, event_hash),
+    )
+    session.add(anchor)
+    session.flush()
+    return anchor
+
+
+def anchor(session: Session, key: bytes) -> AuditAnchor | None:
+    """Record the chain's head now (``popo audit anchor``); None while the log is empty.
+    Operators keep the printed head elsewhere too: verify ``--head`` checks it is on the chain."""
+    last = session.execute(_LAST.limit(1)).first()
+    if last is None:
+        return None
+    return _add_anchor(session, key, last.id, last.hash)
+
+
+class Verification(NamedTuple):
+    checked: int
+    broken: int | None  # the first event that does not fit the chain
+    problem: str | None  # what is wrong, for people (None: the chain is intact)
+    head: tuple[int, str] | None  # the last event's id and hash
+
+
+def verify(session: Session, key: bytes, heads: Iterable[str] = ()) -> Verification:
+    """Check every event's keyed hash and link, that every recorded anchor (and every head in
+    ``heads``, kept elsewhere by operators) is still on the chain, and that events from before
+    the key are sealed by a keyed event or anchor after them."""
+    anchors: dict[int, list[AuditAnchor]] = {}
+    for found in session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)):
+        if not hmac.compare_digest(found.mac, _anchor_mac(key, found.event_id, found.event_hash)):
+            return Verification(0, None, f"anchor {found.id} was not written with the key", None)
+        anchors.setdefault(found.event_id, []).append(found)
+    anchored = set(anchors)
+    wanted = set(heads)
+    previous, count, keyed, last_legacy = GENESIS, 0, False, None
+    head: tuple[int, str] | None = None
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         count += 1
-        if event.previous_hash != previous or _digest(_values(event), previous) != event.hash:
-            return count, event.id
-        previous = event.hash
-    return count, None
+        values = _values(event)
+        if event.previous_hash != previous:
+            return Verification(count, event.id, f"event {event.id} does not follow on", head)
+        if hmac.compare_digest(event.hash, _digest(key, values, previous)):
+            keyed = True
+        elif not keyed and event.hash == _legacy_digest(values, previous):
+            last_legacy = event.id  # from before the key: allowed only at the start
+        else:
+            return Verification(count, event.id, f"event {event.id} was changed", head)
+        for found in anchors.pop(event.id, []):
+            if found.event_hash != event.hash:
+                return Verification(count, event.id, f"anchor {found.id} is not on the chain", head)
+        wanted.discard(event.hash)
+        previous, head = event.hash, (event.id, event.hash)
+    if anchors:
+        missing = min(anchors)
+        return Verification(
+            count, None, f"event {missing} of an anchor is missing: events were removed", head
+        )
+    if wanted:
+        return Verification(count, None, "a head kept elsewhere is not on the chain", head)
+    if last_legacy is not None and not keyed and last_legacy not in anchored:
+        return Verification(
+            count,
+            None,
+            "the events from before the audit key are not sealed yet: run `popo audit anchor`",
+            head,
+        )
+    return Verification(count, None, None, head)
 
 
 def for_pupil(
-    session: Session, number: str, organisations: set[uuid.UUID] | None = None
+    session: Session, key: bytes, number: str, organisations: set[uuid.UUID] | None = None
 ) -> list[AuditEvent]:
     """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15).
-    With ``organisations``: only accesses to drafts of those organisations."""
+    With ``organisations``: only accesses to drafts of those organisations. Finds events with
+    the keyed pupil key and with the unkeyed one of before migration 0008_c2."""
     from ..db.models import Draft
 
-    query = select(AuditEvent).where(AuditEvent.pupil == pupil_key(number))
+    keys = [pupil_key(key, number), legacy_pupil_key(number)]
+    query = select(AuditEvent).where(AuditEvent.pupil.in_(keys))
     if organisations is not None:
         drafts = [
             str(draft_id)
@@ -135,3 +276,62 @@ def for_pupil(
         ]
         query = query.where(AuditEvent.object_type == "draft", AuditEvent.object_id.in_(drafts))
     return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+@dataclass(frozen=True)
+class AccessGroup:
+    """The accesses of one person to one object, with one action and purpose, on one day:
+    every autosave is recorded, and shown as one line with how many there were."""
+
+    day: date
+    actor: str
+    role: str | None
+    object_type: str
+    object_id: str
+    action: str
+    purpose: str
+    count: int
+    first: datetime
+    last: datetime
+    addresses: tuple[str, ...]
+
+
+def grouped(events: Iterable[AuditEvent]) -> list[AccessGroup]:
+    """Events grouped per person, object, action, purpose and day, in order of first access."""
+    groups: dict[tuple[Any, ...], list[AuditEvent]] = {}
+    for event in events:
+        key = (
+            _day(event.at), event.actor, event.role, event.object_type, event.object_id,
+            event.action, event.purpose,
+        )  # fmt: skip
+        groups.setdefault(key, []).append(event)
+    result = [
+        AccessGroup(
+            *key,
+            count=len(members),
+            first=min(e.at for e in members),
+            last=max(e.at for e in members),
+            addresses=tuple(dict.fromkeys(e.address for e in members if e.address)),
+        )
+        for key, members in groups.items()
+    ]
+    return sorted(result, key=lambda group: group.first)
+
+
+def action_text(language: str, action: str) -> str:
+    return i18n.gettext(language, ACTIONS[action]) if action in ACTIONS else action
+
+
+def role_text(language: str, role: str | None) -> str:
+    if not role:
+        return ""
+    return i18n.gettext(language, ROLES[role]) if role in ROLES else role
+
+
+def purpose_text(language: str, purpose: str) -> str:
+    """A recorded purpose ("fill in the form: <form id>") in ``language``: only the fixed
+    purposes are translated, never free text."""
+    what, separator, form_id = purpose.partition(": ")
+    if what not in PURPOSES:
+        return purpose
+    return i18n.gettext(language, what) + separator + form_id

@@ -46,6 +46,18 @@ def page(
     return Response(content, status_code=status, media_type="text/html; charset=utf-8")
 
 
+def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """A role that only reads (bestuur, SWV, privacy officer) tried to change a draft."""
+    language = request_language(request)
+    return page(
+        request,
+        "message.html",
+        403,
+        title=i18n.gettext(language, "You cannot change this form"),
+        message=i18n.gettext(language, "You may see this form, but not change it."),
+    )
+
+
 @get("/login", sync_to_thread=False)
 def login_form(request: Request[Any, Any, Any]) -> Response[str]:
     return login_page(request, "")
@@ -183,33 +195,76 @@ async def reset(
     return Redirect("/login?reset=1", status_code=303)
 
 
+def _officer_of(request: Request[Any, Any, Any], session: Any) -> set[Any]:
+    """The organisations whose audit log the logged-in person may read (404 for everyone else)."""
+    who = web.require(request, session)
+    officer_of = {
+        r.organisation_id for r in who.roles if r.role == "privacy_officer" and r.organisation_id
+    }
+    if not officer_of:
+        raise NotFoundException()
+    return officer_of
+
+
+def privacy_page(
+    request: Request[Any, Any, Any], searched: bool, groups: list[audit.AccessGroup]
+) -> Response[str]:
+    language = request_language(request)
+    rows = [
+        {
+            "day": i18n.format_date(group.day, language),
+            "first": i18n.format_time(group.first, language),
+            "last": i18n.format_time(group.last, language),
+            "who": group.actor,
+            "role": audit.role_text(language, group.role),
+            "action": audit.action_text(language, group.action),
+            "purpose": audit.purpose_text(language, group.purpose),
+            "count": group.count,
+            "addresses": ", ".join(group.addresses),
+        }
+        for group in groups
+    ]
+    response = page(request, "privacy.html", searched=searched, rows=rows)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @get("/privacy", sync_to_thread=False)
 def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
-    """For a privacy officer: every recorded access to one pupil's data at their organisation
-    (what a parent is shown on request, AVG article 15)."""
-    number = "".join(c for c in request.query_params.get("number", "") if c.isdigit())
+    """For a privacy officer: the search for one pupil's audit log. The number is posted, never
+    put in an address (it would stay in browser histories and server logs)."""
     with popo.db.session() as session:
-        who = web.require(request, session)
-        officer_of = {
-            r.organisation_id
-            for r in who.roles
-            if r.role == "privacy_officer" and r.organisation_id
-        }
-        if not officer_of:
-            raise NotFoundException()
-        events = audit.for_pupil(session, number, organisations=officer_of) if number else []
-        rows = [
-            (
-                i18n.format_datetime(event.at, request_language(request)),
-                event.actor,
-                event.role or "",
-                event.action,
-                event.purpose,
-                event.address or "",
-            )
-            for event in events
-        ]
-    return page(request, "privacy.html", number=number, rows=rows)
+        _officer_of(request, session)
+    return privacy_page(request, False, [])
 
 
-ROUTES = [login_form, do_login, do_logout, forgot_form, forgot, reset_form, reset, privacy]
+@post("/privacy")
+async def privacy_search(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState]
+) -> Response[str]:
+    """Every recorded access to one pupil's data at the officer's organisation, grouped per
+    person, form, action, purpose and day (what a parent is shown on request, AVG article 15)."""
+    form = await request.form()
+    number = "".join(c for c in str(form.get("number", "")) if c.isdigit())
+    with popo.db.session() as session:
+        officer_of = _officer_of(request, session)
+        events = (
+            audit.for_pupil(session, popo.audit_key, number, organisations=officer_of)
+            if number
+            else []
+        )
+        groups = audit.grouped(events)
+    return privacy_page(request, bool(number), groups)
+
+
+ROUTES = [
+    login_form,
+    do_login,
+    do_logout,
+    forgot_form,
+    forgot,
+    reset_form,
+    reset,
+    privacy,
+    privacy_search,
+]

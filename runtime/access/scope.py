@@ -1,15 +1,19 @@
-"""The one place that decides which organisations' pupil data a user may see.
+"""The one place that decides which organisations' pupil data a user may read or change.
 
-A school role sees its school. A bestuur role sees the schools of its board, and an SWV role
-the schools in its area, but only those whose board has an active processing agreement
-(verwerkersovereenkomst) with that bestuur or SWV. Platform roles (consultant, beheerder) see no
-pupil data. Lists are filtered in the query with :func:`visible_organisations`, never after it.
+A school role (medewerker, intern begeleider, directeur) reads and changes its school's drafts.
+The other roles only read: a privacy officer its school, a bestuur role the schools of its
+board, and an SWV role the schools in its area, the last two only where the board has an active
+processing agreement (verwerkersovereenkomst) with that bestuur or SWV. Platform roles
+(consultant, beheerder) see no pupil data. Lists are filtered in the query with
+:func:`visible_organisations`, never after it; every route that changes a draft asks for
+``access="write"``.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -27,15 +31,25 @@ def covered_boards(processor: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
     )
 
 
+Access = Literal["read", "write"]
+WRITING_ROLES = ROLES_AT_SCHOOL  # the only roles that change pupil data
+
+
 def visible_organisations(
-    session: Session, principal: Principal, on: date | None = None
+    session: Session, principal: Principal, on: date | None = None, access: Access = "read"
 ) -> set[uuid.UUID]:
+    """The organisations whose pupil data ``principal`` may read (``access="read"``) or change
+    (``access="write"``: school roles only, at their own school)."""
     on = on or date.today()
     visible: set[uuid.UUID] = set()
     for role in principal.roles:
         if role.organisation_id is None:
             continue
-        if role.role in ROLES_AT_SCHOOL or role.role == "privacy_officer":
+        if role.role in WRITING_ROLES:
+            visible.add(role.organisation_id)
+        elif access == "write":
+            continue  # every other role only reads
+        elif role.role == "privacy_officer":
             visible.add(role.organisation_id)
         elif role.role == "bestuur":
             visible.update(
@@ -59,8 +73,9 @@ def visible_organisations(
 
 
 def home_school(principal: Principal) -> uuid.UUID | None:
-    """The school a staff member starts forms for: their first school role."""
+    """The school a staff member starts forms for (or imports an OSO dossier at): their first
+    school role, one that writes."""
     for role in principal.roles:
-        if role.role in ROLES_AT_SCHOOL and role.organisation_kind == "school":
+        if role.role in WRITING_ROLES and role.organisation_kind == "school":
             return role.organisation_id
     return None

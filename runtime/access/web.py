@@ -18,6 +18,10 @@ class LoginRequired(Exception):
     """The page is for staff: log in first."""
 
 
+class ReadOnly(Exception):
+    """The person may read this pupil data but not change it (see access.scope)."""
+
+
 def current(request: Request[Any, Any, Any], session: Session) -> Principal | None:
     return principal(session, request.cookies.get(SESSION_COOKIE))
 

@@ -77,6 +77,7 @@ def open_draft(
         action = "read" if reading else "change"
         audit.record(
             session,
+            popo.audit_key,
             web.actor(request, ctx.principal),
             action,
             "draft",
@@ -116,6 +117,11 @@ def _resolve(
             draft = service.draft(uuid.UUID(ref), for_update=lock)
             if draft.organisation_id not in visible_organisations(service.session, who):
                 raise NotFound(ref)  # another organisation's draft: it does not exist for you
+            # a request that may change the draft (lock) needs a role that writes
+            if lock and draft.organisation_id not in visible_organisations(
+                service.session, who, access="write"
+            ):
+                raise web.ReadOnly()
             base = f"/drafts/{draft.id}"
         entry = service.entry(draft)
     except (NotFound, ValueError) as exc:

@@ -93,6 +93,7 @@ async def upload_dossier(
         entry = exchange.forms.entry(draft)
         audit.record(
             session,
+            popo.audit_key,
             web.actor(request, who),
             "change",
             "draft",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
+import uuid
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from runtime.access import accounts, audit
-from runtime.db.models import AuditEvent, UserAccount
+from runtime.db.models import AuditAnchor, AuditEvent, UserAccount
 from runtime.demo import DEMO_PASSWORD
+from runtime.settings import Settings
 from runtime.state import AppState
 
 from .conftest import log_in, with_csrf
@@ -145,18 +151,18 @@ def test_every_access_is_audited_in_a_verifiable_chain(client: Client, seeded: A
     client.post(page, data={"achternaam": "Bakker", "bsn": "111222333", "identificatie": "bsn"})
     client.get(page)
     with seeded.db.session() as session:
-        events = audit.for_pupil(session, "111222333")
+        events = audit.for_pupil(session, seeded.audit_key, "111222333")
         actions = [(e.actor, e.action, e.object_type) for e in events]
         assert ("ib@regenboog.demo", "read", "draft") in actions
         assert all(e.pupil != "111222333" for e in events)  # the number itself is not stored
-        checked, broken = audit.verify(session)
-        assert checked >= 2 and broken is None
+        checked, broken, problem, _ = audit.verify(session, seeded.audit_key)
+        assert checked >= 2 and broken is None and problem is None
         # tampering with one event breaks the chain at that event
         victim = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
         assert victim is not None
         victim.purpose = "something else"
         session.flush()
-        assert audit.verify(session)[1] == victim.id
+        assert audit.verify(session, seeded.audit_key).broken == victim.id
         session.rollback()
 
 
@@ -203,9 +209,286 @@ def test_the_privacy_officer_lists_access_to_a_pupil_at_their_school(
     with TestClient(app, base_url="http://privacy.local") as officer:
         with_csrf(officer)
         log_in(officer, "privacy@regenboog.demo")
-        page = officer.get("/privacy?number=123456782").text
-        assert "ib@regenboog.demo" in page and "fill in the form: overstapformulier-noord" in page
+        page = officer.post("/privacy", data={"number": "123456782"}).text
+        assert "ib@regenboog.demo" in page and "formulier invullen: overstapformulier-noord" in page
     with TestClient(app, base_url="http://notofficer.local") as other:
         with_csrf(other)
         log_in(other, "ib@regenboog.demo")
-        assert other.get("/privacy?number=123456782").status_code == 404
+        assert other.get("/privacy").status_code == 404
+        assert other.post("/privacy", data={"number": "123456782"}).status_code == 404
+
+
+def privacy_rows(page: str) -> list[list[str]]:
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_privacy_page_groups_autosaves_per_person_form_action_and_day(
+    app: Litestar, client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = start_draft(client)
+    page = draft + "/pages/leerling"
+    client.post(page, data={"bsn": "135792460", "identificatie": "bsn"}, follow_redirects=False)
+    for typed in ("B", "Ba", "Bak", "Bakk", "Bakker"):  # five autosaves while typing a name
+        client.post(
+            page + "/change",
+            data={"achternaam": typed, "bsn": "135792460", "identificatie": "bsn"},
+            headers={"X-POPO-Field": "achternaam", "HX-Request": "true"},
+        )
+    client.get(page)
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        rows = privacy_rows(officer.post("/privacy", data={"number": "135792460"}).text)
+        # one line per person, form, action, purpose and day: [when, who, role, what, purpose,
+        # how many, from]
+        assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+            (
+                "ib@regenboog.demo",
+                "intern begeleider",
+                "gewijzigd",
+                "formulier invullen: overstapformulier-noord",
+                "5",
+            ),
+            (
+                "ib@regenboog.demo",
+                "intern begeleider",
+                "ingezien",
+                "formulier invullen: overstapformulier-noord",
+                "1",
+            ),
+        ]
+        assert " tot " in rows[0][0]  # the first and the last time of the five
+        english = privacy_rows(officer.post("/privacy?lang=en", data={"number": "135792460"}).text)
+        assert [(r[2], r[3], r[4]) for r in english] == [
+            ("intern begeleider", "changed", "fill in the form: overstapformulier-noord"),
+            ("intern begeleider", "read", "fill in the form: overstapformulier-noord"),
+        ]
+    code, out = popo_audit(settings, monkeypatch, "pupil", "135792460")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3 and " 5x ib@regenboog.demo " in lines[0], out
+    assert lines[-1] == "6 access(es) to this pupil's data"
+    _, every = popo_audit(settings, monkeypatch, "pupil", "--all", "135792460")
+    assert len(every.splitlines()) == 7
+
+
+def test_the_bsn_travels_only_in_a_post_body_and_the_result_is_not_stored(
+    app: Litestar, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    draft = start_draft(client)
+    client.post(draft + "/pages/leerling", data={"bsn": "864209757", "identificatie": "bsn"})
+    client.get(draft + "/pages/leerling")
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        form = officer.get("/privacy")
+        assert re.search(r'<form method="post" action="/privacy"', form.text)
+        assert 'name="_csrf_token"' in form.text
+        # an old bookmark with the number in its address searches nothing
+        assert "Vastgelegde toegang" not in officer.get("/privacy?number=864209757").text
+        caplog.clear()
+        with caplog.at_level("DEBUG"):
+            result = officer.post("/privacy", data={"number": "864209757"}, follow_redirects=False)
+        assert result.status_code == 200 and "Vastgelegde toegang" in result.text
+        assert "ib@regenboog.demo" in result.text
+        assert "864209757" not in str(result.url) and "location" not in result.headers
+        assert "no-store" in result.headers["cache-control"]
+        assert all("864209757" not in record.getMessage() for record in caplog.records)
+        assert "864209757" not in result.text  # nor is it written back into the page
+
+
+# Roles that see a school's drafts but may not change them (docs/security.md: "sees")
+READ_ONLY = ["bestuur@noorderbasis.demo", "swv@noord.demo", "privacy@regenboog.demo"]
+# (method, path after the draft, form data, htmx field) of every route that changes a draft
+WRITE_ROUTES: list[tuple[str, dict[str, str], str | None]] = [
+    ("/pages/leerling", {"achternaam": "Veranderd"}, None),
+    ("/pages/nieuwe_school", {"action": "add_row:voorkeursscholen"}, None),
+    ("/pages/leerling/change", {"achternaam": "Veranderd"}, "achternaam"),
+    ("/submit", {}, None),
+]
+
+
+@pytest.mark.parametrize("email", READ_ONLY)
+def test_roles_that_see_read_a_draft_but_cannot_change_or_submit_it(
+    app: Litestar, client: Client, seeded: AppState, email: str
+) -> None:
+    from runtime.db.models import Draft
+
+    draft = start_draft(client)
+    client.post(draft + "/pages/leerling", data={"achternaam": "Jansen"})
+    draft_id = draft.rsplit("/", 1)[-1]
+    with seeded.db.session() as session:
+        before = session.get(Draft, uuid.UUID(draft_id))
+        assert before is not None
+        answers, revision = dict(before.answers), before.revision
+    with TestClient(app, base_url="http://reader.local") as reader:
+        with_csrf(reader)
+        log_in(reader, email)
+        page = reader.get(draft + "/pages/leerling")
+        assert page.status_code == 200 and "Jansen" in page.text
+        assert reader.get(draft + "/check").status_code == 200
+        for suffix, data, field in WRITE_ROUTES:
+            headers = {"X-POPO-Field": field, "HX-Request": "true"} if field else {}
+            response = reader.post(
+                draft + suffix, data=data, headers=headers, follow_redirects=False
+            )
+            assert response.status_code == 403, (suffix, response.status_code)
+            assert "text/html" in response.headers["content-type"]
+            assert "U mag dit formulier inzien, maar niet wijzigen." in response.text
+        # nor do they start a rapport from an OSO dossier
+        imported = reader.post(
+            "/forms/onderwijskundig-rapport-noord/oso",
+            files={"dossier": ("dossier.xml", b"<x/>", "application/xml")},
+            follow_redirects=False,
+        )
+        assert imported.status_code == 403
+    with seeded.db.session() as session:
+        after = session.get(Draft, uuid.UUID(draft_id))
+        assert after is not None
+        assert after.answers == answers and after.revision == revision
+        assert after.status == "open"
+
+
+def test_school_staff_change_their_schools_drafts(app: Litestar, client: Client) -> None:
+    draft = start_draft(client)
+    with TestClient(app, base_url="http://colleague.local") as colleague:
+        with_csrf(colleague)
+        log_in(colleague, "leerkracht@regenboog.demo")
+        saved = colleague.post(
+            draft + "/pages/leerling", data={"achternaam": "Collega"}, follow_redirects=False
+        )
+        assert saved.status_code in (200, 303)
+        assert "Collega" in colleague.get(draft + "/pages/leerling").text
+
+
+def test_the_scope_rule_separates_reading_from_writing(client: Client, seeded: AppState) -> None:
+    from runtime.access.accounts import principal
+    from runtime.access.scope import visible_organisations
+    from runtime.db.models import Organisation
+
+    with seeded.db.session() as session:
+        school = session.scalars(select(Organisation).where(Organisation.code == "12AB00")).one()
+    for email, writes in [
+        ("ib@regenboog.demo", True),
+        ("leerkracht@regenboog.demo", True),
+        *[(reader, False) for reader in READ_ONLY],
+    ]:
+        with TestClient(client.app, base_url="http://scope.local") as other:
+            with_csrf(other)
+            log_in(other, email)
+            with seeded.db.session() as session:
+                who = principal(session, other.cookies.get("popo_session"))
+                assert who is not None
+                assert school.id in visible_organisations(session, who, access="read"), email
+                assert (school.id in visible_organisations(session, who, access="write")) is writes
+
+
+def audited_draft(client: Client, number: str = "111222333") -> str:
+    draft = start_draft(client)
+    page = draft + "/pages/leerling"
+    client.post(page, data={"achternaam": "Bakker", "bsn": number, "identificatie": "bsn"})
+    client.get(page)
+    return draft
+
+
+def popo_audit(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str]:
+    """``popo audit …`` against the test database, as an operator runs it."""
+    from runtime.cli import main
+
+    monkeypatch.setenv("POPO_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("POPO_DATA_DIR", str(settings.data_dir))
+    out = io.StringIO()
+    code = main(["audit", *argv], out)
+    return code, out.getvalue()
+
+
+def test_the_pupil_key_is_keyed_not_a_plain_hash_of_the_bsn(
+    client: Client, seeded: AppState
+) -> None:
+    audited_draft(client, "123123123")
+    unkeyed = hashlib.sha256(b"popo-pupil:123123123").hexdigest()
+    with seeded.db.session() as session:
+        keys = {e.pupil for e in audit.for_pupil(session, seeded.audit_key, "123123123")}
+        assert keys and unkeyed not in keys  # guessing BSNs no longer finds the pupil
+
+
+def test_an_intact_chain_passes_and_its_head_can_be_kept_elsewhere(
+    client: Client, seeded: AppState, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited_draft(client)
+    code, out = popo_audit(settings, monkeypatch, "anchor")
+    assert code == 0 and out.startswith("anchor: event ")
+    head = out.split()[3]
+    code, out = popo_audit(settings, monkeypatch, "verify", "--head", head)
+    assert code == 0 and "the chain is intact" in out, out
+
+
+def test_a_chain_rewritten_with_plain_sha256_fails_verify(client: Client, seeded: AppState) -> None:
+    audited_draft(client)
+    with seeded.db.session() as session:
+        previous = audit.GENESIS
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            event.purpose = event.purpose.replace("fill in", "look at")  # the forger's change
+            event.previous_hash = previous
+            event.hash = audit._legacy_digest(audit._values(event), previous)
+            previous = event.hash
+        session.flush()
+        assert audit.verify(session, seeded.audit_key).problem is not None
+        session.execute(delete(AuditAnchor))  # the anchors go too: still not accepted
+        assert "not sealed" in (audit.verify(session, seeded.audit_key).problem or "")
+        session.rollback()
+
+
+def test_removing_the_newest_events_fails_verify(
+    client: Client, seeded: AppState, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited_draft(client)
+    _, out = popo_audit(settings, monkeypatch, "anchor")
+    head = out.split()[3]
+    with seeded.db.session() as session:
+        newest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2))
+        for event in list(newest):
+            session.delete(event)
+        session.flush()
+        result = audit.verify(session, seeded.audit_key)
+        assert result.problem is not None and "missing" in result.problem
+        # with the anchors removed as well, the head kept outside POPO still tells
+        session.execute(delete(AuditAnchor))
+        assert audit.verify(session, seeded.audit_key).problem is None
+        assert audit.verify(session, seeded.audit_key, heads=[head]).problem is not None
+        session.rollback()
+
+
+def test_events_from_before_the_key_are_found_and_sealed(client: Client, seeded: AppState) -> None:
+    """Migration path: events written before 0008_c2 keep their unkeyed hashes and pupil keys."""
+    from datetime import UTC, datetime
+
+    key = seeded.audit_key
+    with seeded.db.session() as session:
+        session.execute(delete(AuditAnchor))
+        session.execute(delete(AuditEvent))
+        previous = audit.GENESIS
+        for number in ("555666777", "555666777"):
+            values = {
+                "at": datetime.now(UTC), "user_id": None, "actor": "ib@regenboog.demo",
+                "role": "intern_begeleider", "organisation_id": None, "action": "read",
+                "object_type": "draft", "object_id": "old", "purpose": "fill in the form: x",
+                "pupil": audit.legacy_pupil_key(number), "address": "127.0.0.1",
+            }  # fmt: skip
+            event = AuditEvent(**values, previous_hash=previous)
+            event.hash = audit._legacy_digest(values, previous)
+            session.add(event)
+            session.flush()
+            previous = event.hash
+        assert len(audit.for_pupil(session, key, "555666777")) == 2
+        assert "not sealed" in (audit.verify(session, key).problem or "")
+        actor = audit.Actor(None, "parent link", "parent", None, None)
+        audit.record(
+            session, key, actor, "read", "draft", "old", "fill in the form: x", "555666777"
+        )
+        assert audit.verify(session, key).problem is None  # the keyed event seals them
+        assert len(audit.for_pupil(session, key, "555666777")) == 3
+        session.rollback()
