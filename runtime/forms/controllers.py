@@ -4,7 +4,6 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -26,13 +25,13 @@ from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from renderers import i18n
 from renderers.html import FormView, html_id
-from renderers.pdf import ArchiveInfo, document_html, render_pdf
 
 from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
-from ..db.models import Draft, PublicLink, Submission
+from ..db.models import Draft, PublicLink
 from ..state import AppState, templates
+from . import archive
 from .files import size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
@@ -416,48 +415,13 @@ async def submit(
             )
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
-        job = archive_job(ctx, submission, form_state) if submission.pdf_sha256 is None else None
+        job = None
+        if submission.pdf_sha256 is None:
+            job = archive.archive_job(popo, ctx.service.session, submission)
         target = f"{ctx.base_url}/submission"
     if job is not None:  # the submission is committed; the PDF follows outside the transaction
-        await run_archive(popo, job)
+        await archive.run_archive(popo, job)
     return Redirect(target, status_code=303)
-
-
-@dataclass(frozen=True)
-class ArchiveJob:
-    submission_id: uuid.UUID
-    document: str
-    answers: dict[str, Any]
-    info: ArchiveInfo
-
-
-def archive_job(ctx: Context, submission: Submission, form_state: FormState) -> ArchiveJob:
-    info = ArchiveInfo(
-        submission_id=str(submission.id),
-        submitted_at=submission.submitted_at,
-        organisation=ctx.service.organisation_name(submission.organisation_id),
-        form_id=submission.form_id,
-        version=submission.form_version,
-        definition_hash=submission.definition_hash,
-        language=submission.language,
-    )
-    return ArchiveJob(
-        submission.id, document_html(ctx.entry.form, form_state, info), submission.answers, info
-    )
-
-
-async def run_archive(popo: AppState, job: ArchiveJob) -> str:
-    """Render the PDF/A in a worker process (the event loop stays free), store it, record it."""
-    if popo.pdf_pool is None:
-        popo.start_workers()
-    loop = asyncio.get_running_loop()
-    pdf = await loop.run_in_executor(popo.pdf_pool, render_pdf, job.document, job.answers, job.info)
-    digest = popo.archive.put(pdf)
-    with popo.db.session() as session:
-        submission = session.get(Submission, job.submission_id)
-        if submission is not None:
-            submission.pdf_sha256 = digest
-    return digest
 
 
 @get(paths("/submission"), sync_to_thread=False)
@@ -496,9 +460,10 @@ async def submission_pdf(
         name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
         job = None
         if digest is None or not popo.archive.exists(digest):
-            job = archive_job(ctx, submission, ctx.service.state(ctx.draft, ctx.entry))
+            # rendered again from the submission alone: the draft may have changed since
+            job = archive.archive_job(popo, ctx.service.session, submission)
     if job is not None:
-        digest = await run_archive(popo, job)
+        digest = await archive.run_archive(popo, job)
     assert digest is not None
     return Response(
         popo.archive.get(digest),
