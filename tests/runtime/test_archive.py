@@ -7,26 +7,32 @@ import hashlib
 import io
 import json
 import uuid
+from datetime import date
+from typing import Any
 
+import yaml
 from litestar import Litestar
 from litestar.testing import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from runtime.db.models import Draft, Submission
+from runtime.forms import answers as answer_paths
+from runtime.forms.service import FormsService
+from runtime.settings import REPOSITORY
 from runtime.state import AppState
 
-from ..support import ADVIES_LEERLING, fill_pages
+from ..support import ADVIES_LEERLING, answer_the_rest, fill_pages
 
 Client = TestClient[Litestar]
 
 ADVIES = {
     "leerling": ADVIES_LEERLING,
-    "advies": {"advies": "plaatsen", "contact_nodig": "false"},
+    "advies": {"advies": "plaatsen", "besproken_met_ouders": "true", "contact_nodig": "false"},
 }
 
 
-def submit(client: Client, form_id: str = "adviesformulier-noord", pages: dict = ADVIES) -> str:
+def submit(client: Client, form_id: str = "adviesformulier-zuid", pages: dict = ADVIES) -> str:
     start = client.post(f"/forms/{form_id}/start", follow_redirects=False)
     base = str(start.headers["location"])
     fill_pages(client, base, pages)
@@ -45,7 +51,9 @@ def submission_of(app_state: AppState, base: str) -> Submission:
 
 
 def pdf_text(content: bytes) -> str:
-    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages
+    )
 
 
 def test_a_missing_pdf_is_rendered_again_from_the_submission_not_the_draft(
@@ -73,3 +81,96 @@ def test_a_missing_pdf_is_rendered_again_from_the_submission_not_the_draft(
     assert pdf.content == first
     assert hashlib.sha256(pdf.content).hexdigest() == submitted.pdf_sha256
     assert submission_of(app_state, base).pdf_sha256 == submitted.pdf_sha256
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def complete_rapport() -> dict[str, Any]:
+    """The answers of the author's scenario "een volledig rapport is geldig" (as typed)."""
+    path = REPOSITORY / "definitions" / "base" / "onderwijskundig-rapport.v1.scenarios.yaml"
+    scenarios = yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]
+    valid = next(s for s in scenarios if s["name"] == "een volledig rapport is geldig")
+    return dict(answer_paths.to_json(valid["answers"]))
+
+
+def rapport_with_attachments(client: Client, app_state: AppState) -> str:
+    """An onderwijskundig rapport with two uploaded files, the rest answered, submitted."""
+    start = client.post("/forms/onderwijskundig-rapport-noord/start", follow_redirects=False)
+    base = str(start.headers["location"])
+    page = f"{base}/pages/bijlagen"
+    client.post(page, data={"action": "add_row:bijlagen"})
+    client.post(page, data={"action": "add_row:bijlagen"})
+    client.post(
+        page,
+        data={
+            "bijlagen[0].bijlage_omschrijving": "Verslag",
+            "bijlagen[1].bijlage_omschrijving": "Tekening",
+        },
+        files={
+            "bijlagen[0].bijlage_bestand": ("verslag–juni ✓.pdf", PDF_BYTES, "application/pdf"),
+            "bijlagen[1].bijlage_bestand": ("tekening.png", PNG_BYTES, "image/png"),
+        },
+    )
+    with app_state.db.session() as session:
+        forms = FormsService(session, app_state.registry, app_state.settings, app_state.files)
+        draft = forms.draft(uuid.UUID(base.rsplit("/", 1)[-1]))
+        entry = forms.entry(draft)
+        answers = {**complete_rapport(), **draft.answers}
+        answers.update(achternaam="Jansen", voornamen="Sanne", roepnaam="Sanne")
+        answers = answer_the_rest(entry.form, answers, date.today())
+        forms.save(draft, entry, forms.state(draft, entry), answers)
+    sent = client.post(f"{base}/submit", data={"idempotency_key": "x"}, follow_redirects=False)
+    assert sent.headers["location"].endswith("/submission")
+    return base
+
+
+def embedded_files(content: bytes) -> dict[str, dict[str, object]]:
+    """Every embedded file of a PDF: its bytes, media type, description and relationship."""
+    reader = PdfReader(io.BytesIO(content))
+    root = reader.trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    associated = {spec.get_object()["/UF"] for spec in root.get("/AF", [])}
+    result = {}
+    for index in range(0, len(names), 2):
+        spec = names[index + 1].get_object()
+        stream = spec["/EF"]["/F"].get_object()
+        result[str(spec["/UF"])] = {
+            "data": stream.get_data(),
+            "media_type": str(stream["/Subtype"])[1:].replace("#2f", "/"),
+            "description": str(spec["/Desc"]),
+            "associated": spec["/UF"] in associated,
+        }
+    return result
+
+
+def test_the_archive_embeds_every_attachment_and_names_the_pupil_on_every_page(
+    client: Client, app_state: AppState
+) -> None:
+    base = rapport_with_attachments(client, app_state)
+    pdf = client.get(f"{base}/submission.pdf").content
+    files = embedded_files(pdf)
+    assert files["verslag–juni ✓.pdf"]["data"] == PDF_BYTES
+    assert files["verslag–juni ✓.pdf"]["media_type"] == "application/pdf"
+    assert files["verslag–juni ✓.pdf"]["description"] == "Bestand"  # the field's label
+    assert files["tekening.png"]["data"] == PNG_BYTES
+    assert files["tekening.png"]["media_type"] == "image/png"
+    assert all(f["associated"] for f in files.values()), "PDF/A-3 associated files"
+    assert "answers.json" in files
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert len(pages) >= 2
+    total = len(pages)
+    text = " ".join(pages)
+    assert "Bijgevoegde bestanden" in text and "verslag–juni ✓.pdf" in text
+    submitted = submission_of(app_state, base)
+    for number, page in enumerate(pages, 1):
+        assert "Sanne Jansen" in page, page[:300]
+        assert f"pagina {number} van {total}" in page
+        assert "Onderwijskundig rapport" in page
+        assert str(submitted.id)[:8].upper() in page
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data().decode("utf-8", "replace")
+    assert 'pdfaid:part="3"' in raw and 'pdfaid:conformance="B"' in raw
