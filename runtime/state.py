@@ -38,6 +38,7 @@ class AppState:
     files: BlobStore
     archive: BlobStore
     pdf_pool: ProcessPoolExecutor | None = field(default=None)
+    swept: bool = False  # the archive sweep at start-up has run
 
     @classmethod
     def create(cls, settings: Settings) -> AppState:

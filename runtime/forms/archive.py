@@ -176,3 +176,14 @@ async def sweep(popo: AppState) -> SweepResult:
             extra={"missing": result.missing, "rendered": result.rendered, "failed": result.failed},
         )
     return result
+
+
+async def sweep_once(popo: AppState) -> None:
+    """The sweep at start-up: once per application state (tests start many clients on one)."""
+    if popo.swept:
+        return
+    popo.swept = True
+    try:
+        await sweep(popo)
+    except Exception:  # the database may not be migrated yet; the next start sweeps again
+        log.exception("archive sweep at start-up failed")

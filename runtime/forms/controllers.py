@@ -4,6 +4,7 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ from . import archive
 from .files import size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
+
+log = logging.getLogger("popo.forms")
 
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
@@ -420,7 +423,10 @@ async def submit(
             job = archive.archive_job(popo, ctx.service.session, submission)
         target = f"{ctx.base_url}/submission"
     if job is not None:  # the submission is committed; the PDF follows outside the transaction
-        await archive.run_archive(popo, job)
+        try:
+            await archive.run_archive(popo, job)
+        except Exception:  # a full disk, a worker that failed twice: the submission stands
+            log.exception("archiving failed; the sweep renders it later", extra={"draft": ref})
     return Redirect(target, status_code=303)
 
 
@@ -440,6 +446,8 @@ def submission_page(
                     ctx.entry.form, ctx.service.state(ctx.draft, ctx.entry), ctx.draft.language
                 ).t(ctx.entry.form.definition.title),
                 submission=submission,
+                pdf_ready=submission.pdf_sha256 is not None
+                and popo.archive.exists(submission.pdf_sha256),
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 language_url=language_url(request),
@@ -451,7 +459,7 @@ def submission_page(
 @get(paths("/submission.pdf"))
 async def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
-) -> Response[bytes]:
+) -> Response[Any]:
     with open_draft(request, popo, ref, "download the archived submission") as ctx:
         if ctx.draft.status != "submitted":
             raise NotFoundException()
@@ -463,7 +471,11 @@ async def submission_pdf(
             # rendered again from the submission alone: the draft may have changed since
             job = archive.archive_job(popo, ctx.service.session, submission)
     if job is not None:
-        digest = await archive.run_archive(popo, job)
+        try:
+            digest = await archive.run_archive(popo, job)
+        except OSError:  # a full disk: the PDF follows when the sweep can store it
+            log.exception("archiving failed on download", extra={"draft": ref})
+            return not_ready(request, ctx.draft.language)
     assert digest is not None
     return Response(
         popo.archive.get(digest),
@@ -473,6 +485,27 @@ async def submission_pdf(
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "The PDF is not ready yet"),
+            message=i18n.gettext(
+                language,
+                "Your form has been sent and is stored. The PDF will follow: try again later.",
+            ),
+            language_url=language_url(request),
+        )
+    )
+    return Response(
+        content,
+        status_code=503,
+        media_type="text/html; charset=utf-8",
+        headers={"Retry-After": "300", "Cache-Control": "no-store"},
     )
 
 

@@ -3,24 +3,35 @@ rendered again when missing, by workers that recover when one dies."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import os
+import re
+import signal
+import subprocess
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from litestar import Litestar
 from litestar.testing import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from runtime.cli import main
 from runtime.db.models import Draft, Submission
 from runtime.forms import answers as answer_paths
 from runtime.forms.service import FormsService
 from runtime.settings import REPOSITORY
 from runtime.state import AppState
+from runtime.storage import BlobStore
 
 from ..support import ADVIES_LEERLING, answer_the_rest, fill_pages
 
@@ -174,3 +185,98 @@ def test_the_archive_embeds_every_attachment_and_names_the_pupil_on_every_page(
     assert xmp is not None
     raw = xmp.stream.get_data().decode("utf-8", "replace")
     assert 'pdfaid:part="3"' in raw and 'pdfaid:conformance="B"' in raw
+
+
+def test_a_pdf_worker_killed_is_replaced_and_the_submission_archived(
+    client: Client, app_state: AppState
+) -> None:
+    pool = app_state.workers()
+    assert pool.submit(os.getpid).result(timeout=120) != os.getpid()
+    for pid in list(pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not pool._broken and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool._broken, "the pool noticed its dead worker"
+    base = submit(client)
+    submitted = submission_of(app_state, base)
+    assert submitted.pdf_sha256 and app_state.archive.exists(submitted.pdf_sha256)
+    assert app_state.pdf_pool is not pool
+    assert client.get(f"{base}/submission.pdf").status_code == 200
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[BlobStore]:
+    """A file store on a file system that is full: writing to it fails with ENOSPC.
+
+    A tiny tmpfs filled to the brim where the system lets us mount one (root); elsewhere a
+    store whose files are written to /dev/full, which fails every write with ENOSPC."""
+    root = tmp_path / "full"
+    root.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(root)], capture_output=True
+        ).returncode
+        == 0
+    )
+    if mounted:
+        filler = os.open(root / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(filler, b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(filler)
+        try:
+            yield BlobStore(root)
+        finally:
+            subprocess.run(["umount", str(root)], check=True)
+    else:
+
+        class DevFull(BlobStore):
+            def put(self, data: bytes) -> str:
+                with open("/dev/full", "wb") as out:
+                    out.write(data)
+                    out.flush()
+                return ""
+
+        yield DevFull(root)
+
+
+def test_a_full_disk_at_submit_keeps_the_submission_and_the_sweep_archives_it_later(
+    client: Client,
+    app_state: AppState,
+    full_disk: BlobStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(OSError) as raised:
+        full_disk.put(b"x" * 100_000)
+    assert raised.value.errno == errno.ENOSPC
+    monkeypatch.setattr(app_state, "archive", full_disk)
+    start = client.post("/forms/adviesformulier-zuid/start", follow_redirects=False)
+    base = str(start.headers["location"])
+    fill_pages(client, base, ADVIES)
+    sent = client.post(f"{base}/submit", data={"idempotency_key": "x"}, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"].endswith("/submission")
+    page = client.get(sent.headers["location"])
+    assert page.status_code == 200 and "Verzonden" in page.text
+    assert "De PDF volgt" in page.text
+    assert submission_of(app_state, base).pdf_sha256 is None
+    later = client.get(f"{base}/submission.pdf")
+    assert later.status_code == 503 and "De PDF is nog niet klaar" in later.text
+    monkeypatch.undo()  # room on the disk again: the sweep renders what is missing
+
+    monkeypatch.setenv("POPO_DATABASE_URL", app_state.settings.database_url)
+    monkeypatch.setenv("POPO_DATA_DIR", str(app_state.settings.data_dir))
+    out = io.StringIO()
+    assert main(["archive", "sweep"], out) == 0, out.getvalue()
+    counts = re.fullmatch(r"(\d+) missing, (\d+) rendered, 0 failed\n", out.getvalue())
+    assert counts and int(counts.group(1)) >= 1 and counts.group(1) == counts.group(2)
+    digest = submission_of(app_state, base).pdf_sha256
+    assert digest and app_state.archive.exists(digest)
+    out = io.StringIO()
+    assert main(["archive", "sweep"], out) == 0
+    assert out.getvalue() == "0 missing, 0 rendered, 0 failed\n"
+    assert "De PDF volgt" not in client.get(f"{base}/submission").text
