@@ -1,24 +1,40 @@
 """A submission as an archival PDF/A-3b: the answers as text, and as JSON inside the file.
 
-The JSON attachment (``answers.json``) and the metadata (form id, version, definition hash)
-let a machine read the archive years later; the text lets a person read it. WeasyPrint does
-the layout; this module knows no database and runs in a worker process.
+The JSON attachment (``answers.json``), the files the submission carries (each as an
+associated file with its name, media type and the field's label) and the metadata (form id,
+version, definition hash) let a machine read the archive years later; the text lets a person
+read it. WeasyPrint does the layout; this module knows no database and runs in a worker
+process.
+
+Rendering is deterministic: every date in the file is the submission's time and the file
+identifier is the submission's id, so the same submission always gives the same bytes (a
+missing archive rendered again has the SHA-256 that was recorded the first time).
 """
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from weasyprint import HTML, Attachment
 
 from engine.compiler import CompiledForm
-from engine.evaluate import FormState
+from engine.evaluate import FormState, template_of
+from engine.messages import localize
 
 from . import i18n
 from .html import FormView, environment
+
+# The OSO paths of the pupil's name parts, in the order they are written.
+_NAME_PATHS = (
+    ("leerling/roepnaam", "leerling/voornaam"),
+    ("leerling/voorvoegsel",),
+    ("leerling/achternaam",),
+)
 
 
 @dataclass(frozen=True)
@@ -30,29 +46,122 @@ class ArchiveInfo:
     version: int
     definition_hash: str
     language: str
+    pupil: str = ""
+
+    @property
+    def moment(self) -> datetime:
+        """The submission time in UTC (a database may hand it back without its zone)."""
+        at = self.submitted_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def document_html(form: CompiledForm, state: FormState, info: ArchiveInfo) -> str:
+@dataclass(frozen=True)
+class ArchiveFile:
+    """A file the submission carries, embedded in the archive as an associated file."""
+
+    key: str  # the field's instance key
+    label: str  # the field's label, the description in the PDF
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    data: bytes = b""
+
+
+def submitted_files(form: CompiledForm, state: FormState, language: str) -> Iterator[ArchiveFile]:
+    """The stored files among the answers (without their bytes), in the form's order."""
+    for key, value in state.value.items():
+        node = form.by_key.get(template_of(key))
+        if node is None or node.kind != "file" or not value or not state.visible.get(key, True):
+            continue
+        label = localize(getattr(node.element, "label", None), language)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and item.get("sha256"):
+                yield ArchiveFile(
+                    key=key,
+                    label=label,
+                    name=str(item.get("name") or "bestand"),
+                    media_type=str(item.get("media_type") or "application/octet-stream"),
+                    size=int(item.get("size") or 0),
+                    sha256=str(item["sha256"]),
+                )
+
+
+def pupil_name(form: CompiledForm, state: FormState) -> str:
+    """The pupil's name as the form holds it (by the fields' OSO paths), else empty."""
+    by_path: dict[str, str] = {}
+    for node in form.nodes:
+        path = str(getattr(node.element, "oso", None) or "")
+        value = state.value.get(node.key)
+        if path and not node.repeat_path and isinstance(value, str) and value.strip():
+            by_path.setdefault("/".join(path.split("/")[-2:]), value.strip())
+    parts = []
+    for choices in _NAME_PATHS:
+        found = next((by_path[p] for p in choices if p in by_path), None)
+        if found:
+            parts.append(found)
+    return " ".join(parts)
+
+
+def page_counter(language: str) -> str:
+    """CSS ``content`` for "page 2 of 5" in the language (the text comes from the catalog)."""
+    text = i18n.gettext(language, "page {page} of {pages}")
+    out = []
+    for piece in text.replace("{pages}", "\0pages\0").replace("{page}", "\0page\0").split("\0"):
+        if piece in ("page", "pages"):
+            out.append(f"counter({piece})")
+        elif piece:
+            out.append(css_string(piece))
+    return " ".join(out)
+
+
+def css_string(text: str) -> str:
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " .,:;-–()/" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def document_html(
+    form: CompiledForm,
+    state: FormState,
+    info: ArchiveInfo,
+    files: Sequence[ArchiveFile] = (),
+) -> str:
     """The HTML of the archive document (also used to compare against raw WeasyPrint)."""
     view = FormView(form, state, info.language)
     env = environment(info.language)
+    form_title = view.t(form.definition.title)
+    reference = info.submission_id[:8].upper()
     return env.get_template("document.html").render(
-        form_title=view.t(form.definition.title),
+        form_title=form_title,
         answers=view.answers(),
         info=info,
+        files=files,
+        header_title=css_string(form_title),
+        header_pupil=css_string(info.pupil),
+        footer_reference=css_string(
+            f"{i18n.gettext(info.language, 'Submission')} {reference} · "
+            f"{i18n.format_datetime(info.moment, info.language)}"
+        ),
+        page_counter=page_counter(info.language),
         language_url=lambda code: "",
     )
 
 
-def render_pdf(html: str, answers: dict[str, Any], info: ArchiveInfo) -> bytes:
-    """Render the document as PDF/A-3b with the answers attached as JSON."""
+def render_pdf(
+    html: str, answers: dict[str, Any], info: ArchiveInfo, files: Sequence[ArchiveFile] = ()
+) -> bytes:
+    """Render the document as PDF/A-3b with the answers attached as JSON and every file the
+    submission carries attached with its own name and media type."""
+    moment = info.moment.replace(tzinfo=None)  # WeasyPrint writes these as UTC
     payload = json.dumps(
         {
             "form": info.form_id,
             "version": info.version,
             "definition_sha256": info.definition_hash,
             "submission": info.submission_id,
-            "submitted_at": info.submitted_at.isoformat(),
+            "submitted_at": info.moment.isoformat(),
             "language": info.language,
             "answers": answers,
         },
@@ -60,16 +169,32 @@ def render_pdf(html: str, answers: dict[str, Any], info: ArchiveInfo) -> bytes:
         indent=2,
         sort_keys=True,
     ).encode("utf-8")
-    attachment = Attachment(
-        string=payload,
-        base_url=None,
-        name="answers.json",
-        description="POPO answers (JSON)",
-        relationship="Data",
-    )
+    attachments = [
+        Attachment(
+            string=payload,
+            base_url=None,
+            name="answers.json",
+            description="POPO answers (JSON)",
+            relationship="Data",
+            created=moment,
+            modified=moment,
+        )
+    ]
+    for item in files:
+        attachments.append(
+            Attachment(
+                # a data: URL carries the media type into the embedded file's /Subtype
+                url=f"data:{item.media_type};base64,{base64.b64encode(item.data).decode('ascii')}",
+                name=item.name,
+                description=item.label,
+                relationship="Source",
+                created=moment,
+                modified=moment,
+            )
+        )
     result = HTML(string=html, base_url=None).write_pdf(
         pdf_variant="pdf/a-3b",
-        attachments=[attachment],
+        attachments=attachments,
         custom_metadata=True,
         pdf_identifier=info.submission_id.replace("-", "").encode("ascii")[:32],
     )

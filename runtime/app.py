@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from .access import web
 from .access.headers import security_headers
 from .access.scope import home_school
 from .db.models import Organisation
+from .forms import archive
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .oso import controllers as oso_routes
@@ -139,9 +141,12 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app_state.start_workers()
         log.info("started", extra={"forms": len(app_state.registry.forms)})
+        # render, in the background, the archives that a full disk or a crash left missing
+        sweep = asyncio.create_task(archive.sweep_once(app_state))
         try:
             yield
         finally:
+            sweep.cancel()
             app_state.stop_workers()
 
     return Litestar(

@@ -335,6 +335,28 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from runtime import logs
+    from runtime.forms import archive
+    from runtime.settings import Settings
+    from runtime.state import AppState
+
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
+    state = AppState.create(settings)
+    try:
+        result = asyncio.run(archive.sweep(state))
+    finally:
+        state.stop_workers()
+    print(
+        f"{result.missing} missing, {result.rendered} rendered, {result.failed} failed",
+        file=out,
+    )
+    return 1 if result.failed else 0
+
+
 def cmd_oso(args: argparse.Namespace, out: TextIO) -> int:
     """OSO dossiers: validate a file, show what it gives a form, export a submission."""
     if args.oso_command == "validate":
@@ -567,6 +589,13 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--from", dest="starts", required=True, help="YYYY-MM-DD")
     agreement.add_argument("--until", dest="ends", help="YYYY-MM-DD (inclusive)")
     agreement.set_defaults(handler=cmd_admin, handler_name="agreement")
+
+    archive_parser = commands.add_parser("archive", help="the PDF archive of submissions")
+    archive_commands = archive_parser.add_subparsers(dest="archive_command", required=True)
+    archive_commands.add_parser(
+        "sweep", help="render every missing PDF archive and report the counts"
+    )
+    archive_parser.set_defaults(handler=cmd_archive)
 
     audit_parser = commands.add_parser("audit", help="the audit log of access to pupil data")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -20,6 +21,7 @@ from .settings import REPOSITORY, Settings
 from .storage import BlobStore
 
 TEMPLATES = REPOSITORY / "runtime" / "templates"
+_WORKERS_LOCK = threading.Lock()  # starting and replacing the pool of PDF workers
 
 
 def _warm_up() -> bool:
@@ -36,6 +38,7 @@ class AppState:
     files: BlobStore
     archive: BlobStore
     pdf_pool: ProcessPoolExecutor | None = field(default=None)
+    swept: bool = False  # the archive sweep at start-up has run
 
     @classmethod
     def create(cls, settings: Settings) -> AppState:
@@ -52,17 +55,36 @@ class AppState:
         return self.settings.audit_key
 
     def start_workers(self) -> None:
-        if self.pdf_pool is None:
-            self.pdf_pool = ProcessPoolExecutor(
-                max_workers=max(1, self.settings.pdf_workers),
-                mp_context=multiprocessing.get_context("forkserver"),
-            )
-            self.pdf_pool.submit(_warm_up)
+        with _WORKERS_LOCK:
+            if self.pdf_pool is None:
+                self.pdf_pool = ProcessPoolExecutor(
+                    max_workers=max(1, self.settings.pdf_workers),
+                    mp_context=multiprocessing.get_context("forkserver"),
+                )
+                self.pdf_pool.submit(_warm_up)
+
+    def workers(self) -> ProcessPoolExecutor:
+        """The pool of PDF workers, started when first needed."""
+        pool = self.pdf_pool
+        if pool is None:
+            self.start_workers()
+            pool = self.pdf_pool
+        assert pool is not None
+        return pool
+
+    def restart_workers(self, broken: ProcessPoolExecutor) -> None:
+        """Replace a broken pool (a worker died); a pool already replaced stays as it is."""
+        with _WORKERS_LOCK:
+            if self.pdf_pool is broken:
+                self.pdf_pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.start_workers()
 
     def stop_workers(self) -> None:
-        if self.pdf_pool is not None:
-            self.pdf_pool.shutdown(wait=True, cancel_futures=True)
-            self.pdf_pool = None
+        with _WORKERS_LOCK:
+            pool, self.pdf_pool = self.pdf_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def request_language(request: Request[Any, Any, Any]) -> str:

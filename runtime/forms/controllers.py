@@ -4,7 +4,7 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -26,16 +26,18 @@ from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from renderers import i18n
 from renderers.html import FormView, html_id
-from renderers.pdf import ArchiveInfo, document_html, render_pdf
 
 from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
-from ..db.models import Draft, PublicLink, Submission
+from ..db.models import Draft, PublicLink
 from ..state import AppState, templates
+from . import archive
 from .files import size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
+
+log = logging.getLogger("popo.forms")
 
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
@@ -422,48 +424,16 @@ async def submit(
             )
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
-        job = archive_job(ctx, submission, form_state) if submission.pdf_sha256 is None else None
+        job = None
+        if submission.pdf_sha256 is None:
+            job = archive.archive_job(popo, ctx.service.session, submission)
         target = f"{ctx.base_url}/submission"
     if job is not None:  # the submission is committed; the PDF follows outside the transaction
-        await run_archive(popo, job)
+        try:
+            await archive.run_archive(popo, job)
+        except Exception:  # a full disk, a worker that failed twice: the submission stands
+            log.exception("archiving failed; the sweep renders it later", extra={"draft": ref})
     return Redirect(target, status_code=303)
-
-
-@dataclass(frozen=True)
-class ArchiveJob:
-    submission_id: uuid.UUID
-    document: str
-    answers: dict[str, Any]
-    info: ArchiveInfo
-
-
-def archive_job(ctx: Context, submission: Submission, form_state: FormState) -> ArchiveJob:
-    info = ArchiveInfo(
-        submission_id=str(submission.id),
-        submitted_at=submission.submitted_at,
-        organisation=ctx.service.organisation_name(submission.organisation_id),
-        form_id=submission.form_id,
-        version=submission.form_version,
-        definition_hash=submission.definition_hash,
-        language=submission.language,
-    )
-    return ArchiveJob(
-        submission.id, document_html(ctx.entry.form, form_state, info), submission.answers, info
-    )
-
-
-async def run_archive(popo: AppState, job: ArchiveJob) -> str:
-    """Render the PDF/A in a worker process (the event loop stays free), store it, record it."""
-    if popo.pdf_pool is None:
-        popo.start_workers()
-    loop = asyncio.get_running_loop()
-    pdf = await loop.run_in_executor(popo.pdf_pool, render_pdf, job.document, job.answers, job.info)
-    digest = popo.archive.put(pdf)
-    with popo.db.session() as session:
-        submission = session.get(Submission, job.submission_id)
-        if submission is not None:
-            submission.pdf_sha256 = digest
-    return digest
 
 
 @get(paths("/submission"), sync_to_thread=False)
@@ -482,6 +452,8 @@ def submission_page(
                     ctx.entry.form, ctx.service.state(ctx.draft, ctx.entry), ctx.draft.language
                 ).t(ctx.entry.form.definition.title),
                 submission=submission,
+                pdf_ready=submission.pdf_sha256 is not None
+                and popo.archive.exists(submission.pdf_sha256),
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 language_url=language_url(request),
@@ -493,7 +465,7 @@ def submission_page(
 @get(paths("/submission.pdf"))
 async def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
-) -> Response[bytes]:
+) -> Response[Any]:
     with open_draft(request, popo, ref, "download the archived submission") as ctx:
         if ctx.draft.status != "submitted":
             raise NotFoundException()
@@ -502,9 +474,14 @@ async def submission_pdf(
         name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
         job = None
         if digest is None or not popo.archive.exists(digest):
-            job = archive_job(ctx, submission, ctx.service.state(ctx.draft, ctx.entry))
+            # rendered again from the submission alone: the draft may have changed since
+            job = archive.archive_job(popo, ctx.service.session, submission)
     if job is not None:
-        digest = await run_archive(popo, job)
+        try:
+            digest = await archive.run_archive(popo, job)
+        except OSError:  # a full disk: the PDF follows when the sweep can store it
+            log.exception("archiving failed on download", extra={"draft": ref})
+            return not_ready(request, ctx.draft.language)
     assert digest is not None
     return Response(
         popo.archive.get(digest),
@@ -514,6 +491,27 @@ async def submission_pdf(
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "The PDF is not ready yet"),
+            message=i18n.gettext(
+                language,
+                "Your form has been sent and is stored. The PDF will follow: try again later.",
+            ),
+            language_url=language_url(request),
+        )
+    )
+    return Response(
+        content,
+        status_code=503,
+        media_type="text/html; charset=utf-8",
+        headers={"Retry-After": "300", "Cache-Control": "no-store"},
     )
 
 

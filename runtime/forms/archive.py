@@ -1,0 +1,189 @@
+"""The PDF/A archive of submissions: built from the submission alone, rendered in worker
+processes, stored content-addressed, and swept for submissions whose PDF is missing.
+
+An archive is made from what was submitted (``submission.answers`` evaluated with the
+submission's definition version) and the files it carries, never from the draft, which may
+have changed since. Rendering is deterministic (see renderers/pdf.py), so a missing PDF
+rendered again has the SHA-256 recorded the first time; the recorded hash is set once and
+never changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.evaluate import evaluate
+from renderers.pdf import (
+    ArchiveFile,
+    ArchiveInfo,
+    document_html,
+    pupil_name,
+    render_pdf,
+    submitted_files,
+)
+
+from ..db.models import Organisation, Submission
+from ..state import AppState
+
+log = logging.getLogger("popo.archive")
+
+
+class ArchiveUnavailable(Exception):
+    """The submission's definition version is no longer loaded: it cannot be rendered now."""
+
+
+@dataclass(frozen=True)
+class ArchiveJob:
+    submission_id: uuid.UUID
+    document: str
+    answers: dict[str, Any]
+    info: ArchiveInfo
+    files: tuple[ArchiveFile, ...] = ()
+
+
+def archive_job(popo: AppState, session: Session, submission: Submission) -> ArchiveJob:
+    """Everything the worker needs to render the archive of one submission."""
+    entry = popo.registry.get(submission.form_id, submission.form_version)
+    if entry is None or entry.form.content_hash != submission.definition_hash:
+        raise ArchiveUnavailable(f"{submission.form_id}@{submission.form_version}")
+    info = ArchiveInfo(
+        submission_id=str(submission.id),
+        submitted_at=submission.submitted_at,
+        organisation=_organisation_name(session, submission.organisation_id),
+        form_id=submission.form_id,
+        version=submission.form_version,
+        definition_hash=submission.definition_hash,
+        language=submission.language,
+    )
+    # evaluated on the day it was submitted: "today" in a rule means that day, in the archive
+    state = evaluate(entry.form, submission.answers, info.moment.date())
+    info = replace(info, pupil=pupil_name(entry.form, state))
+    files = []
+    for item in submitted_files(entry.form, state, submission.language):
+        if popo.files.exists(item.sha256):
+            files.append(replace(item, data=popo.files.get(item.sha256)))
+        else:
+            log.error(
+                "attachment missing from the file store",
+                extra={"submission": str(submission.id), "sha256": item.sha256},
+            )
+    return ArchiveJob(
+        submission.id,
+        document_html(entry.form, state, info, files),
+        submission.answers,
+        info,
+        tuple(files),
+    )
+
+
+def _organisation_name(session: Session, organisation_id: uuid.UUID | None) -> str:
+    if organisation_id is None:
+        return ""
+    organisation = session.get(Organisation, organisation_id)
+    return organisation.name if organisation else ""
+
+
+async def render(popo: AppState, job: ArchiveJob) -> bytes:
+    """Render in a worker process (the event loop stays free). A worker that died (killed,
+    out of memory) breaks its pool: the pool is built again and the job tried once more."""
+    loop = asyncio.get_running_loop()
+    for attempt in (1, 2):
+        pool = popo.workers()
+        try:
+            return await loop.run_in_executor(
+                pool, render_pdf, job.document, job.answers, job.info, job.files
+            )
+        except BrokenProcessPool:
+            if attempt == 2:
+                raise
+            log.warning("PDF worker died; starting new workers", exc_info=True)
+            popo.restart_workers(pool)
+    raise AssertionError("unreachable")
+
+
+def record(popo: AppState, job: ArchiveJob, pdf: bytes) -> str:
+    """Store the PDF and record its hash on the submission, once."""
+    digest = popo.archive.put(pdf)
+    with popo.db.session() as session:
+        submission = session.get(Submission, job.submission_id)
+        if submission is not None:
+            if submission.pdf_sha256 is None:
+                submission.pdf_sha256 = digest
+            elif submission.pdf_sha256 != digest:
+                # not expected (rendering is deterministic) unless the renderer itself changed;
+                # the record keeps the hash of the first archive
+                log.warning(
+                    "re-rendered archive differs from the recorded one",
+                    extra={
+                        "submission": str(job.submission_id),
+                        "recorded": submission.pdf_sha256,
+                        "rendered": digest,
+                    },
+                )
+    return digest
+
+
+async def run_archive(popo: AppState, job: ArchiveJob) -> str:
+    """Render the PDF/A, store it, record it; the digest of the stored file."""
+    return record(popo, job, await render(popo, job))
+
+
+def missing(popo: AppState, session: Session) -> list[uuid.UUID]:
+    """Submissions without an archived PDF, or whose recorded PDF is not in the store."""
+    rows = session.execute(select(Submission.id, Submission.pdf_sha256)).all()
+    return [
+        row.id for row in rows if row.pdf_sha256 is None or not popo.archive.exists(row.pdf_sha256)
+    ]
+
+
+@dataclass
+class SweepResult:
+    missing: int = 0
+    rendered: int = 0
+    failed: int = 0
+
+
+async def sweep(popo: AppState) -> SweepResult:
+    """Render every missing archive; one that fails is logged and left for the next sweep."""
+    with popo.db.session() as session:
+        ids = missing(popo, session)
+    result = SweepResult(missing=len(ids))
+    for submission_id in ids:
+        try:
+            with popo.db.session() as session:
+                submission = session.get(Submission, submission_id)
+                if submission is None:
+                    continue
+                job = archive_job(popo, session, submission)
+            await run_archive(popo, job)
+            result.rendered += 1
+        except Exception:
+            result.failed += 1
+            log.exception(
+                "archive sweep: rendering failed", extra={"submission": str(submission_id)}
+            )
+    if ids:
+        log.info(
+            "archive sweep done",
+            extra={"missing": result.missing, "rendered": result.rendered, "failed": result.failed},
+        )
+    return result
+
+
+async def sweep_once(popo: AppState) -> None:
+    """The sweep at start-up: once per application state (tests start many clients on one)."""
+    if popo.swept:
+        return
+    popo.swept = True
+    try:
+        await sweep(popo)
+    except Exception:  # the database may not be migrated yet; the next start sweeps again
+        log.exception("archive sweep at start-up failed")
