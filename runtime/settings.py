@@ -43,6 +43,9 @@ class Settings:
     login_attempts_per_address: int = field(
         default_factory=lambda: int(os.environ.get("POPO_LOGIN_ATTEMPTS_PER_ADDRESS", "20"))
     )
+    base_url: str = field(
+        default_factory=lambda: os.environ.get("POPO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
     smtp_host: str = field(default_factory=lambda: os.environ.get("POPO_SMTP_HOST", "localhost"))
     smtp_port: int = field(default_factory=lambda: int(os.environ.get("POPO_SMTP_PORT", "25")))
     mail_from: str = field(

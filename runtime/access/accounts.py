@@ -207,22 +207,42 @@ class ResetFailed(Exception):
     pass
 
 
-def finish_reset(session: Session, token: str, password: str) -> UserAccount:
-    """Set a new password with a valid, unused token; every session of the user ends."""
-    reset = session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+def set_password(session: Session, user: UserAccount, password: str) -> None:
+    """The one way a password changes: every reset link of the user that is still open ends,
+    whatever way the password was changed."""
+    user.password_hash = hash_password(password)
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
     )
-    now = datetime.now(UTC)
-    if reset is None or reset.used_at is not None or _aware(reset.expires_at) < now:
-        raise ResetFailed("expired")
+    session.flush()
+
+
+def finish_reset(session: Session, token: str, password: str) -> UserAccount:
+    """Set a new password with a valid, unused token; every session of the user ends, and so
+    does every other reset link of the user (a link works once, and only the newest password)."""
     if len(password) < MIN_PASSWORD:
         raise ResetFailed("short")
-    user = session.get(UserAccount, reset.user_id)
+    now = datetime.now(UTC)
+    # Take the token in one statement, so that two requests with it cannot both succeed
+    taken = session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.token_hash == _token_hash(token),
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PasswordReset.user_id)
+    ).scalar_one_or_none()
+    if taken is None:
+        raise ResetFailed("expired")
+    user = session.get(UserAccount, taken)
     assert user is not None
-    user.password_hash = hash_password(password)
+    set_password(session, user, password)
     user.failed_logins = 0
     user.locked_until = None
-    reset.used_at = now
     logout_everywhere(session, user.id)
     session.flush()
     return user

@@ -132,7 +132,8 @@ async def forgot(request: Request[Any, Any, Any], popo: NamedDependency[AppState
         found = accounts.start_reset(session, str(data.get("email", "")))
     if found is not None:
         user, token = found
-        link = f"{str(request.base_url).rstrip('/')}/password/reset/{token}"
+        # never the request's Host header: whoever sends the request would choose the link
+        link = f"{popo.settings.base_url.rstrip('/')}/password/reset/{token}"
         await asyncio.to_thread(
             mail.send,
             popo.settings,
