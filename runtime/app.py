@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
@@ -20,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from renderers import i18n
 from renderers.html import form_token
 
-from . import demo, logs
+from . import demo, logs, outbox
 from .access import controllers as access_routes
 from .access import web
 from .access.headers import security_headers
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app_state.start_workers()
+        sender = outbox.start_sender(app_state.db, app_state.settings)
         log.info("started", extra={"forms": len(app_state.registry.forms)})
         # render, in the background, the archives that a full disk or a crash left missing
         sweep = asyncio.create_task(archive.sweep_once(app_state))
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             yield
         finally:
             sweep.cancel()
+            await outbox.stop_sender(sender)
             app_state.stop_workers()
 
     return Litestar(
@@ -160,6 +163,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
         dependencies={"popo": Provide(lambda: app_state, sync_to_thread=False)},
+        state=State({"popo": app_state}),  # for web.address (trusted proxies)
         exception_handlers={
             NotFoundException: not_found,
             Gone: gone,

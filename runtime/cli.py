@@ -357,6 +357,31 @@ def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
+    """The outbox (runtime/outbox.py): what is waiting to be sent, and sending it now."""
+    from runtime import outbox
+    from runtime.db.session import Database
+    from runtime.settings import Settings
+
+    settings = Settings()
+    database = Database(settings)
+    if args.mail_command == "send-pending":
+        done = outbox.deliver_due(database, settings, everything=True)
+        print(f"sent {done.sent}, failed {done.failed}, expired {done.expired}", file=out)
+        return 1 if done.failed else 0
+    with database.session() as session:
+        waiting = outbox.pending(session)
+        for message in waiting:
+            print(
+                f"{message.created_at:%Y-%m-%d %H:%M} {message.recipient}: {message.subject} "
+                f"({message.attempts} attempt(s), next {message.next_attempt_at:%H:%M:%S}) "
+                f"{message.last_error or ''}".rstrip(),
+                file=out,
+            )
+        print(f"{len(waiting)} message(s) waiting", file=out)
+    return 0
+
+
 def cmd_oso(args: argparse.Namespace, out: TextIO) -> int:
     """OSO dossiers: validate a file, show what it gives a form, export a submission."""
     if args.oso_command == "validate":
@@ -619,6 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="every access on its own line, not grouped per day"
     )
     audit_parser.set_defaults(handler=cmd_audit)
+
+    mail_parser = commands.add_parser("mail", help="the outbox of e-mail POPO sends")
+    mail_commands = mail_parser.add_subparsers(dest="mail_command", required=True)
+    mail_commands.add_parser("pending", help="list the messages waiting to be sent")
+    mail_commands.add_parser("send-pending", help="send every waiting message now")
+    mail_parser.set_defaults(handler=cmd_mail)
 
     oso = commands.add_parser("oso", help="OSO dossiers: validate, import, export")
     oso_commands = oso.add_subparsers(dest="oso_command", required=True)

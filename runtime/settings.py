@@ -44,10 +44,23 @@ class Settings:
     login_attempts_per_address: int = field(
         default_factory=lambda: int(os.environ.get("POPO_LOGIN_ATTEMPTS_PER_ADDRESS", "20"))
     )
+    base_url: str = field(
+        default_factory=lambda: os.environ.get("POPO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            part.strip()
+            for part in os.environ.get("POPO_TRUSTED_PROXIES", "").replace(",", " ").split()
+            if part.strip()
+        )
+    )
     smtp_host: str = field(default_factory=lambda: os.environ.get("POPO_SMTP_HOST", "localhost"))
     smtp_port: int = field(default_factory=lambda: int(os.environ.get("POPO_SMTP_PORT", "25")))
     mail_from: str = field(
         default_factory=lambda: os.environ.get("POPO_MAIL_FROM", "POPO <popo@localhost>")
+    )
+    mail_retry_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("POPO_MAIL_RETRY_SECONDS", "30"))
     )
     max_upload_mb: int = field(
         default_factory=lambda: int(os.environ.get("POPO_MAX_UPLOAD_MB", "20"))

@@ -1,8 +1,7 @@
-"""Accounts: argon2id passwords, server-side sessions, lockout after failed logins."""
+"""Accounts: argon2id passwords, server-side sessions, limits on failed logins and resets."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 import uuid
@@ -11,10 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..db.models import LoginSession, Organisation, PasswordReset, RoleAssignment, UserAccount
+from ..db.models import (
+    AccessAttempt,
+    LoginSession,
+    Organisation,
+    PasswordReset,
+    RoleAssignment,
+    UserAccount,
+)
+from ..db.session import Database
 
 ROLES_AT_SCHOOL = ("medewerker", "intern_begeleider", "directeur")
 ROLES = (*ROLES_AT_SCHOOL, "bestuur", "swv", "consultant", "beheerder", "privacy_officer")
@@ -26,9 +33,12 @@ _DUMMY = _HASHER.hash("timing-equaliser")
 
 
 class LoginFailed(Exception):
-    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
-        super().__init__(message)
-        self.locked_until = locked_until
+    """Wrong password, unknown account or locked account: one answer for all three, so that a
+    login never tells whether an account exists."""
+
+
+class TooManyAttempts(Exception):
+    """Too many failed logins (or reset requests) from one network address."""
 
 
 @dataclass(frozen=True)
@@ -90,43 +100,89 @@ def create_user(
     return user
 
 
-def login(
-    session: Session, email: str, password: str, address: str | None
-) -> tuple[str, UserAccount]:
-    """A new session token for correct credentials; counts failures and locks the account."""
-    now = datetime.now(UTC)
-    user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
-    if user is None:
-        with contextlib.suppress(VerificationError):  # equal work, so timing reveals nothing
-            _HASHER.verify(_DUMMY, password)
-        raise LoginFailed("wrong e-mail address or password")
-    if user.locked_until is not None and _aware(user.locked_until) > now:
-        raise LoginFailed("locked", _aware(user.locked_until))
-    try:
-        _HASHER.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            session.flush()
-            raise LoginFailed("locked", user.locked_until) from None
-        session.flush()
-        raise LoginFailed("wrong e-mail address or password") from None
-    user.failed_logins = 0
-    user.locked_until = None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    token = secrets.token_urlsafe(32)
-    session.add(
-        LoginSession(
-            token_hash=_token_hash(token),
-            user_id=user.id,
-            expires_at=now + SESSION_LIFETIME,
-            address=address,
-        )
+# Failed logins and reset requests are rows of AccessAttempt, so that every process on the
+# database counts the same; rows older than the longest window are deleted as new ones come.
+LOGIN_FAILED = "login_failed"
+RESET_REQUEST = "reset_request"
+ADDRESS_WINDOW = timedelta(minutes=5)  # the limit is POPO_LOGIN_ATTEMPTS_PER_ADDRESS
+RESET_WINDOW = timedelta(hours=1)
+RESETS_PER_EMAIL = 3  # mails per address and RESET_WINDOW; more requests get no further mail
+_KEEP_ATTEMPTS = max(ADDRESS_WINDOW, LOCKOUT, RESET_WINDOW)
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def attempts(
+    session: Session,
+    kind: str,
+    since: timedelta,
+    *,
+    address: str | None = None,
+    email: str | None = None,
+) -> int:
+    """Attempts of a kind in the last ``since``, from one network address or for one e-mail."""
+    query = (
+        select(func.count())
+        .select_from(AccessAttempt)
+        .where(AccessAttempt.kind == kind, AccessAttempt.at >= datetime.now(UTC) - since)
     )
+    if email is not None:
+        query = query.where(AccessAttempt.email == email)
+    else:
+        query = query.where(AccessAttempt.address == address)
+    return int(session.scalar(query) or 0)
+
+
+def record_attempt(session: Session, kind: str, address: str | None, email: str) -> None:
+    now = datetime.now(UTC)
+    session.execute(delete(AccessAttempt).where(AccessAttempt.at < now - _KEEP_ATTEMPTS))
+    session.add(AccessAttempt(kind=kind, address=address, email=email, at=now))
     session.flush()
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def login(
+    database: Database, email: str, password: str, address: str | None, address_limit: int
+) -> tuple[str, UserAccount]:
+    """A new session token for correct credentials. Only failures count: MAX_FAILED for one
+    e-mail address (known or not) lock it for LOCKOUT, ``address_limit`` from one network
+    address within ADDRESS_WINDOW refuse that address. Blocking: call it from a thread."""
+    email = normal_email(email)
+    with database.session() as session:
+        if attempts(session, LOGIN_FAILED, ADDRESS_WINDOW, address=address) >= address_limit:
+            raise TooManyAttempts()
+        locked = attempts(session, LOGIN_FAILED, LOCKOUT, email=email) >= MAX_FAILED
+        user = session.scalar(select(UserAccount).where(UserAccount.email == email))
+    # The same work whether the account is unknown, locked or not, and outside any transaction:
+    # verifying takes a while and must not hold the database
+    correct = _verify(user.password_hash if user and not locked else _DUMMY, password)
+    if user is None or locked or not correct:
+        with database.session() as session:
+            record_attempt(session, LOGIN_FAILED, address, email)
+        raise LoginFailed()
+    rehashed = hash_password(password) if _HASHER.check_needs_rehash(user.password_hash) else None
+    token = secrets.token_urlsafe(32)
+    with database.session() as session:
+        if rehashed:
+            session.execute(
+                update(UserAccount).where(UserAccount.id == user.id).values(password_hash=rehashed)
+            )
+        session.add(
+            LoginSession(
+                token_hash=_token_hash(token),
+                user_id=user.id,
+                expires_at=datetime.now(UTC) + SESSION_LIFETIME,
+                address=address,
+            )
+        )
     return token, user
 
 
@@ -186,10 +242,16 @@ RESET_LIFETIME = timedelta(hours=1)
 MIN_PASSWORD = 12
 
 
-def start_reset(session: Session, email: str) -> tuple[UserAccount, str] | None:
-    """A reset token for a known address (None otherwise; the caller says the same either way)."""
-    user = session.scalar(select(UserAccount).where(UserAccount.email == email.strip().lower()))
-    if user is None:
+def start_reset(
+    session: Session, email: str, address: str | None
+) -> tuple[UserAccount, str] | None:
+    """A reset token for a known address that has not had RESETS_PER_EMAIL already within
+    RESET_WINDOW; None otherwise (the caller says the same either way)."""
+    email = normal_email(email)
+    earlier = attempts(session, RESET_REQUEST, RESET_WINDOW, email=email)
+    record_attempt(session, RESET_REQUEST, address, email)
+    user = session.scalar(select(UserAccount).where(UserAccount.email == email))
+    if user is None or earlier >= RESETS_PER_EMAIL:
         return None
     token = secrets.token_urlsafe(32)
     session.add(
@@ -207,22 +269,46 @@ class ResetFailed(Exception):
     pass
 
 
-def finish_reset(session: Session, token: str, password: str) -> UserAccount:
-    """Set a new password with a valid, unused token; every session of the user ends."""
-    reset = session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+def set_password(session: Session, user: UserAccount, password: str) -> None:
+    """The one way a password changes: every reset link of the user that is still open ends,
+    whatever way the password was changed."""
+    user.password_hash = hash_password(password)
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
     )
-    now = datetime.now(UTC)
-    if reset is None or reset.used_at is not None or _aware(reset.expires_at) < now:
-        raise ResetFailed("expired")
+    session.flush()
+
+
+def finish_reset(session: Session, token: str, password: str) -> UserAccount:
+    """Set a new password with a valid, unused token: every session of the user ends, and so
+    does every other reset link of the user. Blocking (hashing): call it from a thread."""
     if len(password) < MIN_PASSWORD:
         raise ResetFailed("short")
-    user = session.get(UserAccount, reset.user_id)
+    now = datetime.now(UTC)
+    # Take the token in one statement, so that two requests with it cannot both succeed
+    taken = session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.token_hash == _token_hash(token),
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(PasswordReset.user_id)
+    ).scalar_one_or_none()
+    if taken is None:
+        raise ResetFailed("expired")
+    user = session.get(UserAccount, taken)
     assert user is not None
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    reset.used_at = now
+    set_password(session, user, password)
+    # who can read the account's mail may log in again at once
+    session.execute(
+        delete(AccessAttempt).where(
+            AccessAttempt.kind == LOGIN_FAILED, AccessAttempt.email == user.email
+        )
+    )
     logout_everywhere(session, user.id)
     session.flush()
     return user

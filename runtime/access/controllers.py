@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,23 +14,9 @@ from litestar.response import Redirect
 
 from renderers import i18n
 
-from .. import mail
+from .. import outbox
 from ..state import AppState, request_language, templates
 from . import accounts, audit, web
-
-# Logins per network address in the last ATTEMPT_WINDOW seconds (per process); the limit is
-# the setting POPO_LOGIN_ATTEMPTS_PER_ADDRESS
-ATTEMPT_WINDOW = 300.0
-_attempts: dict[str, deque[float]] = defaultdict(deque)
-
-
-def too_many_attempts(address: str | None, limit: int) -> bool:
-    now = time.monotonic()
-    recent = _attempts[address or "?"]
-    while recent and now - recent[0] > ATTEMPT_WINDOW:
-        recent.popleft()
-    recent.append(now)
-    return len(recent) > limit
 
 
 def page(
@@ -87,24 +72,27 @@ async def do_login(
     target = str(form.get("next", "/"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
-    if too_many_attempts(web.address(request), popo.settings.login_attempts_per_address):
+    try:
+        # in a thread: hashing a password takes a while, and must not hold other requests
+        token, _user = await asyncio.to_thread(
+            accounts.login,
+            popo.db,
+            email,
+            password,
+            web.address(request),
+            popo.settings.login_attempts_per_address,
+        )
+    except accounts.TooManyAttempts:
         message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
         return login_page(request, message, 429)
-    with popo.db.session() as session:
-        try:
-            token, _user = accounts.login(session, email, password, web.address(request))
-        except accounts.LoginFailed as failed:
-            if failed.locked_until is not None:
-                message = i18n.gettext(
-                    language, "Too many attempts. Your account is locked until %(time)s."
-                ) % {"time": i18n.format_datetime(failed.locked_until, language)}
-            else:
-                message = i18n.gettext(language, "Wrong e-mail address or password.")
-            failure = login_page(request, message, 401)
-        else:
-            failure = None
-    if failure is not None:
-        return failure
+    except accounts.LoginFailed:
+        # one message for a wrong password, an unknown and a locked account
+        message = i18n.gettext(
+            language,
+            "Wrong e-mail address or password. After 5 failed attempts, logging in with this "
+            "address is blocked for 15 minutes.",
+        )
+        return login_page(request, message, 401)
     response: Response[Any] = Redirect(target, status_code=303)
     response.set_cookie(
         web.SESSION_COOKIE,
@@ -133,33 +121,48 @@ def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) 
 
 @get("/password/forgot", sync_to_thread=False)
 def forgot_form(request: Request[Any, Any, Any]) -> Response[str]:
-    return page(request, "password_forgot.html", sent=False)
+    return page(request, "password_forgot.html", sent=False, message="")
 
 
 @post("/password/forgot")
 async def forgot(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
+    """The same answer, status and work for every address, known or not: the mail goes to the
+    outbox in this transaction and is sent later (runtime/outbox.py)."""
     language = request_language(request)
     data = await request.form()
-    with popo.db.session() as session:
-        found = accounts.start_reset(session, str(data.get("email", "")))
-    if found is not None:
-        user, token = found
-        link = f"{str(request.base_url).rstrip('/')}/password/reset/{token}"
-        await asyncio.to_thread(
-            mail.send,
-            popo.settings,
-            user.email,
-            i18n.gettext(language, "Set a new POPO password"),
-            i18n.gettext(
-                language,
-                "Someone asked to set a new password for your POPO account. If that was you, "
-                "open this link within an hour:",
+    email, address = str(data.get("email", "")), web.address(request)
+
+    def ask() -> bool:
+        with popo.db.session() as session:
+            recent = accounts.attempts(
+                session, accounts.RESET_REQUEST, accounts.ADDRESS_WINDOW, address=address
             )
-            + f"\n\n{link}\n\n"
-            + i18n.gettext(language, "If it was not you, you can ignore this message."),
-        )
-    # the same answer whether or not the address is known
-    return page(request, "password_forgot.html", sent=True)
+            if recent >= popo.settings.login_attempts_per_address:
+                return False
+            found = accounts.start_reset(session, email, address)
+            if found is not None:
+                user, token = found
+                # never the request's Host header: whoever sends the request would choose it
+                link = f"{popo.settings.base_url.rstrip('/')}/password/reset/{token}"
+                outbox.enqueue(
+                    session,
+                    user.email,
+                    i18n.gettext(language, "Set a new POPO password"),
+                    i18n.gettext(
+                        language,
+                        "Someone asked to set a new password for your POPO account. If that was "
+                        "you, open this link within an hour:",
+                    )
+                    + f"\n\n{link}\n\n"
+                    + i18n.gettext(language, "If it was not you, you can ignore this message."),
+                    expires_at=datetime.now(UTC) + accounts.RESET_LIFETIME,
+                )
+        return True
+
+    if not await asyncio.to_thread(ask):
+        message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
+        return page(request, "password_forgot.html", 429, sent=False, message=message)
+    return page(request, "password_forgot.html", sent=True, message="")
 
 
 @get("/password/reset/{token:str}", sync_to_thread=False)
@@ -177,13 +180,16 @@ async def reset(
     if password != again:
         message = i18n.gettext(language, "The two passwords are not the same.")
         return page(request, "password_reset.html", 400, token=token, message=message)
-    with popo.db.session() as session:
-        try:
-            accounts.finish_reset(session, token, password)
-        except accounts.ResetFailed as failed:
-            failure = str(failed)
-        else:
-            failure = ""
+
+    def finish() -> str:
+        with popo.db.session() as session:
+            try:
+                accounts.finish_reset(session, token, password)
+            except accounts.ResetFailed as failed:
+                return str(failed)
+        return ""
+
+    failure = await asyncio.to_thread(finish)  # hashing must not hold other requests
     if failure == "short":
         message = i18n.gettext(language, "Use at least 12 characters.")
         return page(request, "password_reset.html", 400, token=token, message=message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any
 
 from litestar import Request
@@ -38,8 +40,42 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_proxy(host: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(host)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def address(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
+    """The client's network address: the one place that decides it (login limits, sessions,
+    the audit log). ``X-Forwarded-For`` counts only when the request comes from a proxy in
+    POPO_TRUSTED_PROXIES; then the address is the last one before the trusted proxies."""
+    peer = request.client.host if request.client else None
+    popo = request.app.state.get("popo")
+    networks = _networks(popo.settings.trusted_proxies) if popo is not None else ()
+    if peer is None or not networks or not _is_proxy(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("x-forwarded-for", [])
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        try:
+            ip_address(hop)
+        except ValueError:
+            return peer  # a malformed header: the proxy's own address, not a made-up one
+        if not _is_proxy(hop, networks):
+            return hop
+    return hops[0] if hops else peer
 
 
 def actor(request: Request[Any, Any, Any], who: Principal | None) -> Actor:

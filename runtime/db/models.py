@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -239,3 +249,39 @@ class PasswordReset(Base):
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessAttempt(Base):
+    """A failed login or a password-reset request, by network address and by e-mail address
+    (known or not), so that limits hold across processes; rows older than the longest window
+    are deleted."""
+
+    __tablename__ = "access_attempt"
+    __table_args__ = (
+        Index("ix_access_attempt_address", "kind", "address", "at"),
+        Index("ix_access_attempt_email", "kind", "email", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # login_failed | reset_request
+    address: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OutboxMessage(Base):
+    """An e-mail to send, written in the transaction of the request that asks for it and sent
+    by a background sender (``runtime/outbox.py``): no request waits for or fails on SMTP."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # emptied once sent or expired
+    expires_at: Mapped[datetime | None] = mapped_column()  # not worth sending after this
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
