@@ -249,6 +249,8 @@ class FormView:
         view.add_label = self.t(element.add_label) or i18n.gettext(self.language, "Add a row")
         view.can_add = element.max_rows is None or count < element.max_rows
         view.can_remove = count > element.min_rows
+        # a group that needs rows is not optional, whether or not it is marked required
+        view.required = view.required or (view.enabled and element.min_rows >= 1)
         for index in range(count):
             row_prefix = f"{key}[{index}]."
             view.group_rows.append(
