@@ -135,11 +135,13 @@ class FormView:
         language: str,
         show_errors: Iterable[str] = (),
         files: Mapping[str, list[dict[str, Any]]] | None = None,
+        held: Iterable[str] = (),
     ) -> None:
         self.form = form
         self.state = state
         self.language = i18n.normalize(language)
         self.show_errors = set(show_errors)  # page ids whose errors are shown
+        self.held = set(held)  # fields whose errors wait: the person has not seen them yet
         self.files = files or {}
 
     def t(self, text: Any) -> str:
@@ -201,7 +203,7 @@ class FormView:
         view.hint = self.t(getattr(element, "hint", None))
         view.required = key in state.required
         view.enabled = state.is_enabled(key)
-        if page_id in self.show_errors:
+        if page_id in self.show_errors and key not in self.held:
             view.errors = [m.text(self.language) for m in state.errors.get(key, ())]
         value = state.value.get(key)
         invalid = state.raw.get(key)
@@ -292,7 +294,7 @@ class FormView:
         items = []
         for key, messages in self.state.errors.items():
             node = self.state.error_nodes[key]
-            if node.key in fields:
+            if node.key in fields and key not in self.held:
                 label = self.t(getattr(node.element, "label", None))
                 row = re.search(r"\[(\d+)\]\.[^.\[]+$", key)
                 if row:

@@ -161,7 +161,16 @@ def view_of(ctx: Context, form_state: FormState) -> FormView:
         ctx.draft.language,
         show_errors=ctx.draft.attempted_pages,
         files=files_by_key(ctx, form_state),
+        held=held_errors(ctx.draft),
     )
+
+
+def held_errors(draft: Draft) -> set[str]:
+    """Fields whose errors wait until the person tries to leave their page again (they arrived
+    with the last try; see FormsService.unseen)."""
+    return {
+        key for mark in draft.attempted_pages.values() if isinstance(mark, list) for key in mark
+    }
 
 
 def language_url(request: Request[Any, Any, Any]) -> Any:
@@ -180,7 +189,7 @@ def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
         ctx.draft.revision,
         page_id,
         ctx.draft.language,
-        tuple(sorted(ctx.draft.attempted_pages)),
+        tuple(sorted((page, str(mark)) for page, mark in ctx.draft.attempted_pages.items())),
         ctx.base_url,
         ctx.link.id if ctx.link else None,
         date.today(),
@@ -295,9 +304,14 @@ async def save_page(
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        before = ctx.service.state(ctx.draft, ctx.entry)  # the page as the person saw it
         form_state, _ = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
         if action.startswith(("add_row:", "remove_row:")):
             ctx.service.change_rows(ctx.draft, ctx.entry, action)
+            after = ctx.service.state(ctx.draft, ctx.entry)  # a new row's fields are unseen
+            ctx.service.hold(
+                ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, after, page_id)
+            )
             return Redirect(
                 f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
                 status_code=303,
@@ -307,7 +321,9 @@ async def save_page(
             return Redirect(
                 f"{ctx.base_url}/pages/{visible[visible.index(page_id) - 1]}", status_code=303
             )
-        ctx.service.attempt(ctx.draft, page_id)
+        ctx.service.attempt(
+            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
+        )
         if page_id in form_state.pages and not form_state.pages[page_id].complete:
             return render_page(request, ctx, form_state, page_id)  # the error summary takes focus
         if action == "next" and page_id in visible and visible.index(page_id) + 1 < len(visible):
@@ -332,8 +348,12 @@ async def change_page(
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
+        before = ctx.service.state(ctx.draft, ctx.entry)
         form_state, changed = ctx.service.apply(
             ctx.draft, ctx.entry, page_id, data, uploads, only=trigger
+        )
+        ctx.service.hold(
+            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
         )
         view = view_of(ctx, form_state)
         env = templates(ctx.draft.language)

@@ -34,3 +34,88 @@ def test_a_repeat_group_that_needs_a_row_is_not_labelled_optional(client: Client
     assert "(optioneel)" not in legend_of(page, "Scholen in volgorde van voorkeur")
     english = client.get(f"{draft}/pages/nieuwe_school?lang=en").text
     assert "(optional)" not in legend_of(english, "Schools in order of preference")
+
+
+# ---------------------------------------------------------------------- 2. follow-up questions
+
+
+def error_links(page: str) -> list[str]:
+    """The fields the error summary names (their html ids)."""
+    return re.findall(r'<li><a href="#([^"]+)">', page)
+
+
+def test_a_follow_up_question_shows_no_error_before_the_person_could_see_it(
+    client: Client,
+) -> None:
+    """Without JavaScript: answering a question that brings up follow-up questions and pressing
+    "next" shows the follow-ups without errors; pressing "next" again with them empty does."""
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    posted = client.post(
+        url,
+        data={"reden": "anders", "contact_directeuren": "true", "action": "next"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 200  # the page again: it has new questions now
+    for page in (posted.text, client.get(url).text):  # the same when the page is read again
+        assert 'id="reden_toelichting"' in page and 'id="contact_datum"' in page
+        # the question that was on the page and left open has its error ...
+        assert error_links(page) == ["ondersteuningsbehoefte"]
+        assert 'id="ondersteuningsbehoefte-error"' in page
+        # ... the follow-ups the person sees for the first time have none
+        for follow_up in ("reden_toelichting", "contact_datum", "contact_uitkomst"):
+            assert f'id="{follow_up}-error"' not in page
+            assert f'id="field-{follow_up}" class="field field--error' not in page
+    # trying to leave the page again with the follow-ups empty: now they are errors
+    again = client.post(url, data={"reden": "anders", "action": "next"}).text
+    assert error_links(again) == [
+        "reden_toelichting",
+        "contact_datum",
+        "contact_uitkomst",
+        "ondersteuningsbehoefte",
+    ]
+    assert 'id="reden_toelichting-error"' in again
+
+
+def test_a_page_whose_only_open_questions_are_new_shows_them_without_errors(
+    client: Client,
+) -> None:
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    data = {"reden": "verhuizing", "contact_directeuren": "false", "action": "next"}
+    posted = client.post(url, data={**data, "ondersteuningsbehoefte": "true"})
+    assert posted.status_code == 200 and 'id="ondersteuning_details"' in posted.text
+    assert error_links(posted.text) == [] and "error-message" not in posted.text
+    details = {
+        "ondersteuning_details": "Hulp bij lezen, twee keer per week.",
+        "swv_consulent_betrokken": "false",
+    }
+    done = client.post(url, data={**data, **details}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("/pages/verklaring_ouders")
+
+
+def test_questions_brought_up_on_a_page_with_errors_wait_for_the_next_try(client: Client) -> None:
+    """The page shows its errors already; a change (htmx) or a new row (no JavaScript) brings up
+    questions: they arrive without errors."""
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    assert "reden" in error_links(client.post(url, data={"action": "next"}).text)
+    change = client.post(
+        f"{url}/change",
+        data={"reden": "anders"},
+        headers={"HX-Request": "true", "X-POPO-Field": "reden"},
+    ).text
+    assert 'id="field-reden_toelichting" class="field field--textarea"' in change
+    assert "reden_toelichting-error" not in change
+    assert "reden_toelichting" not in error_links(change)  # the summary sent along
+    assert "reden_toelichting-error" not in client.get(url).text
+    schools = f"{draft}/pages/nieuwe_school"
+    assert "voorkeursscholen" in error_links(client.post(schools, data={"action": "next"}).text)
+    client.post(schools, data={"action": "add_row:voorkeursscholen"})
+    page = client.get(schools).text
+    assert 'name="voorkeursscholen[0].voorkeur_school"' in page
+    assert not [link for link in error_links(page) if link.startswith("voorkeursscholen")]
+    assert 'id="voorkeursscholen-0-voorkeur_school-error"' not in page
+    assert "voorkeursscholen-0-voorkeur_school" in error_links(
+        client.post(schools, data={"action": "next"}).text
+    )
