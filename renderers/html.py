@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -99,6 +99,16 @@ class SectionView:
     description: str
     visible: bool
     fields: list[FieldView]
+
+
+class AnswerRow(NamedTuple):
+    """One answer in a summary (check answers, the PDF)."""
+
+    label: str
+    answer: str
+    page_id: str
+    anchor: str  # the html id of the field on its page
+    changeable: bool  # a person answers it; calculated and generated fields are not changed
 
 
 @dataclass
@@ -305,13 +315,13 @@ class FormView:
         order = {html_id(k): i for i, k in enumerate(self.state.visible)}
         return sorted(items, key=lambda item: order.get(item[0], 0))
 
-    def answers(self) -> list[tuple[PageView, list[tuple[str, str, str, str]]]]:
-        """Per visible page: (label, answer, page id, html id) of each visible field."""
+    def answers(self) -> list[tuple[PageView, list[AnswerRow]]]:
+        """Per visible page: an answer row for each visible field."""
         result = []
         for page in self.pages():
             if not page.visible:
                 continue
-            rows: list[tuple[str, str, str, str]] = []
+            rows: list[AnswerRow] = []
             for section in self.page_model(page.id).sections:
                 if not self.state.visible.get(f"section:{section.id}"):
                     continue
@@ -320,9 +330,7 @@ class FormView:
             result.append((page, rows))
         return result
 
-    def _answer_rows(
-        self, field_id: str, prefix: str, page_id: str, rows: list[tuple[str, str, str, str]]
-    ) -> None:
+    def _answer_rows(self, field_id: str, prefix: str, page_id: str, rows: list[AnswerRow]) -> None:
         node = self.form.by_key[field_id]
         key = prefix + field_id
         if not self.state.visible.get(key) or node.kind == "note":
@@ -331,17 +339,18 @@ class FormView:
         if node.kind == "group":
             count = self.state.value.get(key) or 0
             if count == 0:
-                rows.append((label, "", page_id, html_id(key)))
+                rows.append(AnswerRow(label, "", page_id, html_id(key), True))
             for index in range(count):
                 for child in node.children:
-                    child_label_prefix = f"{label} {index + 1}: "
                     before = len(rows)
                     self._answer_rows(child, f"{key}[{index}].", page_id, rows)
                     for position in range(before, len(rows)):
-                        text, answer, page, anchor = rows[position]
-                        rows[position] = (child_label_prefix + text, answer, page, anchor)
+                        row = rows[position]
+                        rows[position] = row._replace(label=f"{label} {index + 1}: {row.label}")
             return
-        rows.append((label, self.display(node, self.state.value.get(key)), page_id, html_id(key)))
+        answer = self.display(node, self.state.value.get(key))
+        changeable = node.is_input and not node.read_only
+        rows.append(AnswerRow(label, answer, page_id, html_id(key), changeable))
 
 
 def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environment:

@@ -119,3 +119,31 @@ def test_questions_brought_up_on_a_page_with_errors_wait_for_the_next_try(client
     assert "voorkeursscholen-0-voorkeur_school" in error_links(
         client.post(schools, data={"action": "next"}).text
     )
+
+
+# ---------------------------------------------------------------------- 3. change links
+
+
+def change_links(page: str) -> list[str]:
+    """The answers the check page offers to change (the hidden part of each link's text)."""
+    return re.findall(r'Wijzigen<span class="visually-hidden"> ([^<]+)</span>', page)
+
+
+def test_calculated_and_generated_answers_have_no_change_link(client: Client) -> None:
+    draft = start(client, "overstapformulier-noord")
+    schools = f"{draft}/pages/nieuwe_school"
+    client.post(schools, data={"action": "add_row:voorkeursscholen"})
+    client.post(schools, data={"voorkeursscholen[0].voorkeur_school": "De Linde"})
+    check = client.get(f"{draft}/check").text
+    assert "Aantal scholen" in check and "Scholen in volgorde van voorkeur 1: Voorkeur" in check
+    offered = change_links(check)
+    assert (
+        "Achternaam" in offered
+        and "Scholen in volgorde van voorkeur 1: Naam van de school" in offered
+    )
+    assert "Aantal scholen" not in offered  # calculated
+    assert "Scholen in volgorde van voorkeur 1: Voorkeur" not in offered  # calculated in a row
+    advies = start(client, "adviesformulier-noord")
+    check = client.get(f"{advies}/check").text
+    assert "Aanmeldcode" in check and "Aanmeldcode" not in change_links(check)  # generated
+    assert "Achternaam" in change_links(check)
