@@ -349,6 +349,8 @@ class FormView:
                         rows[position] = row._replace(label=f"{label} {index + 1}: {row.label}")
             return
         answer = self.display(node, self.state.value.get(key))
+        if node.read_only and not answer:  # generated: POPO fills it in when the form is sent
+            answer = i18n.gettext(self.language, "Created when the form is sent")
         changeable = node.is_input and not node.read_only
         rows.append(AnswerRow(label, answer, page_id, html_id(key), changeable))
 

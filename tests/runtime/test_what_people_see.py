@@ -5,9 +5,16 @@ the parents' pages, who may start forms, switching off a parent's link)."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import select
+
+from runtime.db.models import Submission
+from runtime.state import AppState
+
+from ..support import ADVIES_LEERLING, fill_pages
 
 Client = TestClient[Litestar]
 
@@ -146,4 +153,32 @@ def test_calculated_and_generated_answers_have_no_change_link(client: Client) ->
     advies = start(client, "adviesformulier-noord")
     check = client.get(f"{advies}/check").text
     assert "Aanmeldcode" in check and "Aanmeldcode" not in change_links(check)  # generated
+    assert "Wordt gemaakt bij het verzenden" in check  # not "not answered": nobody answers it
     assert "Achternaam" in change_links(check)
+
+
+# ---------------------------------------------------------------------- 5. the aanmeldcode
+
+ADVIES = {
+    "leerling": ADVIES_LEERLING,
+    "advies": {"advies": "plaatsen", "contact_nodig": "false"},
+}
+
+
+def test_the_aanmeldcode_is_shown_on_screen_once_the_advice_is_set(
+    client: Client, app_state: AppState
+) -> None:
+    draft = start(client, "adviesformulier-noord")
+    fill_pages(client, draft, ADVIES)
+    response = client.post(f"{draft}/submit", data={"idempotency_key": "x"})
+    assert response.status_code == 200 and response.url.path.endswith("/submission")
+    with app_state.db.session() as session:
+        code = session.scalars(
+            select(Submission.aanmeldcode).where(Submission.draft_id == uuid.UUID(draft[8:]))
+        ).one()
+    assert code and re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    page = response.text
+    assert f'<p class="aanmeldcode" id="aanmeldcode">{code}</p>' in page
+    assert "Geef deze code aan de ouders" in page
+    english = client.get(f"{draft}/submission?lang=en").text
+    assert f">{code}</p>" in english and "Give this code to the parents" in english
