@@ -32,6 +32,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The anti-forgery token of the request being rendered; the application sets it per request
 # and every form the templates draw carries it.
 form_token: ContextVar[str] = ContextVar("form_token", default="")
+# Whether the request being rendered is a parent's (a public link): their pages show no staff
+# navigation (no way into the staff's part of POPO).
+for_parents: ContextVar[bool] = ContextVar("for_parents", default=False)
 
 
 def html_id(key: str) -> str:
@@ -370,6 +373,7 @@ def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environm
     )
     env.globals["html_id"] = html_id
     env.globals["csrf_token"] = form_token.get
+    env.globals["for_parents"] = for_parents.get
     env.globals["language"] = i18n.normalize(language)
     env.install_gettext_translations(i18n.translations(i18n.normalize(language)), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = lambda value: i18n.format_date(value, language)

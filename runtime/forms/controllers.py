@@ -40,6 +40,7 @@ from .service import FormsService, Gone, NotFound, Upload
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
 DRAFT_PATHS = ("/drafts/{ref:str}", "/r/{ref:str}")
+PARENT_PATHS = ("/r/", "/start/")  # a parent's pages: public links, no account
 
 
 def paths(suffix: str) -> list[str]:
@@ -173,6 +174,13 @@ def held_errors(draft: Draft) -> set[str]:
     }
 
 
+def parents_school(ctx: Context) -> str:
+    """The school a parent registers with (their link's organisation); nothing for staff."""
+    if ctx.link is None:
+        return ""
+    return ctx.service.organisation_name(ctx.link.organisation_id or ctx.draft.organisation_id)
+
+
 def language_url(request: Request[Any, Any, Any]) -> Any:
     return lambda code: f"{request.url.path}?lang={code}"
 
@@ -239,6 +247,7 @@ def render_page_html(
             next_page=visible[index + 1] if index + 1 < len(visible) else None,
             resume_url=resume_url,
             resume_expires=resume_expires,
+            school_name=parents_school(ctx),
             language_url=language_url(request),
         )
     )
@@ -414,6 +423,7 @@ def check_answers(
                 idempotency_key=str(ctx.draft.id),
                 submit_label=view.t(ctx.entry.form.definition.submit_label)
                 or i18n.gettext(ctx.draft.language, "Send"),
+                school_name=parents_school(ctx),
                 language_url=language_url(request),
             )
         )
@@ -498,6 +508,7 @@ def submission_page(
                 submission=submission,
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
+                school_name=parents_school(ctx),
                 language_url=language_url(request),
             )
         )

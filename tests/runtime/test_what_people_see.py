@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from runtime.db.models import Submission
+from runtime.forms.service import FormsService
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING, fill_pages
@@ -182,3 +183,89 @@ def test_the_aanmeldcode_is_shown_on_screen_once_the_advice_is_set(
     assert "Geef deze code aan de ouders" in page
     english = client.get(f"{draft}/submission?lang=en").text
     assert f">{code}</p>" in english and "Give this code to the parents" in english
+
+
+# ---------------------------------------------------------------------- 6. the parents' pages
+
+SCHOOL = "Basisschool De Linde (demo)"  # the school of the demo link demo-aanmelden-noord
+AANMELDING = {
+    "kind": {
+        "kind_achternaam": "Yilmaz",
+        "kind_voorletters": "E.A.",
+        "kind_geboortedatum": "20-06-2021",
+        "kind_geslacht": "1",
+        "kind_bsn": "111222333",
+    },
+    "ouders": {
+        "ouders[0].ouder_naam": "A. Yilmaz",
+        "ouders[0].ouder_relatie": "2",
+        "ouders[0].ouder_gezag": "true",
+        "ouders[0].ouder_telefoon": "0612345678",
+        "ouders[0].ouder_email": "a.yilmaz@voorbeeld.nl",
+        "ouders[0].ouder_postcode": "5611 AB",
+        "ouders[0].ouder_huisnummer": "7",
+    },
+    "scholen": {"zit_op_school": "false", "ook_elders_aangemeld": "false", "broer_zus": "false"},
+    "ondersteuning": {"ondersteuning_nodig": "nee", "startdatum": "01-09-2027"},
+    "toestemming": {"verklaring_juist": "true", "verklaring_gezag": "true"},
+}
+
+
+def parent_link(app_state: AppState, language: str = "nl") -> str:
+    """A parent's resume address for the demo registration at De Linde, as the start link
+    gives it (the draft belongs to the link's school)."""
+    with app_state.db.session() as session:
+        service = FormsService(session, app_state.registry, app_state.settings, app_state.files)
+        start_link = service.link("demo-aanmelden-noord", "start")
+        draft = service.start(start_link.form_id, language, start_link.organisation_id)
+        _, token = service.create_link(
+            start_link.form_id,
+            "resume",
+            language,
+            draft=draft,
+            organisation_id=start_link.organisation_id,
+        )
+    return f"/r/{token}"
+
+
+def assert_no_staff_navigation(page: str) -> None:
+    assert 'href="/"' not in page  # the staff's start page (it asks to log in)
+    assert "/login" not in page and "/drafts/" not in page and "/privacy" not in page
+    assert "Terug naar de formulieren" not in page and "Back to the forms" not in page
+
+
+def test_the_parents_pages_name_their_school_and_show_no_staff_navigation(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    for path in ("/pages/kind", "/check"):
+        page = anonymous.get(resume + path).text
+        assert f"U meldt uw kind aan bij {SCHOOL}" in page
+        assert_no_staff_navigation(page)
+    english = anonymous.get(f"{resume}/pages/kind?lang=en").text
+    assert f"You are registering your child with {SCHOOL}" in english
+    assert_no_staff_navigation(english)
+
+
+def test_the_parents_confirmation_names_the_school_and_the_next_step(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    anonymous.post(f"{resume}/pages/ouders", data={"action": "add_row:ouders"})
+    fill_pages(anonymous, resume, AANMELDING)
+    done = anonymous.post(f"{resume}/submit", data={"idempotency_key": "x"})
+    assert done.status_code == 200 and done.url.path.endswith("/submission")
+    page = done.text
+    assert f"{SCHOOL} heeft uw aanmelding ontvangen" in page
+    assert "De school neemt contact met u op" in page
+    assert f'href="{resume}/submission.pdf"' in page and "Download uw exemplaar" in page
+    assert_no_staff_navigation(page)
+    english = anonymous.get(f"{resume}/submission?lang=en").text
+    assert f"{SCHOOL} has received your registration" in english
+    assert "The school will contact you" in english
+    assert_no_staff_navigation(english)
+
+
+def test_a_staff_member_still_sees_the_way_back_to_the_forms(client: Client) -> None:
+    page = client.get(f"{start(client, 'overstapformulier-noord')}/pages/leerling").text
+    assert 'href="/"' in page and "U meldt uw kind aan" not in page
