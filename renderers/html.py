@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -32,6 +32,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The anti-forgery token of the request being rendered; the application sets it per request
 # and every form the templates draw carries it.
 form_token: ContextVar[str] = ContextVar("form_token", default="")
+# Whether the request being rendered is a parent's (a public link): their pages show no staff
+# navigation (no way into the staff's part of POPO).
+for_parents: ContextVar[bool] = ContextVar("for_parents", default=False)
 
 
 def html_id(key: str) -> str:
@@ -101,6 +104,16 @@ class SectionView:
     fields: list[FieldView]
 
 
+class AnswerRow(NamedTuple):
+    """One answer in a summary (check answers, the PDF)."""
+
+    label: str
+    answer: str
+    page_id: str
+    anchor: str  # the html id of the field on its page
+    changeable: bool  # a person answers it; calculated and generated fields are not changed
+
+
 @dataclass
 class PageView:
     id: str
@@ -135,11 +148,13 @@ class FormView:
         language: str,
         show_errors: Iterable[str] = (),
         files: Mapping[str, list[dict[str, Any]]] | None = None,
+        held: Iterable[str] = (),
     ) -> None:
         self.form = form
         self.state = state
         self.language = i18n.normalize(language)
         self.show_errors = set(show_errors)  # page ids whose errors are shown
+        self.held = set(held)  # fields whose errors wait: the person has not seen them yet
         self.files = files or {}
 
     def t(self, text: Any) -> str:
@@ -201,7 +216,7 @@ class FormView:
         view.hint = self.t(getattr(element, "hint", None))
         view.required = key in state.required
         view.enabled = state.is_enabled(key)
-        if page_id in self.show_errors:
+        if page_id in self.show_errors and key not in self.held:
             view.errors = [m.text(self.language) for m in state.errors.get(key, ())]
         value = state.value.get(key)
         invalid = state.raw.get(key)
@@ -249,6 +264,8 @@ class FormView:
         view.add_label = self.t(element.add_label) or i18n.gettext(self.language, "Add a row")
         view.can_add = element.max_rows is None or count < element.max_rows
         view.can_remove = count > element.min_rows
+        # a group that needs rows is not optional, whether or not it is marked required
+        view.required = view.required or (view.enabled and element.min_rows >= 1)
         for index in range(count):
             row_prefix = f"{key}[{index}]."
             view.group_rows.append(
@@ -290,7 +307,7 @@ class FormView:
         items = []
         for key, messages in self.state.errors.items():
             node = self.state.error_nodes[key]
-            if node.key in fields:
+            if node.key in fields and key not in self.held:
                 label = self.t(getattr(node.element, "label", None))
                 row = re.search(r"\[(\d+)\]\.[^.\[]+$", key)
                 if row:
@@ -301,13 +318,13 @@ class FormView:
         order = {html_id(k): i for i, k in enumerate(self.state.visible)}
         return sorted(items, key=lambda item: order.get(item[0], 0))
 
-    def answers(self) -> list[tuple[PageView, list[tuple[str, str, str, str]]]]:
-        """Per visible page: (label, answer, page id, html id) of each visible field."""
+    def answers(self) -> list[tuple[PageView, list[AnswerRow]]]:
+        """Per visible page: an answer row for each visible field."""
         result = []
         for page in self.pages():
             if not page.visible:
                 continue
-            rows: list[tuple[str, str, str, str]] = []
+            rows: list[AnswerRow] = []
             for section in self.page_model(page.id).sections:
                 if not self.state.visible.get(f"section:{section.id}"):
                     continue
@@ -316,9 +333,7 @@ class FormView:
             result.append((page, rows))
         return result
 
-    def _answer_rows(
-        self, field_id: str, prefix: str, page_id: str, rows: list[tuple[str, str, str, str]]
-    ) -> None:
+    def _answer_rows(self, field_id: str, prefix: str, page_id: str, rows: list[AnswerRow]) -> None:
         node = self.form.by_key[field_id]
         key = prefix + field_id
         if not self.state.visible.get(key) or node.kind == "note":
@@ -327,17 +342,20 @@ class FormView:
         if node.kind == "group":
             count = self.state.value.get(key) or 0
             if count == 0:
-                rows.append((label, "", page_id, html_id(key)))
+                rows.append(AnswerRow(label, "", page_id, html_id(key), True))
             for index in range(count):
                 for child in node.children:
-                    child_label_prefix = f"{label} {index + 1}: "
                     before = len(rows)
                     self._answer_rows(child, f"{key}[{index}].", page_id, rows)
                     for position in range(before, len(rows)):
-                        text, answer, page, anchor = rows[position]
-                        rows[position] = (child_label_prefix + text, answer, page, anchor)
+                        row = rows[position]
+                        rows[position] = row._replace(label=f"{label} {index + 1}: {row.label}")
             return
-        rows.append((label, self.display(node, self.state.value.get(key)), page_id, html_id(key)))
+        answer = self.display(node, self.state.value.get(key))
+        if node.read_only and not answer:  # generated: POPO fills it in when the form is sent
+            answer = i18n.gettext(self.language, "Created when the form is sent")
+        changeable = node.is_input and not node.read_only
+        rows.append(AnswerRow(label, answer, page_id, html_id(key), changeable))
 
 
 def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environment:
@@ -355,6 +373,7 @@ def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environm
     )
     env.globals["html_id"] = html_id
     env.globals["csrf_token"] = form_token.get
+    env.globals["for_parents"] = for_parents.get
     env.globals["language"] = i18n.normalize(language)
     env.install_gettext_translations(i18n.translations(i18n.normalize(language)), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = lambda value: i18n.format_date(value, language)

@@ -19,7 +19,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from renderers import i18n
-from renderers.html import form_token
+from renderers.html import for_parents, form_token
 
 from . import demo, logs, outbox
 from .access import controllers as access_routes
@@ -126,6 +126,7 @@ def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
 async def remember_form_token(request: Request[Any, Any, Any]) -> None:
     """Forms rendered for this request carry its anti-forgery token (see renderers.html)."""
     form_token.set(web.csrf_token(request))
+    for_parents.set(request.url.path.startswith(forms.PARENT_PATHS))
 
 
 def create_app(settings: Settings | None = None, popo: AppState | None = None) -> Litestar:

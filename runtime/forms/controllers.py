@@ -42,6 +42,7 @@ log = logging.getLogger("popo.forms")
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
 DRAFT_PATHS = ("/drafts/{ref:str}", "/r/{ref:str}")
+PARENT_PATHS = ("/r/", "/start/")  # a parent's pages: public links, no account
 
 
 def paths(suffix: str) -> list[str]:
@@ -169,7 +170,23 @@ def view_of(ctx: Context, form_state: FormState) -> FormView:
         ctx.draft.language,
         show_errors=ctx.draft.attempted_pages,
         files=files_by_key(ctx, form_state),
+        held=held_errors(ctx.draft),
     )
+
+
+def held_errors(draft: Draft) -> set[str]:
+    """Fields whose errors wait until the person tries to leave their page again (they arrived
+    with the last try; see FormsService.unseen)."""
+    return {
+        key for mark in draft.attempted_pages.values() if isinstance(mark, list) for key in mark
+    }
+
+
+def parents_school(ctx: Context) -> str:
+    """The school a parent registers with (their link's organisation); nothing for staff."""
+    if ctx.link is None:
+        return ""
+    return ctx.service.organisation_name(ctx.link.organisation_id or ctx.draft.organisation_id)
 
 
 def language_url(request: Request[Any, Any, Any]) -> Any:
@@ -188,7 +205,7 @@ def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
         ctx.draft.revision,
         page_id,
         ctx.draft.language,
-        tuple(sorted(ctx.draft.attempted_pages)),
+        tuple(sorted((page, str(mark)) for page, mark in ctx.draft.attempted_pages.items())),
         ctx.base_url,
         ctx.link.id if ctx.link else None,
         date.today(),
@@ -238,6 +255,7 @@ def render_page_html(
             next_page=visible[index + 1] if index + 1 < len(visible) else None,
             resume_url=resume_url,
             resume_expires=resume_expires,
+            school_name=parents_school(ctx),
             language_url=language_url(request),
         )
     )
@@ -303,9 +321,14 @@ async def save_page(
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
+        before = ctx.service.state(ctx.draft, ctx.entry)  # the page as the person saw it
         form_state, _ = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
         if action.startswith(("add_row:", "remove_row:")):
             ctx.service.change_rows(ctx.draft, ctx.entry, action)
+            after = ctx.service.state(ctx.draft, ctx.entry)  # a new row's fields are unseen
+            ctx.service.hold(
+                ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, after, page_id)
+            )
             return Redirect(
                 f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
                 status_code=303,
@@ -315,7 +338,9 @@ async def save_page(
             return Redirect(
                 f"{ctx.base_url}/pages/{visible[visible.index(page_id) - 1]}", status_code=303
             )
-        ctx.service.attempt(ctx.draft, page_id)
+        ctx.service.attempt(
+            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
+        )
         if page_id in form_state.pages and not form_state.pages[page_id].complete:
             return render_page(request, ctx, form_state, page_id)  # the error summary takes focus
         if action == "next" and page_id in visible and visible.index(page_id) + 1 < len(visible):
@@ -340,8 +365,12 @@ async def change_page(
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
+        before = ctx.service.state(ctx.draft, ctx.entry)
         form_state, changed = ctx.service.apply(
             ctx.draft, ctx.entry, page_id, data, uploads, only=trigger
+        )
+        ctx.service.hold(
+            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
         )
         view = view_of(ctx, form_state)
         env = templates(ctx.draft.language)
@@ -402,6 +431,7 @@ def check_answers(
                 idempotency_key=str(ctx.draft.id),
                 submit_label=view.t(ctx.entry.form.definition.submit_label)
                 or i18n.gettext(ctx.draft.language, "Send"),
+                school_name=parents_school(ctx),
                 language_url=language_url(request),
             )
         )
@@ -456,6 +486,7 @@ def submission_page(
                 and popo.archive.exists(submission.pdf_sha256),
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
+                school_name=parents_school(ctx),
                 language_url=language_url(request),
             )
         )

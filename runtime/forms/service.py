@@ -11,7 +11,7 @@ import logging
 import secrets
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -224,11 +224,38 @@ class FormsService:
         draft.revision += 1
         self.session.flush()
 
-    def attempt(self, draft: Draft, page_id: str) -> None:
-        """The person tried to leave the page: from now on its errors are shown."""
-        if page_id not in draft.attempted_pages:
-            draft.attempted_pages = {**draft.attempted_pages, page_id: True}
+    def attempt(self, draft: Draft, page_id: str, unseen: Iterable[str] = ()) -> None:
+        """The person tried to leave the page: from now on its errors are shown, except those of
+        ``unseen`` fields, which this very try brought up (see :meth:`unseen`)."""
+        held = sorted(set(unseen))
+        mark: bool | list[str] = held or True
+        if draft.attempted_pages.get(page_id) != mark:
+            draft.attempted_pages = {**draft.attempted_pages, page_id: mark}
             self.session.flush()
+
+    def hold(self, draft: Draft, page_id: str, unseen: Iterable[str]) -> None:
+        """Fields that a change brought up on a page whose errors are shown: their errors wait
+        until the person tries to leave the page again."""
+        mark = draft.attempted_pages.get(page_id)
+        if mark is None:
+            return  # errors are not shown on this page yet anyway
+        held = set(mark) if isinstance(mark, list) else set()
+        if not set(unseen) <= held:
+            self.attempt(draft, page_id, held | set(unseen))
+
+    @staticmethod
+    def unseen(entry: FormEntry, before: FormState, after: FormState, page_id: str) -> list[str]:
+        """Fields of a page with errors that were not on the page when the person answered it:
+        follow-up questions that this answer brought up. A person who has not yet had the
+        chance to see a question is not told it is wrong (GOV.UK's pattern)."""
+        on_page = set(entry.form.page_fields.get(page_id, ()))
+        return [
+            key
+            for key in after.errors
+            if after.visible.get(key)
+            and not before.visible.get(key)
+            and after.error_nodes[key].key in on_page
+        ]
 
     def set_language(self, draft: Draft, language: str) -> None:
         if draft.language != language:

@@ -190,6 +190,46 @@ def test_fix_an_error_from_the_summary(server: tuple[str, Settings], page: Any) 
     page.locator("#field-achternaam.field--error").wait_for(state="detached")
 
 
+def test_after_a_page_change_the_keyboard_starts_at_the_heading(
+    server: tuple[str, Settings], page: Any
+) -> None:
+    """Next and previous with the keyboard: focus is on the new page's heading (not the body),
+    so that a screen reader announces it and Tab goes on from there; with errors it is on the
+    error summary."""
+    base, _ = server
+    start(page, base, "overstapformulier-noord")
+
+    def press(value: str) -> None:
+        page.locator(f"button[value='{value}']").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+    def focused() -> str:
+        return str(
+            page.evaluate(
+                "document.activeElement.tagName + ' ' + document.activeElement.textContent.trim()"
+            )
+        )
+
+    assert focused() == "H1 Leerling"  # a new form: its first page
+    page.locator("#achternaam").fill("Jansen")
+    page.locator("#voornamen").fill("Sanne")
+    page.locator("#geboortedatum").fill("03-04-2018")
+    page.locator("input[name='geslacht'][value='1']").check()
+    page.locator("input[name='identificatie'][value='bsn']").check()
+    page.locator("#bsn").fill("111222333")
+    page.keyboard.press("Tab")
+    page.wait_for_load_state("networkidle")
+    press("next")
+    assert page.url.endswith("/pages/huidige_school")
+    assert focused() == "H1 Huidige school"
+    press("previous")
+    assert focused() == "H1 Leerling"
+    press("next")
+    press("next")  # the school's page is empty: the summary takes focus
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+
+
 def test_resume_a_draft_and_submit_and_download_the_pdf(
     server: tuple[str, Settings], page: Any
 ) -> None:

@@ -1,0 +1,271 @@
+"""What people see on the form pages, met as they would meet it: over HTTP without JavaScript,
+with the real application and database (issue 9: labels, errors, change links, the aanmeldcode,
+the parents' pages, who may start forms, switching off a parent's link)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from runtime.db.models import Submission
+from runtime.forms.service import FormsService
+from runtime.state import AppState
+
+from ..support import ADVIES_LEERLING, fill_pages
+
+Client = TestClient[Litestar]
+
+
+def start(client: Client, form_id: str, lang: str = "nl") -> str:
+    """Start a form as staff; the draft's address without the host."""
+    response = client.post(f"/forms/{form_id}/start?lang={lang}", follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    return str(response.headers["location"])
+
+
+def legend_of(page: str, label: str) -> str:
+    match = re.search(rf'<legend class="legend">{re.escape(label)}.*?</legend>', page, re.S)
+    assert match, f"no legend {label!r} on the page"
+    return match.group(0)
+
+
+# ---------------------------------------------------------------------- 1. optional labels
+
+
+def test_a_repeat_group_that_needs_a_row_is_not_labelled_optional(client: Client) -> None:
+    draft = start(client, "overstapformulier-noord")
+    page = client.get(f"{draft}/pages/nieuwe_school").text
+    assert "(optioneel)" not in legend_of(page, "Scholen in volgorde van voorkeur")
+    english = client.get(f"{draft}/pages/nieuwe_school?lang=en").text
+    assert "(optional)" not in legend_of(english, "Schools in order of preference")
+
+
+# ---------------------------------------------------------------------- 2. follow-up questions
+
+
+def error_links(page: str) -> list[str]:
+    """The fields the error summary names (their html ids)."""
+    return re.findall(r'<li><a href="#([^"]+)">', page)
+
+
+def test_a_follow_up_question_shows_no_error_before_the_person_could_see_it(
+    client: Client,
+) -> None:
+    """Without JavaScript: answering a question that brings up follow-up questions and pressing
+    "next" shows the follow-ups without errors; pressing "next" again with them empty does."""
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    posted = client.post(
+        url,
+        data={"reden": "anders", "contact_directeuren": "true", "action": "next"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 200  # the page again: it has new questions now
+    for page in (posted.text, client.get(url).text):  # the same when the page is read again
+        assert 'id="reden_toelichting"' in page and 'id="contact_datum"' in page
+        # the question that was on the page and left open has its error ...
+        assert error_links(page) == ["ondersteuningsbehoefte"]
+        assert 'id="ondersteuningsbehoefte-error"' in page
+        # ... the follow-ups the person sees for the first time have none
+        for follow_up in ("reden_toelichting", "contact_datum", "contact_uitkomst"):
+            assert f'id="{follow_up}-error"' not in page
+            assert f'id="field-{follow_up}" class="field field--error' not in page
+    # trying to leave the page again with the follow-ups empty: now they are errors
+    again = client.post(url, data={"reden": "anders", "action": "next"}).text
+    assert error_links(again) == [
+        "reden_toelichting",
+        "contact_datum",
+        "contact_uitkomst",
+        "ondersteuningsbehoefte",
+    ]
+    assert 'id="reden_toelichting-error"' in again
+
+
+def test_a_page_whose_only_open_questions_are_new_shows_them_without_errors(
+    client: Client,
+) -> None:
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    data = {"reden": "verhuizing", "contact_directeuren": "false", "action": "next"}
+    posted = client.post(url, data={**data, "ondersteuningsbehoefte": "true"})
+    assert posted.status_code == 200 and 'id="ondersteuning_details"' in posted.text
+    assert error_links(posted.text) == [] and "error-message" not in posted.text
+    details = {
+        "ondersteuning_details": "Hulp bij lezen, twee keer per week.",
+        "swv_consulent_betrokken": "false",
+    }
+    done = client.post(url, data={**data, **details}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("/pages/verklaring_ouders")
+
+
+def test_questions_brought_up_on_a_page_with_errors_wait_for_the_next_try(client: Client) -> None:
+    """The page shows its errors already; a change (htmx) or a new row (no JavaScript) brings up
+    questions: they arrive without errors."""
+    draft = start(client, "overstapformulier-noord")
+    url = f"{draft}/pages/reden_overstap"
+    assert "reden" in error_links(client.post(url, data={"action": "next"}).text)
+    change = client.post(
+        f"{url}/change",
+        data={"reden": "anders"},
+        headers={"HX-Request": "true", "X-POPO-Field": "reden"},
+    ).text
+    assert 'id="field-reden_toelichting" class="field field--textarea"' in change
+    assert "reden_toelichting-error" not in change
+    assert "reden_toelichting" not in error_links(change)  # the summary sent along
+    assert "reden_toelichting-error" not in client.get(url).text
+    schools = f"{draft}/pages/nieuwe_school"
+    assert "voorkeursscholen" in error_links(client.post(schools, data={"action": "next"}).text)
+    client.post(schools, data={"action": "add_row:voorkeursscholen"})
+    page = client.get(schools).text
+    assert 'name="voorkeursscholen[0].voorkeur_school"' in page
+    assert not [link for link in error_links(page) if link.startswith("voorkeursscholen")]
+    assert 'id="voorkeursscholen-0-voorkeur_school-error"' not in page
+    assert "voorkeursscholen-0-voorkeur_school" in error_links(
+        client.post(schools, data={"action": "next"}).text
+    )
+
+
+# ---------------------------------------------------------------------- 3. change links
+
+
+def change_links(page: str) -> list[str]:
+    """The answers the check page offers to change (the hidden part of each link's text)."""
+    return re.findall(r'Wijzigen<span class="visually-hidden"> ([^<]+)</span>', page)
+
+
+def test_calculated_and_generated_answers_have_no_change_link(client: Client) -> None:
+    draft = start(client, "overstapformulier-noord")
+    schools = f"{draft}/pages/nieuwe_school"
+    client.post(schools, data={"action": "add_row:voorkeursscholen"})
+    client.post(schools, data={"voorkeursscholen[0].voorkeur_school": "De Linde"})
+    check = client.get(f"{draft}/check").text
+    assert "Aantal scholen" in check and "Scholen in volgorde van voorkeur 1: Voorkeur" in check
+    offered = change_links(check)
+    assert (
+        "Achternaam" in offered
+        and "Scholen in volgorde van voorkeur 1: Naam van de school" in offered
+    )
+    assert "Aantal scholen" not in offered  # calculated
+    assert "Scholen in volgorde van voorkeur 1: Voorkeur" not in offered  # calculated in a row
+    advies = start(client, "adviesformulier-noord")
+    check = client.get(f"{advies}/check").text
+    assert "Aanmeldcode" in check and "Aanmeldcode" not in change_links(check)  # generated
+    assert "Wordt gemaakt bij het verzenden" in check  # not "not answered": nobody answers it
+    assert "Achternaam" in change_links(check)
+
+
+# ---------------------------------------------------------------------- 5. the aanmeldcode
+
+ADVIES = {
+    "leerling": ADVIES_LEERLING,
+    "advies": {"advies": "plaatsen", "contact_nodig": "false"},
+}
+
+
+def test_the_aanmeldcode_is_shown_on_screen_once_the_advice_is_set(
+    client: Client, app_state: AppState
+) -> None:
+    draft = start(client, "adviesformulier-noord")
+    fill_pages(client, draft, ADVIES)
+    response = client.post(f"{draft}/submit", data={"idempotency_key": "x"})
+    assert response.status_code == 200 and response.url.path.endswith("/submission")
+    with app_state.db.session() as session:
+        code = session.scalars(
+            select(Submission.aanmeldcode).where(Submission.draft_id == uuid.UUID(draft[8:]))
+        ).one()
+    assert code and re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    page = response.text
+    assert f'<p class="aanmeldcode" id="aanmeldcode">{code}</p>' in page
+    assert "Geef deze code aan de ouders" in page
+    english = client.get(f"{draft}/submission?lang=en").text
+    assert f">{code}</p>" in english and "Give this code to the parents" in english
+
+
+# ---------------------------------------------------------------------- 6. the parents' pages
+
+SCHOOL = "Basisschool De Linde (demo)"  # the school of the demo link demo-aanmelden-noord
+AANMELDING = {
+    "kind": {
+        "kind_achternaam": "Yilmaz",
+        "kind_voorletters": "E.A.",
+        "kind_geboortedatum": "20-06-2021",
+        "kind_geslacht": "1",
+        "kind_bsn": "111222333",
+    },
+    "ouders": {
+        "ouders[0].ouder_naam": "A. Yilmaz",
+        "ouders[0].ouder_relatie": "2",
+        "ouders[0].ouder_gezag": "true",
+        "ouders[0].ouder_telefoon": "0612345678",
+        "ouders[0].ouder_email": "a.yilmaz@voorbeeld.nl",
+        "ouders[0].ouder_postcode": "5611 AB",
+        "ouders[0].ouder_huisnummer": "7",
+    },
+    "scholen": {"zit_op_school": "false", "ook_elders_aangemeld": "false", "broer_zus": "false"},
+    "ondersteuning": {"ondersteuning_nodig": "nee", "startdatum": "01-09-2027"},
+    "toestemming": {"verklaring_juist": "true", "verklaring_gezag": "true"},
+}
+
+
+def parent_link(app_state: AppState, language: str = "nl") -> str:
+    """A parent's resume address for the demo registration at De Linde, as the start link
+    gives it (the draft belongs to the link's school)."""
+    with app_state.db.session() as session:
+        service = FormsService(session, app_state.registry, app_state.settings, app_state.files)
+        start_link = service.link("demo-aanmelden-noord", "start")
+        draft = service.start(start_link.form_id, language, start_link.organisation_id)
+        _, token = service.create_link(
+            start_link.form_id,
+            "resume",
+            language,
+            draft=draft,
+            organisation_id=start_link.organisation_id,
+        )
+    return f"/r/{token}"
+
+
+def assert_no_staff_navigation(page: str) -> None:
+    assert 'href="/"' not in page  # the staff's start page (it asks to log in)
+    assert "/login" not in page and "/drafts/" not in page and "/privacy" not in page
+    assert "Terug naar de formulieren" not in page and "Back to the forms" not in page
+
+
+def test_the_parents_pages_name_their_school_and_show_no_staff_navigation(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    for path in ("/pages/kind", "/check"):
+        page = anonymous.get(resume + path).text
+        assert f"U meldt uw kind aan bij {SCHOOL}" in page
+        assert_no_staff_navigation(page)
+    english = anonymous.get(f"{resume}/pages/kind?lang=en").text
+    assert f"You are registering your child with {SCHOOL}" in english
+    assert_no_staff_navigation(english)
+
+
+def test_the_parents_confirmation_names_the_school_and_the_next_step(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    anonymous.post(f"{resume}/pages/ouders", data={"action": "add_row:ouders"})
+    fill_pages(anonymous, resume, AANMELDING)
+    done = anonymous.post(f"{resume}/submit", data={"idempotency_key": "x"})
+    assert done.status_code == 200 and done.url.path.endswith("/submission")
+    page = done.text
+    assert f"{SCHOOL} heeft uw aanmelding ontvangen" in page
+    assert "De school neemt contact met u op" in page
+    assert f'href="{resume}/submission.pdf"' in page and "Download uw exemplaar" in page
+    assert_no_staff_navigation(page)
+    english = anonymous.get(f"{resume}/submission?lang=en").text
+    assert f"{SCHOOL} has received your registration" in english
+    assert "The school will contact you" in english
+    assert_no_staff_navigation(english)
+
+
+def test_a_staff_member_still_sees_the_way_back_to_the_forms(client: Client) -> None:
+    page = client.get(f"{start(client, 'overstapformulier-noord')}/pages/leerling").text
+    assert 'href="/"' in page and "U meldt uw kind aan" not in page
