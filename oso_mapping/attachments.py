@@ -1,7 +1,8 @@
 """OSO attachments: a document's ``bestandsinhoud`` is a Base64-encoded ZIP of the file.
 
-Unpacking trusts nothing in the archive: sizes are counted while reading (not taken from the
-ZIP's directory), and an archive that would unpack beyond the limits is refused as a whole.
+Unpacking trusts nothing in the archive: sizes are counted while reading (the ZIP's directory
+is checked too, but it can lie), and an archive that would unpack beyond the limits is refused
+as a whole. The limits here are the ones for every ZIP POPO opens.
 """
 
 from __future__ import annotations
@@ -15,10 +16,32 @@ from pathlib import PurePosixPath
 
 from .dossier import N_, DossierError
 
+# The limits on every ZIP archive POPO opens: an OSO attachment here, and an uploaded file whose
+# type runtime/forms/files.py reads from its content (a DOCX or ODT is a ZIP).
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
 MAX_FILES = 50
 MAX_RATIO = 200  # unpacked size / packed size: more is a ZIP bomb, not a document
+
+
+def declared_within_limits(archive: zipfile.ZipFile, packed: int) -> bool:
+    """Whether the sizes the archive's directory declares stay within the limits (per file, in
+    all, and as a ratio to the packed size). A directory can lie, so whoever unpacks counts
+    too (:func:`unpack`, :func:`read_bounded`); this refuses an honest bomb without reading it."""
+    sizes = [m.file_size for m in archive.infolist() if not m.is_dir()]
+    total = sum(sizes)
+    return (
+        all(size <= MAX_FILE_BYTES for size in sizes)
+        and total <= MAX_TOTAL_BYTES
+        and total <= max(packed, 1024) * MAX_RATIO
+    )
+
+
+def read_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes:
+    """At most ``limit`` bytes of a member, decompressing no more than that (whatever its
+    directory entry declares)."""
+    with archive.open(member) as stream:
+        return stream.read(limit)
 
 
 class AttachmentRefused(DossierError):
@@ -56,6 +79,15 @@ def unpack(encoded: str, document_name: str) -> list[File]:
             N_("the attachment '{name}' is not a readable ZIP file"), name=document_name
         ) from None
     members = [m for m in archive.infolist() if not m.is_dir()]
+    if not declared_within_limits(archive, len(packed)):
+        raise AttachmentRefused(
+            N_(
+                "the attachment '{name}' unpacks to more than {limit} MB: "
+                "refused as a possible ZIP bomb"
+            ),
+            name=document_name,
+            limit=MAX_FILE_BYTES // (1024 * 1024),
+        )
     if len(members) > MAX_FILES:
         raise AttachmentRefused(
             N_("the attachment '{name}' holds {count} files; at most {limit}"),

@@ -262,9 +262,12 @@ def _complete(root: _Node, context: ExportContext) -> None:
     inzage.child("voorlopigdossier").text = "false"
     school = root.child("huidigeschool")
     known = context.school
+    form_values: dict[str, str | None] = {}
     if known.name:
         # The register is the truth about the sending school: its name, codes, address and
-        # phone all come from there, never partly from the form and partly from the register.
+        # phone all come from there, never partly from the form and partly from the register
+        # (the form's value only stands in for a code the register lacks).
+        form_values = {c.name: c.text for c in school.children if c.name != "leerling"}
         school.children = [c for c in school.children if c.name == "leerling"]
     for name, fallback in (
         ("naam", known.name),
@@ -274,7 +277,7 @@ def _complete(root: _Node, context: ExportContext) -> None:
         ("website", known.website),
     ):
         node = school.child(name)
-        node.text = fallback or node.text
+        node.text = fallback or node.text or form_values.get(name)
     if not school.child("adreslijst").has_content() and known.street and known.postcode:
         address = school.child("adreslijst").child("adres")
         for name, text in (

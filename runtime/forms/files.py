@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from oso_mapping.attachments import declared_within_limits, read_bounded
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -24,16 +26,7 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"\xff\xd8\xff"):
         return JPEG
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
-                    return ODT
-                if "word/document.xml" in names:
-                    return DOCX
-        except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError):
-            return UNKNOWN
-        return ZIP
+        return _sniff_zip(data)
     if b"\x00" not in data[:4096]:
         try:
             data[:4096].decode("utf-8")
@@ -41,6 +34,30 @@ def sniff(data: bytes) -> str:
         except UnicodeDecodeError:
             pass
     return UNKNOWN
+
+
+def _sniff_zip(data: bytes) -> str:
+    """A ZIP's type from its directory (the names of its members), never by unpacking it:
+    an ODT's ``mimetype`` member is read only as far as its expected content, and an archive
+    whose declared sizes pass the limits of every ZIP POPO opens (a ZIP bomb) is of no
+    accepted type."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not declared_within_limits(archive, len(data)):
+                return UNKNOWN
+            members = {m.filename: m for m in archive.infolist()}
+            mimetype = members.get("mimetype")
+            if mimetype is not None:
+                head = read_bounded(archive, mimetype, len(ODT) + 64)
+                if head.strip() == ODT.encode():
+                    return ODT
+            if "word/document.xml" in members:
+                return DOCX
+    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError, OSError):
+        return UNKNOWN
+    except NotImplementedError:  # a compression method Python cannot read
+        return UNKNOWN
+    return ZIP
 
 
 def size_text(size: int) -> str:
