@@ -90,7 +90,7 @@ async def do_login(
         message = i18n.gettext(
             language,
             "Wrong e-mail address or password. After 5 failed attempts, logging in with this "
-            "address is blocked for 15 minutes.",
+            "e-mail address is blocked for 15 minutes.",
         )
         return login_page(request, message, 401)
     response: Response[Any] = Redirect(target, status_code=303)

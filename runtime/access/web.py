@@ -74,8 +74,8 @@ def address(request: Request[Any, Any, Any]) -> str | None:
         except ValueError:
             return peer  # a malformed header: the proxy's own address, not a made-up one
         if not _is_proxy(hop, networks):
-            return hop
-    return hops[0] if hops else peer
+            return hop[:64]  # an IPv6 address with a zone could be longer than is stored
+    return hops[0][:64] if hops else peer
 
 
 def actor(request: Request[Any, Any, Any], who: Principal | None) -> Actor:

@@ -117,5 +117,5 @@ def test_administration_commands(
         school = session.scalars(select(Organisation).where(Organisation.code == "32JK00")).one()
         swv = session.get(Organisation, school.swv_id)
         assert swv is not None and swv.code == "PO2202"  # set by hand, kept by the import
-        token, user = login(session, "ib@verwondering.example", "een-lang-wachtwoord", None)
-        assert token and user.name == "IB"
+    token, user = login(database, "ib@verwondering.example", "een-lang-wachtwoord", None, 20)
+    assert token and user.name == "IB"

@@ -56,6 +56,16 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
+@pytest.fixture(autouse=True)
+def empty_outbox(seeded: AppState) -> Iterator[None]:
+    """Mail a test left unsent would otherwise reach the next test's mail server."""
+    with seeded.db.session() as session:
+        session.execute(delete(OutboxMessage))
+    yield
+    with seeded.db.session() as session:
+        session.execute(delete(OutboxMessage))
+
+
 def wait_for_mail(inbox: Inbox, count: int, seconds: float = 10.0) -> list[Any]:
     deadline = time.time() + seconds
     while len(inbox.messages) < count and time.time() < deadline:
