@@ -12,7 +12,7 @@ from urllib.parse import quote
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 from renderers import i18n
 from renderers.html import form_token
 
-from . import demo, logs
+from . import demo, errors, logs
 from .access import controllers as access_routes
 from .access import web
 from .access.scope import home_school
@@ -148,9 +148,10 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             sweep.cancel()
             app_state.stop_workers()
 
-    return Litestar(
+    application = Litestar(
         route_handlers=[
             home,
+            errors.problem,
             start_form,
             *access_routes.ROUTES,
             *forms.ROUTES,
@@ -163,7 +164,10 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             NotFoundException: not_found,
             Gone: gone,
             web.LoginRequired: login_required,
+            HTTPException: errors.http_error,  # every other refusal: a page, never JSON
+            Exception: errors.server_error,  # logged with its traceback and a reference
         },
+        logging_config=None,  # logs.configure set up logging; Litestar must not replace it
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -176,3 +180,6 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
         debug=False,
     )
+    # outside everything Litestar does (routing included), so that every request is logged
+    application.asgi_handler = logs.RequestLog(application.asgi_handler)
+    return application
