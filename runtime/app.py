@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
@@ -72,7 +72,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             language_url=lambda code: f"/?lang={code}",
         )
     )
-    response = Response(content, media_type="text/html; charset=utf-8")
+    response = Response(content, media_type=MediaType.HTML)
     response.set_cookie(
         "popo_lang", language, httponly=True, samesite="lax", secure=popo.settings.secure_cookies
     )
@@ -114,7 +114,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
             language_url=lambda code: f"/?lang={code}",
         )
     )
-    return Response(content, status_code=404, media_type="text/html; charset=utf-8")
+    return Response(content, status_code=404, media_type=MediaType.HTML)
 
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:

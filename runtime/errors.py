@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.exceptions import HTTPException
 
 from oso_mapping.dossier import N_
@@ -113,7 +113,7 @@ def error_response(
         content = error_fragment(request_language(request), status, reference)
     else:
         content = error_page(request, status, reference)
-    return Response(content, status_code=status, media_type="text/html", headers=headers)
+    return Response(content, status_code=status, media_type=MediaType.HTML, headers=headers)
 
 
 def _texts(language: str, status: int) -> tuple[str, str]:
@@ -161,6 +161,6 @@ def problem(request: Request[Any, Any, Any]) -> Response[str]:
     return Response(
         error_page(request, status, reference),
         status_code=200,
-        media_type="text/html",
+        media_type=MediaType.HTML,
         headers={"Cache-Control": "no-store"},
     )

@@ -7,7 +7,7 @@ import time
 from collections import defaultdict, deque
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -43,7 +43,7 @@ def page(
         .get_template(template)
         .render(language_url=lambda code: f"{request.url.path}?lang={code}", **values)
     )
-    return Response(content, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(content, status_code=status, media_type=MediaType.HTML)
 
 
 @get("/login", sync_to_thread=False)
