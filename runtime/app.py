@@ -30,7 +30,7 @@ from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .oso import controllers as oso_routes
 from .settings import REPOSITORY, Settings
-from .state import AppState, request_language, templates
+from .state import AppState, remember_language, request_language, templates
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
@@ -72,11 +72,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             language_url=lambda code: f"/?lang={code}",
         )
     )
-    response = Response(content, media_type=MediaType.HTML)
-    response.set_cookie(
-        "popo_lang", language, httponly=True, samesite="lax", secure=popo.settings.secure_cookies
-    )
-    return response
+    return Response(content, media_type=MediaType.HTML)
 
 
 @post("/forms/{form_id:str}/start", sync_to_thread=False)
@@ -175,6 +171,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             cookie_samesite="lax",
         ),
         before_request=remember_form_token,
+        before_send=[remember_language(settings.secure_cookies)],
         lifespan=[lifespan],
         openapi_config=None,  # no API documentation endpoints: POPO serves pages
         request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
