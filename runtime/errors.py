@@ -95,7 +95,12 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     else:
         log.info(
             "refused",
-            extra={"status": status, "path": loggable_path(request.url.path), "why": exc.detail},
+            # not the detail: it may repeat what was sent (a path with a link's secret, values)
+            extra={
+                "status": status,
+                "path": loggable_path(request.url.path),
+                "error": type(exc).__name__,
+            },
         )
     return error_response(request, status, reference, dict(exc.headers or {}))
 
