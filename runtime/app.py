@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from renderers import i18n
 from renderers.html import for_parents, form_token
 
-from . import demo, logs, outbox
+from . import demo, errors, logs, outbox
 from .access import controllers as access_routes
 from .access import web
 from .access.headers import security_headers
@@ -32,7 +32,7 @@ from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .oso import controllers as oso_routes
 from .settings import REPOSITORY, Settings
-from .state import AppState, request_language, templates
+from .state import AppState, remember_language, request_language, templates
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
@@ -74,11 +74,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             language_url=lambda code: f"/?lang={code}",
         )
     )
-    response = Response(content, media_type="text/html; charset=utf-8")
-    response.set_cookie(
-        "popo_lang", language, httponly=True, samesite="lax", secure=popo.settings.secure_cookies
-    )
-    return response
+    return Response(content, media_type=MediaType.HTML)
 
 
 @post("/forms/{form_id:str}/start", sync_to_thread=False)
@@ -116,7 +112,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
             language_url=lambda code: f"/?lang={code}",
         )
     )
-    return Response(content, status_code=404, media_type="text/html; charset=utf-8")
+    return Response(content, status_code=404, media_type=MediaType.HTML)
 
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
@@ -153,9 +149,10 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             await outbox.stop_sender(sender)
             app_state.stop_workers()
 
-    return Litestar(
+    application = Litestar(
         route_handlers=[
             home,
+            errors.problem,
             start_form,
             *access_routes.ROUTES,
             *forms.ROUTES,
@@ -170,7 +167,10 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             Gone: gone,
             web.LoginRequired: login_required,
             web.ReadOnly: access_routes.read_only,
+            HTTPException: errors.http_error,  # every other refusal: a page, never JSON
+            Exception: errors.server_error,  # logged with its traceback and a reference
         },
+        logging_config=None,  # logs.configure set up logging; Litestar must not replace it
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -178,9 +178,15 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             cookie_samesite="lax",
         ),
         before_request=remember_form_token,
-        before_send=[security_headers(settings.secure_cookies)],
+        before_send=[
+            security_headers(settings.secure_cookies),
+            remember_language(settings.secure_cookies),
+        ],
         lifespan=[lifespan],
         openapi_config=None,  # no API documentation endpoints: POPO serves pages
         request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
         debug=False,
     )
+    # outside everything Litestar does (routing included), so that every request is logged
+    application.asgi_handler = logs.RequestLog(application.asgi_handler)
+    return application

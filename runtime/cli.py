@@ -226,7 +226,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.app import create_app
 
     print(f"POPO on http://{args.host}:{args.port}", file=out)
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    # POPO's logging (runtime/logs.py) stays in charge: uvicorn adds no handlers of its own and
+    # no access log (every request is logged by the application, without its query string)
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

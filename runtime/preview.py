@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, MediaType, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -68,9 +68,7 @@ class Preview:
 
 
 def page(content: str) -> Response[str]:
-    return Response(
-        content, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
-    )
+    return Response(content, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})
 
 
 @get("/", sync_to_thread=False)

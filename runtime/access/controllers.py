@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -28,7 +28,7 @@ def page(
         .get_template(template)
         .render(language_url=lambda code: f"{request.url.path}?lang={code}", **values)
     )
-    return Response(content, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(content, status_code=status, media_type=MediaType.HTML)
 
 
 def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
@@ -33,7 +33,7 @@ from ..access.scope import visible_organisations
 from ..db.models import Draft, PublicLink
 from ..state import AppState, templates
 from . import archive
-from .files import size_text
+from .files import content_disposition, size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
 
@@ -139,7 +139,7 @@ def html(content: str, status: int = 200) -> Response[str]:
     return Response(
         content,
         status_code=status,
-        media_type="text/html; charset=utf-8",
+        media_type=MediaType.HTML,
         headers={"Cache-Control": "no-store"},
     )
 
@@ -518,7 +518,7 @@ async def submission_pdf(
         popo.archive.get(digest),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": content_disposition(name),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
@@ -541,7 +541,7 @@ def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
     return Response(
         content,
         status_code=503,
-        media_type="text/html; charset=utf-8",
+        media_type=MediaType.HTML,
         headers={"Retry-After": "300", "Cache-Control": "no-store"},
     )
 
@@ -559,15 +559,11 @@ def download_file(
             attachment = ctx.service.attachment(ctx.draft, attachment_id)
         except NotFound as exc:
             raise NotFoundException() from exc
-        safe = attachment.filename.replace('"', "")
         return Response(
             popo.files.get(attachment.sha256),
             media_type="application/octet-stream",
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="{safe}"; '
-                    f"filename*=UTF-8''{quote(attachment.filename)}"
-                ),
+                "Content-Disposition": content_disposition(attachment.filename),
                 "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "default-src 'none'; sandbox",
                 "Cache-Control": "private, no-store",

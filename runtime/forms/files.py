@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
+from pathlib import Path
+from urllib.parse import quote
 
 from oso_mapping.attachments import declared_within_limits, read_bounded
 
@@ -66,3 +69,19 @@ def size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} kB"
     return f"{size / 1024 / 1024:.1f} MB"
+
+
+def content_disposition(filename: str) -> str:
+    """``Content-Disposition`` for a download under its own name (RFC 6266): ``filename=`` an
+    ASCII stand-in any client can read, ``filename*=`` the real name in UTF-8."""
+    ascii_name = "".join(_ascii(ch) for ch in filename).strip()
+    path = Path(ascii_name)
+    if not path.stem.strip("._ "):  # nothing readable left (a Chinese name, say)
+        ascii_name = "bestand" + path.suffix
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _ascii(ch: str) -> str:
+    """The character as plain ASCII (é → e); "_" for what has no such form or is unsafe."""
+    folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+    return folded if folded and all(c.isalnum() or c in " .-_()" for c in folded) else "_"

@@ -1,0 +1,171 @@
+"""Error pages: every error a person can meet is a page in their language, never raw JSON.
+
+Two handlers: one for Litestar's HTTP exceptions (400, 403, 405, 413, 429, …) and one for
+every other exception, which is a server error: it is logged with its traceback and a short
+reference that the page shows, so that a person can quote it and the helpdesk can find the log
+line. Requests from htmx (which does not show an error response) are sent to the same page with
+``HX-Redirect``. More specific handlers (page not found, a link that expired, login required)
+stay as they are (see app.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import MediaType, Request, Response, get
+from litestar.exceptions import HTTPException
+
+from oso_mapping.dossier import N_
+from renderers import i18n
+
+from .logs import loggable_path
+from .state import request_language, templates
+
+log = logging.getLogger("popo.error")
+
+
+# status → (title, explanation); the texts are translated when the page is made
+_TEXTS: dict[int, tuple[str, str]] = {
+    400: (
+        N_("The request could not be read"),
+        N_("Something in what was sent is not right. Go back, reload the page and try again."),
+    ),
+    401: (N_("Log in to continue"), N_("You need to log in to see this page.")),
+    403: (
+        N_("You may not do this"),
+        N_(
+            "You do not have permission for this page or action. If you came from a page of POPO, "
+            "reload that page and try again."
+        ),
+    ),
+    404: (N_("Page not found"), N_("This page does not exist, or you may not see it.")),
+    405: (
+        N_("This action is not possible here"),
+        N_("This page cannot be used in this way. Go back to the previous page."),
+    ),
+    413: (
+        N_("What you sent is too large"),
+        N_("A file or form was larger than POPO accepts. Go back and choose a smaller file."),
+    ),
+    429: (N_("Too many requests"), N_("Wait a moment and try again.")),
+}
+_SERVER_ERROR = (
+    N_("Something went wrong"),
+    N_(
+        "POPO could not handle your request. What you saved before is kept. Try again in a "
+        "moment; if it keeps happening, give the reference below to your helpdesk."
+    ),
+)
+_OTHER = (N_("The request could not be handled"), N_("Go back to the previous page and try again."))
+
+
+def new_reference() -> str:
+    """A short reference for one error, shown to the person and logged with the traceback."""
+    return secrets.token_hex(4).upper()
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    reference = new_reference()
+    log.error(
+        "server error",
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={
+            "reference": reference,
+            "method": request.method,
+            "path": loggable_path(request.url.path),
+            "error": type(exc).__name__,
+        },
+    )
+    return error_response(request, 500, reference)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[str]:
+    status = exc.status_code
+    reference = None
+    if status >= 500:
+        reference = new_reference()
+        log.error(
+            "server error",
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"reference": reference, "path": loggable_path(request.url.path)},
+        )
+    else:
+        log.info(
+            "refused",
+            # not the detail: it may repeat what was sent (a path with a link's secret, values)
+            extra={
+                "status": status,
+                "path": loggable_path(request.url.path),
+                "error": type(exc).__name__,
+            },
+        )
+    return error_response(request, status, reference, dict(exc.headers or {}))
+
+
+def error_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    reference: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    headers = {**(headers or {}), "Cache-Control": "no-store"}
+    if request.headers.get("HX-Request"):
+        query = {"status": str(status), **({"reference": reference} if reference else {})}
+        headers["HX-Redirect"] = "/problem?" + urlencode(query)
+        content = error_fragment(request_language(request), status, reference)
+    else:
+        content = error_page(request, status, reference)
+    return Response(content, status_code=status, media_type=MediaType.HTML, headers=headers)
+
+
+def _texts(language: str, status: int) -> tuple[str, str]:
+    title, message = _TEXTS.get(status) or (_SERVER_ERROR if status >= 500 else _OTHER)
+    return i18n.gettext(language, title), i18n.gettext(language, message)
+
+
+def error_fragment(language: str, status: int, reference: str | None) -> str:
+    title, message = _texts(language, status)
+    return (
+        templates(language)
+        .get_template("error_fragment.html")
+        .render(title=title, message=message, reference=reference)
+    )
+
+
+def error_page(request: Request[Any, Any, Any], status: int, reference: str | None) -> str:
+    language = request_language(request)
+    title, message = _texts(language, status)
+    return (
+        templates(language)
+        .get_template("error.html")
+        .render(
+            title=title,
+            message=message,
+            status=status,
+            reference=reference,
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+
+
+@get("/problem", sync_to_thread=False)
+def problem(request: Request[Any, Any, Any]) -> Response[str]:
+    """Where an htmx request that failed sends the browser: the same page as without htmx."""
+    try:
+        status = int(request.query_params.get("status", "500"))
+    except ValueError:
+        status = 500
+    if not 400 <= status <= 599:
+        status = 500
+    reference = request.query_params.get("reference")
+    if reference is not None and not (len(reference) == 8 and reference.isalnum()):
+        reference = None
+    return Response(
+        error_page(request, status, reference),
+        status_code=200,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store"},
+    )
