@@ -32,7 +32,7 @@ from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
 from ..db.models import Draft, PublicLink, Submission
-from ..state import AppState, templates
+from ..state import AppState, request_language, templates
 from .files import size_text
 from .registry import FormEntry
 from .service import FormsService, Gone, NotFound, Upload
@@ -615,6 +615,24 @@ def start_from_link(
             link.form_id, "resume", language, draft=draft, organisation_id=link.organisation_id
         )
     return Redirect(f"/r/{quote(resume)}", status_code=303)
+
+
+def cannot_start(request: Request[Any, Any, Any]) -> Response[str]:
+    """403 for a role that may not start forms (only school staff do: scope.home_school)."""
+    language = request_language(request)
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "You cannot start forms"),
+            message=i18n.gettext(
+                language,
+                "Forms are started by the staff of a school. Your role does not allow it.",
+            ),
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+    return html(content, 403)
 
 
 def gone(request: Request[Any, Any, Any]) -> Response[str]:

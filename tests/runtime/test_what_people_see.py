@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -16,6 +19,7 @@ from runtime.forms.service import FormsService
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING, fill_pages
+from .conftest import log_in, with_csrf
 
 Client = TestClient[Litestar]
 
@@ -269,3 +273,58 @@ def test_the_parents_confirmation_names_the_school_and_the_next_step(
 def test_a_staff_member_still_sees_the_way_back_to_the_forms(client: Client) -> None:
     page = client.get(f"{start(client, 'overstapformulier-noord')}/pages/leerling").text
     assert 'href="/"' in page and "U meldt uw kind aan" not in page
+
+
+# ---------------------------------------------------------------------- 7. who may start forms
+
+NOT_AT_A_SCHOOL = [
+    ("bestuur@noorderbasis.demo", "de scholen van uw bestuur"),
+    ("swv@noord.demo", "de scholen in uw samenwerkingsverband"),
+    ("privacy@regenboog.demo", 'href="/privacy"'),
+    ("consultant@popo.demo", "geen toegang tot gegevens van leerlingen"),
+    ("beheer@popo.demo", "geen toegang tot gegevens van leerlingen"),
+]
+
+
+@pytest.fixture
+def as_user(app: Litestar, seeded: AppState) -> Iterator[Callable[[str], Client]]:
+    """A fresh client logged in as the given demo account."""
+    with ExitStack() as stack:
+
+        def make(email: str) -> Client:
+            test_client = stack.enter_context(TestClient(app, base_url="http://testserver.local"))
+            with_csrf(test_client)
+            log_in(test_client, email)
+            return test_client
+
+        yield make
+
+
+@pytest.mark.parametrize(("email", "what_they_can_do"), NOT_AT_A_SCHOOL)
+def test_a_role_that_cannot_start_forms_is_not_offered_them(
+    as_user: Callable[[str], Client], email: str, what_they_can_do: str
+) -> None:
+    user = as_user(email)
+    home = user.get("/").text
+    assert 'action="/forms/' not in home  # no start buttons, no dossier uploads
+    assert "Formulieren worden gestart door de medewerkers van een school" in home
+    assert what_they_can_do in home
+    refused = user.post("/forms/overstapformulier-noord/start", follow_redirects=False)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "<h1>U kunt geen formulieren starten</h1>" in refused.text
+    english = user.post("/forms/overstapformulier-noord/start?lang=en", follow_redirects=False)
+    assert english.status_code == 403 and "<h1>You cannot start forms</h1>" in english.text
+    upload = user.post(
+        "/forms/onderwijskundig-rapport-noord/oso",
+        files={"dossier": ("d.xml", b"<x/>", "application/xml")},
+        follow_redirects=False,
+    )
+    assert upload.status_code == 403 and "U kunt geen formulieren starten" in upload.text
+
+
+def test_school_staff_are_offered_the_forms(as_user: Callable[[str], Client]) -> None:
+    for email in ("leerkracht@regenboog.demo", "directeur@linde.demo"):
+        home = as_user(email).get("/").text
+        assert 'action="/forms/overstapformulier-noord/start"' in home
+        assert "Formulieren worden gestart door de medewerkers" not in home
