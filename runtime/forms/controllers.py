@@ -571,26 +571,44 @@ def download_file(
         )
 
 
+@get("/r/{ref:str}/revoke", sync_to_thread=False)
+def revoke_question(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
+    """The first press of "switch this link off": what it means, and a button to confirm."""
+    with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
+        return revoke_page(request, ctx, done=False)
+
+
 @post("/r/{ref:str}/revoke")
 async def revoke_link(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
+    """Switches the link off when confirmed; without the confirmation it asks first."""
+    data, _, _ = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
         assert ctx.link is not None
-        ctx.service.revoke(ctx.link)
-        content = (
-            templates(ctx.draft.language)
-            .get_template("message.html")
-            .render(
-                title=i18n.gettext(ctx.draft.language, "The link no longer works"),
-                message=i18n.gettext(
-                    ctx.draft.language,
-                    "You have switched off this link. Nobody can use it any more.",
-                ),
-                language_url=language_url(request),
-            )
+        confirmed = data.get("confirm", [""])[-1] == "yes"
+        if confirmed:
+            ctx.service.revoke(ctx.link)
+        return revoke_page(request, ctx, done=confirmed)
+
+
+def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Response[str]:
+    """The question or its outcome, with what happens to the answers: a revoked link only
+    stops the link (FormsService.revoke); the draft stays stored at the school, unsent."""
+    content = (
+        templates(ctx.draft.language)
+        .get_template("revoke.html")
+        .render(
+            done=done,
+            submitted=ctx.draft.status == "submitted",
+            draft_url=ctx.base_url,
+            school_name=parents_school(ctx),
+            language_url=language_url(request),
         )
-        return html(content)
+    )
+    return html(content)
 
 
 @get("/start/{token:str}", sync_to_thread=False)
@@ -661,6 +679,7 @@ ROUTES = [
     submission_page,
     submission_pdf,
     download_file,
+    revoke_question,
     revoke_link,
     start_from_link,
 ]

@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from runtime.db.models import Submission
-from runtime.forms.service import FormsService
+from runtime.db.models import Draft, PublicLink, Submission
+from runtime.forms.service import FormsService, token_hash
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING, fill_pages
@@ -328,3 +328,40 @@ def test_school_staff_are_offered_the_forms(as_user: Callable[[str], Client]) ->
         home = as_user(email).get("/").text
         assert 'action="/forms/overstapformulier-noord/start"' in home
         assert "Formulieren worden gestart door de medewerkers" not in home
+
+
+# ---------------------------------------------------------------------- 8. switching a link off
+
+
+def test_switching_a_link_off_asks_first_and_says_what_happens_to_the_answers(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    anonymous.post(f"{resume}/pages/kind", data={"kind_achternaam": "Yilmaz"})
+    form_page = anonymous.get(f"{resume}/pages/kind").text
+    assert f'href="{resume}/revoke"' in form_page  # the first press opens a question
+    for first_press in (anonymous.get(f"{resume}/revoke"), anonymous.post(f"{resume}/revoke")):
+        assert first_press.status_code == 200
+        question = first_press.text
+        assert "<h1" in question and "Deze link uitzetten?" in question
+        assert f"blijven bewaard bij {SCHOOL}" in question  # the answers so far
+        assert "niet verstuurd" in question and "een nieuwe link" in question
+        assert 'name="confirm" value="yes"' in question  # the button that switches it off
+        assert f'href="{resume}/pages/kind"' in question or f'href="{resume}"' in question
+        assert_no_staff_navigation(question)
+        assert anonymous.get(f"{resume}/pages/kind").status_code == 200  # still works
+    english = anonymous.get(f"{resume}/revoke?lang=en").text
+    assert "Switch this link off?" in english and f"stay stored at {SCHOOL}" in english
+    done = anonymous.post(f"{resume}/revoke?lang=nl", data={"confirm": "yes"})
+    assert done.status_code == 200 and "U heeft deze link uitgezet" in done.text
+    assert f"blijven bewaard bij {SCHOOL}" in done.text
+    assert_no_staff_navigation(done.text)
+    assert anonymous.get(f"{resume}/pages/kind").status_code == 410
+    assert anonymous.post(f"{resume}/revoke", data={"confirm": "yes"}).status_code == 410
+    with app_state.db.session() as session:  # what the pages said: the answers are kept
+        link = session.scalars(
+            select(PublicLink).where(PublicLink.token_hash == token_hash(resume[3:]))
+        ).one()
+        draft = session.get(Draft, link.draft_id)
+        assert draft is not None and draft.answers["kind_achternaam"] == "Yilmaz"
+        assert draft.status == "open"
