@@ -118,7 +118,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
 
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    return forms.gone(request)
+    return forms.gone(request, exc.school if isinstance(exc, Gone) else "")
 
 
 async def remember_form_token(request: Request[Any, Any, Any]) -> None:

@@ -622,8 +622,8 @@ def start_from_link(
             link = service.link(token, "start")
         except NotFound as exc:
             raise NotFoundException() from exc
-        except Gone:
-            return gone(request)
+        except Gone as exc:
+            return gone(request, exc.school)
         language = i18n.normalize(request.query_params.get("lang") or link.language)
         try:
             draft = service.start(link.form_id, language, link.organisation_id)
@@ -653,7 +653,7 @@ def cannot_start(request: Request[Any, Any, Any]) -> Response[str]:
     return html(content, 403)
 
 
-def gone(request: Request[Any, Any, Any]) -> Response[str]:
+def gone(request: Request[Any, Any, Any], school_name: str = "") -> Response[str]:
     language = i18n.normalize(request.query_params.get("lang"))
     content = (
         templates(language)
@@ -663,6 +663,7 @@ def gone(request: Request[Any, Any, Any]) -> Response[str]:
             message=i18n.gettext(
                 language, "The link has expired or was switched off. Ask the school for a new link."
             ),
+            school_name=school_name,
             language_url=language_url(request),
         )
     )

@@ -319,8 +319,9 @@ def test_the_pages_work_with_javascript_off(server: tuple[str, Settings], browse
         tab.goto(tab.url.rsplit("/pages/", 1)[0] + "/pages/reden_overstap")
         tab.get_by_label("Sociale veiligheid (bijvoorbeeld pesten)").check()
         tab.get_by_role("button", name="Opslaan en verder").click()
-        # a full-page post: the explanation now shows, with its error
+        # a full-page post: the explanation now shows, without an error (it is new to them)
         assert tab.locator("#reden_toelichting").is_visible()
+        assert tab.locator("#reden_toelichting-error").count() == 0
         assert "Reden van de overstap" in tab.content() or "Licht de reden toe" in tab.content()
     finally:
         context.close()

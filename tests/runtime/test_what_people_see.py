@@ -356,7 +356,9 @@ def test_switching_a_link_off_asks_first_and_says_what_happens_to_the_answers(
     assert done.status_code == 200 and "U heeft deze link uitgezet" in done.text
     assert f"blijven bewaard bij {SCHOOL}" in done.text
     assert_no_staff_navigation(done.text)
-    assert anonymous.get(f"{resume}/pages/kind").status_code == 410
+    gone = anonymous.get(f"{resume}/pages/kind")
+    assert gone.status_code == 410 and SCHOOL in gone.text  # the school to ask for a new link
+    assert_no_staff_navigation(gone.text)
     assert anonymous.post(f"{resume}/revoke", data={"confirm": "yes"}).status_code == 410
     with app_state.db.session() as session:  # what the pages said: the answers are kept
         link = session.scalars(
