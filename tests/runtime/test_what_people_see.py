@@ -14,7 +14,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from runtime.db.models import Draft, PublicLink, Submission
+from runtime.access.accounts import hash_password
+from runtime.db.models import Draft, PublicLink, Submission, UserAccount
+from runtime.demo import DEMO_PASSWORD
 from runtime.forms.service import FormsService, token_hash
 from runtime.state import AppState
 
@@ -288,10 +290,17 @@ NOT_AT_A_SCHOOL = [
 
 @pytest.fixture
 def as_user(app: Litestar, seeded: AppState) -> Iterator[Callable[[str], Client]]:
-    """A fresh client logged in as the given demo account."""
+    """A fresh client logged in as the given demo account (with its demo password, whatever
+    other tests did to it)."""
     with ExitStack() as stack:
 
         def make(email: str) -> Client:
+            with seeded.db.session() as session:
+                account = session.scalars(
+                    select(UserAccount).where(UserAccount.email == email)
+                ).one()
+                account.password_hash = hash_password(DEMO_PASSWORD)
+                account.failed_logins, account.locked_until = 0, None
             test_client = stack.enter_context(TestClient(app, base_url="http://testserver.local"))
             with_csrf(test_client)
             log_in(test_client, email)
