@@ -166,16 +166,17 @@ def test_calculated_and_generated_answers_have_no_change_link(client: Client) ->
 
 # ---------------------------------------------------------------------- 5. the aanmeldcode
 
+# Regio Zuid's adviesformulier: test_fill counts the submissions of Noord's
 ADVIES = {
     "leerling": ADVIES_LEERLING,
-    "advies": {"advies": "plaatsen", "contact_nodig": "false"},
+    "advies": {"advies": "plaatsen", "besproken_met_ouders": "true", "contact_nodig": "false"},
 }
 
 
 def test_the_aanmeldcode_is_shown_on_screen_once_the_advice_is_set(
     client: Client, app_state: AppState
 ) -> None:
-    draft = start(client, "adviesformulier-noord")
+    draft = start(client, "adviesformulier-zuid")
     fill_pages(client, draft, ADVIES)
     response = client.post(f"{draft}/submit", data={"idempotency_key": "x"})
     assert response.status_code == 200 and response.url.path.endswith("/submission")
