@@ -13,7 +13,7 @@ from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -71,6 +71,8 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             parent_links=parent_links,
             user=who,
             school=school,
+            can_start=school is not None,  # only school staff start forms (see start_form)
+            roles={role.role for role in who.roles},
             language_url=lambda code: f"/?lang={code}",
         )
     )
@@ -80,12 +82,12 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
 @post("/forms/{form_id:str}/start", sync_to_thread=False)
 def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
-) -> Redirect:
+) -> Redirect | Response[str]:
     with popo.db.session() as session:
         who = web.require(request, session)
         school = home_school(who)
         if school is None:
-            raise PermissionDeniedException("only school staff start forms")
+            return forms.cannot_start(request)
         service = FormsService(session, popo.registry, popo.settings, popo.files)
         try:
             draft = service.start(form_id, request_language(request), school)
@@ -116,7 +118,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
 
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    return forms.gone(request)
+    return forms.gone(request, exc.school if isinstance(exc, Gone) else "")
 
 
 async def remember_form_token(request: Request[Any, Any, Any]) -> None:

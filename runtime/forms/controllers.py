@@ -31,7 +31,7 @@ from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
 from ..db.models import Draft, PublicLink
-from ..state import AppState, templates
+from ..state import AppState, request_language, templates
 from . import archive
 from .files import content_disposition, size_text
 from .registry import FormEntry
@@ -571,26 +571,44 @@ def download_file(
         )
 
 
+@get("/r/{ref:str}/revoke", sync_to_thread=False)
+def revoke_question(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
+    """The first press of "switch this link off": what it means, and a button to confirm."""
+    with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
+        return revoke_page(request, ctx, done=False)
+
+
 @post("/r/{ref:str}/revoke")
 async def revoke_link(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
+    """Switches the link off when confirmed; without the confirmation it asks first."""
+    data, _, _ = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
         assert ctx.link is not None
-        ctx.service.revoke(ctx.link)
-        content = (
-            templates(ctx.draft.language)
-            .get_template("message.html")
-            .render(
-                title=i18n.gettext(ctx.draft.language, "The link no longer works"),
-                message=i18n.gettext(
-                    ctx.draft.language,
-                    "You have switched off this link. Nobody can use it any more.",
-                ),
-                language_url=language_url(request),
-            )
+        confirmed = data.get("confirm", [""])[-1] == "yes"
+        if confirmed:
+            ctx.service.revoke(ctx.link)
+        return revoke_page(request, ctx, done=confirmed)
+
+
+def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Response[str]:
+    """The question or its outcome, with what happens to the answers: a revoked link only
+    stops the link (FormsService.revoke); the draft stays stored at the school, unsent."""
+    content = (
+        templates(ctx.draft.language)
+        .get_template("revoke.html")
+        .render(
+            done=done,
+            submitted=ctx.draft.status == "submitted",
+            draft_url=ctx.base_url,
+            school_name=parents_school(ctx),
+            language_url=language_url(request),
         )
-        return html(content)
+    )
+    return html(content)
 
 
 @get("/start/{token:str}", sync_to_thread=False)
@@ -604,8 +622,8 @@ def start_from_link(
             link = service.link(token, "start")
         except NotFound as exc:
             raise NotFoundException() from exc
-        except Gone:
-            return gone(request)
+        except Gone as exc:
+            return gone(request, exc.school)
         language = i18n.normalize(request.query_params.get("lang") or link.language)
         try:
             draft = service.start(link.form_id, language, link.organisation_id)
@@ -617,7 +635,25 @@ def start_from_link(
     return Redirect(f"/r/{quote(resume)}", status_code=303)
 
 
-def gone(request: Request[Any, Any, Any]) -> Response[str]:
+def cannot_start(request: Request[Any, Any, Any]) -> Response[str]:
+    """403 for a role that may not start forms (only school staff do: scope.home_school)."""
+    language = request_language(request)
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "You cannot start forms"),
+            message=i18n.gettext(
+                language,
+                "Forms are started by the staff of a school. Your role does not allow it.",
+            ),
+            language_url=lambda code: f"/?lang={code}",
+        )
+    )
+    return html(content, 403)
+
+
+def gone(request: Request[Any, Any, Any], school_name: str = "") -> Response[str]:
     language = i18n.normalize(request.query_params.get("lang"))
     content = (
         templates(language)
@@ -627,6 +663,7 @@ def gone(request: Request[Any, Any, Any]) -> Response[str]:
             message=i18n.gettext(
                 language, "The link has expired or was switched off. Ask the school for a new link."
             ),
+            school_name=school_name,
             language_url=language_url(request),
         )
     )
@@ -643,6 +680,7 @@ ROUTES = [
     submission_page,
     submission_pdf,
     download_file,
+    revoke_question,
     revoke_link,
     start_from_link,
 ]

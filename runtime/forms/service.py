@@ -37,7 +37,11 @@ class NotFound(Exception):
 
 
 class Gone(Exception):
-    """The link expired or was revoked."""
+    """The link expired or was revoked; ``school`` names the organisation it was for."""
+
+    def __init__(self, school: str = "") -> None:
+        super().__init__("link")
+        self.school = school
 
 
 @dataclass
@@ -414,7 +418,7 @@ class FormsService:
             raise NotFound("link")
         expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
         if link.revoked_at is not None or expires < datetime.now(UTC):
-            raise Gone("link")
+            raise Gone(self.organisation_name(link.organisation_id))
         return link
 
     def revoke(self, link: PublicLink) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -18,7 +18,14 @@ from renderers import i18n
 
 from ..access import audit, web
 from ..access.scope import home_school
-from ..forms.controllers import html, language_url, open_draft, pupil_number, service_for
+from ..forms.controllers import (
+    cannot_start,
+    html,
+    language_url,
+    open_draft,
+    pupil_number,
+    service_for,
+)
 from ..forms.service import NotFound
 from ..state import AppState, request_language, templates
 from .service import OsoExchange, answered_text
@@ -81,7 +88,7 @@ async def upload_dossier(
         who = web.require(request, session)
         school = home_school(who)
         if school is None:
-            raise PermissionDeniedException("only school staff start forms")
+            return cannot_start(request)
         exchange = OsoExchange(service_for(popo, session))
         try:
             with session.begin_nested():  # a refused dossier leaves nothing behind

@@ -361,8 +361,9 @@ def test_the_pages_work_with_javascript_off(server: tuple[str, Settings], browse
         tab.goto(tab.url.rsplit("/pages/", 1)[0] + "/pages/reden_overstap")
         tab.get_by_label("Sociale veiligheid (bijvoorbeeld pesten)").check()
         tab.get_by_role("button", name="Opslaan en verder").click()
-        # a full-page post: the explanation now shows, with its error
+        # a full-page post: the explanation now shows, without an error (it is new to them)
         assert tab.locator("#reden_toelichting").is_visible()
+        assert tab.locator("#reden_toelichting-error").count() == 0
         assert "Reden van de overstap" in tab.content() or "Licht de reden toe" in tab.content()
     finally:
         context.close()
@@ -392,3 +393,38 @@ def test_start_a_rapport_from_an_oso_dossier(server: tuple[str, Settings], page:
     page.get_by_role("link", name="Verder met het formulier").click()
     page.wait_for_url("**/pages/**")
     assert page.locator("#achternaam").input_value() == "Berg"
+
+
+def test_a_parent_switches_the_link_off_with_the_keyboard(
+    server: tuple[str, Settings], page: Any
+) -> None:
+    """The first press asks (and says what happens to the answers); only the confirmation
+    switches the link off. Tab and Enter only."""
+    base, _ = server
+    page.goto(f"{base}/start/demo-aanmelden-zuid?lang=en")
+    if "/r/" not in page.url:  # a start page with a button
+        page.locator("form[action*='/start/'] button").click()
+    page.wait_for_url("**/r/**")
+    assert "Basisschool Het Kompas (demo)" in page.content()
+    resume = page.url
+
+    def tab_to(selector: str) -> None:
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"could not reach {selector} with Tab")
+
+    tab_to("a[href$='/revoke']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    assert "Switch this link off?" in page.content()
+    assert "stay stored at Basisschool Het Kompas (demo)" in page.content()
+    check_accessibility(page)
+    tab_to("button[name='confirm']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "You have switched off this link" in page.content()
+    check_accessibility(page)
+    assert page.goto(resume).status == 410

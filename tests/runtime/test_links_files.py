@@ -53,7 +53,7 @@ def test_an_expired_or_revoked_resume_link_stops_working(
     resume = client.get("/start/demo-aanmelden-noord", follow_redirects=False).headers["location"]
     token = resume.split("/")[2]
     assert client.get(resume).status_code == 200
-    revoked = client.post(f"{resume}/revoke")
+    revoked = client.post(f"{resume}/revoke", data={"confirm": "yes"})
     assert revoked.status_code == 200 and "uitgezet" in revoked.text
     gone = client.get(resume)
     assert gone.status_code == 410 and "werkt niet meer" in gone.text

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from runtime.db.models import Submission
-from runtime.forms.service import FormsService
+from runtime.access.accounts import hash_password
+from runtime.db.models import Draft, PublicLink, Submission, UserAccount
+from runtime.demo import DEMO_PASSWORD
+from runtime.forms.service import FormsService, token_hash
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING, fill_pages
+from .conftest import log_in, with_csrf
 
 Client = TestClient[Litestar]
 
@@ -160,16 +166,17 @@ def test_calculated_and_generated_answers_have_no_change_link(client: Client) ->
 
 # ---------------------------------------------------------------------- 5. the aanmeldcode
 
+# Regio Zuid's adviesformulier: test_fill counts the submissions of Noord's
 ADVIES = {
     "leerling": ADVIES_LEERLING,
-    "advies": {"advies": "plaatsen", "contact_nodig": "false"},
+    "advies": {"advies": "plaatsen", "besproken_met_ouders": "true", "contact_nodig": "false"},
 }
 
 
 def test_the_aanmeldcode_is_shown_on_screen_once_the_advice_is_set(
     client: Client, app_state: AppState
 ) -> None:
-    draft = start(client, "adviesformulier-noord")
+    draft = start(client, "adviesformulier-zuid")
     fill_pages(client, draft, ADVIES)
     response = client.post(f"{draft}/submit", data={"idempotency_key": "x"})
     assert response.status_code == 200 and response.url.path.endswith("/submission")
@@ -269,3 +276,104 @@ def test_the_parents_confirmation_names_the_school_and_the_next_step(
 def test_a_staff_member_still_sees_the_way_back_to_the_forms(client: Client) -> None:
     page = client.get(f"{start(client, 'overstapformulier-noord')}/pages/leerling").text
     assert 'href="/"' in page and "U meldt uw kind aan" not in page
+
+
+# ---------------------------------------------------------------------- 7. who may start forms
+
+NOT_AT_A_SCHOOL = [
+    ("bestuur@noorderbasis.demo", "de scholen van uw bestuur"),
+    ("swv@noord.demo", "de scholen in uw samenwerkingsverband"),
+    ("privacy@regenboog.demo", 'href="/privacy"'),
+    ("consultant@popo.demo", "geen toegang tot gegevens van leerlingen"),
+    ("beheer@popo.demo", "geen toegang tot gegevens van leerlingen"),
+]
+
+
+@pytest.fixture
+def as_user(app: Litestar, seeded: AppState) -> Iterator[Callable[[str], Client]]:
+    """A fresh client logged in as the given demo account (with its demo password, whatever
+    other tests did to it)."""
+    with ExitStack() as stack:
+
+        def make(email: str) -> Client:
+            with seeded.db.session() as session:
+                account = session.scalars(
+                    select(UserAccount).where(UserAccount.email == email)
+                ).one()
+                account.password_hash = hash_password(DEMO_PASSWORD)
+                account.failed_logins, account.locked_until = 0, None
+            test_client = stack.enter_context(TestClient(app, base_url="http://testserver.local"))
+            with_csrf(test_client)
+            log_in(test_client, email)
+            return test_client
+
+        yield make
+
+
+@pytest.mark.parametrize(("email", "what_they_can_do"), NOT_AT_A_SCHOOL)
+def test_a_role_that_cannot_start_forms_is_not_offered_them(
+    as_user: Callable[[str], Client], email: str, what_they_can_do: str
+) -> None:
+    user = as_user(email)
+    home = user.get("/").text
+    assert 'action="/forms/' not in home  # no start buttons, no dossier uploads
+    assert "Formulieren worden gestart door de medewerkers van een school" in home
+    assert what_they_can_do in home
+    refused = user.post("/forms/overstapformulier-noord/start", follow_redirects=False)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "<h1>U kunt geen formulieren starten</h1>" in refused.text
+    english = user.post("/forms/overstapformulier-noord/start?lang=en", follow_redirects=False)
+    assert english.status_code == 403 and "<h1>You cannot start forms</h1>" in english.text
+    upload = user.post(
+        "/forms/onderwijskundig-rapport-noord/oso",
+        files={"dossier": ("d.xml", b"<x/>", "application/xml")},
+        follow_redirects=False,
+    )
+    assert upload.status_code == 403 and "U kunt geen formulieren starten" in upload.text
+
+
+def test_school_staff_are_offered_the_forms(as_user: Callable[[str], Client]) -> None:
+    for email in ("leerkracht@regenboog.demo", "directeur@linde.demo"):
+        home = as_user(email).get("/").text
+        assert 'action="/forms/overstapformulier-noord/start"' in home
+        assert "Formulieren worden gestart door de medewerkers" not in home
+
+
+# ---------------------------------------------------------------------- 8. switching a link off
+
+
+def test_switching_a_link_off_asks_first_and_says_what_happens_to_the_answers(
+    anonymous: Client, app_state: AppState
+) -> None:
+    resume = parent_link(app_state)
+    anonymous.post(f"{resume}/pages/kind", data={"kind_achternaam": "Yilmaz"})
+    form_page = anonymous.get(f"{resume}/pages/kind").text
+    assert f'href="{resume}/revoke"' in form_page  # the first press opens a question
+    for first_press in (anonymous.get(f"{resume}/revoke"), anonymous.post(f"{resume}/revoke")):
+        assert first_press.status_code == 200
+        question = first_press.text
+        assert "<h1" in question and "Deze link uitzetten?" in question
+        assert f"blijven bewaard bij {SCHOOL}" in question  # the answers so far
+        assert "niet verstuurd" in question and "een nieuwe link" in question
+        assert 'name="confirm" value="yes"' in question  # the button that switches it off
+        assert f'href="{resume}/pages/kind"' in question or f'href="{resume}"' in question
+        assert_no_staff_navigation(question)
+        assert anonymous.get(f"{resume}/pages/kind").status_code == 200  # still works
+    english = anonymous.get(f"{resume}/revoke?lang=en").text
+    assert "Switch this link off?" in english and f"stay stored at {SCHOOL}" in english
+    done = anonymous.post(f"{resume}/revoke?lang=nl", data={"confirm": "yes"})
+    assert done.status_code == 200 and "U heeft deze link uitgezet" in done.text
+    assert f"blijven bewaard bij {SCHOOL}" in done.text
+    assert_no_staff_navigation(done.text)
+    gone = anonymous.get(f"{resume}/pages/kind")
+    assert gone.status_code == 410 and SCHOOL in gone.text  # the school to ask for a new link
+    assert_no_staff_navigation(gone.text)
+    assert anonymous.post(f"{resume}/revoke", data={"confirm": "yes"}).status_code == 410
+    with app_state.db.session() as session:  # what the pages said: the answers are kept
+        link = session.scalars(
+            select(PublicLink).where(PublicLink.token_hash == token_hash(resume[3:]))
+        ).one()
+        draft = session.get(Draft, link.draft_id)
+        assert draft is not None and draft.answers["kind_achternaam"] == "Yilmaz"
+        assert draft.status == "open"
