@@ -5,6 +5,7 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -20,12 +21,13 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from renderers import i18n
-from renderers.html import FormView, html_id
+from renderers.html import FormView, form_token, html_id
 from renderers.pdf import ArchiveInfo, document_html, render_pdf
 
 from ..access import audit, web
@@ -170,8 +172,11 @@ def language_url(request: Request[Any, Any, Any]) -> Any:
 
 # Rendered pages by everything that decides their content: the draft's revision (its answers),
 # the page, the language, which pages show their errors, the address and today's date.
+# A cached page holds nothing of the session that rendered it: it is rendered with a
+# placeholder for the anti-forgery token, and each request puts in its own.
 _PAGES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _PAGES_SIZE = 512
+_TOKEN_PLACEHOLDER = f"popo-form-token-{secrets.token_hex(16)}"
 
 
 def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
@@ -188,14 +193,19 @@ def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
 
 
 def cached_page(request: Request[Any, Any, Any], ctx: Context, page_id: str) -> Response[str]:
-    key = page_cache_key(ctx, page_id)
+    key = (*page_cache_key(ctx, page_id), str(request.base_url))  # the resume link's host
     content = _PAGES.get(key)
     if content is None:
-        content = render_page_html(request, ctx, ctx.service.state(ctx.draft, ctx.entry), page_id)
+        reset = form_token.set(_TOKEN_PLACEHOLDER)
+        try:
+            state = ctx.service.state(ctx.draft, ctx.entry)
+            content = render_page_html(request, ctx, state, page_id)
+        finally:
+            form_token.reset(reset)
         _PAGES[key] = content
         while len(_PAGES) > _PAGES_SIZE:
             _PAGES.popitem(last=False)
-    return html(content)
+    return html(content.replace(_TOKEN_PLACEHOLDER, str(escape(web.csrf_token(request)))))
 
 
 def render_page(
