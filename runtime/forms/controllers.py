@@ -285,7 +285,6 @@ class Problems:
         typed.update({key: refusal.yours for key, refusal in applied.refused.items()})
         # what the person typed stays on the screen (nothing lost), though not saved
         self.view = view_of(ctx, ctx.service.preview(ctx.draft, ctx.entry, typed))
-        self.saved_view = view_of(ctx, ctx.service.state(ctx.draft, ctx.entry))
 
     def attach(self, page: Any) -> list[tuple[str, str]]:
         """Put each problem on its field of ``page``; the items for the error summary."""
@@ -323,7 +322,7 @@ class Problems:
             yes, no = i18n.gettext(self.language, "Yes"), i18n.gettext(self.language, "No")
             return yes if raw == "true" else no
         if node.choices:
-            labels = {c.value: self.saved_view.t(c.label) for c in node.choices}
+            labels = {c.value: self.view.t(c.label) for c in node.choices}
             items = raw if isinstance(raw, list) else [raw]
             return ", ".join(labels.get(str(v), str(v)) for v in items)
         return str(raw)
