@@ -25,6 +25,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Use at most {max} characters (now {length}).",
     },
     "not_text": {"nl": "Vul tekst in.", "en": "Enter text."},
+    "draft_too_large": {
+        "nl": "Dit formulier bevat te veel tekst; dit antwoord is niet bewaard. Maak het korter.",
+        "en": "This form holds too much text; this answer was not saved. Make it shorter.",
+    },
     "integer_invalid": {"nl": "Vul een heel getal in.", "en": "Enter a whole number."},
     "decimal_invalid": {
         "nl": "Vul een getal in, bijvoorbeeld 7,5.",

@@ -76,6 +76,9 @@ class FieldView:
     add_label: str = ""
     can_add: bool = True
     can_remove: bool = True
+    # another person's newer answer that this person's post did not overwrite: the saved and
+    # the posted value as text, and the revision of the saved one (set by the runtime)
+    conflict: dict[str, Any] | None = None
 
     @property
     def describedby(self) -> str:

@@ -8,7 +8,7 @@ each day, every ``ANCHOR_EVERY``-th event, and on ``popo audit anchor``); verify
 anchor is still on the chain, so that cutting off the newest events is noticed as well.
 
 Pupils are named by an HMAC of their number, never the number itself. Events written before
-the key (migration 0008_c2) keep their plain SHA-256 hashes and pupil keys: they cannot be
+the key (migration 0008) keep their plain SHA-256 hashes and pupil keys: they cannot be
 re-keyed because the number is not stored. Verify accepts them only at the start of the chain,
 sealed by a keyed event or anchor after them; :func:`for_pupil` finds both kinds.
 """
@@ -78,7 +78,7 @@ def pupil_key(key: bytes, bsn_or_number: str | None) -> str | None:
 
 
 def legacy_pupil_key(bsn_or_number: str) -> str:
-    """The unkeyed pupil key of events written before migration 0008_c2."""
+    """The unkeyed pupil key of events written before migration 0008."""
     return hashlib.sha256(f"popo-pupil:{bsn_or_number}".encode()).hexdigest()
 
 
@@ -114,7 +114,7 @@ def _digest(key: bytes, values: dict[str, Any], previous: str) -> str:
 
 
 def _legacy_digest(values: dict[str, Any], previous: str) -> str:
-    """The unkeyed hash of events written before migration 0008_c2."""
+    """The unkeyed hash of events written before migration 0008."""
     return hashlib.sha256(_payload(values, previous).encode("utf-8")).hexdigest()
 
 
@@ -262,7 +262,7 @@ def for_pupil(
 ) -> list[AuditEvent]:
     """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15).
     With ``organisations``: only accesses to drafts of those organisations. Finds events with
-    the keyed pupil key and with the unkeyed one of before migration 0008_c2."""
+    the keyed pupil key and with the unkeyed one of before migration 0008."""
     from ..db.models import Draft
 
     keys = [pupil_key(key, number), legacy_pupil_key(number)]

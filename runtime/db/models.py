@@ -80,6 +80,9 @@ class Draft(Base):
     attempted_pages: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted
     revision: Mapped[int] = mapped_column(Integer, default=0)  # +1 on every save
+    # per answer (instance key, or a group's key for its rows) the revision that last changed
+    # it: a page posted from an older revision must not overwrite a newer answer unseen
+    answer_revisions: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     # a draft started from an OSO dossier: its source and every element the form did not carry
     oso_import: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

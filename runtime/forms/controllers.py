@@ -5,10 +5,11 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,12 +21,14 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
+from engine.messages import localize
 from renderers import i18n
-from renderers.html import FormView, html_id
+from renderers.html import FormView, form_token, html_id
 
 from ..access import audit, web
 from ..access.accounts import Principal
@@ -35,7 +38,16 @@ from ..state import AppState, request_language, templates
 from . import archive
 from .files import content_disposition, size_text
 from .registry import FormEntry
-from .service import FormsService, Gone, NotFound, Upload
+from .service import (
+    REVISION_FIELD,
+    Applied,
+    BadRowAction,
+    FormsService,
+    Gone,
+    NotFound,
+    Upload,
+    posted_revision,
+)
 
 log = logging.getLogger("popo.forms")
 
@@ -195,8 +207,11 @@ def language_url(request: Request[Any, Any, Any]) -> Any:
 
 # Rendered pages by everything that decides their content: the draft's revision (its answers),
 # the page, the language, which pages show their errors, the address and today's date.
+# A cached page holds nothing of the session that rendered it: it is rendered with a
+# placeholder for the anti-forgery token, and each request puts in its own.
 _PAGES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _PAGES_SIZE = 512
+_TOKEN_PLACEHOLDER = f"popo-form-token-{secrets.token_hex(16)}"
 
 
 def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
@@ -213,26 +228,42 @@ def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
 
 
 def cached_page(request: Request[Any, Any, Any], ctx: Context, page_id: str) -> Response[str]:
-    key = page_cache_key(ctx, page_id)
+    key = (*page_cache_key(ctx, page_id), str(request.base_url))  # the resume link's host
     content = _PAGES.get(key)
     if content is None:
-        content = render_page_html(request, ctx, ctx.service.state(ctx.draft, ctx.entry), page_id)
+        reset = form_token.set(_TOKEN_PLACEHOLDER)
+        try:
+            state = ctx.service.state(ctx.draft, ctx.entry)
+            content = render_page_html(request, ctx, state, page_id)
+        finally:
+            form_token.reset(reset)
         _PAGES[key] = content
         while len(_PAGES) > _PAGES_SIZE:
             _PAGES.popitem(last=False)
-    return html(content)
+    return html(content.replace(_TOKEN_PLACEHOLDER, str(escape(web.csrf_token(request)))))
 
 
 def render_page(
-    request: Request[Any, Any, Any], ctx: Context, form_state: FormState, page_id: str
+    request: Request[Any, Any, Any],
+    ctx: Context,
+    form_state: FormState,
+    page_id: str,
+    applied: Applied | None = None,
 ) -> Response[str]:
-    return html(render_page_html(request, ctx, form_state, page_id))
+    return html(render_page_html(request, ctx, form_state, page_id, applied))
 
 
 def render_page_html(
-    request: Request[Any, Any, Any], ctx: Context, form_state: FormState, page_id: str
+    request: Request[Any, Any, Any],
+    ctx: Context,
+    form_state: FormState,
+    page_id: str,
+    applied: Applied | None = None,
 ) -> str:
-    view = view_of(ctx, form_state)
+    """A page of the form; with ``applied``, the answers of this post that were not saved
+    (another person's newer answer, or too long) are shown as typed, with the reason."""
+    problems = Problems(ctx, applied) if applied is not None else None
+    view = problems.view if problems is not None else view_of(ctx, form_state)
     pages = view.pages()
     visible = [p.id for p in pages if p.visible]
     if page_id not in visible:
@@ -242,15 +273,20 @@ def render_page_html(
     if ctx.resume_token and ctx.link is not None:
         resume_url = str(request.base_url).rstrip("/") + ctx.base_url
         resume_expires = ctx.link.expires_at
+    page = view.page(page_id)
+    errors = view.error_summary(page_id)
+    if problems is not None:
+        errors = problems.attach(page) + errors
     content = (
         templates(ctx.draft.language)
         .get_template("form_page.html")
         .render(
             form_title=view.t(ctx.entry.form.definition.title),
             pages=pages,
-            page=view.page(page_id),
-            errors=view.error_summary(page_id),
+            page=page,
+            errors=errors,
             draft_url=ctx.base_url,
+            revision=ctx.draft.revision,
             previous_page=visible[index - 1] if index > 0 else None,
             next_page=visible[index + 1] if index + 1 < len(visible) else None,
             resume_url=resume_url,
@@ -260,6 +296,110 @@ def render_page_html(
         )
     )
     return content
+
+
+class Problems:
+    """Answers a post did not save, drawn at their fields: a conflict with another person's
+    newer answer (both values, and the choice), or a value refused as too long."""
+
+    def __init__(self, ctx: Context, applied: Applied) -> None:
+        self.ctx = ctx
+        self.language = ctx.draft.language
+        self.conflicts = {c.key: c for c in applied.conflicts}
+        self.refused = applied.refused
+        typed = {c.key: c.yours for c in applied.conflicts}
+        typed.update({key: refusal.yours for key, refusal in applied.refused.items()})
+        # what the person typed stays on the screen (nothing lost), though not saved
+        self.view = view_of(ctx, ctx.service.preview(ctx.draft, ctx.entry, typed))
+
+    def attach(self, page: Any) -> list[tuple[str, str]]:
+        """Put each problem on its field of ``page``; the items for the error summary."""
+        items = []
+        for section in page.sections:
+            for view in _all_fields(section.fields):
+                items.extend(self.attach_field(view))
+        return items
+
+    def attach_field(self, view: Any) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = []
+        conflict = self.conflicts.get(view.key)
+        if conflict is not None:
+            node = self.ctx.entry.form.by_key[template_of(view.key)]
+            view.conflict = {
+                "saved": self.text(node, conflict.saved),
+                "yours": self.text(node, conflict.yours),
+                "revision": conflict.revision,
+            }
+            text = i18n.gettext(
+                self.language, "Someone else changed this answer after you opened the page."
+            )
+            items.append((f"{view.id}-conflict", f"{view.label}: {text}"))
+        refused = self.refused.get(view.key)
+        if refused is not None:
+            view.errors = [refused.message.text(self.language)]
+            items.append((view.id, f"{view.label}: {view.errors[0]}"))
+        return items
+
+    def text(self, node: Any, raw: Any) -> str:
+        """An answer as the person reads it: choices by their label."""
+        if raw is None or raw == "" or raw == []:
+            return i18n.gettext(self.language, "(empty)")
+        if node.kind == "yesno":
+            yes, no = i18n.gettext(self.language, "Yes"), i18n.gettext(self.language, "No")
+            return yes if raw == "true" else no
+        if node.choices:
+            labels = {c.value: self.view.t(c.label) for c in node.choices}
+            items = raw if isinstance(raw, list) else [raw]
+            return ", ".join(labels.get(str(v), str(v)) for v in items)
+        return str(raw)
+
+
+def _all_fields(fields: list[Any]) -> Iterator[Any]:
+    for view in fields:
+        yield view
+        for row in view.group_rows:
+            yield from _all_fields(row.fields)
+
+
+def revision_input(revision: int, oob: bool = False) -> str:
+    """The draft revision a page shows (see FormsService.apply)."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return (
+        f'<input type="hidden" name="{REVISION_FIELD}" id="draft-revision" '
+        f'value="{revision}"{swap}>'
+    )
+
+
+def sent(request: Request[Any, Any, Any], ctx: Context) -> Response[str] | Redirect:
+    """A sent form never changes: a request that would change it gets the submission page
+    (htmx: the page is replaced by it)."""
+    target = f"{ctx.base_url}/submission"
+    if request.headers.get("HX-Request"):
+        return Response(
+            "",
+            status_code=200,
+            media_type=MediaType.HTML,
+            headers={"HX-Redirect": target, "Cache-Control": "no-store"},
+        )
+    return Redirect(target, status_code=303)
+
+
+def refused_action(request: Request[Any, Any, Any], ctx: Context) -> Response[str]:
+    """A row action the form does not have (or past its bounds): 400, nothing changed."""
+    language = ctx.draft.language
+    content = (
+        templates(language)
+        .get_template("message.html")
+        .render(
+            title=i18n.gettext(language, "This cannot be done on this form"),
+            message=i18n.gettext(
+                language,
+                "The form has no such row, or no more rows can be added. Nothing was changed.",
+            ),
+            language_url=language_url(request),
+        )
+    )
+    return html(content, 400)
 
 
 def first_page(ctx: Context, form_state: FormState) -> str:
@@ -320,11 +460,25 @@ async def save_page(
     data, uploads, action = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
-            return Redirect(f"{ctx.base_url}/submission", status_code=303)
+            return sent(request, ctx)
         before = ctx.service.state(ctx.draft, ctx.entry)  # the page as the person saw it
-        form_state, _ = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads)
-        if action.startswith(("add_row:", "remove_row:")):
-            ctx.service.change_rows(ctx.draft, ctx.entry, action)
+        rows = action.startswith(("add_row:", "remove_row:"))
+        if rows:
+            try:
+                ctx.service.row_action(ctx.draft, ctx.entry, before, page_id, action)
+            except BadRowAction:
+                return refused_action(request, ctx)
+        keep = action.split(":", 1)[1] if action.startswith("keep_saved:") else None
+        applied = ctx.service.apply(
+            ctx.draft, ctx.entry, page_id, data, uploads, skip=frozenset([keep] if keep else [])
+        )
+        form_state = applied.state
+        if applied.conflicts or applied.refused:
+            return render_page(request, ctx, form_state, page_id, applied)
+        if rows:
+            # (refused if what was posted with it changed the page, e.g. hid the group)
+            with suppress(BadRowAction):
+                ctx.service.change_rows(ctx.draft, ctx.entry, form_state, page_id, action)
             after = ctx.service.state(ctx.draft, ctx.entry)  # a new row's fields are unseen
             ctx.service.hold(
                 ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, after, page_id)
@@ -333,6 +487,8 @@ async def save_page(
                 f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
                 status_code=303,
             )
+        if keep is not None:  # the other person's answer stays; the rest of the page is saved
+            return Redirect(f"{ctx.base_url}/pages/{page_id}#{html_id(keep)}", status_code=303)
         visible = [p for p in ctx.entry.form.pages if form_state.pages[p].visible]
         if action == "previous" and page_id in visible and visible.index(page_id) > 0:
             return Redirect(
@@ -356,7 +512,7 @@ async def change_page(
     popo: NamedDependency[AppState],
     ref: FromPath[str],
     page_id: FromPath[str],
-) -> Response[str]:
+) -> Response[str] | Redirect:
     """htmx: save one change and return only the parts of the page whose state changed."""
     # The field that changed, named by static/popo.js. The request carries the whole form, but
     # only that field is saved: a request that arrives late never overwrites newer answers.
@@ -365,18 +521,30 @@ async def change_page(
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
+        if ctx.draft.status == "submitted":
+            return sent(request, ctx)
+        # a page that showed the latest answers still does after saving only its own change
+        up_to_date = posted_revision(data) == ctx.draft.revision
         before = ctx.service.state(ctx.draft, ctx.entry)
-        form_state, changed = ctx.service.apply(
-            ctx.draft, ctx.entry, page_id, data, uploads, only=trigger
-        )
+        applied = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads, only=trigger)
+        form_state, changed = applied.state, applied.changed
         ctx.service.hold(
             ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
         )
-        view = view_of(ctx, form_state)
         env = templates(ctx.draft.language)
         field_macro = env.get_template("fields/field.html").module.field  # type: ignore[attr-defined]
+        if applied.conflicts or applied.refused:
+            problems = Problems(ctx, applied)
+            parts = []
+            for key in [*problems.conflicts, *problems.refused]:
+                prefix = key[: len(key) - len(template_of(key))]
+                view = problems.view.field(template_of(key), prefix, page_id)
+                problems.attach_field(view)
+                parts.append(str(field_macro(view, oob=True)))
+            return html("\n".join(parts))
+        view = view_of(ctx, form_state)
         fields_on_page = set(ctx.entry.form.page_fields.get(page_id, ()))
-        parts: list[str] = []
+        parts = []
         uploaded = set(uploads)
         for key in dict.fromkeys([*changed, *uploaded]):
             if key.startswith("page:"):
@@ -407,6 +575,8 @@ async def change_page(
             parts.append(
                 env.get_template("error_summary_oob.html").render(items=view.error_summary(page_id))
             )
+        if up_to_date:
+            parts.append(revision_input(ctx.draft.revision, oob=True))
         return html("\n".join(parts))
 
 
@@ -612,10 +782,11 @@ def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Re
 
 
 @get("/start/{token:str}", sync_to_thread=False)
-def start_from_link(
+def start_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
-) -> Redirect | Response[str]:
-    """A public link for parents: starts a new draft and gives them a resume link."""
+) -> Response[str]:
+    """A public link for parents: names the form and the school, and starts nothing (link
+    previews and reloads create no drafts); its button starts the draft."""
     with popo.db.session() as session:
         service = service_for(popo, session)
         try:
@@ -625,6 +796,39 @@ def start_from_link(
         except Gone as exc:
             return gone(request, exc.school)
         language = i18n.normalize(request.query_params.get("lang") or link.language)
+        entry = popo.registry.latest(link.form_id)
+        if entry is None or not entry.published:
+            raise NotFoundException()
+        school = service.organisation_name(link.organisation_id)
+    content = (
+        templates(language)
+        .get_template("start_link.html")
+        .render(
+            form_title=localize(entry.form.definition.title, language),
+            school=school,
+            start_url=f"/start/{quote(token)}",
+            language_url=language_url(request),
+        )
+    )
+    return html(content)
+
+
+@post("/start/{token:str}")
+async def start_from_link(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+) -> Redirect | Response[str]:
+    """Starts a new draft from a parent's public link and gives them a resume link."""
+    form = await request.form()
+    with popo.db.session() as session:
+        service = service_for(popo, session)
+        try:
+            link = service.link(token, "start")
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        except Gone as exc:
+            return gone(request, exc.school)
+        asked = form.get("lang") or request.query_params.get("lang") or link.language
+        language = i18n.normalize(asked if isinstance(asked, str) else None)
         try:
             draft = service.start(link.form_id, language, link.organisation_id)
         except NotFound as exc:
@@ -682,5 +886,6 @@ ROUTES = [
     download_file,
     revoke_question,
     revoke_link,
+    start_page,
     start_from_link,
 ]

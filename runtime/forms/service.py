@@ -7,12 +7,13 @@ file stores. Routes (controllers.py) only translate HTTP to these calls and back
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
+from engine.messages import Message, message
 
 from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
 from ..settings import Settings
@@ -44,10 +46,62 @@ class Gone(Exception):
         self.school = school
 
 
+class Sent(Exception):
+    """The draft was submitted: a sent form never changes."""
+
+
+class BadRowAction(Exception):
+    """A row action that names no row or group of this form (or one past its bounds)."""
+
+
 @dataclass
 class Upload:
     filename: str
     data: bytes
+
+
+# What a page posts besides its fields: the draft revision it was rendered from, and per field
+# the revision of another person's answer that the person has seen (after a conflict).
+REVISION_FIELD = "_revision"
+SEEN_PREFIX = "_seen:"
+
+# Bounds on what is stored, whatever a request sends: a field's own max_length, else these.
+MAX_CHARS = {"textarea": 20_000, "text": 2_000}
+MAX_CHARS_OTHER = 1_000
+MAX_CHARS_ANY = 100_000  # even a definition's own max_length stays below this
+MAX_DRAFT_BYTES = 2 * 1024 * 1024  # all answers of one draft, as JSON
+MAX_ROWS = 200  # rows of a group that names no max_rows
+
+
+@dataclass
+class Conflict:
+    """An answer another person saved after this page was rendered, and what this person
+    posted for it instead (not saved)."""
+
+    key: str
+    saved: Any
+    yours: Any
+    revision: int  # the draft revision at which the saved answer was stored
+
+
+@dataclass
+class Refusal:
+    """An answer not stored because it is too long: why, and what was posted."""
+
+    message: Message
+    yours: Any
+
+
+@dataclass
+class Applied:
+    """What saving a page did: the new state, the keys whose state changed, the answers not
+    saved because another person changed them since (conflicts), and the answers refused
+    because they are too long (key: message)."""
+
+    state: FormState
+    changed: list[str]
+    conflicts: list[Conflict] = field(default_factory=list)
+    refused: dict[str, Refusal] = field(default_factory=dict)
 
 
 # Recently evaluated states, by (draft id, revision): the htmx change round trip re-evaluates
@@ -114,7 +168,7 @@ class FormsService:
         """The draft; ``for_update`` locks its row until the transaction ends, so that two
         requests that change the same draft at once are applied one after the other."""
         # a change needs the answers: load them with the row instead of in a second query
-        options = [undefer(Draft.answers)] if for_update else []
+        options = [undefer(Draft.answers), undefer(Draft.answer_revisions)] if for_update else []
         draft = self.session.get(Draft, draft_id, with_for_update=for_update, options=options)
         if draft is None:
             raise NotFound(str(draft_id))
@@ -134,6 +188,16 @@ class FormsService:
         state = evaluate(entry.form, draft.answers, today)
         _remember(draft, state)
         return state
+
+    def preview(self, draft: Draft, entry: FormEntry, typed: Mapping[str, Any]) -> FormState:
+        """The state the draft would have with these answers (not saved): to show what a
+        person typed when it could not be saved."""
+        answers = _copy(draft.answers)
+        for key, value in typed.items():
+            if isinstance(value, str):
+                value = value[:MAX_CHARS_ANY]
+            answer_paths.set_answer(answers, key, value)
+        return evaluate(entry.form, answers)
 
     def page_keys(self, entry: FormEntry, state: FormState, page_id: str) -> list[str]:
         """Instance keys of the input fields on a page that are visible now."""
@@ -160,12 +224,19 @@ class FormsService:
         data: Mapping[str, list[str]],
         uploads: Mapping[str, Upload],
         only: str | None = None,
-    ) -> tuple[FormState, list[str]]:
+        skip: frozenset[str] = frozenset(),
+    ) -> Applied:
         """Save what a page posted; return the new state and the keys whose state changed.
 
         ``only`` limits the save to one field: an htmx change request carries the whole form,
         but only the field that changed is taken from it, so that a request that arrives late
-        cannot overwrite newer answers of other fields."""
+        cannot overwrite newer answers of other fields. ``skip`` names fields not to save.
+
+        A page posts the revision it was rendered from: an answer that another person changed
+        since then is not overwritten by a different value (a conflict, shown to the person
+        with both values). Too long values are refused; the rest of the page is saved."""
+        if draft.status == "submitted":
+            raise Sent(str(draft.id))
         before = self.state(draft, entry)
         answers: dict[str, Any] = _copy(draft.answers)
         if only is not None:  # one field: check just that one (and any files sent along)
@@ -173,7 +244,11 @@ class FormsService:
             keys = [k for k in wanted if self._is_page_input(entry, before, page_id, k)]
         else:
             keys = self.page_keys(entry, before, page_id)
+        revision = posted_revision(data)
+        result = Applied(before, [])
         for key in keys:
+            if key in skip:
+                continue
             node = entry.form.by_key[template_of(key)]
             if node.kind == "file":
                 upload = uploads.get(key)
@@ -186,9 +261,56 @@ class FormsService:
                 continue  # an unchecked radio group, or a field not on this form
             values = [v for v in data[key] if v != ""] if node.kind == "multichoice" else data[key]
             value: Any = values if node.kind == "multichoice" else (values[-1] if values else "")
-            if answer_paths.get_answer(answers, key) != value:
-                answer_paths.set_answer(answers, key, value)
-        return self.save(draft, entry, before, answers)
+            saved = answer_paths.get_answer(answers, key)
+            if saved == value:
+                continue
+            too_long = self.too_long(node, value)
+            if too_long is not None:
+                result.refused[key] = Refusal(too_long, value)
+                continue
+            if revision is not None:
+                seen = max(revision, _number(data.get(SEEN_PREFIX + key)) or 0)
+                changed_at = self.changed_at(draft, key)
+                if changed_at > seen and (saved or "") != value:
+                    result.conflicts.append(Conflict(key, saved, value, changed_at))
+                    continue
+            answer_paths.set_answer(answers, key, value)
+        if len(json.dumps(answers, default=str)) > MAX_DRAFT_BYTES:
+            for key in _changed_keys(draft.answers, answers):
+                yours = answer_paths.get_answer(answers, key)
+                result.refused[key] = Refusal(message("draft_too_large"), yours)
+            return result
+        result.state, result.changed = self.save(draft, entry, before, answers)
+        return result
+
+    @staticmethod
+    def too_long(node: Any, value: Any) -> Message | None:
+        """The field's message when a value is longer than it may be stored, else None."""
+        limit = getattr(node.element, "max_length", None) or MAX_CHARS.get(
+            node.kind, MAX_CHARS_OTHER
+        )
+        limit = min(limit, MAX_CHARS_ANY)
+        if isinstance(value, list):  # multichoice: each choice once, each a short value
+            if len(value) > max(len(node.choice_values), 1) or any(
+                len(v) > MAX_CHARS_OTHER for v in value
+            ):
+                return message("choice_invalid")
+            return None
+        if len(value) > limit:
+            return message("text_too_long", max=limit, length=len(value))
+        return None
+
+    @staticmethod
+    def changed_at(draft: Draft, key: str) -> int:
+        """The revision at which the answer at ``key`` last changed: its own, or a change in the
+        rows of a group it is in (a row removed renumbers the rows after it)."""
+        revisions = draft.answer_revisions or {}
+        found = revisions.get(key, 0)
+        parts = key.split(".")
+        for depth in range(1, len(parts)):
+            group = ".".join(parts[:depth]).rsplit("[", 1)[0]
+            found = max(found, revisions.get(group, 0))
+        return int(found)
 
     def save(
         self,
@@ -206,27 +328,74 @@ class FormsService:
         else:
             after = evaluate(entry.form, answers, before.today)
             changed = changed_keys(before, after)
-        draft.answers = answers
-        draft.revision += 1
-        self.session.flush()
+        self._store(draft, answers, changed_answers)
         _remember(draft, after)
         return after, changed
 
-    def change_rows(self, draft: Draft, entry: FormEntry, action: str) -> None:
-        answers = _copy(draft.answers)
-        kind, _, key = action.partition(":")
-        try:
-            if kind == "add_row":
-                answer_paths.add_row(answers, key)
-            elif kind == "remove_row":
-                answer_paths.remove_row(answers, key)
-            else:
-                return
-        except ValueError:
-            return
-        draft.answers = answers
+    def _store(self, draft: Draft, answers: dict[str, Any], changed: list[str]) -> None:
+        """Store new answers as the next revision, noting per answer when it changed."""
+        if draft.status == "submitted":
+            raise Sent(str(draft.id))
         draft.revision += 1
+        revisions = dict(draft.answer_revisions or {})
+        for key in changed:
+            # a group whose rows changed: the keys of its rows may now name other rows
+            revisions = {k: v for k, v in revisions.items() if not k.startswith(key + "[")}
+            revisions[key] = draft.revision
+        draft.answers = answers
+        draft.answer_revisions = revisions
         self.session.flush()
+
+    def row_action(
+        self, draft: Draft, entry: FormEntry, state: FormState, page_id: str, action: str
+    ) -> tuple[str, str, int | None]:
+        """(kind, group key, row index) of an ``add_row:`` or ``remove_row:`` action on this
+        page; BadRowAction for any key the form does not define here, a row that does not
+        exist, or a row past the group's bounds."""
+        kind, _, key = action.partition(":")
+        if kind not in ("add_row", "remove_row") or len(key) > 200:
+            raise BadRowAction(action)
+        index = None
+        if kind == "remove_row":
+            group_key, bracket, tail = key.rpartition("[")
+            if not bracket or not tail.endswith("]") or not tail[:-1].isdigit():
+                raise BadRowAction(action)
+            key, index = group_key, int(tail[:-1])
+        try:
+            steps = answer_paths.parse_key(key)
+        except ValueError as exc:
+            raise BadRowAction(action) from exc
+        node = entry.form.by_key.get(steps[-1][0])
+        if (
+            node is None
+            or node.kind != "group"
+            or node.page != page_id
+            or [name for name, _ in steps] != [*node.repeat_path, node.key]
+            or any(i is None for _, i in steps[:-1])
+            or steps[-1][1] is not None
+            or not state.is_enabled(key)
+        ):
+            raise BadRowAction(action)
+        rows = answer_paths.get_answer(draft.answers, key)
+        count = len(rows) if isinstance(rows, list) else 0
+        element = node.element
+        if kind == "add_row" and count >= min(element.max_rows or MAX_ROWS, MAX_ROWS):
+            raise BadRowAction(action)
+        if kind == "remove_row" and (index is None or index >= count or count <= element.min_rows):
+            raise BadRowAction(action)
+        return kind, key, index
+
+    def change_rows(
+        self, draft: Draft, entry: FormEntry, state: FormState, page_id: str, action: str
+    ) -> None:
+        """Add a row to a group or remove one (see row_action for what is accepted)."""
+        kind, key, index = self.row_action(draft, entry, state, page_id, action)
+        answers = _copy(draft.answers)
+        if kind == "add_row":
+            answer_paths.add_row(answers, key)
+        else:
+            answer_paths.remove_row(answers, f"{key}[{index}]")
+        self._store(draft, answers, _changed_keys(draft.answers, answers))
 
     def attempt(self, draft: Draft, page_id: str, unseen: Iterable[str] = ()) -> None:
         """The person tried to leave the page: from now on its errors are shown, except those of
@@ -424,6 +593,17 @@ class FormsService:
     def revoke(self, link: PublicLink) -> None:
         link.revoked_at = datetime.now(UTC)
         self.session.flush()
+
+
+def posted_revision(data: Mapping[str, list[str]]) -> int | None:
+    """The draft revision a page was rendered from, if it posted one."""
+    return _number(data.get(REVISION_FIELD))
+
+
+def _number(values: list[str] | None) -> int | None:
+    """A revision number a page posted, if it posted one."""
+    text = values[-1] if values else ""
+    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 def _copy(value: Any) -> Any:

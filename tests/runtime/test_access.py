@@ -462,7 +462,7 @@ def test_removing_the_newest_events_fails_verify(
 
 
 def test_events_from_before_the_key_are_found_and_sealed(client: Client, seeded: AppState) -> None:
-    """Migration path: events written before 0008_c2 keep their unkeyed hashes and pupil keys."""
+    """Migration path: events written before 0008 keep their unkeyed hashes and pupil keys."""
     from datetime import UTC, datetime
 
     key = seeded.audit_key

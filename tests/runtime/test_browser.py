@@ -277,6 +277,10 @@ def test_parents_fill_the_registration_with_the_keyboard_only(
     """A whole form from the first field to the PDF, with Tab, arrows, Space and Enter only."""
     base, _ = server
     page.goto(f"{base}/start/demo-aanmelden-noord")
+    check_accessibility(page)  # the start page: names the form and the school, starts nothing
+    tab_to_start = page.locator("form[action='/start/demo-aanmelden-noord'] button")
+    tab_to_start.focus()
+    page.keyboard.press("Enter")
     page.wait_for_url("**/r/**")
     check_accessibility(page)
     assert "Bewaar deze link" in page.content()
@@ -428,3 +432,65 @@ def test_a_parent_switches_the_link_off_with_the_keyboard(
     assert "You have switched off this link" in page.content()
     check_accessibility(page)
     assert page.goto(resume).status == 410
+
+
+def autosave(tab: Any, selector: str, text: str) -> None:
+    """Type into a field and leave it: htmx saves the change."""
+    tab.locator(selector).fill(text)
+    with tab.expect_response(lambda r: r.url.endswith("/change") and r.status == 200):
+        tab.locator(selector).press("Tab")
+
+
+def test_two_staff_browsers_on_the_same_draft(server: tuple[str, Settings], browser: Any) -> None:
+    """Staff on a second computer: both save as they go and press buttons; each sees the
+    other's answers after a reload."""
+    base, _ = server
+    first_context, second_context = browser.new_context(), browser.new_context()
+    try:
+        first, second = first_context.new_page(), second_context.new_page()
+        start(first, base, "overstapformulier-noord")
+        url = first.url
+        log_in(second, base, "leerkracht@regenboog.demo", axe=False)
+        second.goto(url)  # the same page, revision and language: the cached rendering
+        autosave(second, "#achternaam", "Jansen")
+        autosave(first, "#voornamen", "Sanne")
+        first.reload()
+        assert first.locator("#achternaam").input_value() == "Jansen"
+        second.reload()
+        assert second.locator("#voornamen").input_value() == "Sanne"
+        second.locator("#geboortedatum").fill("03-04-2018")
+        second.get_by_role("button", name="Opslaan en verder").click()
+        second.wait_for_load_state()
+        assert "CSRF" not in second.content()
+        first.reload()
+        assert first.locator("#geboortedatum").input_value() == "03-04-2018"
+    finally:
+        first_context.close()
+        second_context.close()
+
+
+def test_a_parents_link_on_two_devices(server: tuple[str, Settings], browser: Any) -> None:
+    base, _ = server
+    phone_context, laptop_context = browser.new_context(), browser.new_context()
+    try:
+        phone, laptop = phone_context.new_page(), laptop_context.new_page()
+        phone.goto(f"{base}/start/demo-aanmelden-noord")
+        phone.locator("form[action='/start/demo-aanmelden-noord'] button").click()
+        phone.wait_for_url("**/r/**")
+        url = phone.url
+        laptop.goto(url)
+        autosave(laptop, "#kind_achternaam", "Yilmaz")
+        autosave(phone, "#kind_voorletters", "E.A.")
+        phone.reload()
+        assert phone.locator("#kind_achternaam").input_value() == "Yilmaz"
+        laptop.reload()
+        assert laptop.locator("#kind_voorletters").input_value() == "E.A."
+        laptop.locator("#kind_geboortedatum").fill("20-06-2021")
+        laptop.get_by_role("button", name="Opslaan en verder").click()
+        laptop.wait_for_load_state()
+        assert "CSRF" not in laptop.content()
+        phone.reload()
+        assert phone.locator("#kind_geboortedatum").input_value() == "20-06-2021"
+    finally:
+        phone_context.close()
+        laptop_context.close()

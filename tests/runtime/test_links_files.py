@@ -31,7 +31,7 @@ def test_a_parent_link_starts_a_draft_with_a_resume_link(
     client: Client, app_state: AppState
 ) -> None:
     seed(app_state)
-    response = client.get("/start/demo-aanmelden-zuid?lang=en", follow_redirects=False)
+    response = client.post("/start/demo-aanmelden-zuid?lang=en", follow_redirects=False)
     assert response.status_code == 303
     resume = response.headers["location"]
     assert resume.startswith("/r/")
@@ -50,14 +50,14 @@ def test_an_expired_or_revoked_resume_link_stops_working(
     client: Client, app_state: AppState
 ) -> None:
     seed(app_state)
-    resume = client.get("/start/demo-aanmelden-noord", follow_redirects=False).headers["location"]
+    resume = client.post("/start/demo-aanmelden-noord", follow_redirects=False).headers["location"]
     token = resume.split("/")[2]
     assert client.get(resume).status_code == 200
     revoked = client.post(f"{resume}/revoke", data={"confirm": "yes"})
     assert revoked.status_code == 200 and "uitgezet" in revoked.text
     gone = client.get(resume)
     assert gone.status_code == 410 and "werkt niet meer" in gone.text
-    resume2 = client.get("/start/demo-aanmelden-noord", follow_redirects=False).headers["location"]
+    resume2 = client.post("/start/demo-aanmelden-noord", follow_redirects=False).headers["location"]
     with app_state.db.session() as session:
         link = session.scalar(
             select(PublicLink).where(PublicLink.token_hash == token_hash(resume2.split("/")[2]))

@@ -4,7 +4,7 @@ Events written before this migration keep their plain SHA-256 hashes and pupil k
 not stored, so they cannot be re-keyed. ``popo audit verify`` accepts them only before the first
 keyed event or anchor, which seals them; ``popo audit pupil`` finds both kinds.
 
-Revision ID: 0008_c2
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_c2"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """an outbox for e-mail, and failed logins and reset requests counted in the database
 
-Revision ID: 0008_c1
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_c1"
-down_revision = "0008_c2"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
