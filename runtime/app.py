@@ -31,6 +31,8 @@ from .forms import archive
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .oso import controllers as oso_routes
+from .pages import message_page
+from .posted import provide_posted
 from .settings import REPOSITORY, Settings
 from .state import AppState, remember_language, request_language, templates
 
@@ -38,7 +40,7 @@ log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
 
 
-@get("/", sync_to_thread=False)
+@get("/", sync_to_thread=True)
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
     with popo.db.session() as session:
@@ -79,7 +81,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
     return Response(content, media_type=MediaType.HTML)
 
 
-@post("/forms/{form_id:str}/start", sync_to_thread=False)
+@post("/forms/{form_id:str}/start", sync_to_thread=True)
 def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Redirect | Response[str]:
@@ -105,16 +107,13 @@ def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     language = request_language(request)
-    content = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "Page not found"),
-            message=i18n.gettext(language, "This page does not exist, or you may not see it."),
-            language_url=lambda code: f"/?lang={code}",
-        )
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "Page not found"),
+        i18n.gettext(language, "This page does not exist, or you may not see it."),
+        404,
     )
-    return Response(content, status_code=404, media_type=MediaType.HTML)
 
 
 def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
@@ -143,7 +142,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         sender = outbox.start_sender(app_state.db, app_state.settings)
         log.info("started", extra={"forms": len(app_state.registry.forms)})
         # render, in the background, the archives that a full disk or a crash left missing
-        sweep = asyncio.create_task(archive.sweep_once(app_state))
+        sweep = asyncio.create_task(asyncio.to_thread(archive.sweep_once, app_state))
         try:
             yield
         finally:
@@ -162,7 +161,10 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
-        dependencies={"popo": Provide(lambda: app_state, sync_to_thread=False)},
+        dependencies={
+            "popo": Provide(lambda: app_state, sync_to_thread=False),
+            "posted": provide_posted,  # read on the loop; the handlers then run in threads
+        },
         state=State({"popo": app_state}),  # for web.address (trusted proxies)
         exception_handlers={
             NotFoundException: not_found,

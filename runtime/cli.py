@@ -338,7 +338,6 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
-    import asyncio
 
     from runtime import logs
     from runtime.forms import archive
@@ -349,7 +348,7 @@ def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
     logs.configure(settings.log_level, settings.log_format)
     state = AppState.create(settings)
     try:
-        result = asyncio.run(archive.sweep(state))
+        result = archive.sweep(state)
     finally:
         state.stop_workers()
     print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from litestar.response import Redirect
 from renderers import i18n
 
 from .. import outbox
+from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import accounts, audit, web
 
@@ -62,20 +62,20 @@ def login_page(request: Request[Any, Any, Any], message: str, status: int = 200)
     )
 
 
-@post("/login")
-async def do_login(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState]
+@post("/login", sync_to_thread=True)
+def do_login(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
 ) -> Response[Any]:
-    form = await request.form()
     language = request_language(request)
-    email, password = str(form.get("email", "")), str(form.get("password", ""))
-    target = str(form.get("next", "/"))
+    email, password = posted.get("email"), posted.get("password")
+    target = posted.get("next", "/")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     try:
-        # in a thread: hashing a password takes a while, and must not hold other requests
-        token, _user = await asyncio.to_thread(
-            accounts.login,
+        # hashing a password takes a while: like every handler, this one runs in a thread
+        token, _user = accounts.login(
             popo.db,
             email,
             password,
@@ -105,7 +105,7 @@ async def do_login(
     return response
 
 
-@post("/logout", sync_to_thread=False)
+@post("/logout", sync_to_thread=True)
 def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
     with popo.db.session() as session:
         who = web.current(request, session)
@@ -124,13 +124,16 @@ def forgot_form(request: Request[Any, Any, Any]) -> Response[str]:
     return page(request, "password_forgot.html", sent=False, message="")
 
 
-@post("/password/forgot")
-async def forgot(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
+@post("/password/forgot", sync_to_thread=True)
+def forgot(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+) -> Response[str]:
     """The same answer, status and work for every address, known or not: the mail goes to the
     outbox in this transaction and is sent later (runtime/outbox.py)."""
     language = request_language(request)
-    data = await request.form()
-    email, address = str(data.get("email", "")), web.address(request)
+    email, address = posted.get("email"), web.address(request)
 
     def ask() -> bool:
         with popo.db.session() as session:
@@ -159,7 +162,7 @@ async def forgot(request: Request[Any, Any, Any], popo: NamedDependency[AppState
                 )
         return True
 
-    if not await asyncio.to_thread(ask):
+    if not ask():
         message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
         return page(request, "password_forgot.html", 429, sent=False, message=message)
     return page(request, "password_forgot.html", sent=True, message="")
@@ -170,13 +173,15 @@ def reset_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Respons
     return page(request, "password_reset.html", token=token, message="")
 
 
-@post("/password/reset/{token:str}")
-async def reset(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+@post("/password/reset/{token:str}", sync_to_thread=True)
+def reset(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    token: FromPath[str],
 ) -> Response[Any]:
     language = request_language(request)
-    data = await request.form()
-    password, again = str(data.get("password", "")), str(data.get("password_again", ""))
+    password, again = posted.get("password"), posted.get("password_again")
     if password != again:
         message = i18n.gettext(language, "The two passwords are not the same.")
         return page(request, "password_reset.html", 400, token=token, message=message)
@@ -189,7 +194,7 @@ async def reset(
                 return str(failed)
         return ""
 
-    failure = await asyncio.to_thread(finish)  # hashing must not hold other requests
+    failure = finish()
     if failure == "short":
         message = i18n.gettext(language, "Use at least 12 characters.")
         return page(request, "password_reset.html", 400, token=token, message=message)
@@ -235,7 +240,7 @@ def privacy_page(
     return response
 
 
-@get("/privacy", sync_to_thread=False)
+@get("/privacy", sync_to_thread=True)
 def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     """For a privacy officer: the search for one pupil's audit log. The number is posted, never
     put in an address (it would stay in browser histories and server logs)."""
@@ -244,14 +249,15 @@ def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
     return privacy_page(request, False, [])
 
 
-@post("/privacy")
-async def privacy_search(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState]
+@post("/privacy", sync_to_thread=True)
+def privacy_search(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
 ) -> Response[str]:
     """Every recorded access to one pupil's data at the officer's organisation, grouped per
     person, form, action, purpose and day (what a parent is shown on request, AVG article 15)."""
-    form = await request.form()
-    number = "".join(c for c in str(form.get("number", "")) if c.isdigit())
+    number = "".join(c for c in posted.get("number") if c.isdigit())
     with popo.db.session() as session:
         officer_of = _officer_of(request, session)
         events = (

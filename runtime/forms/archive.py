@@ -10,7 +10,6 @@ never changed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from concurrent.futures.process import BrokenProcessPool
@@ -91,16 +90,14 @@ def _organisation_name(session: Session, organisation_id: uuid.UUID | None) -> s
     return organisation.name if organisation else ""
 
 
-async def render(popo: AppState, job: ArchiveJob) -> bytes:
-    """Render in a worker process (the event loop stays free). A worker that died (killed,
-    out of memory) breaks its pool: the pool is built again and the job tried once more."""
-    loop = asyncio.get_running_loop()
+def render(popo: AppState, job: ArchiveJob) -> bytes:
+    """Render in a worker process and wait for it (called from a handler's thread, never on
+    the event loop). A worker that died (killed, out of memory) breaks its pool: the pool is
+    built again and the job tried once more."""
     for attempt in (1, 2):
         pool = popo.workers()
         try:
-            return await loop.run_in_executor(
-                pool, render_pdf, job.document, job.answers, job.info, job.files
-            )
+            return pool.submit(render_pdf, job.document, job.answers, job.info, job.files).result()
         except BrokenProcessPool:
             if attempt == 2:
                 raise
@@ -131,9 +128,9 @@ def record(popo: AppState, job: ArchiveJob, pdf: bytes) -> str:
     return digest
 
 
-async def run_archive(popo: AppState, job: ArchiveJob) -> str:
+def run_archive(popo: AppState, job: ArchiveJob) -> str:
     """Render the PDF/A, store it, record it; the digest of the stored file."""
-    return record(popo, job, await render(popo, job))
+    return record(popo, job, render(popo, job))
 
 
 def missing(popo: AppState, session: Session) -> list[uuid.UUID]:
@@ -151,7 +148,7 @@ class SweepResult:
     failed: int = 0
 
 
-async def sweep(popo: AppState) -> SweepResult:
+def sweep(popo: AppState) -> SweepResult:
     """Render every missing archive; one that fails is logged and left for the next sweep."""
     with popo.db.session() as session:
         ids = missing(popo, session)
@@ -163,7 +160,7 @@ async def sweep(popo: AppState) -> SweepResult:
                 if submission is None:
                     continue
                 job = archive_job(popo, session, submission)
-            await run_archive(popo, job)
+            run_archive(popo, job)
             result.rendered += 1
         except Exception:
             result.failed += 1
@@ -178,12 +175,12 @@ async def sweep(popo: AppState) -> SweepResult:
     return result
 
 
-async def sweep_once(popo: AppState) -> None:
+def sweep_once(popo: AppState) -> None:
     """The sweep at start-up: once per application state (tests start many clients on one)."""
     if popo.swept:
         return
     popo.swept = True
     try:
-        await sweep(popo)
+        sweep(popo)
     except Exception:  # the database may not be migrated yet; the next start sweeps again
         log.exception("archive sweep at start-up failed")

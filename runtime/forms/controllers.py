@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
@@ -34,6 +32,9 @@ from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
 from ..db.models import Draft, PublicLink
+from ..lru import LRU
+from ..pages import html, language_url, message_page
+from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import archive
 from .files import content_disposition, size_text
@@ -45,7 +46,6 @@ from .service import (
     FormsService,
     Gone,
     NotFound,
-    Upload,
     posted_revision,
 )
 
@@ -147,15 +147,6 @@ def _resolve(
     return Context(service, draft, entry, base, link, token, who)
 
 
-def html(content: str, status: int = 200) -> Response[str]:
-    return Response(
-        content,
-        status_code=status,
-        media_type=MediaType.HTML,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
 def files_by_key(ctx: Context, form_state: FormState) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
     for key, value in form_state.value.items():
@@ -201,16 +192,11 @@ def parents_school(ctx: Context) -> str:
     return ctx.service.organisation_name(ctx.link.organisation_id or ctx.draft.organisation_id)
 
 
-def language_url(request: Request[Any, Any, Any]) -> Any:
-    return lambda code: f"{request.url.path}?lang={code}"
-
-
 # Rendered pages by everything that decides their content: the draft's revision (its answers),
 # the page, the language, which pages show their errors, the address and today's date.
 # A cached page holds nothing of the session that rendered it: it is rendered with a
 # placeholder for the anti-forgery token, and each request puts in its own.
-_PAGES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-_PAGES_SIZE = 512
+_PAGES: LRU[tuple[Any, ...], str] = LRU(512)
 _TOKEN_PLACEHOLDER = f"popo-form-token-{secrets.token_hex(16)}"
 
 
@@ -237,9 +223,7 @@ def cached_page(request: Request[Any, Any, Any], ctx: Context, page_id: str) -> 
             content = render_page_html(request, ctx, state, page_id)
         finally:
             form_token.reset(reset)
-        _PAGES[key] = content
-        while len(_PAGES) > _PAGES_SIZE:
-            _PAGES.popitem(last=False)
+        _PAGES.put(key, content)
     return html(content.replace(_TOKEN_PLACEHOLDER, str(escape(web.csrf_token(request)))))
 
 
@@ -387,46 +371,25 @@ def sent(request: Request[Any, Any, Any], ctx: Context) -> Response[str] | Redir
 def refused_action(request: Request[Any, Any, Any], ctx: Context) -> Response[str]:
     """A row action the form does not have (or past its bounds): 400, nothing changed."""
     language = ctx.draft.language
-    content = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "This cannot be done on this form"),
-            message=i18n.gettext(
-                language,
-                "The form has no such row, or no more rows can be added. Nothing was changed.",
-            ),
-            language_url=language_url(request),
-        )
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "This cannot be done on this form"),
+        i18n.gettext(
+            language, "The form has no such row, or no more rows can be added. Nothing was changed."
+        ),
+        400,
     )
-    return html(content, 400)
 
 
 def first_page(ctx: Context, form_state: FormState) -> str:
     return next(p for p in ctx.entry.form.pages if form_state.pages[p].visible)
 
 
-async def read_form(
-    request: Request[Any, Any, Any],
-) -> tuple[dict[str, list[str]], dict[str, Upload], str]:
-    form = await request.form()
-    data: dict[str, list[str]] = {}
-    uploads: dict[str, Upload] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            content = await value.read()
-            if content:
-                uploads[key] = Upload(value.filename or "bestand", content)
-            continue
-        data.setdefault(key, []).append(str(value))
-    action = data.pop("action", [""])[-1]
-    return data, uploads, action
-
-
 # ---------------------------------------------------------------------- routes
 
 
-@get(paths(""), sync_to_thread=False)
+@get(paths(""), sync_to_thread=True)
 def draft_home(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
@@ -437,7 +400,7 @@ def draft_home(
         return Redirect(f"{ctx.base_url}/pages/{first_page(ctx, form_state)}", status_code=303)
 
 
-@get(paths("/pages/{page_id:str}"), sync_to_thread=False)
+@get(paths("/pages/{page_id:str}"), sync_to_thread=True)
 def show_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -450,14 +413,15 @@ def show_page(
         return cached_page(request, ctx, page_id)
 
 
-@post(paths("/pages/{page_id:str}"))
-async def save_page(
+@post(paths("/pages/{page_id:str}"), sync_to_thread=True)
+def save_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
     ref: FromPath[str],
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
-    data, uploads, action = await read_form(request)  # before the transaction: no await in it
+    data, uploads, action = posted.values, posted.uploads, posted.action
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return sent(request, ctx)
@@ -506,10 +470,11 @@ async def save_page(
         return Redirect(f"{ctx.base_url}/check", status_code=303)
 
 
-@post(paths("/pages/{page_id:str}/change"))
-async def change_page(
+@post(paths("/pages/{page_id:str}/change"), sync_to_thread=True)
+def change_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
     ref: FromPath[str],
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
@@ -517,7 +482,7 @@ async def change_page(
     # The field that changed, named by static/popo.js. The request carries the whole form, but
     # only that field is saved: a request that arrives late never overwrites newer answers.
     trigger = request.headers.get(FIELD_HEADER) or ""
-    data, uploads, _ = await read_form(request)  # before the transaction: no await in it
+    data, uploads = posted.values, posted.uploads
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
@@ -580,7 +545,7 @@ async def change_page(
         return html("\n".join(parts))
 
 
-@get(paths("/check"), sync_to_thread=False)
+@get(paths("/check"), sync_to_thread=True)
 def check_answers(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str] | Redirect:
@@ -608,8 +573,8 @@ def check_answers(
         return html(content)
 
 
-@post(paths("/submit"))
-async def submit(
+@post(paths("/submit"), sync_to_thread=True)
+def submit(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
     with open_draft(request, popo, ref, "submit the form") as ctx:
@@ -630,13 +595,13 @@ async def submit(
         target = f"{ctx.base_url}/submission"
     if job is not None:  # the submission is committed; the PDF follows outside the transaction
         try:
-            await archive.run_archive(popo, job)
+            archive.run_archive(popo, job)
         except Exception:  # a full disk, a worker that failed twice: the submission stands
             log.exception("archiving failed; the sweep renders it later", extra={"draft": ref})
     return Redirect(target, status_code=303)
 
 
-@get(paths("/submission"), sync_to_thread=False)
+@get(paths("/submission"), sync_to_thread=True)
 def submission_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -663,8 +628,8 @@ def submission_page(
         return html(content)
 
 
-@get(paths("/submission.pdf"))
-async def submission_pdf(
+@get(paths("/submission.pdf"), sync_to_thread=True)
+def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
     with open_draft(request, popo, ref, "download the archived submission") as ctx:
@@ -679,7 +644,7 @@ async def submission_pdf(
             job = archive.archive_job(popo, ctx.service.session, submission)
     if job is not None:
         try:
-            digest = await archive.run_archive(popo, job)
+            digest = archive.run_archive(popo, job)
         except OSError:  # a full disk: the PDF follows when the sweep can store it
             log.exception("archiving failed on download", extra={"draft": ref})
             return not_ready(request, ctx.draft.language)
@@ -696,27 +661,20 @@ async def submission_pdf(
 
 
 def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
-    content = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "The PDF is not ready yet"),
-            message=i18n.gettext(
-                language,
-                "Your form has been sent and is stored. The PDF will follow: try again later.",
-            ),
-            language_url=language_url(request),
-        )
+    response = message_page(
+        request,
+        language,
+        i18n.gettext(language, "The PDF is not ready yet"),
+        i18n.gettext(
+            language, "Your form has been sent and is stored. The PDF will follow: try again later."
+        ),
+        503,
     )
-    return Response(
-        content,
-        status_code=503,
-        media_type=MediaType.HTML,
-        headers={"Retry-After": "300", "Cache-Control": "no-store"},
-    )
+    response.headers["Retry-After"] = "300"
+    return response
 
 
-@get(paths("/files/{attachment_id:uuid}"), sync_to_thread=False)
+@get(paths("/files/{attachment_id:uuid}"), sync_to_thread=True)
 def download_file(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -741,7 +699,7 @@ def download_file(
         )
 
 
-@get("/r/{ref:str}/revoke", sync_to_thread=False)
+@get("/r/{ref:str}/revoke", sync_to_thread=True)
 def revoke_question(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -750,15 +708,17 @@ def revoke_question(
         return revoke_page(request, ctx, done=False)
 
 
-@post("/r/{ref:str}/revoke")
-async def revoke_link(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+@post("/r/{ref:str}/revoke", sync_to_thread=True)
+def revoke_link(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    ref: FromPath[str],
 ) -> Response[str]:
     """Switches the link off when confirmed; without the confirmation it asks first."""
-    data, _, _ = await read_form(request)  # before the transaction: no await in it
     with open_draft(request, popo, ref, "switch off a parent's link") as ctx:
         assert ctx.link is not None
-        confirmed = data.get("confirm", [""])[-1] == "yes"
+        confirmed = posted.get("confirm") == "yes"
         if confirmed:
             ctx.service.revoke(ctx.link)
         return revoke_page(request, ctx, done=confirmed)
@@ -781,7 +741,7 @@ def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Re
     return html(content)
 
 
-@get("/start/{token:str}", sync_to_thread=False)
+@get("/start/{token:str}", sync_to_thread=True)
 def start_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
 ) -> Response[str]:
@@ -813,12 +773,14 @@ def start_page(
     return html(content)
 
 
-@post("/start/{token:str}")
-async def start_from_link(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+@post("/start/{token:str}", sync_to_thread=True)
+def start_from_link(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    token: FromPath[str],
 ) -> Redirect | Response[str]:
     """Starts a new draft from a parent's public link and gives them a resume link."""
-    form = await request.form()
     with popo.db.session() as session:
         service = service_for(popo, session)
         try:
@@ -827,8 +789,8 @@ async def start_from_link(
             raise NotFoundException() from exc
         except Gone as exc:
             return gone(request, exc.school)
-        asked = form.get("lang") or request.query_params.get("lang") or link.language
-        language = i18n.normalize(asked if isinstance(asked, str) else None)
+        asked = posted.get("lang") or request.query_params.get("lang") or link.language
+        language = i18n.normalize(asked)
         try:
             draft = service.start(link.form_id, language, link.organisation_id)
         except NotFound as exc:
@@ -842,36 +804,29 @@ async def start_from_link(
 def cannot_start(request: Request[Any, Any, Any]) -> Response[str]:
     """403 for a role that may not start forms (only school staff do: scope.home_school)."""
     language = request_language(request)
-    content = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "You cannot start forms"),
-            message=i18n.gettext(
-                language,
-                "Forms are started by the staff of a school. Your role does not allow it.",
-            ),
-            language_url=lambda code: f"/?lang={code}",
-        )
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "You cannot start forms"),
+        i18n.gettext(
+            language, "Forms are started by the staff of a school. Your role does not allow it."
+        ),
+        403,
     )
-    return html(content, 403)
 
 
 def gone(request: Request[Any, Any, Any], school_name: str = "") -> Response[str]:
     language = i18n.normalize(request.query_params.get("lang"))
-    content = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "This link no longer works"),
-            message=i18n.gettext(
-                language, "The link has expired or was switched off. Ask the school for a new link."
-            ),
-            school_name=school_name,
-            language_url=language_url(request),
-        )
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "This link no longer works"),
+        i18n.gettext(
+            language, "The link has expired or was switched off. Ask the school for a new link."
+        ),
+        410,
+        school_name=school_name,
     )
-    return html(content, 410)
 
 
 ROUTES = [

@@ -11,7 +11,6 @@ import json
 import logging
 import secrets
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +24,8 @@ from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, templ
 from engine.messages import Message, message
 
 from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
+from ..lru import LRU
+from ..posted import Upload
 from ..settings import Settings
 from ..storage import BlobStore
 from . import answers as answer_paths
@@ -52,12 +53,6 @@ class Sent(Exception):
 
 class BadRowAction(Exception):
     """A row action that names no row or group of this form (or one past its bounds)."""
-
-
-@dataclass
-class Upload:
-    filename: str
-    data: bytes
 
 
 # What a page posts besides its fields: the draft revision it was rendered from, and per field
@@ -109,16 +104,12 @@ class Applied:
 # A state is remembered with the answers it was evaluated from and used only while the draft
 # still holds exactly those answers: a transaction that rolled back, or another process that
 # saved the same revision number, can never hand out a stale state.
-_STATES: OrderedDict[tuple[uuid.UUID, int], tuple[dict[str, Any], FormState]] = OrderedDict()
-_STATES_SIZE = 256
+_STATES: LRU[tuple[uuid.UUID, int], tuple[dict[str, Any], FormState]] = LRU(256)
 
 
 def _remember(draft: Draft, state: FormState) -> None:
     key = (draft.id, draft.revision)
-    _STATES[key] = (_copy(draft.answers), state)
-    _STATES.move_to_end(key)
-    while len(_STATES) > _STATES_SIZE:
-        _STATES.popitem(last=False)
+    _STATES.put(key, (_copy(draft.answers), state))
 
 
 def _recall(draft: Draft) -> FormState | None:

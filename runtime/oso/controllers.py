@@ -6,7 +6,6 @@ from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -27,6 +26,8 @@ from ..forms.controllers import (
     service_for,
 )
 from ..forms.service import NotFound
+from ..pages import message_page
+from ..posted import Posted
 from ..state import AppState, request_language, templates
 from .service import OsoExchange, answered_text
 
@@ -46,6 +47,7 @@ def too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Re
     body is read, also by the CSRF check before the route, so it is handled here)."""
     language = request_language(request)
     return refused(
+        request,
         language,
         translated(
             language,
@@ -56,34 +58,31 @@ def too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Re
     )
 
 
-def refused(language: str, message: str, status: int) -> Response[str]:
-    page = (
-        templates(language)
-        .get_template("message.html")
-        .render(
-            title=i18n.gettext(language, "The OSO dossier was not read"),
-            message=message,
-            language_url=lambda code: f"/?lang={code}",
-        )
-    )
-    return html(page, status)
+def refused(
+    request: Request[Any, Any, Any], language: str, message: str, status: int
+) -> Response[str]:
+    title = i18n.gettext(language, "The OSO dossier was not read")
+    return message_page(request, language, title, message, status)
 
 
 @post(
     "/forms/{form_id:str}/oso",
     request_max_body_size=UPLOAD_LIMIT,
+    sync_to_thread=True,
     exception_handlers={RequestEntityTooLarge: too_large},
 )
-async def upload_dossier(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
+def upload_dossier(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    form_id: FromPath[str],
 ) -> Response[str] | Redirect:
     """A school uploads the OSO dossier its administration system exported: a new draft of the
     form starts with what the dossier holds, and the school sees what it did not carry."""
     language = request_language(request)
-    form = await request.form()  # before the transaction: no await in it
-    upload = form.get("dossier")
-    data = await upload.read() if isinstance(upload, UploadFile) else b""
-    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    upload = posted.uploads.get("dossier")
+    data = upload.data if upload is not None else b""
+    filename = upload.filename if upload is not None else ""
     with popo.db.session() as session:
         who = web.require(request, session)
         school = home_school(who)
@@ -96,7 +95,7 @@ async def upload_dossier(
         except NotFound as exc:
             raise NotFoundException() from exc
         except DossierError as exc:
-            return refused(language, translated(language, exc.message, exc.params), 400)
+            return refused(request, language, translated(language, exc.message, exc.params), 400)
         entry = exchange.forms.entry(draft)
         audit.record(
             session,
@@ -112,7 +111,7 @@ async def upload_dossier(
     return Redirect(target, status_code=303)
 
 
-@get("/drafts/{ref:str}/oso-import", sync_to_thread=False)
+@get("/drafts/{ref:str}/oso-import", sync_to_thread=True)
 def import_report(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -143,7 +142,7 @@ def import_report(
         return html(page)
 
 
-@get("/drafts/{ref:str}/submission.oso.xml", sync_to_thread=False)
+@get("/drafts/{ref:str}/submission.oso.xml", sync_to_thread=True)
 def download_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:

@@ -24,7 +24,8 @@ from renderers import i18n
 
 from ..db.models import Draft, Organisation, Submission
 from ..forms import answers as answer_paths
-from ..forms.service import FormsService, NotFound, Upload
+from ..forms.service import FormsService, NotFound
+from ..posted import Upload
 
 log = logging.getLogger("popo.oso")
 
