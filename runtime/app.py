@@ -26,6 +26,7 @@ from .access import controllers as access_routes
 from .access import web
 from .access.headers import security_headers
 from .access.scope import home_school
+from .blocking import in_thread
 from .db.models import Organisation
 from .forms import archive
 from .forms import controllers as forms
@@ -40,7 +41,8 @@ log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
 
 
-@get("/", sync_to_thread=True)
+@get("/")
+@in_thread
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
     with popo.db.session() as session:
@@ -81,7 +83,8 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
     return Response(content, media_type=MediaType.HTML)
 
 
-@post("/forms/{form_id:str}/start", sync_to_thread=True)
+@post("/forms/{form_id:str}/start")
+@in_thread
 def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Redirect | Response[str]:

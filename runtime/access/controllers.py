@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from renderers import i18n
 
 from .. import outbox
+from ..blocking import in_thread
 from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import accounts, audit, web
@@ -62,7 +63,8 @@ def login_page(request: Request[Any, Any, Any], message: str, status: int = 200)
     )
 
 
-@post("/login", sync_to_thread=True)
+@post("/login")
+@in_thread
 def do_login(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -105,7 +107,8 @@ def do_login(
     return response
 
 
-@post("/logout", sync_to_thread=True)
+@post("/logout")
+@in_thread
 def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
     with popo.db.session() as session:
         who = web.current(request, session)
@@ -124,7 +127,8 @@ def forgot_form(request: Request[Any, Any, Any]) -> Response[str]:
     return page(request, "password_forgot.html", sent=False, message="")
 
 
-@post("/password/forgot", sync_to_thread=True)
+@post("/password/forgot")
+@in_thread
 def forgot(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -173,7 +177,8 @@ def reset_form(request: Request[Any, Any, Any], token: FromPath[str]) -> Respons
     return page(request, "password_reset.html", token=token, message="")
 
 
-@post("/password/reset/{token:str}", sync_to_thread=True)
+@post("/password/reset/{token:str}")
+@in_thread
 def reset(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -240,7 +245,8 @@ def privacy_page(
     return response
 
 
-@get("/privacy", sync_to_thread=True)
+@get("/privacy")
+@in_thread
 def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     """For a privacy officer: the search for one pupil's audit log. The number is posted, never
     put in an address (it would stay in browser histories and server logs)."""
@@ -249,7 +255,8 @@ def privacy(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
     return privacy_page(request, False, [])
 
 
-@post("/privacy", sync_to_thread=True)
+@post("/privacy")
+@in_thread
 def privacy_search(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],

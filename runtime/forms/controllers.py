@@ -31,6 +31,7 @@ from renderers.html import FormView, form_token, html_id
 from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
+from ..blocking import in_thread
 from ..db.models import Draft, PublicLink
 from ..lru import LRU
 from ..pages import html, language_url, message_page
@@ -389,7 +390,8 @@ def first_page(ctx: Context, form_state: FormState) -> str:
 # ---------------------------------------------------------------------- routes
 
 
-@get(paths(""), sync_to_thread=True)
+@get(paths(""))
+@in_thread
 def draft_home(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
@@ -400,7 +402,8 @@ def draft_home(
         return Redirect(f"{ctx.base_url}/pages/{first_page(ctx, form_state)}", status_code=303)
 
 
-@get(paths("/pages/{page_id:str}"), sync_to_thread=True)
+@get(paths("/pages/{page_id:str}"))
+@in_thread
 def show_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -413,7 +416,8 @@ def show_page(
         return cached_page(request, ctx, page_id)
 
 
-@post(paths("/pages/{page_id:str}"), sync_to_thread=True)
+@post(paths("/pages/{page_id:str}"))
+@in_thread
 def save_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -470,7 +474,8 @@ def save_page(
         return Redirect(f"{ctx.base_url}/check", status_code=303)
 
 
-@post(paths("/pages/{page_id:str}/change"), sync_to_thread=True)
+@post(paths("/pages/{page_id:str}/change"))
+@in_thread
 def change_page(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -545,7 +550,8 @@ def change_page(
         return html("\n".join(parts))
 
 
-@get(paths("/check"), sync_to_thread=True)
+@get(paths("/check"))
+@in_thread
 def check_answers(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str] | Redirect:
@@ -573,7 +579,8 @@ def check_answers(
         return html(content)
 
 
-@post(paths("/submit"), sync_to_thread=True)
+@post(paths("/submit"))
+@in_thread
 def submit(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
@@ -601,7 +608,8 @@ def submit(
     return Redirect(target, status_code=303)
 
 
-@get(paths("/submission"), sync_to_thread=True)
+@get(paths("/submission"))
+@in_thread
 def submission_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -628,7 +636,8 @@ def submission_page(
         return html(content)
 
 
-@get(paths("/submission.pdf"), sync_to_thread=True)
+@get(paths("/submission.pdf"))
+@in_thread
 def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
@@ -674,7 +683,8 @@ def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
     return response
 
 
-@get(paths("/files/{attachment_id:uuid}"), sync_to_thread=True)
+@get(paths("/files/{attachment_id:uuid}"))
+@in_thread
 def download_file(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -699,7 +709,8 @@ def download_file(
         )
 
 
-@get("/r/{ref:str}/revoke", sync_to_thread=True)
+@get("/r/{ref:str}/revoke")
+@in_thread
 def revoke_question(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -708,7 +719,8 @@ def revoke_question(
         return revoke_page(request, ctx, done=False)
 
 
-@post("/r/{ref:str}/revoke", sync_to_thread=True)
+@post("/r/{ref:str}/revoke")
+@in_thread
 def revoke_link(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -741,7 +753,8 @@ def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Re
     return html(content)
 
 
-@get("/start/{token:str}", sync_to_thread=True)
+@get("/start/{token:str}")
+@in_thread
 def start_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
 ) -> Response[str]:
@@ -773,7 +786,8 @@ def start_page(
     return html(content)
 
 
-@post("/start/{token:str}", sync_to_thread=True)
+@post("/start/{token:str}")
+@in_thread
 def start_from_link(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],

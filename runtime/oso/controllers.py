@@ -17,6 +17,7 @@ from renderers import i18n
 
 from ..access import audit, web
 from ..access.scope import home_school
+from ..blocking import in_thread
 from ..forms.controllers import (
     cannot_start,
     html,
@@ -68,9 +69,9 @@ def refused(
 @post(
     "/forms/{form_id:str}/oso",
     request_max_body_size=UPLOAD_LIMIT,
-    sync_to_thread=True,
     exception_handlers={RequestEntityTooLarge: too_large},
 )
+@in_thread
 def upload_dossier(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
@@ -111,7 +112,8 @@ def upload_dossier(
     return Redirect(target, status_code=303)
 
 
-@get("/drafts/{ref:str}/oso-import", sync_to_thread=True)
+@get("/drafts/{ref:str}/oso-import")
+@in_thread
 def import_report(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
@@ -142,7 +144,8 @@ def import_report(
         return html(page)
 
 
-@get("/drafts/{ref:str}/submission.oso.xml", sync_to_thread=True)
+@get("/drafts/{ref:str}/submission.oso.xml")
+@in_thread
 def download_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
