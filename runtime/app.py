@@ -41,6 +41,17 @@ log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
 
 
+def region_name(language: str, region: str | None) -> str:
+    """A region's heading on the home page, in the person's language."""
+    if region is None:
+        return i18n.gettext(language, "Base forms")
+    names = {
+        "noord": i18n.gettext(language, "Region North"),
+        "zuid": i18n.gettext(language, "Region South"),
+    }
+    return names.get(region, region)
+
+
 @get("/")
 @in_thread
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
@@ -48,12 +59,10 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
     with popo.db.session() as session:
         who = web.require(request, session)
     regions: dict[str, list[dict[str, Any]]] = {}
-    names = {"noord": "Regio Noord", "zuid": "Regio Zuid"}
     for entry in popo.registry.offered():
         if entry.form.definition.kind == "custom":
             continue  # language examples, not instruments
-        region = entry.form.definition.region
-        label = names.get(region or "", region or i18n.gettext(language, "Base forms"))
+        label = region_name(language, entry.form.definition.region)
         title = entry.form.definition.title
         regions.setdefault(label, []).append(
             {

@@ -33,6 +33,8 @@ def test_home_lists_the_regional_forms(client: Client) -> None:
     assert "Overstapformulier Regio Noord" in page
     english = client.get("/?lang=en").text
     assert "Transfer form Region North" in english
+    assert "<h2>Region North</h2>" in english and "Regio Noord" not in english
+    client.get("/?lang=nl")
 
 
 def test_a_page_shows_fields_with_labels_hints_and_fieldsets(client: Client) -> None:
