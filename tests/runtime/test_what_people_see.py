@@ -301,7 +301,6 @@ def as_user(app: Litestar, seeded: AppState) -> Iterator[Callable[[str], Client]
                     select(UserAccount).where(UserAccount.email == email)
                 ).one()
                 account.password_hash = hash_password(DEMO_PASSWORD)
-                account.failed_logins, account.locked_until = 0, None
             test_client = stack.enter_context(TestClient(app, base_url="http://testserver.local"))
             with_csrf(test_client)
             log_in(test_client, email)
