@@ -45,7 +45,6 @@ from .service import (
     Applied,
     BadRowAction,
     FormsService,
-    Gone,
     NotFound,
     posted_revision,
 )
@@ -753,6 +752,15 @@ def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Re
     return html(content)
 
 
+def start_link(service: FormsService, token: str) -> PublicLink:
+    """The parents' start link of ``token``: 404 when there is none; an expired or switched-off
+    one raises Gone, which the application answers with the page that names the school."""
+    try:
+        return service.link(token, "start")
+    except NotFound as exc:
+        raise NotFoundException() from exc
+
+
 @get("/start/{token:str}")
 @in_thread
 def start_page(
@@ -762,12 +770,7 @@ def start_page(
     previews and reloads create no drafts); its button starts the draft."""
     with popo.db.session() as session:
         service = service_for(popo, session)
-        try:
-            link = service.link(token, "start")
-        except NotFound as exc:
-            raise NotFoundException() from exc
-        except Gone as exc:
-            return gone(request, exc.school)
+        link = start_link(service, token)
         language = i18n.normalize(request.query_params.get("lang") or link.language)
         entry = popo.registry.latest(link.form_id)
         if entry is None or not entry.published:
@@ -797,12 +800,7 @@ def start_from_link(
     """Starts a new draft from a parent's public link and gives them a resume link."""
     with popo.db.session() as session:
         service = service_for(popo, session)
-        try:
-            link = service.link(token, "start")
-        except NotFound as exc:
-            raise NotFoundException() from exc
-        except Gone as exc:
-            return gone(request, exc.school)
+        link = start_link(service, token)
         asked = posted.get("lang") or request.query_params.get("lang") or link.language
         language = i18n.normalize(asked)
         try:

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from runtime.db.models import Draft
 from runtime.state import AppState
 
+from ..support import ADVIES_LEERLING
+
 Client = TestClient[Litestar]
 BASE_URL = "http://testserver.local"
 
@@ -204,21 +206,7 @@ def resume_draft(app_state: AppState, resume: str) -> Draft:
 
 
 ADVIES = {
-    "leerling": {
-        "achternaam": "Jansen",
-        "voornamen": "Sanne",
-        "geboortedatum": "03-04-2018",
-        "geslacht": "1",
-        "identificatie": "bsn",
-        "bsn": "111222333",
-        "school_naam": "De Regenboog",
-        "school_brin": "12AB",
-        "school_vestiging": "00",
-        "groep": "3",
-        "contactpersoon": "M. de Vries",
-        "contact_functie": "leerkracht",
-        "contact_email": "m@school.example",
-    },
+    "leerling": ADVIES_LEERLING,
     "advies": {"advies": "plaatsen", "besproken_met_ouders": "true", "contact_nodig": "false"},
 }
 
