@@ -280,9 +280,9 @@ def _report_edited_file(
         location,
         f"{what} has been edited since {_and(names)} {were} published with it, "
         "and published versions never change",
-        f"undo the edit; to change {_and(names)}, copy this file to a new "
+        f"undo the edit; to change {forms}, copy this file to a new "
         f"{'fragment ' if is_fragment else ''}file, edit the copy and include it from new "
-        f"versions of {forms} (set version: one higher, run popo publish)",
+        "versions (set version: one higher, run popo publish)",
     )
 
 

@@ -250,9 +250,9 @@ def test_editing_a_shared_fragment_names_the_fragment_and_the_versions_it_change
         "kennismaking-noord@1, kennismaking@1 and kennismaking@2 were published with it, and "
         "published versions never change\n"
         "  at fragment\n"
-        "  hint: undo the edit; to change kennismaking-noord@1, kennismaking@1 and "
-        "kennismaking@2, copy this file to a new fragment file, edit the copy and include it "
-        "from new versions of those forms (set version: one higher, run popo publish)\n"
+        "  hint: undo the edit; to change those forms, copy this file to a new fragment file, "
+        "edit the copy and include it from new versions (set version: one higher, run popo "
+        "publish)\n"
         "FAILED: 3 forms checked, 1 error, 0 warnings\n"
     )
 
@@ -313,9 +313,9 @@ def test_lock_files_without_source_hashes_still_single_out_the_edited_file(
         f"{fragment}:1:1: error: the fragment 'gedeeld' has been edited since a@1 and b@1 were "
         "published with it, and published versions never change\n"
         "  at fragment\n"
-        "  hint: undo the edit; to change a@1 and b@1, copy this file to a new fragment file, "
-        "edit the copy and include it from new versions of those forms (set version: one "
-        "higher, run popo publish)"
+        "  hint: undo the edit; to change those forms, copy this file to a new fragment file, "
+        "edit the copy and include it from new versions (set version: one higher, run popo "
+        "publish)"
     ]
     fragment.write_text(fragment.read_text().replace("voornaam", "naam"))
     a.write_text(a.read_text().replace("Eigen", "Anders"))
