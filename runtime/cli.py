@@ -90,11 +90,17 @@ def _parse_ref(text: str) -> tuple[str, int]:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.versions import diff
+    from engine.versions import diff, group_changes
 
+    refs = list(args.refs)
+    if len(refs) == 3:
+        args.dir = refs.pop(0)
+    if len(refs) != 2:
+        print("error: popo diff [FOLDER] FORM@A FORM@B, e.g. popo diff okr@1 okr@2", file=out)
+        return 2
     workspace = open_workspace([Path(args.dir)])
     found = []
-    for ref in (args.old, args.new):
+    for ref in refs:
         form, version = _parse_ref(ref)
         result = workspace.find(form, version)
         if result is None or result.checked is None:
@@ -109,17 +115,28 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         found.append(result)
     old, new = found
     assert old.checked is not None and new.checked is not None
-    migration = None
-    if new.definition is not None and not args.ignore_migration:
-        migration = next(
-            (m for m in new.definition.migrations if m.from_version == old.definition.version),  # type: ignore[union-attr]
-            None,
-        )
+    assert old.definition is not None and new.definition is not None
+    migration = next(
+        (m for m in new.definition.migrations if m.from_version == old.definition.version),
+        None,
+    )
+    title = f"{refs[0]} → {refs[1]}"
+    if migration is not None and migration.drafts == "finish":
+        title += f" (drafts of version {migration.from_version} finish on that version)"
+        migration = None
+    elif migration is not None and args.ignore_migration:
+        title += " (as if there were no migration)"
+        migration = None
+    elif migration is not None:
+        title += f" (with the migration from version {migration.from_version})"
     changes = diff(old.checked, new.checked, migration)
+    print(title, file=out)
+    for heading, items in group_changes(changes):
+        print(heading, file=out)
+        for change in items:
+            print(f"  {change.label:<10}  {change.description}", file=out)
     breaking = [c for c in changes if c.breaking]
     migrated = [c for c in changes if c.migrated]
-    for change in changes:
-        print(str(change), file=out)
     print(
         f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {len(breaking)} breaking, "
         f"{len(migrated)} handled by the migration, "
@@ -559,9 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     test.set_defaults(handler=cmd_test)
 
-    diff = commands.add_parser("diff", help="changes between two versions: FORM@A FORM@B")
-    diff.add_argument("old")
-    diff.add_argument("new")
+    diff = commands.add_parser(
+        "diff", help="what changes between two versions: [FOLDER] FORM@A FORM@B"
+    )
+    diff.add_argument("refs", nargs="+", metavar="[FOLDER] FORM@A FORM@B")
     diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
     diff.add_argument(
