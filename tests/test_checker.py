@@ -314,3 +314,28 @@ def test_a_text_compared_with_a_choice_field_must_be_one_of_its_values(write: Wr
     ]
     result = check_file(path)
     assert result.diagnostics.errors[0].hint == "did you mean 'anders'?"
+
+
+def test_a_function_name_from_another_tool_gets_popos_name(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: van
+              type: date
+              label: Van
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: datediff(van, today()) > 30
+            """
+        ),
+    )
+    (diagnostic,) = check_file(path).diagnostics.errors
+    assert diagnostic.render() == (
+        f"{path}:18:25: error: unknown function 'datediff'\n"
+        "  at pages[0].sections[0].fields[1].visible_if\n"
+        "    datediff(van, today()) > 30\n"
+        "    ^\n"
+        "  hint: days_between(from, to) gives the days from the first date to the second"
+    )
