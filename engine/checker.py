@@ -13,7 +13,7 @@ from typing import Any, Protocol, get_args
 
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
 from .expressions.checker import Scope, SymbolInfo, check_expression
-from .expressions.nodes import Binary, Call, ListLiteral, Literal, Node, Ref, walk
+from .expressions.nodes import Binary, Call, ChoiceAttr, ListLiteral, Literal, Node, Ref, walk
 from .expressions.parser import parse
 from .expressions.types import ANY, BOOLEAN, DATE, NONE, ExprType
 from .fieldtypes import FIELD_TYPES, MEDIA_TYPES, Invalid
@@ -320,6 +320,10 @@ class FormChecker:
             return self.form.choices.get(element.choices, [])
         return element.choices
 
+    def choices_unknown(self, element: _ChoiceBase) -> bool:
+        """Whether the field's choices cannot be known (its list is missing, and reported)."""
+        return isinstance(element.choices, str) and element.choices not in self.form.choices
+
     def check_field_options(self) -> None:
         for spec in self.fields:
             element = spec.element
@@ -370,8 +374,13 @@ class FormChecker:
 
     # ------------------------------------------------------------------ expressions
 
-    def _scope(self, context_path: tuple[str, ...], attrs: frozenset[str] | None = None) -> Scope:
-        return Scope(self.symbols, context_path, attrs)
+    def _scope(
+        self,
+        context_path: tuple[str, ...],
+        attrs: frozenset[str] | None = None,
+        attrs_unknown: bool = False,
+    ) -> Scope:
+        return Scope(self.symbols, context_path, attrs, attributes_unknown=attrs_unknown)
 
     def expression(
         self,
@@ -384,11 +393,13 @@ class FormChecker:
         expected: ExprType | None,
         attrs: frozenset[str] | None = None,
         holder: Element | None = None,
+        choices: list[Choice] | None = None,
+        attrs_unknown: bool = False,
     ) -> TypedExpression | None:
         holder = holder or element
         try:
             tree = self._parsed.get(text) or parse(text)
-            scope = self._scope(context_path, attrs)
+            scope = self._scope(context_path, attrs, attrs_unknown)
             result = check_expression(tree, scope)
         except ExpressionError as exc:
             self.report_expression(holder, key, text, exc)
@@ -406,7 +417,7 @@ class FormChecker:
                 ),
             )
             return None
-        for fault in self.choice_literals(tree):
+        for fault in self.choice_literals(tree, choices):
             self.report_expression(holder, key, text, fault)
         typed = TypedExpression(
             tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
@@ -414,18 +425,40 @@ class FormChecker:
         self.expressions[(owner, purpose)] = typed
         return typed
 
-    def choice_literals(self, tree: Node) -> list[ExpressionError]:
-        """A text compared with a choice field must be one of its choice values."""
+    def choice_literals(
+        self, tree: Node, filtered: list[Choice] | None = None
+    ) -> list[ExpressionError]:
+        """A text compared with a choice field must be one of its choice values; inside a
+        choice_filter, a text compared with ``@name`` one of the values of that attribute
+        among the ``filtered`` choices."""
         faults: list[ExpressionError] = []
 
         def check(ref: Node, literal: Node) -> None:
-            if not (isinstance(ref, Ref) and isinstance(literal, Literal)):
+            if not isinstance(literal, Literal):
+                return
+            value = literal.value
+            if not isinstance(value, str) or value == "":
+                return
+            if isinstance(ref, ChoiceAttr) and filtered is not None:
+                values = sorted(
+                    {c.attributes[ref.name] for c in filtered if ref.name in c.attributes}
+                )
+                if values and value not in values:
+                    faults.append(
+                        ExpressionError(
+                            f"'{value}' is not a value of the attribute '{ref.name}'",
+                            literal.pos,
+                            did_you_mean(value, values)
+                            or f"values of @{ref.name}: " + ", ".join(values[:12]),
+                        )
+                    )
+                return
+            if not isinstance(ref, Ref):
                 return
             spec = self.by_id.get(ref.name)
-            value = literal.value
             if spec is None or not isinstance(spec.element, _ChoiceBase):
                 return
-            if not isinstance(value, str) or value == "":
+            if self.choices_unknown(spec.element):
                 return
             allowed = [c.value for c in self.choices_of(spec.element)]
             if value not in allowed:
@@ -577,15 +610,15 @@ class FormChecker:
                         context,
                         BOOLEAN,
                         attrs,
+                        choices=choices,
+                        attrs_unknown=self.choices_unknown(element),
                     )
                     if typed is not None:
                         missing = [
                             c.value
                             for c in choices
                             for node in walk(typed.tree)
-                            if hasattr(node, "name")
-                            and type(node).__name__ == "ChoiceAttr"
-                            and node.name not in c.attributes
+                            if isinstance(node, ChoiceAttr) and node.name not in c.attributes
                         ]
                         if missing:
                             self.diag.warning(
@@ -667,7 +700,7 @@ class FormChecker:
                     f"the default is not a valid answer: {invalid.msg.text('en')}",
                 )
                 continue
-            if isinstance(element, _ChoiceBase):
+            if isinstance(element, _ChoiceBase) and not self.choices_unknown(element):
                 allowed = {c.value for c in self.choices_of(element)}
                 values = value if isinstance(value, list) else [value]
                 for item in values:

@@ -339,3 +339,87 @@ def test_a_function_name_from_another_tool_gets_popos_name(write: Write) -> None
         "    ^\n"
         "  hint: days_between(from, to) gives the days from the first date to the second"
     )
+
+
+SCHOLEN = """
+choices:
+  scholen:
+    - {value: de_linde, label: De Linde, attributes: {soort: bo}}
+    - {value: het_anker, label: Het Anker, attributes: {soort: ongeoorloofd}}
+"""
+
+
+def test_choice_filter_values_are_checked_against_the_attributes(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: school
+              type: choice
+              label: School
+              choices: scholen
+              choice_filter: '@soort == "ongeorloofd" or @soort in ["bo", "sbo"]'
+            """,
+            extra=SCHOLEN,
+        ),
+    )
+    rendered = [d.render() for d in check_file(path).diagnostics.sorted()]
+    assert rendered == [
+        f"{path}:21:39: error: 'ongeorloofd' is not a value of the attribute 'soort'\n"
+        "  at pages[0].sections[0].fields[0].choice_filter\n"
+        '    @soort == "ongeorloofd" or @soort in ["bo", "sbo"]\n'
+        "              ^\n"
+        "  hint: did you mean 'ongeoorloofd'?",
+        f"{path}:21:73: error: 'sbo' is not a value of the attribute 'soort'\n"
+        "  at pages[0].sections[0].fields[0].choice_filter\n"
+        '    @soort == "ongeorloofd" or @soort in ["bo", "sbo"]\n'
+        "    " + " " * 44 + "^\n"
+        "  hint: did you mean 'bo'?",
+    ]
+
+
+def test_a_missing_choice_list_is_reported_once(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: school
+              type: choice
+              label: School
+              choices: scholn
+              default: de_linde
+              choice_filter: '@soort == "bo"'
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: school == "het_anker"
+            """,
+            extra=SCHOLEN,
+        ),
+    )
+    rendered = [d.render() for d in check_file(path).diagnostics.sorted()]
+    assert rendered == [
+        f"{path}:20:22: error: there is no choice list 'scholn'\n"
+        "  at pages[0].sections[0].fields[0].choices\n"
+        "  hint: did you mean 'scholen'?"
+    ]
+
+
+def test_attributes_of_choices_without_any_are_explained(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: school
+              type: choice
+              label: School
+              choices: [{value: a, label: A}]
+              choice_filter: '@soort == "bo"'
+            """
+        ),
+    )
+    (diagnostic,) = check_file(path).diagnostics.errors
+    assert diagnostic.message == "the choices have no attribute 'soort'"
+    assert diagnostic.hint == (
+        "the choices of this field have no attributes: give them attributes: {soort: …}"
+    )

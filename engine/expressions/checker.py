@@ -26,6 +26,9 @@ class Scope:
     symbols: dict[str, SymbolInfo]
     context_path: tuple[str, ...] = ()
     choice_attributes: frozenset[str] | None = None  # set inside a choice_filter
+    # inside the choice_filter of a field whose choice list is missing (reported there): any
+    # attribute is accepted, so that one mistake gives one message
+    attributes_unknown: bool = False
     self_name: str | None = None  # the field an expression belongs to ("." is not needed)
     refs: set[str] = field(default_factory=set)
 
@@ -135,12 +138,18 @@ class _Checker:
                 raise ExpressionError(
                     f"'@{node.name}' can only be used in a choice_filter", node.pos
                 )
-            if node.name not in attrs:
+            if node.name not in attrs and not self.scope.attributes_unknown:
                 hint = did_you_mean(node.name, attrs)
                 raise ExpressionError(
                     f"the choices have no attribute '{node.name}'",
                     node.pos,
-                    hint or ("attributes: " + ", ".join(sorted(attrs)) if attrs else ""),
+                    hint
+                    or (
+                        "attributes: " + ", ".join(sorted(attrs))
+                        if attrs
+                        else "the choices of this field have no attributes: give them "
+                        f"attributes: {{{node.name}: …}}"
+                    ),
                 )
             return STRING
         if isinstance(node, ListLiteral):
