@@ -78,13 +78,16 @@ class Assembler:
 
     # ------------------------------------------------------------------ definitions
 
-    def definition(self, path: Path, chain: tuple[Path, ...] = ()) -> LocDict | None:
-        """The fully assembled data of a definition file, or None when it cannot be read."""
+    def definition(
+        self, path: Path, chain: tuple[Path, ...] = (), via: Location | None = None
+    ) -> LocDict | None:
+        """The fully assembled data of a definition file, or None when it cannot be read.
+        ``via`` is the ``extends:`` that names the file, where an extends cycle is reported."""
         path = path.resolve()
         if path in chain:
             names = " → ".join(_display(p) for p in (*chain, path))
             self.diagnostics.error(
-                Location(_display(path), 1, 1),
+                via or Location(_display(path), 1, 1),
                 f"extends forms a cycle: {names}",
                 "a variant cannot (indirectly) extend itself",
             )
@@ -125,7 +128,7 @@ class Assembler:
                 f"paths are relative to {_display(path.parent)}/",
             )
             return None
-        shared_base = self.definition(base_path, chain)
+        shared_base = self.definition(base_path, chain, data.location_of("extends"))
         if shared_base is None:
             return None
         base: LocDict = copy_located(shared_base)  # the changes below edit it in place

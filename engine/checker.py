@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any, Protocol, get_args
 
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
@@ -37,6 +38,7 @@ from .model import (
     _ChoiceBase,
     _TextLike,
 )
+from .yamlsource import LocDict
 
 MAX_GROUP_DEPTH = 2
 FORBIDDEN_OSO_NAMES = ("geboorteplaats", "nationaliteit", "geboortemaand", "postcode4adres")
@@ -175,6 +177,8 @@ class FormChecker:
         self.symbols: dict[str, SymbolInfo] = {}
         self.expressions: dict[tuple[str, str], TypedExpression] = {}
         self._parsed: dict[str, Node] = {}
+        # (owner, purpose) -> the element and key an expression was written at
+        self._written: dict[tuple[str, str], tuple[Element, str]] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -288,9 +292,8 @@ class FormChecker:
         for list_id, choices in self.form.choices.items():
             self._unique_values(choices)
             if not choices:
-                self.diag.error(
-                    self.form.location("choices"), f"the choice list '{list_id}' is empty"
-                )
+                where = self.list_location(list_id)
+                self.diag.error(where, f"the choice list '{list_id}' is empty")
         for spec in self.fields:
             element = spec.element
             if not isinstance(element, _ChoiceBase):
@@ -314,6 +317,13 @@ class FormChecker:
                     choice.location("value"), f"the choice value '{choice.value}' appears twice"
                 )
             seen.add(choice.value)
+
+    def list_location(self, list_id: str) -> Location:
+        """Where the shared choice list ``list_id`` was written (its name under choices:)."""
+        lists = self.form._src.get("choices") if isinstance(self.form._src, LocDict) else None
+        if isinstance(lists, LocDict) and list_id in lists.key_locs:
+            return lists.key_locs[list_id]
+        return self.form.location("choices")
 
     def choices_of(self, element: _ChoiceBase) -> list[Choice]:
         if isinstance(element.choices, str):
@@ -423,6 +433,7 @@ class FormChecker:
             tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
         )
         self.expressions[(owner, purpose)] = typed
+        self._written[(owner, purpose)] = (holder, key)
         return typed
 
     def choice_literals(
@@ -636,9 +647,13 @@ class FormChecker:
     def check_value_cycles(self) -> None:
         """Cycles among what decides values: visibility, calculations and defaults."""
         graph: dict[str, set[str]] = {}
+        # (node, next) -> the expression that makes node depend on next
+        links: dict[tuple[str, str], tuple[str, str]] = {}
         for (owner, purpose), typed in self.expressions.items():
             if purpose in ("visible", "calculate", "default"):
                 graph.setdefault(owner, set()).update(typed.refs)
+                for ref in typed.refs:
+                    links.setdefault((owner, ref), (owner, purpose))
         for spec in self.by_id.values():
             graph.setdefault(spec.id, set()).add(spec.container)
             container = spec.container
@@ -657,7 +672,7 @@ class FormChecker:
                     members = frozenset(cycle)
                     if members not in reported:
                         reported.add(members)
-                        self._report_cycle(cycle)
+                        self._report_cycle(cycle, links)
                 elif state.get(nxt) is None:
                     visit(nxt)
             stack.pop()
@@ -667,16 +682,36 @@ class FormChecker:
             if state.get(node) is None:
                 visit(node)
 
-    def _report_cycle(self, cycle: list[str]) -> None:
-        first = cycle[0]
-        spec = self.by_id.get(first)
-        location = spec.element.location() if spec else self.form.location()
+    def _report_cycle(
+        self, cycle: list[str], links: dict[tuple[str, str], tuple[str, str]]
+    ) -> None:
+        """Report a cycle at the expression that closes it, with a caret under the reference.
+
+        Links without an expression are containment (a field is shown only with its section,
+        group and page), so a cycle with one expression is a condition of a page, section or
+        group that uses a field inside it: usually a visible_if indented one level too little."""
+        steps = list(pairwise(cycle))
+        written = [(step, links[step]) for step in steps if step in links]
+        (owner, ref), expression = written[0]
+        holder, key = self._written[expression]
+        typed = self.expressions[expression]
+        offset = next((n.pos for n in walk(typed.tree) if isinstance(n, Ref) and n.name == ref), -1)
         names = " → ".join(c.split(":", 1)[-1] for c in cycle)
-        self.diag.error(
-            location,
-            f"these fields depend on each other in a cycle: {names}",
-            "a value, calculation or visibility may not (indirectly) depend on itself",
-        )
+        message = f"these fields depend on each other in a cycle: {names}"
+        hint = "a value, calculation or visibility may not (indirectly) depend on itself"
+        kind, _, name = owner.rpartition(":")
+        if not kind and isinstance(getattr(self.by_id.get(owner), "element", None), GroupField):
+            kind = "group"
+        if kind and len(written) == 1 and expression[1] == "visible":
+            message = (
+                f"the visible_if of the {kind} '{name}' uses '{ref}', a field inside that "
+                f"{kind}: the {kind} could never be shown"
+            )
+            hint = (
+                f"a condition may only use fields outside what it shows; if it belongs to a "
+                f"field, indent it under that field (it is now a key of the {kind})"
+            )
+        self.report_expression(holder, key, typed.source, ExpressionError(message, offset, hint))
 
     def check_defaults(self) -> None:
         for spec in self.by_id.values():

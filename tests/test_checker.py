@@ -114,7 +114,7 @@ def test_all_errors_in_one_run(write: Write) -> None:
         ),
     )
     errors = errors_of(path)
-    assert "12:13: these fields depend on each other in a cycle: a → b → a" in errors
+    assert "15:24: these fields depend on each other in a cycle: a → b → a" in errors
     assert "23:25: unknown field 'onbekend'" in errors
     assert "27:25: comparing a text with a number is always false" in errors
     assert "38:24: 'score' has one value per row; '+' needs a single value" in errors
@@ -423,3 +423,63 @@ def test_attributes_of_choices_without_any_are_explained(write: Write) -> None:
     assert diagnostic.hint == (
         "the choices of this field have no attributes: give them attributes: {soort: …}"
     )
+
+
+def test_a_visible_if_slipped_onto_its_section_is_reported_at_that_condition(
+    write: Write,
+) -> None:
+    # the condition belongs to 'uitleg' but is indented as a key of the section
+    text = form_yaml(
+        """
+        - id: wens
+          type: text
+          label: Wens
+        - id: uitleg
+          type: text
+          label: Uitleg
+        """
+    ) + ('        visible_if: wens == "anders"\n')
+    path = write("f.form.yaml", text)
+    (diagnostic,) = check_file(path).diagnostics.errors
+    assert diagnostic.render() == (
+        f"{path}:18:21: error: the visible_if of the section 's' uses 'wens', a field inside "
+        "that section: the section could never be shown\n"
+        "  at pages[0].sections[0].visible_if\n"
+        '    wens == "anders"\n'
+        "    ^\n"
+        "  hint: a condition may only use fields outside what it shows; if it belongs to a "
+        "field, indent it under that field (it is now a key of the section)"
+    )
+
+
+def test_a_group_condition_on_its_own_row_field_is_reported_at_the_reference(
+    write: Write,
+) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: toetsen
+              type: group
+              label: Toetsen
+              visible_if: count(score) > 0
+              fields:
+                - {id: score, type: integer, label: Score}
+            """
+        ),
+    )
+    assert errors_of(path) == [
+        "15:31: the visible_if of the group 'toetsen' uses 'score', a field inside that group: "
+        "the group could never be shown"
+    ]
+
+
+def test_an_empty_choice_list_is_reported_at_its_name(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            "- {id: school, type: choice, label: School, choices: scholen}",
+            extra="choices:\n  regios: [{value: n, label: Noord}]\n  scholen: []\n",
+        ),
+    )
+    assert errors_of(path) == ["8:3: the choice list 'scholen' is empty"]
