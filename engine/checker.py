@@ -91,6 +91,42 @@ class TypedExpression:
 
 
 @dataclass
+class LoadNotes:
+    """What loading knows that the model does not, so that each mistake is reported once.
+
+    A variant's changes record what they removed (to blame the change, not the base that still
+    uses it). When the shape of some elements is wrong, the loader checks the rest of the form
+    as a partial model and notes here what it left out; checks that would only repeat those
+    errors are skipped."""
+
+    # (shared list id or "field:ID", value) -> the change of a variant that removed the choice
+    removed_choices: dict[tuple[str, str], Location] = field(default_factory=dict)
+    # page, section or field id -> the change of a variant that removed it
+    removed_elements: dict[str, Location] = field(default_factory=dict)
+    # ids of pages, sections and fields left out (their own definition is reported)
+    left_out: set[str] = field(default_factory=set)
+    # shared choice lists left out, and lists that lost some of their choices
+    left_out_lists: set[str] = field(default_factory=set)
+    shortened_lists: set[str] = field(default_factory=set)
+    left_out_values: set[str] = field(default_factory=set)
+    # (where an element was written, key) for keys removed or lists that lost items
+    left_out_keys: set[tuple[Location, str]] = field(default_factory=set)
+    # an include or an added item could not be read: any name may be defined in it
+    incomplete: bool = False
+
+    def lost(self, element: Element, key: str) -> bool:
+        """Whether ``key`` of ``element`` was left out, or a misspelling of it was."""
+        import difflib
+
+        where = element.location()
+        return any(
+            loc == where
+            and (gone == key or difflib.SequenceMatcher(None, gone, key).ratio() >= 0.6)
+            for loc, gone in self.left_out_keys
+        )
+
+
+@dataclass
 class CheckedForm:
     definition: FormDefinition
     fields: list[FieldSpec]
@@ -168,10 +204,12 @@ class FormChecker:
         definition: FormDefinition,
         diagnostics: Diagnostics,
         oso: OsoCatalog | None = None,
+        notes: LoadNotes | None = None,
     ) -> None:
         self.form = definition
         self.diag = diagnostics
         self.oso = oso
+        self.notes = notes or LoadNotes()
         self.fields: list[FieldSpec] = []
         self.by_id: dict[str, FieldSpec] = {}
         self.symbols: dict[str, SymbolInfo] = {}
@@ -261,8 +299,12 @@ class FormChecker:
                 spec.repeat_path,
                 spec.type == "group",
             )
+        for name in self.notes.left_out:  # their definition is reported: any use is accepted
+            self.symbols.setdefault(name, SymbolInfo(ANY))
 
     def check_translations(self) -> None:
+        if self.notes.lost(self.form, "languages"):
+            return  # the languages are reported; every text would be measured against a guess
         languages = self.form.languages
         for element, key, text in iter_texts(self.form):
             if isinstance(text, dict):
@@ -291,7 +333,7 @@ class FormChecker:
     def check_choices(self) -> None:
         for list_id, choices in self.form.choices.items():
             self._unique_values(choices)
-            if not choices:
+            if not choices and list_id not in self.notes.shortened_lists:
                 where = self.list_location(list_id)
                 self.diag.error(where, f"the choice list '{list_id}' is empty")
         for spec in self.fields:
@@ -299,7 +341,12 @@ class FormChecker:
             if not isinstance(element, _ChoiceBase):
                 continue
             if isinstance(element.choices, str):
-                if element.choices not in self.form.choices:
+                left_out = (
+                    element.choices in self.notes.left_out_lists
+                    or self.notes.incomplete
+                    or self.notes.lost(self.form, "choices")
+                )
+                if element.choices not in self.form.choices and not left_out:
                     hint = did_you_mean(element.choices, self.form.choices)
                     self.diag.error(
                         element.location("choices"),
@@ -330,6 +377,14 @@ class FormChecker:
             return self.form.choices.get(element.choices, [])
         return element.choices
 
+    def removed_choice(self, element: _ChoiceBase, field_id: str, value: str) -> Location | None:
+        """The change of a variant that removed ``value`` from the field's choices, if any."""
+        removed = self.notes.removed_choices
+        found = removed.get((f"field:{field_id}", value))
+        if found is None and isinstance(element.choices, str):
+            found = removed.get((element.choices, value))
+        return found
+
     def choices_unknown(self, element: _ChoiceBase) -> bool:
         """Whether the field's choices cannot be known (its list is missing, and reported)."""
         return isinstance(element.choices, str) and element.choices not in self.form.choices
@@ -354,11 +409,12 @@ class FormChecker:
             if isinstance(element, GroupField):
                 if element.max_rows is not None and element.min_rows > element.max_rows:
                     self.diag.error(element.location("min_rows"), "min_rows > max_rows")
-                if not any(not isinstance(f, NoteField) for f in element.fields):
+                no_fields = not any(not isinstance(f, NoteField) for f in element.fields)
+                if no_fields and not self.notes.lost(element, "fields"):
                     self.diag.error(element.location("fields"), "a group needs at least one field")
             if not isinstance(element, NoteField) and not element.label:
                 shown = not isinstance(element, CalculatedField) or element.show
-                if shown and not element.hidden:
+                if shown and not element.hidden and not self.notes.lost(element, "label"):
                     self.diag.error(
                         element.location("id"),
                         f"the field '{spec.id}' has no label",
@@ -409,6 +465,17 @@ class FormChecker:
         holder = holder or element
         try:
             tree = self._parsed.get(text) or parse(text)
+        except ExpressionError as exc:
+            self.report_expression(holder, key, text, exc)
+            return None
+        for node in walk(tree):
+            if isinstance(node, Ref) and node.name not in self.symbols:
+                removed = self.notes.removed_elements.get(node.name)
+                if removed is not None:
+                    what = f"'{node.name}'"
+                    self.report_removed(removed, what, owner, holder, key, text, node.pos)
+                    return None
+        try:
             scope = self._scope(context_path, attrs, attrs_unknown)
             result = check_expression(tree, scope)
         except ExpressionError as exc:
@@ -427,8 +494,12 @@ class FormChecker:
                 ),
             )
             return None
-        for fault in self.choice_literals(tree, choices):
-            self.report_expression(holder, key, text, fault)
+        for fault, removed in self.choice_literals(tree, choices):
+            if removed is not None:
+                what = fault.message  # the choice 'x' of 'field'
+                self.report_removed(removed, what, owner, holder, key, text, fault.offset)
+            else:
+                self.report_expression(holder, key, text, fault)
         typed = TypedExpression(
             tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
         )
@@ -436,13 +507,40 @@ class FormChecker:
         self._written[(owner, purpose)] = (holder, key)
         return typed
 
+    def report_removed(
+        self,
+        removed: Location,
+        what: str,
+        owner: str,
+        holder: Element,
+        key: str,
+        text: str,
+        offset: int,
+    ) -> None:
+        """A variant removed what an expression (usually of its base) still uses: blame the
+        change, and name the use."""
+        use = holder.location(key)
+        if offset >= 0 and holder.exact_columns(key) and "\n" not in text:
+            use = use.shifted(offset)
+        kind, _, name = owner.rpartition(":")
+        whose = f"the {kind} '{name}'" if kind else f"'{name}'"
+        self.diag.error(
+            removed,
+            f"this change removes {what}, which is still used at {use} "
+            f"(the {key} of {whose}: {shorten(text, 60)})",
+            f"keep it, or change that {key} in this variant too "
+            f"(modify: {name}, set: {{{'constraints' if key == 'rule' else key}: …}}), "
+            f"or hide: {name}",
+        )
+
     def choice_literals(
         self, tree: Node, filtered: list[Choice] | None = None
-    ) -> list[ExpressionError]:
+    ) -> list[tuple[ExpressionError, Location | None]]:
         """A text compared with a choice field must be one of its choice values; inside a
         choice_filter, a text compared with ``@name`` one of the values of that attribute
-        among the ``filtered`` choices."""
-        faults: list[ExpressionError] = []
+        among the ``filtered`` choices. A fault comes with the change of a variant that
+        removed the choice, if one did."""
+        faults: list[tuple[ExpressionError, Location | None]] = []
 
         def check(ref: Node, literal: Node) -> None:
             if not isinstance(literal, Literal):
@@ -454,15 +552,14 @@ class FormChecker:
                 values = sorted(
                     {c.attributes[ref.name] for c in filtered if ref.name in c.attributes}
                 )
-                if values and value not in values:
-                    faults.append(
-                        ExpressionError(
-                            f"'{value}' is not a value of the attribute '{ref.name}'",
-                            literal.pos,
-                            did_you_mean(value, values)
-                            or f"values of @{ref.name}: " + ", ".join(values[:12]),
-                        )
+                if values and value not in values and value not in self.notes.left_out_values:
+                    fault = ExpressionError(
+                        f"'{value}' is not a value of the attribute '{ref.name}'",
+                        literal.pos,
+                        did_you_mean(value, values)
+                        or f"values of @{ref.name}: " + ", ".join(values[:12]),
                     )
+                    faults.append((fault, None))
                 return
             if not isinstance(ref, Ref):
                 return
@@ -472,14 +569,19 @@ class FormChecker:
             if self.choices_unknown(spec.element):
                 return
             allowed = [c.value for c in self.choices_of(spec.element)]
-            if value not in allowed:
-                faults.append(
-                    ExpressionError(
-                        f"'{value}' is not a choice of '{ref.name}'",
-                        literal.pos,
-                        did_you_mean(value, allowed) or "choices: " + ", ".join(allowed),
-                    )
-                )
+            if value in allowed or value in self.notes.left_out_values:
+                return
+            removed = self.removed_choice(spec.element, spec.id, value)
+            if removed is not None:
+                what = f"the choice '{value}' of '{ref.name}'"
+                faults.append((ExpressionError(what, literal.pos), removed))
+                return
+            fault = ExpressionError(
+                f"'{value}' is not a choice of '{ref.name}'",
+                literal.pos,
+                did_you_mean(value, allowed) or "choices: " + ", ".join(allowed),
+            )
+            faults.append((fault, None))
 
         for node in walk(tree):
             if isinstance(node, Binary) and node.op in ("==", "!="):
@@ -739,7 +841,16 @@ class FormChecker:
                 allowed = {c.value for c in self.choices_of(element)}
                 values = value if isinstance(value, list) else [value]
                 for item in values:
-                    if item not in allowed:
+                    removed = self.removed_choice(element, spec.id, item)
+                    if item not in allowed and removed is not None:
+                        self.diag.error(
+                            removed,
+                            f"this change removes the choice '{item}' of '{spec.id}', which is "
+                            f"still its default at {element.location('default')}",
+                            "keep the choice, or set another default in this variant "
+                            f"(modify: {spec.id}, set: {{default: …}})",
+                        )
+                    elif item not in allowed and item not in self.notes.left_out_values:
                         self.diag.error(
                             element.location("default"),
                             f"the default '{item}' is not one of the choices",
@@ -754,7 +865,8 @@ class FormChecker:
         for spec in self.by_id.values():
             if isinstance(spec.element, NoteField | GroupField):
                 continue
-            if spec.category is None:
+            holders = (spec.element, spec.section, *spec.groups)
+            if spec.category is None and not any(self.notes.lost(h, "category") for h in holders):
                 self.diag.error(
                     spec.element.location("id"),
                     f"the field '{spec.id}' has no privacy category",
@@ -891,9 +1003,19 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 def check_definition(
-    definition: FormDefinition, diagnostics: Diagnostics, oso: OsoCatalog | None = None
+    definition: FormDefinition,
+    diagnostics: Diagnostics,
+    oso: OsoCatalog | None = None,
+    notes: LoadNotes | None = None,
 ) -> CheckedForm:
-    return FormChecker(definition, diagnostics, oso).check()
+    return FormChecker(definition, diagnostics, oso, notes).check()
 
 
-__all__ = ["NONE", "CheckedForm", "FieldSpec", "TypedExpression", "check_definition"]
+__all__ = [
+    "NONE",
+    "CheckedForm",
+    "FieldSpec",
+    "LoadNotes",
+    "TypedExpression",
+    "check_definition",
+]

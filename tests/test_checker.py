@@ -160,9 +160,12 @@ def test_okr_fields_need_a_legal_category(write: Write) -> None:
             kind="onderwijskundig_rapport",
         ),
     )
-    errors = errors_of(path)
-    assert errors[0].startswith("22:23: 'voorkeuren' is not allowed here")
-    # the shape error stops the semantic checks; fix it and the missing category shows
+    # one run: the shape error and the independent missing category, but no "no privacy
+    # category" for the field whose category is the wrong one
+    assert [e[:50] for e in errors_of(path)] == [
+        "16:17: the field 'hobby' has no privacy category",
+        "22:23: 'voorkeuren' is not allowed here",
+    ]
     path.write_text(path.read_text().replace("category: voorkeuren\n", ""))
     assert errors_of(path) == [
         "16:17: the field 'hobby' has no privacy category",
@@ -483,3 +486,122 @@ def test_an_empty_choice_list_is_reported_at_its_name(write: Write) -> None:
         ),
     )
     assert errors_of(path) == ["8:3: the choice list 'scholen' is empty"]
+
+
+SEVEN_MISTAKES = """
+id: kennismaking
+version: 1
+title: {nl: Kennismaking, en: Introduction}
+kind: custom
+languages: [nl, en]
+choices:
+  redenen:
+    - {value: verhuizing, label: {nl: Verhuizing, en: Moving}}
+    - {value: anders, label: {nl: Anders, en: Other}}
+pages:
+  - id: leerling
+    title: {nl: Leerling, en: Pupil}
+    sections:
+      - id: gegevens
+        fields:
+          - id: naam
+            type: text
+            lable: {nl: Naam, en: Name}
+          - id: groep
+            type: integer
+            label: {nl: Groep, en: Group}
+            max: acht
+          - id: reden
+            type: choice
+            label: {nl: Reden, en: Reason}
+          - id: toelichting
+            type: textarea
+            label: {nl: Toelichting, en: Explanation}
+            visible_if: reden == "anders"
+          - id: school
+            type: choice
+            label: {nl: School, en: School}
+            choices: redenen
+            default: verhuizing
+          - id: wens
+            type: text
+            label: {nl: Wens}
+            visible_if: school == "verhuizen"
+          - id: dagen
+            type: calculated
+            label: {nl: Dagen, en: Days}
+            calculate: datediff(today(), today())
+          - id: naam
+            type: text
+            label: {nl: Roepnaam, en: Given name}
+"""
+
+
+def test_seven_independent_mistakes_are_reported_in_one_run(write: Write) -> None:
+    path = write("f.form.yaml", SEVEN_MISTAKES)
+    result = check_file(path)
+    # structure (an unknown key, a wrong type, a missing key) and everything else (a
+    # translation, a choice, a function, an id)
+    assert errors_of(path) == [
+        "18:13: unknown key 'lable'",
+        "22:18: 'max' must be a whole number",
+        "23:13: 'choices' is missing",
+        "37:20: missing translation (en) of 'Wens'",
+        "38:35: 'verhuizen' is not a choice of 'school'",
+        "42:24: unknown function 'datediff'",
+        "43:17: the field id 'naam' is used twice",
+    ]
+    assert not result.diagnostics.warnings
+    # no follow-ons: 'naam' (its label key misspelt) is not reported without a label, and
+    # 'reden' (left out for its missing choices) is not an unknown field in toelichting
+    rendered = "\n".join(d.render() for d in result.diagnostics.sorted())
+    assert "has no label" not in rendered and "unknown field" not in rendered
+    assert (
+        f"{path}:38:35: error: 'verhuizen' is not a choice of 'school'\n"
+        "  at pages[0].sections[0].fields[5].visible_if\n"
+        '    school == "verhuizen"\n'
+        "              ^\n"
+        "  hint: did you mean 'verhuizing'?"
+    ) in rendered
+    assert result.compiled is None
+
+
+def test_a_form_whose_pages_cannot_be_read_reports_only_that(write: Write) -> None:
+    path = write("f.form.yaml", "id: f\nversion: 1\ntitle: F\nkind: custom\npages: {}\n")
+    assert errors_of(path) == ["5:8: 'pages' must be a list"]
+
+
+def test_a_broken_choice_list_is_left_out_without_follow_ons(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: school
+              type: choice
+              label: School
+              choices: scholen
+              choice_filter: '@soort == "bo"'
+            - id: regio
+              type: choice
+              label: Regio
+              choices: regios
+              default: zuid
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: school == "de_linde" or regio == "noord" or onbekend == 1
+            """,
+            extra=(
+                "choices:\n"
+                "  scholen: De Linde, Het Anker\n"
+                "  regios:\n"
+                "    - {value: noord, label: Noord}\n"
+                "    - {value: zuid}\n"
+            ),
+        ),
+    )
+    assert errors_of(path) == [
+        "7:12: 'scholen' must be a list",
+        "10:7: 'label' is missing",
+        "30:69: unknown field 'onbekend'",
+    ]
