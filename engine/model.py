@@ -26,6 +26,7 @@ from .errors import Location
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 FORM_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
+REGION_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 Text = str | dict[str, str]
 """Text a person sees: one string, or a map from language code to string."""

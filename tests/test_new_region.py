@@ -1,0 +1,168 @@
+"""`popo new-region`: a new region's folder that checks clean and passes its own tests."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.scenarios import run_file
+from engine.yamlsource import load_file
+from runtime.cli import main
+
+from .conftest import REPOSITORY
+
+INSTRUMENTS = (
+    "overstapformulier",
+    "onderwijskundig-rapport",
+    "adviesformulier",
+    "aanmeldformulier",
+)
+
+
+@pytest.fixture
+def definitions(tmp_path: Path) -> Path:
+    """A copy of the shipped definitions/ to scaffold into."""
+    target = tmp_path / "definitions"
+    shutil.copytree(REPOSITORY / "definitions", target)
+    return target
+
+
+def popo(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = main(list(args), out)
+    return status, out.getvalue()
+
+
+def test_a_region_from_the_base_has_the_four_instruments(definitions: Path) -> None:
+    status, output = popo("new-region", "west", "--from", "base", "--dir", str(definitions))
+    assert status == 0, output
+    west = definitions / "west"
+    assert f"OK: 4 forms in {west}, 0 problems" in output
+    assert sorted(p.name for p in west.iterdir()) == sorted(
+        ["README.md"]
+        + [f"{name}.form.yaml" for name in INSTRUMENTS]
+        + [f"{name}.scenarios.yaml" for name in INSTRUMENTS]
+    )
+    for name in INSTRUMENTS:
+        form = load_file(west / f"{name}.form.yaml")
+        expected_base = (
+            "../base/onderwijskundig-rapport.v2.form.yaml"  # the newest version
+            if name == "onderwijskundig-rapport"
+            else f"../base/{name}.form.yaml"
+        )
+        assert form["extends"] == expected_base
+        assert form["id"] == f"{name}-west"
+        assert form["version"] == 1
+        assert form["region"] == "west"
+        assert set(form["title"]) == {"nl", "en"}
+        assert form["title"]["nl"].endswith("Regio West")
+        assert form["title"]["en"].endswith("Region West")
+        assert form["changes"] == []
+    assert (west / "README.md").read_text().startswith("# Regio West\n")
+
+
+def test_the_new_region_checks_clean_and_passes_with_coverage(definitions: Path) -> None:
+    assert popo("new-region", "west", "--dir", str(definitions))[0] == 0
+    status, output = popo("check", "--strict", str(definitions / "west"))
+    assert status == 0, output
+    assert "OK: 4 forms checked, 0 errors, 0 warnings" in output
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
+    assert ", 0 failed" in output
+
+
+def test_the_scaffolded_scenarios_test_the_form_and_fail_when_it_changes(
+    definitions: Path,
+) -> None:
+    assert popo("new-region", "west", "--dir", str(definitions))[0] == 0
+    scenarios = definitions / "west" / "overstapformulier.scenarios.yaml"
+    run = run_file(scenarios)
+    assert run.total >= 1 and run.passed == run.total and not run.diagnostics.errors
+    text = scenarios.read_text()
+    assert "reden: Kies een antwoord." in text  # the form's own question, not only the pupil's
+    assert "reden: Choose an answer." in text  # and in English
+    # the region makes the reason optional: the scenario about it now fails, at its line
+    form = definitions / "west" / "overstapformulier.form.yaml"
+    form.write_text(
+        form.read_text().replace(
+            "changes: []", "changes:\n  - modify: reden\n    set: {required: false}"
+        )
+    )
+    run = run_file(scenarios)
+    assert run.passed < run.total
+    line = text.split("\n").index("        reden: Kies een antwoord.") + 1
+    assert any(
+        f.location.line == line and "expected errors at 'reden'" in f.message for f in run.failures
+    ), [f.render() for f in run.failures]
+
+
+def test_a_region_from_another_region_copies_its_changes_and_scenarios(
+    definitions: Path,
+) -> None:
+    status, output = popo("new-region", "oost", "--from", "noord", "--dir", str(definitions))
+    assert status == 0, output
+    oost = definitions / "oost"
+    form = load_file(oost / "overstapformulier.form.yaml")
+    noord = load_file(definitions / "noord" / "overstapformulier.form.yaml")
+    assert form["extends"] == "../base/overstapformulier.form.yaml"  # noord's base, not noord
+    assert (form["id"], form["version"], form["region"]) == ("overstapformulier-oost", 1, "oost")
+    assert form["title"]["nl"] == "Overstapformulier – Regio Oost"
+    assert form["changes"] == noord["changes"]
+    text = (oost / "overstapformulier.form.yaml").read_text()
+    assert (
+        "noord"
+        not in "\n".join(line for line in text.split("\n") if not line.startswith("#")).lower()
+    )
+    scenarios = oost / "overstapformulier.scenarios.yaml"
+    assert (
+        load_file(scenarios)["scenarios"]
+        == load_file(definitions / "noord" / "overstapformulier.scenarios.yaml")["scenarios"]
+    )
+    assert popo("check", "--strict", str(oost))[0] == 0
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["noord"],
+            "error: {dir}/noord already exists: choose another name, or remove the folder "
+            "first; nothing was written",
+        ),
+        (["West"], "error: 'West' is not a valid region name: use lower-case letters"),
+        (["noord holland"], "error: 'noord holland' is not a valid region name"),
+        (["base"], "'base' is reserved"),
+        (
+            ["west", "--from", "bsae"],
+            "error: there is no folder {dir}/bsae to start from (did you mean 'base'?)",
+        ),
+    ],
+)
+def test_new_region_refuses_clearly(definitions: Path, args: list[str], message: str) -> None:
+    before = sorted(p.name for p in definitions.iterdir())
+    status, output = popo("new-region", *args, "--dir", str(definitions))
+    assert status == 2
+    assert message.format(dir=definitions) in output
+    assert sorted(p.name for p in definitions.iterdir()) == before
+
+
+def test_new_region_refuses_a_base_without_all_four_instruments(definitions: Path) -> None:
+    (definitions / "base" / "aanmeldformulier.form.yaml").unlink()
+    status, output = popo("new-region", "west", "--dir", str(definitions))
+    assert status == 2
+    assert f"error: {definitions}/base has no aanmeldformulier" in output
+    assert not (definitions / "west").exists()
+
+
+def test_new_region_refuses_a_base_with_errors(definitions: Path) -> None:
+    form = definitions / "base" / "adviesformulier.form.yaml"
+    form.write_text(form.read_text().replace("kind: adviesformulier", "kind: advies"))
+    status, output = popo("new-region", "west", "--dir", str(definitions))
+    assert status == 2
+    assert "has forms with errors (adviesformulier.form.yaml)" in output
+    assert f"run popo check {definitions}/base" in output
