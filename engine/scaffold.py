@@ -27,7 +27,7 @@ from .api import CheckResult, check_file
 from .checker import OsoCatalog
 from .errors import did_you_mean
 from .evaluate import evaluate
-from .model import REGION_PATTERN, FormKind, Text
+from .model import REGION_PATTERN, REGION_RULE, FormKind, Text
 from .workspace import FORM_SUFFIX, SCENARIO_SUFFIX
 from .yamlsource import load_file
 
@@ -81,8 +81,7 @@ def plan_region(
     today = today or date.today()
     if not re.fullmatch(REGION_PATTERN, name) or name in RESERVED_NAMES:
         raise ScaffoldRefused(
-            f"'{name}' is not a valid region name: use lower-case letters and digits, "
-            "words joined by '-' (for example west or noord-holland)"
+            f"'{name}' is not a valid region name: {REGION_RULE}"
             + (f"; '{name}' is reserved" if name in RESERVED_NAMES else "")
         )
     if not definitions.is_dir():

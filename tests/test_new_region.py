@@ -166,3 +166,22 @@ def test_new_region_refuses_a_base_with_errors(definitions: Path) -> None:
     assert status == 2
     assert "has forms with errors (adviesformulier.form.yaml)" in output
     assert f"run popo check {definitions}/base" in output
+
+
+def test_popo_check_holds_a_variant_to_the_same_region_names(definitions: Path) -> None:
+    folder = definitions / "proef"
+    folder.mkdir()
+    (folder / "adviesformulier.form.yaml").write_text(
+        "extends: ../base/adviesformulier.form.yaml\n"
+        "id: adviesformulier-proef\n"
+        "version: 1\n"
+        "region: Noord West\n"
+        "changes: []\n"
+    )
+    status, output = popo("check", str(folder))
+    assert status == 1
+    assert (
+        f"{folder}/adviesformulier.form.yaml:4:9: error: 'Noord West' is not a valid region name"
+        in output
+    )
+    assert "hint: use lower-case letters and digits, words joined by '-'" in output
