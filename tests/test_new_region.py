@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
 from engine.scenarios import run_file
-from engine.yamlsource import load_file
+from engine.yamlsource import load_file, load_text
 from runtime.cli import main
 
 from .conftest import REPOSITORY
@@ -185,3 +187,60 @@ def test_popo_check_holds_a_variant_to_the_same_region_names(definitions: Path) 
         in output
     )
     assert "hint: use lower-case letters and digits, words joined by '-'" in output
+
+
+GUIDE = REPOSITORY / "docs" / "regions.md"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+INSTEAD = re.compile(r"^# in (\S+), instead of (.+)$")
+AS_WRITTEN = re.compile(r"^# (\S+), as new-region writes it$")
+AT_THE_END = re.compile(r"^# at the end of (\S+)$")
+
+
+def test_the_regions_guide_works_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Follow docs/regions.md in a copy of definitions/: every command, every edit, in order."""
+    shutil.copytree(REPOSITORY / "definitions", tmp_path / "definitions")
+    monkeypatch.chdir(tmp_path)
+    ran: list[str] = []
+    followed = 0
+    for language, block in FENCE.findall(GUIDE.read_text(encoding="utf-8")):
+        first, _, rest = block.partition("\n")
+        if language == "sh":
+            for line in block.strip().split("\n"):
+                argv = shlex.split(line)
+                assert argv[0] == "popo", line
+                status, output = popo(*argv[1:])
+                assert status == 0, f"{line}\n{output}"
+                ran.append(argv[1])
+        elif language == "yaml" and (written := AS_WRITTEN.match(first)):
+            assert load_file(Path(written.group(1))) == load_text(rest, "regions.md")
+            followed += 1
+        elif language == "yaml" and (instead := INSTEAD.match(first)):
+            target = Path(instead.group(1))
+            text = target.read_text(encoding="utf-8")
+            assert text.count(instead.group(2) + "\n") == 1, (target, instead.group(2))
+            target.write_text(text.replace(instead.group(2) + "\n", rest), encoding="utf-8")
+            followed += 1
+        elif language == "yaml" and (end := AT_THE_END.match(first)):
+            target = Path(end.group(1))
+            target.write_text(target.read_text(encoding="utf-8") + rest, encoding="utf-8")
+            followed += 1
+        elif language == "" and ": error: " in first:
+            # the documented typo gives the documented message, at the documented place
+            form = Path(first.split(":", 1)[0])
+            good = form.read_text(encoding="utf-8")
+            form.write_text(good.replace("modify: reden_toelichting", "modify: redne_toelichting"))
+            status, output = popo("check", str(form.parent))
+            form.write_text(good)
+            assert status == 1 and first in output.split("\n"), output
+    assert followed == 3
+    assert ran.count("new-region") == 1 and "test" in ran and "diff" in ran
+    assert ran.count("publish") == 4  # all four forms, published with the region's changes
+    lock = (tmp_path / "definitions" / "popo.lock").read_text(encoding="utf-8")
+    assert "overstapformulier-west" in lock
+    assert "swv_consulent_betrokken" in (
+        tmp_path / "definitions" / "west" / "overstapformulier.form.yaml"
+    ).read_text(encoding="utf-8")
+    status, output = popo("test", "--require-coverage", "definitions")
+    assert status == 0, output
