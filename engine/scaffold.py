@@ -334,8 +334,8 @@ def _starter_scenarios(base: CheckResult, folder: Path, form_name: str, today: d
     """Scenarios the engine derives from the form as it is: what an empty form shows.
 
     They pass for a variant without changes, and they are about this form's own questions: the
-    first required ones (with their messages, in each language) and the first conditional ones
-    (hidden until the question they depend on is answered).
+    first missing answer of each page (with its message, in each language) and the first
+    conditional questions (hidden until the question they depend on is answered).
     """
     compiled = base.compiled
     definition = base.definition
