@@ -12,6 +12,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any, Protocol, get_args
 
+from .display import shorten
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
 from .expressions.checker import Scope, SymbolInfo, check_expression
 from .expressions.nodes import Binary, Call, ChoiceAttr, ListLiteral, Literal, Node, Ref, walk
@@ -995,11 +996,6 @@ class FormChecker:
             if outer.oso:
                 path = f"{outer.oso}/{path}"
         return path
-
-
-def shorten(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_definition(

@@ -8,7 +8,8 @@ many more there are, a long text its first characters and its length.
 * :func:`show_value`: an answer (``blank`` for no answer, a text always quoted);
 * :func:`show_yaml`: a value as YAML writes it (a text unquoted where YAML allows);
 * :func:`show_text`: a text, quoted, shortened with its length when long;
-* :func:`shorten`: a text on one line, cut with an ellipsis when long.
+* :func:`shorten`: a text on one line, cut with an ellipsis when long;
+* :func:`shorten_pair`: an old and a new text, cut down to where they differ.
 """
 
 from __future__ import annotations
@@ -35,6 +36,38 @@ def shorten(text: str, limit: int = 40) -> str:
     a longer one is cut and ends in an ellipsis (``Een lange tek…``)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+SHORT = 40  # the length a text is cut to in a list of changes
+
+
+def shorten_pair(old: str, new: str, limit: int = SHORT) -> tuple[str, str]:
+    """Two texts cut down to where they differ, with a little context on either side."""
+    old, new = " ".join(old.split()), " ".join(new.split())
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    context = 12
+    start = max(0, prefix - context)
+    space = old.rfind(" ", max(0, start - 8), start)
+    if space >= 0:
+        start = space + 1  # begin at a word
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - suffix + context)
+        part = text[start:end]
+        if len(part) > limit:
+            part = part[: limit - 1].rstrip() + "…"
+        elif end < len(text):
+            part += "…"
+        return ("…" if start else "") + part
+
+    return cut(old), cut(new)
 
 
 def show_text(text: str, limit: int = MAX_TEXT) -> str:

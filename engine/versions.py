@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .checker import CheckedForm, FieldSpec
+from .display import shorten_pair, show_yaml
 from .errors import DefinitionError, Diagnostics, Location, did_you_mean
 from .model import Choice, Constraint, Element, FieldBase, FormDefinition, Migration, _ChoiceBase
 from .yamlsource import LocDict, load_file
@@ -212,51 +213,9 @@ def group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
     return list(groups.items())
 
 
-SHORT = 40
-
-
-def shorten_pair(old: str, new: str, limit: int = SHORT) -> tuple[str, str]:
-    """Two texts cut down to where they differ, with a little context on either side."""
-    old, new = " ".join(old.split()), " ".join(new.split())
-    if len(old) <= limit and len(new) <= limit:
-        return old, new
-    prefix = 0
-    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    context = 12
-    start = max(0, prefix - context)
-    space = old.rfind(" ", max(0, start - 8), start)
-    if space >= 0:
-        start = space + 1  # begin at a word
-
-    def cut(text: str) -> str:
-        end = min(len(text), len(text) - suffix + context)
-        part = text[start:end]
-        if len(part) > limit:
-            part = part[: limit - 1].rstrip() + "…"
-        elif end < len(text):
-            part += "…"
-        return ("…" if start else "") + part
-
-    return cut(old), cut(new)
-
-
 def _show(value: Any) -> str:
-    """A value as an author writes it."""
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    """A value as an author writes it (``(none)`` when there is none)."""
+    return "(none)" if value is None else show_yaml(value)
 
 
 def _pair(old: Any, new: Any, quote: bool = False) -> str:
@@ -982,6 +941,5 @@ __all__ = [
     "diff",
     "group_changes",
     "migrate_answers",
-    "shorten_pair",
     "text_changes",
 ]

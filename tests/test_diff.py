@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.api import check_file
-from engine.versions import diff, shorten_pair, text_changes
+from engine.display import shorten_pair
+from engine.versions import diff, text_changes
 from runtime.cli import main
 
 Write = Callable[[str, str], Path]

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..api import check_file
+from ..api import CheckResult, check_file
 from ..checker import OsoCatalog, TypedExpression
 from ..errors import DefinitionError, Diagnostic, Location, Severity
-from ..workspace import FORM_SUFFIX, SCENARIO_SUFFIX, discover
+from ..workspace import FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, discover
 from ..yamlsource import LocDict, load_file
 from .coverage import Coverage, describe_missing
 from .migrations import VersionFinder
@@ -128,6 +128,27 @@ class SuiteResult:
         return lines
 
 
+def _sharing_fragments(
+    results: Iterable[CheckResult], search: Sequence[Path], oso: OsoCatalog | None
+) -> list[Path]:
+    """The forms under ``search`` that include a fragment one of ``results`` includes: a
+    condition is known by where it is written, so their scenarios cover a shared fragment."""
+    fragments = {
+        path.resolve()
+        for result in results
+        for path in result.loaded.files
+        if path.name.endswith(FRAGMENT_SUFFIX)
+    }
+    if not fragments:
+        return []
+    sharing = []
+    for form in discover([p for p in search if p.is_dir()], FORM_SUFFIX):
+        files = {path.resolve() for path in check_file(form, oso).loaded.files}
+        if files & fragments:
+            sharing.append(form)
+    return sharing
+
+
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -153,6 +174,7 @@ def run_suite(
         for path in sorted(result.loaded.files)
         if path.name.endswith(FORM_SUFFIX)
     ]
+    bases.extend(_sharing_fragments(checked.values(), search, oso))
     files = {path.resolve(): path for path in scenario_files}
     for found in scenarios_naming([*checked, *bases], search).values():
         for path in found:
