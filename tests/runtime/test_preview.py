@@ -157,6 +157,23 @@ def test_a_session_starts_from_a_scenario_with_its_answers_language_and_date(
     assert 'value="29-01-2027"' in page  # the scenario's today (2027-01-15) + 14 days
 
 
+def test_the_check_page_and_sending_show_what_popo_would_do_and_send_nothing(
+    client: TestClient[Litestar],
+) -> None:
+    base = start(client)  # empty: sending shows the first page that is not complete
+    check = client.get(f"{base}/check").text
+    assert "zijn nog niet compleet" in check  # as in POPO: the pages not complete yet
+    assert 'id="preview-scenario"' in check and 'name="page" value="check"' in check
+    sent = client.post(f"{base}/submit", follow_redirects=False)
+    assert sent.headers["location"] == f"{base}/pages/leerling"
+    assert "Achternaam: Dit veld is verplicht." in client.get(sent.headers["location"]).text
+    base = start(client, scenario="5")  # a complete form is valid
+    check = client.get(f"{base}/check").text
+    assert "Jansen" in check and f'action="{base}/submit"' in check
+    done = client.post(f"{base}/submit")
+    assert "Een voorbeeld verstuurt niets" in done.text
+
+
 def save(client: TestClient[Litestar], base: str, name: str, file: str) -> str:
     page = client.post(
         f"{base}/scenario",
@@ -184,7 +201,7 @@ def test_what_was_typed_is_saved_as_a_scenario_that_popo_test_passes(
     assert "Scenario &#39;anders met een toets&#39; opgeslagen in het nieuwe bestand" in notice
     assert "popo test: 1 van de 1 scenario&#39;s slagen." in notice
     text = written.read_text()
-    assert text.startswith("# yaml-language-server: $schema=") is False  # outside the repository
+    assert not text.startswith("# yaml-language-server")  # (a modeline only inside the repository)
     assert "form: kennismaking.v1.form.yaml\n" in text
     assert "toetsen:\n        - {toets: Rekenen, score: 120}" in text
     assert "geboortedatum: 2018-04-03" in text  # a date as an author writes it
