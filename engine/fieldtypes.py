@@ -288,3 +288,8 @@ MEDIA_TYPES = {
     "application/vnd.oasis.opendocument.text": ("odt",),
     "application/zip": ("zip",),
 }
+
+
+def media_type_names(accept: list[str]) -> str:
+    """Allowed media types as a person knows them: ``PDF, JPG, PNG``."""
+    return ", ".join(MEDIA_TYPES.get(m, (m,))[0].upper() for m in accept)

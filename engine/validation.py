@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .expressions.compiler import CompiledExpression, Context
-from .fieldtypes import MEDIA_TYPES
+from .fieldtypes import media_type_names
 from .messages import Message, message
 
 if TYPE_CHECKING:
@@ -84,8 +84,7 @@ def check_file(node: Node, value: Any, ctx: Context, options: Any, errors: list[
     limit = int(element.max_size_mb * 1024 * 1024)
     for item in files:
         if item.get("media_type") not in element.accept:
-            names = ", ".join(MEDIA_TYPES.get(m, (m,))[0].upper() for m in element.accept)
-            errors.append(message("file_type", accept=names))
+            errors.append(message("file_type", accept=media_type_names(element.accept)))
             break
         if item.get("size", 0) > limit:
             errors.append(message("file_too_large", max=element.max_size_mb))

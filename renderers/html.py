@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from engine.compiler import CompiledForm, Node
 from engine.evaluate import FormState
+from engine.fieldtypes import media_type_names
 from engine.messages import localize
 from engine.model import GroupField, NoteField, Page, Section
 
@@ -71,6 +72,8 @@ class FieldView:
     note: Markup = field(default_factory=Markup)
     style: str = "info"
     accept: str = ""
+    accept_names: str = ""  # a file field's allowed types as people know them: PDF, JPG
+    max_size: str = ""  # a file field's largest file in MB, as a number in the language
     files: list[dict[str, Any]] = field(default_factory=list)
     group_rows: list[RowView] = field(default_factory=list)
     add_label: str = ""
@@ -85,6 +88,8 @@ class FieldView:
         parts = []
         if self.hint:
             parts.append(f"{self.id}-hint")
+        if self.accept_names:
+            parts.append(f"{self.id}-limits")
         if self.errors:
             parts.append(f"{self.id}-error")
         return " ".join(parts)
@@ -238,6 +243,8 @@ class FormView:
             view.rows = getattr(element, "rows", 5)
             if node.kind == "file":
                 view.accept = ",".join(element.accept)
+                view.accept_names = media_type_names(element.accept)
+                view.max_size = i18n.format_number(element.max_size_mb, self.language)
                 view.files = self.files.get(key, [])
         return view
 

@@ -295,9 +295,30 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=out)
         return 2
+    hosts = preview_hosts(args.host)
+    if hosts is None:
+        print(
+            f"warning: --host {args.host} lets other machines fill in and save scenarios in "
+            f"{folder}; the default 127.0.0.1 keeps the preview on this machine",
+            file=out,
+        )
     print(f"preview of {folder} on http://{args.host}:{args.port} (reloads on change)", file=out)
-    uvicorn.run(create_preview_app(folder), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_preview_app(folder, hosts=hosts),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+    )
     return 0
+
+
+def preview_hosts(host: str) -> tuple[str, ...] | None:
+    """The host names the preview answers to: this machine's, unless it listens elsewhere."""
+    from runtime.preview import LOOPBACK
+
+    if host in LOOPBACK:
+        return LOOPBACK
+    return None
 
 
 def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
@@ -750,9 +771,13 @@ def build_parser() -> argparse.ArgumentParser:
     oso_export.add_argument("-o", "--output", help="the file to write (default: oso-….xml)")
     oso.set_defaults(handler=cmd_oso)
 
-    preview = commands.add_parser("preview", help="preview definitions on disk, with scenarios")
+    preview = commands.add_parser(
+        "preview", help="fill in the forms on disk; save what you typed as a scenario"
+    )
     preview.add_argument("folder", nargs="?", default=str(DEFAULT_DEFINITIONS))
-    preview.add_argument("--host", default="127.0.0.1")
+    preview.add_argument(
+        "--host", default="127.0.0.1", help="listen on this address (default: this machine only)"
+    )
     preview.add_argument("--port", type=int, default=8001)
     preview.set_defaults(handler=cmd_preview)
 

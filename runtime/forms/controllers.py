@@ -9,7 +9,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -72,6 +72,13 @@ class Context:
     link: PublicLink | None
     resume_token: str | None
     principal: Principal | None = None
+    # templates drawn instead of the runtime's, and what they are rendered with besides the
+    # page (the consultant's preview draws its own around the same pages: runtime/preview.py)
+    template_names: dict[str, str] = field(default_factory=dict)
+    page_values: dict[str, Any] = field(default_factory=dict)
+
+    def template(self, name: str) -> str:
+        return self.template_names.get(name, name)
 
 
 def service_for(popo: AppState, session: Session) -> FormsService:
@@ -263,8 +270,9 @@ def render_page_html(
         errors = problems.attach(page) + errors
     content = (
         templates(ctx.draft.language)
-        .get_template("form_page.html")
+        .get_template(ctx.template("form_page.html"))
         .render(
+            **ctx.page_values,
             form_title=view.t(ctx.entry.form.definition.title),
             pages=pages,
             page=page,
@@ -424,53 +432,60 @@ def save_page(
     ref: FromPath[str],
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
-    data, uploads, action = posted.values, posted.uploads, posted.action
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return sent(request, ctx)
-        before = ctx.service.state(ctx.draft, ctx.entry)  # the page as the person saw it
-        rows = action.startswith(("add_row:", "remove_row:"))
-        if rows:
-            try:
-                ctx.service.row_action(ctx.draft, ctx.entry, before, page_id, action)
-            except BadRowAction:
-                return refused_action(request, ctx)
-        keep = action.split(":", 1)[1] if action.startswith("keep_saved:") else None
-        applied = ctx.service.apply(
-            ctx.draft, ctx.entry, page_id, data, uploads, skip=frozenset([keep] if keep else [])
+        return save_posted(request, ctx, page_id, posted)
+
+
+def save_posted(
+    request: Request[Any, Any, Any], ctx: Context, page_id: str, posted: Posted
+) -> Response[str] | Redirect:
+    """A page posted without JavaScript (or a button pressed): save it, then go where the
+    button leads (a row added or removed, the previous or next page, the check page), or show
+    the page again with its errors."""
+    data, uploads, action = posted.values, posted.uploads, posted.action
+    before = ctx.service.state(ctx.draft, ctx.entry)  # the page as the person saw it
+    rows = action.startswith(("add_row:", "remove_row:"))
+    if rows:
+        try:
+            ctx.service.row_action(ctx.draft, ctx.entry, before, page_id, action)
+        except BadRowAction:
+            return refused_action(request, ctx)
+    keep = action.split(":", 1)[1] if action.startswith("keep_saved:") else None
+    applied = ctx.service.apply(
+        ctx.draft, ctx.entry, page_id, data, uploads, skip=frozenset([keep] if keep else [])
+    )
+    form_state = applied.state
+    if applied.conflicts or applied.refused:
+        return render_page(request, ctx, form_state, page_id, applied)
+    if rows:
+        # (refused if what was posted with it changed the page, e.g. hid the group)
+        with suppress(BadRowAction):
+            ctx.service.change_rows(ctx.draft, ctx.entry, form_state, page_id, action)
+        after = ctx.service.state(ctx.draft, ctx.entry)  # a new row's fields are unseen
+        ctx.service.hold(ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, after, page_id))
+        return Redirect(
+            f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
+            status_code=303,
         )
-        form_state = applied.state
-        if applied.conflicts or applied.refused:
-            return render_page(request, ctx, form_state, page_id, applied)
-        if rows:
-            # (refused if what was posted with it changed the page, e.g. hid the group)
-            with suppress(BadRowAction):
-                ctx.service.change_rows(ctx.draft, ctx.entry, form_state, page_id, action)
-            after = ctx.service.state(ctx.draft, ctx.entry)  # a new row's fields are unseen
-            ctx.service.hold(
-                ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, after, page_id)
-            )
-            return Redirect(
-                f"{ctx.base_url}/pages/{page_id}#{html_id(action.split(':', 1)[1])}",
-                status_code=303,
-            )
-        if keep is not None:  # the other person's answer stays; the rest of the page is saved
-            return Redirect(f"{ctx.base_url}/pages/{page_id}#{html_id(keep)}", status_code=303)
-        visible = [p for p in ctx.entry.form.pages if form_state.pages[p].visible]
-        if action == "previous" and page_id in visible and visible.index(page_id) > 0:
-            return Redirect(
-                f"{ctx.base_url}/pages/{visible[visible.index(page_id) - 1]}", status_code=303
-            )
-        ctx.service.attempt(
-            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
+    if keep is not None:  # the other person's answer stays; the rest of the page is saved
+        return Redirect(f"{ctx.base_url}/pages/{page_id}#{html_id(keep)}", status_code=303)
+    visible = [p for p in ctx.entry.form.pages if form_state.pages[p].visible]
+    if action == "previous" and page_id in visible and visible.index(page_id) > 0:
+        return Redirect(
+            f"{ctx.base_url}/pages/{visible[visible.index(page_id) - 1]}", status_code=303
         )
-        if page_id in form_state.pages and not form_state.pages[page_id].complete:
-            return render_page(request, ctx, form_state, page_id)  # the error summary takes focus
-        if action == "next" and page_id in visible and visible.index(page_id) + 1 < len(visible):
-            return Redirect(
-                f"{ctx.base_url}/pages/{visible[visible.index(page_id) + 1]}", status_code=303
-            )
-        return Redirect(f"{ctx.base_url}/check", status_code=303)
+    ctx.service.attempt(
+        ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
+    )
+    if page_id in form_state.pages and not form_state.pages[page_id].complete:
+        return render_page(request, ctx, form_state, page_id)  # the error summary takes focus
+    if action == "next" and page_id in visible and visible.index(page_id) + 1 < len(visible):
+        return Redirect(
+            f"{ctx.base_url}/pages/{visible[visible.index(page_id) + 1]}", status_code=303
+        )
+    return Redirect(f"{ctx.base_url}/check", status_code=303)
 
 
 @post(paths("/pages/{page_id:str}/change"))
@@ -486,67 +501,71 @@ def change_page(
     # The field that changed, named by static/popo.js. The request carries the whole form, but
     # only that field is saved: a request that arrives late never overwrites newer answers.
     trigger = request.headers.get(FIELD_HEADER) or ""
-    data, uploads = posted.values, posted.uploads
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
         if ctx.draft.status == "submitted":
             return sent(request, ctx)
-        # a page that showed the latest answers still does after saving only its own change
-        up_to_date = posted_revision(data) == ctx.draft.revision
-        before = ctx.service.state(ctx.draft, ctx.entry)
-        applied = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads, only=trigger)
-        form_state, changed = applied.state, applied.changed
-        ctx.service.hold(
-            ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id)
-        )
-        env = templates(ctx.draft.language)
-        field_macro = env.get_template("fields/field.html").module.field  # type: ignore[attr-defined]
-        if applied.conflicts or applied.refused:
-            problems = Problems(ctx, applied)
-            parts = []
-            for key in [*problems.conflicts, *problems.refused]:
-                prefix = key[: len(key) - len(template_of(key))]
-                view = problems.view.field(template_of(key), prefix, page_id)
-                problems.attach_field(view)
-                parts.append(str(field_macro(view, oob=True)))
-            return html("\n".join(parts))
-        view = view_of(ctx, form_state)
-        fields_on_page = set(ctx.entry.form.page_fields.get(page_id, ()))
+        return html("\n".join(change_fragments(ctx, page_id, posted, trigger)))
+
+
+def change_fragments(ctx: Context, page_id: str, posted: Posted, trigger: str) -> list[str]:
+    """Save the one field ``trigger`` of a posted page; the parts of the page whose state
+    changed, to be swapped in by htmx (out of band)."""
+    data, uploads = posted.values, posted.uploads
+    # a page that showed the latest answers still does after saving only its own change
+    up_to_date = posted_revision(data) == ctx.draft.revision
+    before = ctx.service.state(ctx.draft, ctx.entry)
+    applied = ctx.service.apply(ctx.draft, ctx.entry, page_id, data, uploads, only=trigger)
+    form_state, changed = applied.state, applied.changed
+    ctx.service.hold(ctx.draft, page_id, ctx.service.unseen(ctx.entry, before, form_state, page_id))
+    env = templates(ctx.draft.language)
+    field_macro = env.get_template("fields/field.html").module.field  # type: ignore[attr-defined]
+    if applied.conflicts or applied.refused:
+        problems = Problems(ctx, applied)
         parts = []
-        uploaded = set(uploads)
-        for key in dict.fromkeys([*changed, *uploaded]):
-            if key.startswith("page:"):
-                continue
-            if key.startswith("section:"):
-                section = next(
-                    (s for s in view.page_model(page_id).sections if f"section:{s.id}" == key), None
-                )
-                if section is not None:
-                    section_view = view.section(section, page_id)
-                    parts.append(
-                        env.get_template("section.html").render(section=section_view, oob=True)
-                    )
-                continue
-            if template_of(key) not in fields_on_page:
-                continue
-            if key == trigger and key not in uploaded and page_id not in ctx.draft.attempted_pages:
-                continue  # the field being typed in keeps its input and caret
+        for key in [*problems.conflicts, *problems.refused]:
             prefix = key[: len(key) - len(template_of(key))]
-            parts.append(str(field_macro(view.field(template_of(key), prefix, page_id), oob=True)))
-        if any(k.startswith("page:") for k in changed):
-            parts.append(
-                env.get_template("progress_oob.html").render(
-                    pages=view.pages(), current=page_id, draft_url=ctx.base_url
+            view = problems.view.field(template_of(key), prefix, page_id)
+            problems.attach_field(view)
+            parts.append(str(field_macro(view, oob=True)))
+        return parts
+    view = view_of(ctx, form_state)
+    fields_on_page = set(ctx.entry.form.page_fields.get(page_id, ()))
+    parts = []
+    uploaded = set(uploads)
+    for key in dict.fromkeys([*changed, *uploaded]):
+        if key.startswith("page:"):
+            continue
+        if key.startswith("section:"):
+            section = next(
+                (s for s in view.page_model(page_id).sections if f"section:{s.id}" == key), None
+            )
+            if section is not None:
+                section_view = view.section(section, page_id)
+                parts.append(
+                    env.get_template("section.html").render(section=section_view, oob=True)
                 )
+            continue
+        if template_of(key) not in fields_on_page:
+            continue
+        if key == trigger and key not in uploaded and page_id not in ctx.draft.attempted_pages:
+            continue  # the field being typed in keeps its input and caret
+        prefix = key[: len(key) - len(template_of(key))]
+        parts.append(str(field_macro(view.field(template_of(key), prefix, page_id), oob=True)))
+    if any(k.startswith("page:") for k in changed):
+        parts.append(
+            env.get_template("progress_oob.html").render(
+                pages=view.pages(), current=page_id, draft_url=ctx.base_url
             )
-        if page_id in ctx.draft.attempted_pages:
-            parts.append(
-                env.get_template("error_summary_oob.html").render(items=view.error_summary(page_id))
-            )
-        if up_to_date:
-            parts.append(revision_input(ctx.draft.revision, oob=True))
-        return html("\n".join(parts))
+        )
+    if page_id in ctx.draft.attempted_pages:
+        parts.append(
+            env.get_template("error_summary_oob.html").render(items=view.error_summary(page_id))
+        )
+    if up_to_date:
+        parts.append(revision_input(ctx.draft.revision, oob=True))
+    return parts
 
 
 @get(paths("/check"))
@@ -557,25 +576,30 @@ def check_answers(
     with open_draft(request, popo, ref) as ctx:
         if ctx.draft.status == "submitted":
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
-        form_state = ctx.service.state(ctx.draft, ctx.entry)
-        view = view_of(ctx, form_state)
-        incomplete = [p for p in view.pages() if p.visible and not p.complete]
-        content = (
-            templates(ctx.draft.language)
-            .get_template("check_answers.html")
-            .render(
-                form_title=view.t(ctx.entry.form.definition.title),
-                answers=view.answers(),
-                incomplete=incomplete,
-                draft_url=ctx.base_url,
-                idempotency_key=str(ctx.draft.id),
-                submit_label=view.t(ctx.entry.form.definition.submit_label)
-                or i18n.gettext(ctx.draft.language, "Send"),
-                school_name=parents_school(ctx),
-                language_url=language_url(request),
-            )
+        return html(check_page_html(request, ctx))
+
+
+def check_page_html(request: Request[Any, Any, Any], ctx: Context) -> str:
+    """Every answer before sending, with the pages that are not complete yet."""
+    form_state = ctx.service.state(ctx.draft, ctx.entry)
+    view = view_of(ctx, form_state)
+    incomplete = [p for p in view.pages() if p.visible and not p.complete]
+    return (
+        templates(ctx.draft.language)
+        .get_template(ctx.template("check_answers.html"))
+        .render(
+            **ctx.page_values,
+            form_title=view.t(ctx.entry.form.definition.title),
+            answers=view.answers(),
+            incomplete=incomplete,
+            draft_url=ctx.base_url,
+            idempotency_key=str(ctx.draft.id),
+            submit_label=view.t(ctx.entry.form.definition.submit_label)
+            or i18n.gettext(ctx.draft.language, "Send"),
+            school_name=parents_school(ctx),
+            language_url=language_url(request),
         )
-        return html(content)
+    )
 
 
 @post(paths("/submit"))
@@ -586,13 +610,7 @@ def submit(
     with open_draft(request, popo, ref, "submit the form") as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
         if ctx.draft.status != "submitted" and not form_state.valid:
-            for page_id in ctx.entry.form.pages:
-                ctx.service.attempt(ctx.draft, page_id)
-            first = next(
-                p
-                for p in ctx.entry.form.pages
-                if form_state.pages[p].visible and not form_state.pages[p].complete
-            )
+            first = mark_incomplete(ctx, form_state)
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
         job = None
@@ -605,6 +623,18 @@ def submit(
         except Exception:  # a full disk, a worker that failed twice: the submission stands
             log.exception("archiving failed; the sweep renders it later", extra={"draft": ref})
     return Redirect(target, status_code=303)
+
+
+def mark_incomplete(ctx: Context, form_state: FormState) -> str:
+    """A form sent with errors: every page shows its errors from now on; the first page that
+    is not complete, to go to."""
+    for page_id in ctx.entry.form.pages:
+        ctx.service.attempt(ctx.draft, page_id)
+    return next(
+        p
+        for p in ctx.entry.form.pages
+        if form_state.pages[p].visible and not form_state.pages[p].complete
+    )
 
 
 @get(paths("/submission"))

@@ -428,9 +428,9 @@ class FormsService:
 
     # ------------------------------------------------------------------ files
 
-    def store_upload(self, draft: Draft, key: str, upload: Upload, node: Any) -> dict[str, Any]:
-        """Store an upload whose content type and size the field allows; describe any other
-        so that the engine can explain what is wrong (the bytes are then not kept)."""
+    def upload_meta(self, upload: Upload, node: Any) -> tuple[dict[str, Any], bool]:
+        """What the answer says of an upload (its name, type read from the content, size), and
+        whether the field allows it (type and size, within the application's limit)."""
         media_type = sniff(upload.data)
         size = len(upload.data)
         element = node.element
@@ -440,8 +440,15 @@ class FormsService:
             "size": size,
         }
         allowed = media_type in element.accept and size <= int(element.max_size_mb * 1024 * 1024)
-        if not allowed or size > self.settings.max_upload_mb * 1024 * 1024:
+        return meta, allowed and size <= self.settings.max_upload_mb * 1024 * 1024
+
+    def store_upload(self, draft: Draft, key: str, upload: Upload, node: Any) -> dict[str, Any]:
+        """Store an upload whose content type and size the field allows; describe any other
+        so that the engine can explain what is wrong (the bytes are then not kept)."""
+        meta, allowed = self.upload_meta(upload, node)
+        if not allowed:
             return meta
+        media_type, size = meta["media_type"], meta["size"]
         digest = self.files.put(upload.data)
         attachment = Attachment(
             draft_id=draft.id,
