@@ -200,7 +200,7 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  - {reason}", file=out)
         print(f"fix these first; popo test --require-coverage {path} shows the same", file=out)
         return 1
-    lock.publish(model.id, model.version, result.content_hash, path)
+    lock.publish(model.id, model.version, result.content_hash, path, result.loaded.files)
     lock.write()
     noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
     print(

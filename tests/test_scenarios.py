@@ -540,3 +540,30 @@ def test_the_okr_migration_has_scenarios() -> None:
     run = run_file(path)
     assert not run.failures and not run.diagnostics.items
     assert "migrations:" in path.read_text()
+
+
+def test_a_migration_scenario_for_drafts_that_finish_on_the_old_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`drafts: finish` moves no answers: a migration scenario of it cannot pass."""
+    folder = _kennismaking(tmp_path)
+    v2 = folder / "kennismaking.v2.form.yaml"
+    text = v2.read_text()
+    v2.write_text(
+        text[: text.index("migrations:")] + "migrations:\n  - from: 1\n    drafts: finish\n"
+    )
+    scenarios = folder / "kennismaking.v2.scenarios.yaml"
+    scenarios.write_text(
+        "form: kennismaking.v2.form.yaml\n"
+        "migrations:\n"
+        "  - name: conflict wordt anders\n"
+        "    from: 1\n"
+        "    answers: {reden: conflict}\n"
+        "    expect:\n"
+        "      answers: {overstapreden: anders}\n"
+    )
+    assert main(["test", str(scenarios)]) == 1
+    assert (
+        f"{scenarios}:4:11: migration 'conflict wordt anders': drafts of version 1 finish on "
+        "version 1 (drafts: finish), so their answers never move to version 2"
+    ) in capsys.readouterr().out

@@ -73,6 +73,14 @@ def run_migration(
                 + (f"(it migrates from {froms})" if froms else "(the form has no migrations:)"),
             )
         ]
+    if declared.drafts == "finish":
+        return [
+            failure(
+                raw.location_of("from"),
+                f"drafts of version {old_version} finish on version {old_version} "
+                f"(drafts: finish), so their answers never move to version {new.version}",
+            )
+        ]
     old = versions.find(form_path, new.id, old_version)
     if old is None or old.compiled is None:
         return [
