@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .csvsource import expand_csv_choices
 from .errors import DefinitionError, Diagnostics, Location, did_you_mean
 from .yamlsource import LocDict, LocList, load_text, read_text, to_plain
 
@@ -70,6 +71,10 @@ class Assembler:
                 text = read_text(path, _display(path))
                 self._mentions_include[path] = "include" in text
                 self._cache[path] = load_text(text, _display(path))
+                # choice lists written as {csv: file.csv} become located rows of that file
+                self.files |= expand_csv_choices(
+                    self._cache[path], path, self.diagnostics, _display
+                )
             except DefinitionError as exc:
                 self.diagnostics.extend(exc.diagnostics)
                 self._cache[path] = None
