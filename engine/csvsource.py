@@ -33,7 +33,7 @@ from .versions import LockFile
 from .yamlsource import MAX_BYTES, MAX_NODES, LocDict, LocList
 
 CSV_KEY = "csv"
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 _LANGUAGE_COLUMN = re.compile(r"^(label|hint)_([a-z]{2})$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DELIMITERS = (";", ",", "\t")
@@ -123,7 +123,7 @@ def read_rows(text: str, delimiter: str) -> list[list[Cell]]:
     return rows
 
 
-def _detect_delimiter(text: str) -> str | None:
+def detect_delimiter(text: str) -> str | None:
     """The delimiter of the header line (outside quotes): ';' before ',' before a tab."""
     header: list[str] = []
     quoted = False
@@ -150,8 +150,8 @@ def decode(data: bytes) -> str:
             "the file is UTF-16, not UTF-8",
             "save it as 'CSV UTF-8' (in Excel: Save as → CSV UTF-8 (comma delimited))",
         )
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -189,7 +189,7 @@ class ChoiceCsv:
         choices = LocList(self.at(1, 1, f"choices.{self.list_id}"))
         try:
             text = decode(data)
-            delimiter = _detect_delimiter(text) or ";"
+            delimiter = detect_delimiter(text) or ";"
             rows = read_rows(text, delimiter)
         except CsvProblem as problem:
             self.diagnostics.error(

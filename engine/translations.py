@@ -29,7 +29,7 @@ from xml.parsers import expat
 import yaml
 
 from .checker import _layout
-from .csvsource import _BOM, CsvProblem, _detect_delimiter, decode, read_rows
+from .csvsource import BOM, CsvProblem, decode, detect_delimiter, read_rows
 from .errors import DefinitionError, Location
 from .loader import load_definition
 from .model import Element, FormDefinition, GroupField, _ChoiceBase
@@ -200,7 +200,7 @@ def export_csv(collection: Collection) -> bytes:
                 entry.target,
             ]
         )
-    return _BOM + out.getvalue().encode("utf-8")
+    return BOM + out.getvalue().encode("utf-8")
 
 
 def export_xliff(collection: Collection) -> bytes:
@@ -277,7 +277,7 @@ def read_export(path: Path) -> Export:
 def _read_csv(data: bytes, path: Path) -> Export:
     try:
         text = decode(data)
-        rows = read_rows(text, _detect_delimiter(text) or ";")
+        rows = read_rows(text, detect_delimiter(text) or ";")
     except CsvProblem as problem:
         raise TranslationError(
             f"{path}:{problem.line}:{problem.column}: {problem.message}"
@@ -574,7 +574,7 @@ class _CsvEdits:
         self.path = path
         self.raw = path.read_bytes()
         text = decode(self.raw)
-        self.delimiter = _detect_delimiter(text) or ";"
+        self.delimiter = detect_delimiter(text) or ";"
         self.newline = "\r\n" if "\r\n" in text else "\n"
         rows = read_rows(text, self.delimiter)
         self.rows = [[cell.text for cell in row] for row in rows]
@@ -608,7 +608,7 @@ class _CsvEdits:
         out = io.StringIO()
         writer = csv.writer(out, delimiter=self.delimiter, lineterminator=self.newline)
         writer.writerows(self.rows)
-        bom = _BOM if self.raw.startswith(_BOM) else b""
+        bom = BOM if self.raw.startswith(BOM) else b""
         self.path.write_bytes(bom + out.getvalue().encode("utf-8"))
 
 
