@@ -65,9 +65,11 @@ def check_file(path: Path | str, oso: OsoCatalog | None = None) -> CheckResult:
     """Load, check and (when there are no errors) compile one definition file."""
     loaded = load_definition(path)
     if loaded.model is None or loaded.data is None:
+        if loaded.partial is not None:  # report the rest of the form's problems as well
+            check_definition(loaded.partial, loaded.diagnostics, oso, loaded.notes)
         return CheckResult(Path(path), loaded, None, None, None)
     digest = content_hash(loaded.data)
-    checked = check_definition(loaded.model, loaded.diagnostics, oso)
+    checked = check_definition(loaded.model, loaded.diagnostics, oso, loaded.notes)
     compiled = None
     if not loaded.diagnostics.errors:
         compiled = _cache.get(digest)

@@ -63,6 +63,14 @@ class Assembler:
         self._cache: dict[Path, Any] = {}
         self._mentions_include: dict[Path, bool] = {}
         self.files: set[Path] = set()
+        # what a variant's changes took away, and where: (list id, value) or ("field:ID", value)
+        # for choices, the element id for pages, sections and fields
+        self.removed_choices: dict[tuple[str, str], Location] = {}
+        self.removed_elements: dict[str, Location] = {}
+        # an include or an added item could not be read: names used elsewhere may be missing
+        self.incomplete = False
+        # shared choice lists whose CSV file could not be read (and was reported)
+        self.unreadable_lists: set[str] = set()
 
     def read(self, path: Path) -> Any:
         path = path.resolve()
@@ -72,9 +80,7 @@ class Assembler:
                 self._mentions_include[path] = "include" in text
                 self._cache[path] = load_text(text, _display(path))
                 # choice lists written as {csv: file.csv} become located rows of that file
-                self.files |= expand_csv_choices(
-                    self._cache[path], path, self.diagnostics, _display
-                )
+                expand_csv_choices(self._cache[path], path, self, _display)
             except DefinitionError as exc:
                 self.diagnostics.extend(exc.diagnostics)
                 self._cache[path] = None
@@ -83,13 +89,16 @@ class Assembler:
 
     # ------------------------------------------------------------------ definitions
 
-    def definition(self, path: Path, chain: tuple[Path, ...] = ()) -> LocDict | None:
-        """The fully assembled data of a definition file, or None when it cannot be read."""
+    def definition(
+        self, path: Path, chain: tuple[Path, ...] = (), via: Location | None = None
+    ) -> LocDict | None:
+        """The fully assembled data of a definition file, or None when it cannot be read.
+        ``via`` is the ``extends:`` that names the file, where an extends cycle is reported."""
         path = path.resolve()
         if path in chain:
             names = " → ".join(_display(p) for p in (*chain, path))
             self.diagnostics.error(
-                Location(_display(path), 1, 1),
+                via or Location(_display(path), 1, 1),
                 f"extends forms a cycle: {names}",
                 "a variant cannot (indirectly) extend itself",
             )
@@ -130,7 +139,7 @@ class Assembler:
                 f"paths are relative to {_display(path.parent)}/",
             )
             return None
-        shared_base = self.definition(base_path, chain)
+        shared_base = self.definition(base_path, chain, data.location_of("extends"))
         if shared_base is None:
             return None
         base: LocDict = copy_located(shared_base)  # the changes below edit it in place
@@ -236,6 +245,7 @@ class Assembler:
         loc = item.location_of("include")
         if not isinstance(target, str):
             self.diagnostics.error(loc, "include must be the path of a fragment file")
+            self.incomplete = True
             return []
         fragment_path = (path.parent / target).resolve()
         if not fragment_path.exists():
@@ -244,9 +254,11 @@ class Assembler:
                 f"the fragment '{target}' does not exist",
                 f"paths are relative to {_display(path.parent)}/",
             )
+            self.incomplete = True
             return []
         data = self.read(fragment_path)
         if data is None:
+            self.incomplete = True
             return []
         if not isinstance(data, LocDict) or "fragment" not in data:
             self.diagnostics.error(
@@ -254,6 +266,7 @@ class Assembler:
                 f"'{target}' is not a fragment",
                 "a fragment file starts with 'fragment: <id>' and holds fields, sections or pages",
             )
+            self.incomplete = True
             return []
         for name in set(data) - FRAGMENT_KEYS:
             hint = did_you_mean(name, FRAGMENT_KEYS)
@@ -268,6 +281,7 @@ class Assembler:
                 if present
                 else "",
             )
+            self.incomplete = True
             return []
         data = self._resolve_includes(fragment_path, copy_located(data), root, depth + 1)
         choices = data.get("choices")
@@ -359,7 +373,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         hint = did_you_mean(key, allowed)
         diags.error(change.key_locs[key], f"unknown key '{key}' in a '{kind}' change", hint)
     if kind == "choices":
-        _change_choices(data, change, diags)
+        _change_choices(data, change, diags, asm.removed_choices)
         return
     index = _index(data)
 
@@ -378,7 +392,9 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
     if kind == "remove":
         found = lookup("remove")
         if found:
-            items, position, _ = found
+            items, position, element = found
+            for removed in [change["remove"], *_index(element)]:
+                asm.removed_elements.setdefault(removed, change.location_of("remove"))
             del items[position]
             del items.item_locs[position]
         return
@@ -406,6 +422,12 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
                         "remove it and add a new one",
                     )
                     continue
+                if key == "choices":
+                    for gone in _choice_values(data, element.get(key)) - _choice_values(
+                        data, value
+                    ):
+                        where = updates.location_of(key)
+                        asm.removed_choices.setdefault((f"field:{element.get('id')}", gone), where)
                 element[key] = value
                 element.key_locs[key] = updates.key_locs[key]
                 element.value_locs[key] = updates.value_locs[key]
@@ -416,6 +438,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         return
     # add
     new_items = change.get("add")
+    complete, asm.incomplete = not asm.incomplete, True  # until the items are added
     if not isinstance(new_items, LocList):
         diags.error(change.location_of("add"), "add needs a list of fields, sections or pages")
         return
@@ -439,6 +462,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         list_key = _list_key_of(element)
         if anchor == "after":
             position += 1
+    asm.incomplete = not complete
     new_items = asm._expand_list(path, list_key, new_items, data, 0)
     new_items = asm._resolve_includes(path, new_items, data)
     for offset, item in enumerate(new_items):
@@ -455,7 +479,21 @@ def _list_key_of(element: LocDict) -> str:
     return "fields"
 
 
-def _change_choices(data: LocDict, change: LocDict, diags: Diagnostics) -> None:
+def _choice_values(data: LocDict, choices: Any) -> set[str]:
+    """The values of a choices: entry, written out or the name of a shared list."""
+    if isinstance(choices, str) and isinstance(data.get("choices"), dict):
+        choices = data["choices"].get(choices)
+    if not isinstance(choices, list):
+        return set()
+    return {str(c.get("value")) for c in choices if isinstance(c, dict)}
+
+
+def _change_choices(
+    data: LocDict,
+    change: LocDict,
+    diags: Diagnostics,
+    removed: dict[tuple[str, str], Location],
+) -> None:
     lists = data.get("choices")
     list_id = str(change.get("choices"))
     if not isinstance(lists, LocDict) or list_id not in lists:
@@ -468,6 +506,8 @@ def _change_choices(data: LocDict, change: LocDict, diags: Diagnostics) -> None:
     if "replace" in change:
         replacement = change["replace"]
         if isinstance(replacement, LocList):
+            for gone in _choice_values(data, choices) - _choice_values(data, replacement):
+                removed.setdefault((list_id, gone), change.location_of("replace"))
             lists[list_id] = replacement
         return
     removals = change.get("remove", [])
@@ -481,6 +521,9 @@ def _change_choices(data: LocDict, change: LocDict, diags: Diagnostics) -> None:
                     f"the list '{list_id}' has no choice '{value}'",
                     did_you_mean(str(value), values),
                 )
+                continue
+            where = removals.location_of(index) if isinstance(removals, LocList) else change.loc
+            removed.setdefault((list_id, str(value)), where)
         keep = [
             i
             for i, c in enumerate(choices)

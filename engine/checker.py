@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any, Protocol, get_args
 
 from .errors import Diagnostics, ExpressionError, Location, did_you_mean
 from .expressions.checker import Scope, SymbolInfo, check_expression
-from .expressions.nodes import Binary, Call, ListLiteral, Literal, Node, Ref, walk
+from .expressions.nodes import Binary, Call, ChoiceAttr, ListLiteral, Literal, Node, Ref, walk
 from .expressions.parser import parse
 from .expressions.types import ANY, BOOLEAN, DATE, NONE, ExprType
 from .fieldtypes import FIELD_TYPES, MEDIA_TYPES, Invalid
@@ -37,6 +38,7 @@ from .model import (
     _ChoiceBase,
     _TextLike,
 )
+from .yamlsource import LocDict
 
 MAX_GROUP_DEPTH = 2
 FORBIDDEN_OSO_NAMES = ("geboorteplaats", "nationaliteit", "geboortemaand", "postcode4adres")
@@ -86,6 +88,42 @@ class TypedExpression:
     context_path: tuple[str, ...]
     source: str
     location: Location = _GENERATED
+
+
+@dataclass
+class LoadNotes:
+    """What loading knows that the model does not, so that each mistake is reported once.
+
+    A variant's changes record what they removed (to blame the change, not the base that still
+    uses it). When the shape of some elements is wrong, the loader checks the rest of the form
+    as a partial model and notes here what it left out; checks that would only repeat those
+    errors are skipped."""
+
+    # (shared list id or "field:ID", value) -> the change of a variant that removed the choice
+    removed_choices: dict[tuple[str, str], Location] = field(default_factory=dict)
+    # page, section or field id -> the change of a variant that removed it
+    removed_elements: dict[str, Location] = field(default_factory=dict)
+    # ids of pages, sections and fields left out (their own definition is reported)
+    left_out: set[str] = field(default_factory=set)
+    # shared choice lists left out, and lists that lost some of their choices
+    left_out_lists: set[str] = field(default_factory=set)
+    shortened_lists: set[str] = field(default_factory=set)
+    left_out_values: set[str] = field(default_factory=set)
+    # (where an element was written, key) for keys removed or lists that lost items
+    left_out_keys: set[tuple[Location, str]] = field(default_factory=set)
+    # an include or an added item could not be read: any name may be defined in it
+    incomplete: bool = False
+
+    def lost(self, element: Element, key: str) -> bool:
+        """Whether ``key`` of ``element`` was left out, or a misspelling of it was."""
+        import difflib
+
+        where = element.location()
+        return any(
+            loc == where
+            and (gone == key or difflib.SequenceMatcher(None, gone, key).ratio() >= 0.6)
+            for loc, gone in self.left_out_keys
+        )
 
 
 @dataclass
@@ -166,15 +204,19 @@ class FormChecker:
         definition: FormDefinition,
         diagnostics: Diagnostics,
         oso: OsoCatalog | None = None,
+        notes: LoadNotes | None = None,
     ) -> None:
         self.form = definition
         self.diag = diagnostics
         self.oso = oso
+        self.notes = notes or LoadNotes()
         self.fields: list[FieldSpec] = []
         self.by_id: dict[str, FieldSpec] = {}
         self.symbols: dict[str, SymbolInfo] = {}
         self.expressions: dict[tuple[str, str], TypedExpression] = {}
         self._parsed: dict[str, Node] = {}
+        # (owner, purpose) -> the element and key an expression was written at
+        self._written: dict[tuple[str, str], tuple[Element, str]] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -257,8 +299,12 @@ class FormChecker:
                 spec.repeat_path,
                 spec.type == "group",
             )
+        for name in self.notes.left_out:  # their definition is reported: any use is accepted
+            self.symbols.setdefault(name, SymbolInfo(ANY))
 
     def check_translations(self) -> None:
+        if self.notes.lost(self.form, "languages"):
+            return  # the languages are reported; every text would be measured against a guess
         languages = self.form.languages
         for element, key, text in iter_texts(self.form):
             if isinstance(text, dict):
@@ -287,16 +333,20 @@ class FormChecker:
     def check_choices(self) -> None:
         for list_id, choices in self.form.choices.items():
             self._unique_values(choices)
-            if not choices:
-                self.diag.error(
-                    self.form.location("choices"), f"the choice list '{list_id}' is empty"
-                )
+            if not choices and list_id not in self.notes.shortened_lists:
+                where = self.list_location(list_id)
+                self.diag.error(where, f"the choice list '{list_id}' is empty")
         for spec in self.fields:
             element = spec.element
             if not isinstance(element, _ChoiceBase):
                 continue
             if isinstance(element.choices, str):
-                if element.choices not in self.form.choices:
+                left_out = (
+                    element.choices in self.notes.left_out_lists
+                    or self.notes.incomplete
+                    or self.notes.lost(self.form, "choices")
+                )
+                if element.choices not in self.form.choices and not left_out:
                     hint = did_you_mean(element.choices, self.form.choices)
                     self.diag.error(
                         element.location("choices"),
@@ -315,10 +365,29 @@ class FormChecker:
                 )
             seen.add(choice.value)
 
+    def list_location(self, list_id: str) -> Location:
+        """Where the shared choice list ``list_id`` was written (its name under choices:)."""
+        lists = self.form._src.get("choices") if isinstance(self.form._src, LocDict) else None
+        if isinstance(lists, LocDict) and list_id in lists.key_locs:
+            return lists.key_locs[list_id]
+        return self.form.location("choices")
+
     def choices_of(self, element: _ChoiceBase) -> list[Choice]:
         if isinstance(element.choices, str):
             return self.form.choices.get(element.choices, [])
         return element.choices
+
+    def removed_choice(self, element: _ChoiceBase, field_id: str, value: str) -> Location | None:
+        """The change of a variant that removed ``value`` from the field's choices, if any."""
+        removed = self.notes.removed_choices
+        found = removed.get((f"field:{field_id}", value))
+        if found is None and isinstance(element.choices, str):
+            found = removed.get((element.choices, value))
+        return found
+
+    def choices_unknown(self, element: _ChoiceBase) -> bool:
+        """Whether the field's choices cannot be known (its list is missing, and reported)."""
+        return isinstance(element.choices, str) and element.choices not in self.form.choices
 
     def check_field_options(self) -> None:
         for spec in self.fields:
@@ -340,11 +409,12 @@ class FormChecker:
             if isinstance(element, GroupField):
                 if element.max_rows is not None and element.min_rows > element.max_rows:
                     self.diag.error(element.location("min_rows"), "min_rows > max_rows")
-                if not any(not isinstance(f, NoteField) for f in element.fields):
+                no_fields = not any(not isinstance(f, NoteField) for f in element.fields)
+                if no_fields and not self.notes.lost(element, "fields"):
                     self.diag.error(element.location("fields"), "a group needs at least one field")
             if not isinstance(element, NoteField) and not element.label:
                 shown = not isinstance(element, CalculatedField) or element.show
-                if shown and not element.hidden:
+                if shown and not element.hidden and not self.notes.lost(element, "label"):
                     self.diag.error(
                         element.location("id"),
                         f"the field '{spec.id}' has no label",
@@ -370,8 +440,13 @@ class FormChecker:
 
     # ------------------------------------------------------------------ expressions
 
-    def _scope(self, context_path: tuple[str, ...], attrs: frozenset[str] | None = None) -> Scope:
-        return Scope(self.symbols, context_path, attrs)
+    def _scope(
+        self,
+        context_path: tuple[str, ...],
+        attrs: frozenset[str] | None = None,
+        attrs_unknown: bool = False,
+    ) -> Scope:
+        return Scope(self.symbols, context_path, attrs, attributes_unknown=attrs_unknown)
 
     def expression(
         self,
@@ -384,11 +459,24 @@ class FormChecker:
         expected: ExprType | None,
         attrs: frozenset[str] | None = None,
         holder: Element | None = None,
+        choices: list[Choice] | None = None,
+        attrs_unknown: bool = False,
     ) -> TypedExpression | None:
         holder = holder or element
         try:
             tree = self._parsed.get(text) or parse(text)
-            scope = self._scope(context_path, attrs)
+        except ExpressionError as exc:
+            self.report_expression(holder, key, text, exc)
+            return None
+        for node in walk(tree):
+            if isinstance(node, Ref) and node.name not in self.symbols:
+                removed = self.notes.removed_elements.get(node.name)
+                if removed is not None:
+                    what = f"'{node.name}'"
+                    self.report_removed(removed, what, owner, holder, key, text, node.pos)
+                    return None
+        try:
+            scope = self._scope(context_path, attrs, attrs_unknown)
             result = check_expression(tree, scope)
         except ExpressionError as exc:
             self.report_expression(holder, key, text, exc)
@@ -406,36 +494,94 @@ class FormChecker:
                 ),
             )
             return None
-        for fault in self.choice_literals(tree):
-            self.report_expression(holder, key, text, fault)
+        for fault, removed in self.choice_literals(tree, choices):
+            if removed is not None:
+                what = fault.message  # the choice 'x' of 'field'
+                self.report_removed(removed, what, owner, holder, key, text, fault.offset)
+            else:
+                self.report_expression(holder, key, text, fault)
         typed = TypedExpression(
             tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
         )
         self.expressions[(owner, purpose)] = typed
+        self._written[(owner, purpose)] = (holder, key)
         return typed
 
-    def choice_literals(self, tree: Node) -> list[ExpressionError]:
-        """A text compared with a choice field must be one of its choice values."""
-        faults: list[ExpressionError] = []
+    def report_removed(
+        self,
+        removed: Location,
+        what: str,
+        owner: str,
+        holder: Element,
+        key: str,
+        text: str,
+        offset: int,
+    ) -> None:
+        """A variant removed what an expression (usually of its base) still uses: blame the
+        change, and name the use."""
+        use = holder.location(key)
+        if offset >= 0 and holder.exact_columns(key) and "\n" not in text:
+            use = use.shifted(offset)
+        kind, _, name = owner.rpartition(":")
+        whose = f"the {kind} '{name}'" if kind else f"'{name}'"
+        self.diag.error(
+            removed,
+            f"this change removes {what}, which is still used at {use} "
+            f"(the {key} of {whose}: {shorten(text, 60)})",
+            f"keep it, or change that {key} in this variant too "
+            f"(modify: {name}, set: {{{'constraints' if key == 'rule' else key}: …}}), "
+            f"or hide: {name}",
+        )
+
+    def choice_literals(
+        self, tree: Node, filtered: list[Choice] | None = None
+    ) -> list[tuple[ExpressionError, Location | None]]:
+        """A text compared with a choice field must be one of its choice values; inside a
+        choice_filter, a text compared with ``@name`` one of the values of that attribute
+        among the ``filtered`` choices. A fault comes with the change of a variant that
+        removed the choice, if one did."""
+        faults: list[tuple[ExpressionError, Location | None]] = []
 
         def check(ref: Node, literal: Node) -> None:
-            if not (isinstance(ref, Ref) and isinstance(literal, Literal)):
+            if not isinstance(literal, Literal):
                 return
-            spec = self.by_id.get(ref.name)
             value = literal.value
-            if spec is None or not isinstance(spec.element, _ChoiceBase):
-                return
             if not isinstance(value, str) or value == "":
                 return
-            allowed = [c.value for c in self.choices_of(spec.element)]
-            if value not in allowed:
-                faults.append(
-                    ExpressionError(
-                        f"'{value}' is not a choice of '{ref.name}'",
-                        literal.pos,
-                        did_you_mean(value, allowed) or "choices: " + ", ".join(allowed),
-                    )
+            if isinstance(ref, ChoiceAttr) and filtered is not None:
+                values = sorted(
+                    {c.attributes[ref.name] for c in filtered if ref.name in c.attributes}
                 )
+                if values and value not in values and value not in self.notes.left_out_values:
+                    fault = ExpressionError(
+                        f"'{value}' is not a value of the attribute '{ref.name}'",
+                        literal.pos,
+                        did_you_mean(value, values)
+                        or f"values of @{ref.name}: " + ", ".join(values[:12]),
+                    )
+                    faults.append((fault, None))
+                return
+            if not isinstance(ref, Ref):
+                return
+            spec = self.by_id.get(ref.name)
+            if spec is None or not isinstance(spec.element, _ChoiceBase):
+                return
+            if self.choices_unknown(spec.element):
+                return
+            allowed = [c.value for c in self.choices_of(spec.element)]
+            if value in allowed or value in self.notes.left_out_values:
+                return
+            removed = self.removed_choice(spec.element, spec.id, value)
+            if removed is not None:
+                what = f"the choice '{value}' of '{ref.name}'"
+                faults.append((ExpressionError(what, literal.pos), removed))
+                return
+            fault = ExpressionError(
+                f"'{value}' is not a choice of '{ref.name}'",
+                literal.pos,
+                did_you_mean(value, allowed) or "choices: " + ", ".join(allowed),
+            )
+            faults.append((fault, None))
 
         for node in walk(tree):
             if isinstance(node, Binary) and node.op in ("==", "!="):
@@ -577,15 +723,15 @@ class FormChecker:
                         context,
                         BOOLEAN,
                         attrs,
+                        choices=choices,
+                        attrs_unknown=self.choices_unknown(element),
                     )
                     if typed is not None:
                         missing = [
                             c.value
                             for c in choices
                             for node in walk(typed.tree)
-                            if hasattr(node, "name")
-                            and type(node).__name__ == "ChoiceAttr"
-                            and node.name not in c.attributes
+                            if isinstance(node, ChoiceAttr) and node.name not in c.attributes
                         ]
                         if missing:
                             self.diag.warning(
@@ -603,9 +749,13 @@ class FormChecker:
     def check_value_cycles(self) -> None:
         """Cycles among what decides values: visibility, calculations and defaults."""
         graph: dict[str, set[str]] = {}
+        # (node, next) -> the expression that makes node depend on next
+        links: dict[tuple[str, str], tuple[str, str]] = {}
         for (owner, purpose), typed in self.expressions.items():
             if purpose in ("visible", "calculate", "default"):
                 graph.setdefault(owner, set()).update(typed.refs)
+                for ref in typed.refs:
+                    links.setdefault((owner, ref), (owner, purpose))
         for spec in self.by_id.values():
             graph.setdefault(spec.id, set()).add(spec.container)
             container = spec.container
@@ -624,7 +774,7 @@ class FormChecker:
                     members = frozenset(cycle)
                     if members not in reported:
                         reported.add(members)
-                        self._report_cycle(cycle)
+                        self._report_cycle(cycle, links)
                 elif state.get(nxt) is None:
                     visit(nxt)
             stack.pop()
@@ -634,16 +784,36 @@ class FormChecker:
             if state.get(node) is None:
                 visit(node)
 
-    def _report_cycle(self, cycle: list[str]) -> None:
-        first = cycle[0]
-        spec = self.by_id.get(first)
-        location = spec.element.location() if spec else self.form.location()
+    def _report_cycle(
+        self, cycle: list[str], links: dict[tuple[str, str], tuple[str, str]]
+    ) -> None:
+        """Report a cycle at the expression that closes it, with a caret under the reference.
+
+        Links without an expression are containment (a field is shown only with its section,
+        group and page), so a cycle with one expression is a condition of a page, section or
+        group that uses a field inside it: usually a visible_if indented one level too little."""
+        steps = list(pairwise(cycle))
+        written = [(step, links[step]) for step in steps if step in links]
+        (owner, ref), expression = written[0]
+        holder, key = self._written[expression]
+        typed = self.expressions[expression]
+        offset = next((n.pos for n in walk(typed.tree) if isinstance(n, Ref) and n.name == ref), -1)
         names = " → ".join(c.split(":", 1)[-1] for c in cycle)
-        self.diag.error(
-            location,
-            f"these fields depend on each other in a cycle: {names}",
-            "a value, calculation or visibility may not (indirectly) depend on itself",
-        )
+        message = f"these fields depend on each other in a cycle: {names}"
+        hint = "a value, calculation or visibility may not (indirectly) depend on itself"
+        kind, _, name = owner.rpartition(":")
+        if not kind and isinstance(getattr(self.by_id.get(owner), "element", None), GroupField):
+            kind = "group"
+        if kind and len(written) == 1 and expression[1] == "visible":
+            message = (
+                f"the visible_if of the {kind} '{name}' uses '{ref}', a field inside that "
+                f"{kind}: the {kind} could never be shown"
+            )
+            hint = (
+                f"a condition may only use fields outside what it shows; if it belongs to a "
+                f"field, indent it under that field (it is now a key of the {kind})"
+            )
+        self.report_expression(holder, key, typed.source, ExpressionError(message, offset, hint))
 
     def check_defaults(self) -> None:
         for spec in self.by_id.values():
@@ -667,11 +837,20 @@ class FormChecker:
                     f"the default is not a valid answer: {invalid.msg.text('en')}",
                 )
                 continue
-            if isinstance(element, _ChoiceBase):
+            if isinstance(element, _ChoiceBase) and not self.choices_unknown(element):
                 allowed = {c.value for c in self.choices_of(element)}
                 values = value if isinstance(value, list) else [value]
                 for item in values:
-                    if item not in allowed:
+                    removed = self.removed_choice(element, spec.id, item)
+                    if item not in allowed and removed is not None:
+                        self.diag.error(
+                            removed,
+                            f"this change removes the choice '{item}' of '{spec.id}', which is "
+                            f"still its default at {element.location('default')}",
+                            "keep the choice, or set another default in this variant "
+                            f"(modify: {spec.id}, set: {{default: …}})",
+                        )
+                    elif item not in allowed and item not in self.notes.left_out_values:
                         self.diag.error(
                             element.location("default"),
                             f"the default '{item}' is not one of the choices",
@@ -686,7 +865,8 @@ class FormChecker:
         for spec in self.by_id.values():
             if isinstance(spec.element, NoteField | GroupField):
                 continue
-            if spec.category is None:
+            holders = (spec.element, spec.section, *spec.groups)
+            if spec.category is None and not any(self.notes.lost(h, "category") for h in holders):
                 self.diag.error(
                     spec.element.location("id"),
                     f"the field '{spec.id}' has no privacy category",
@@ -823,9 +1003,19 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 def check_definition(
-    definition: FormDefinition, diagnostics: Diagnostics, oso: OsoCatalog | None = None
+    definition: FormDefinition,
+    diagnostics: Diagnostics,
+    oso: OsoCatalog | None = None,
+    notes: LoadNotes | None = None,
 ) -> CheckedForm:
-    return FormChecker(definition, diagnostics, oso).check()
+    return FormChecker(definition, diagnostics, oso, notes).check()
 
 
-__all__ = ["NONE", "CheckedForm", "FieldSpec", "TypedExpression", "check_definition"]
+__all__ = [
+    "NONE",
+    "CheckedForm",
+    "FieldSpec",
+    "LoadNotes",
+    "TypedExpression",
+    "check_definition",
+]

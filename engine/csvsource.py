@@ -358,6 +358,13 @@ class ChoiceCsv:
         return choice
 
 
+def csv_content(path: Path) -> list[list[str]]:
+    """The cells of a CSV file row by row (its quoting and line ends do not count); raises
+    :class:`CsvProblem` when it is not a readable CSV file."""
+    text = decode(path.read_bytes())
+    return [[cell.text for cell in row] for row in read_rows(text, detect_delimiter(text) or ";")]
+
+
 def definitions_root(yaml_path: Path) -> Path:
     """The folder a CSV file must stay inside: the one holding popo.lock, else the YAML's."""
     lock = LockFile.find(yaml_path)
@@ -420,15 +427,16 @@ def load_choice_csv(
 
 
 def expand_csv_choices(
-    data: Any, yaml_path: Path, diagnostics: Diagnostics, display: Callable[[Path], str]
-) -> set[Path]:
+    data: Any, yaml_path: Path, assembler: Any, display: Callable[[Path], str]
+) -> None:
     """Replace every ``{csv: …}`` choice list of one file's data by its rows, in place.
 
-    Looks at the file's ``choices:`` and at ``replace:`` in its choices changes. Returns the
-    CSV files read, which belong to the definition like its YAML files do."""
-    read: set[Path] = set()
+    Looks at the file's ``choices:`` and at ``replace:`` in its choices changes. The CSV files
+    read join the assembler's ``files`` (they belong to the definition like its YAML files). A
+    list that could not be read (the reason is reported) is left out and named in the
+    assembler's ``unreadable_lists``, so the checker does not report its absence again."""
     if not isinstance(data, LocDict):
-        return read
+        return
     places: list[tuple[LocDict, str, str]] = []
     lists = data.get("choices")
     if isinstance(lists, LocDict):
@@ -440,9 +448,14 @@ def expand_csv_choices(
                 places.append((change, "replace", str(change.get("choices"))))
     for holder, key, list_id in places:
         spec = holder[key]
-        if isinstance(spec, LocDict):  # a list written as a mapping can only be {csv: …}
-            choices, path = load_choice_csv(spec, yaml_path, list_id, diagnostics, display)
+        if not isinstance(spec, LocDict):  # a list written as a mapping can only be {csv: …}
+            continue
+        choices, path = load_choice_csv(spec, yaml_path, list_id, assembler.diagnostics, display)
+        if path is not None:
+            assembler.files.add(path)
+        if choices:
             holder[key] = choices
-            if path is not None:
-                read.add(path)
-    return read
+            continue
+        del holder[key]  # a replace: that cannot be read leaves the base's list as it is
+        if key != "replace":
+            assembler.unreadable_lists.add(list_id)

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
-from .assemble import Assembler
-from .checker import _layout
+from .assemble import Assembler, _index, copy_located
+from .checker import LoadNotes, _layout
 from .errors import Diagnostics, Location, did_you_mean
 from .model import FIELD_TYPES, Element, FormDefinition
 from .yamlsource import LocDict, LocList
@@ -27,6 +27,9 @@ class LoadedDefinition:
     model: FormDefinition | None
     diagnostics: Diagnostics
     files: set[Path] = field(default_factory=set)
+    notes: LoadNotes = field(default_factory=LoadNotes)
+    # when there is no model because of errors: the rest of the form, to check it all the same
+    partial: FormDefinition | None = None
 
 
 def load_definition(path: Path | str) -> LoadedDefinition:
@@ -34,10 +37,20 @@ def load_definition(path: Path | str) -> LoadedDefinition:
     diagnostics = Diagnostics()
     assembler = Assembler(diagnostics)
     data = assembler.assemble(path)
-    model = None
-    if data is not None and not diagnostics.errors:
+    notes = LoadNotes(assembler.removed_choices, assembler.removed_elements)
+    notes.incomplete = assembler.incomplete
+    notes.left_out_lists |= assembler.unreadable_lists
+    model = partial = None
+    if data is not None:
+        assembled = not diagnostics.errors
         model = build_model(data, diagnostics)
-    return LoadedDefinition(path, data, model, diagnostics, set(assembler.files))
+        if model is None:
+            partial = partial_model(data, notes)
+        elif not assembled:  # checked like a partial model, never compiled
+            model, partial = None, model
+    loaded = LoadedDefinition(path, data, model, diagnostics, set(assembler.files), notes)
+    loaded.partial = partial
+    return loaded
 
 
 def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | None:
@@ -64,6 +77,127 @@ def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | Non
         return None
     attach_sources(model, data)
     return model
+
+
+# keys without which the form itself cannot be checked get a stand-in (their error is reported)
+_STAND_INS: dict[str, Any] = {"id": "form", "version": 1, "title": "", "kind": "custom"}
+MAX_PRUNING_ROUNDS = 20
+
+
+def partial_model(data: LocDict, notes: LoadNotes) -> FormDefinition | None:
+    """The form without its broken parts, so that one run reports every independent problem.
+
+    The shape errors were reported by :func:`build_model`. Here a copy of the data loses what
+    does not validate: a wrong optional key is removed, an element missing a required key (or
+    with a wrong one) is left out of its list. ``notes`` records what went, so that the checker
+    does not report the consequences (an unknown field for a field left out, a missing label
+    for a misspelt label key, ...). None when the form as a whole cannot be read."""
+    work = copy_located(data)
+    for _ in range(MAX_PRUNING_ROUNDS):
+        try:
+            model = FormDefinition.model_validate(work)
+        except ValidationError as exc:
+            if not all(_prune(work, error["loc"], error["type"], notes) for error in exc.errors()):
+                return None
+            continue
+        attach_sources(model, work)
+        return model
+    return None
+
+
+def _prune(root: LocDict, loc: tuple[Any, ...], kind: str, notes: LoadNotes) -> bool:
+    """Take out the smallest part of ``root`` that holds the error at ``loc``; False when that
+    part is the form itself and has no stand-in."""
+    # the path through the data: (node, the list or mapping holding it, its key or index), and
+    # how many parts of loc lead to each node
+    path: list[tuple[Any, Any, Any]] = [(root, None, None)]
+    reached = [0]
+    rest: Any = None  # the last part of loc when it is not in the data (a missing or extra key)
+    for index, part in enumerate(loc):
+        node = path[-1][0]
+        in_dict = isinstance(node, LocDict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, LocList) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            path.append((node[part], node, part))
+            reached.append(index + 1)
+        elif index == len(loc) - 1:
+            rest = part
+        # other parts are the tags of unions (a field's type, 'str', 'list[Choice]', ...)
+    # the elements are the form and the mappings in lists (pages, sections, fields, choices, ...)
+    at = max(
+        i
+        for i, (node, holder, _) in enumerate(path)
+        if i == 0 or (isinstance(node, LocDict) and isinstance(holder, LocList))
+    )
+    key = path[at + 1][2] if at + 1 < len(path) else rest
+    if at == 0:
+        return _prune_form(root, path, key, kind, notes)
+    element = path[at][0]
+    start = reached[at]
+    owner = model_at(FormDefinition, tuple(loc[:start])) or model_at(
+        FormDefinition,
+        tuple(loc[: start + 1]),  # a field: its type tag follows
+    )
+    if isinstance(key, str) and key not in ("id", "type") and _optional(owner, key):
+        _remove_key(element, key, notes)
+    else:
+        _leave_out(path, at, notes)
+    return True
+
+
+def _optional(owner: type[Element] | None, key: str) -> bool:
+    """Whether ``key`` may be left out of an element of class ``owner`` (it has a default)."""
+    if owner is None:
+        return False
+    info = next((i for n, i in owner.model_fields.items() if key in (n, i.alias)), None)
+    return info is None or not info.is_required()  # an unknown key, or one with a default
+
+
+def _prune_form(root: LocDict, path: list[Any], key: Any, kind: str, notes: LoadNotes) -> bool:
+    if key == "choices" and len(path) > 2 and isinstance(path[2][2], str):
+        lists = root["choices"]  # one shared list is broken: leave it out, keep the others
+        list_id = path[2][2]
+        lists.pop(list_id, None)
+        notes.left_out_lists.add(list_id)
+        return True
+    if not isinstance(key, str) or key == "pages":
+        return False
+    notes.left_out_keys.add((root.loc, key))
+    if key in _STAND_INS:
+        root[key] = _STAND_INS[key]
+        return True
+    if key in FormDefinition.model_fields and not FormDefinition.model_fields[key].is_required():
+        root.pop(key, None)
+        return True
+    if kind == "extra_forbidden":
+        root.pop(key, None)
+        return True
+    return False
+
+
+def _remove_key(element: LocDict, key: str, notes: LoadNotes) -> None:
+    element.pop(key, None)
+    element.exact.discard(key)
+    notes.left_out_keys.add((element.loc, key))
+
+
+def _leave_out(path: list[Any], at: int, notes: LoadNotes) -> None:
+    element, items, position = path[at]
+    for gone in [element, *(entry[2] for entry in _index(element).values())]:
+        if isinstance(gone.get("id"), str | int):
+            notes.left_out.add(str(gone["id"]))
+    if "value" in element:  # a choice
+        notes.left_out_values.add(str(element["value"]))
+        attributes = element.get("attributes")
+        if isinstance(attributes, dict):
+            notes.left_out_values.update(str(v) for v in attributes.values())
+    holder, list_key = path[at - 1][1], path[at - 1][2]
+    if isinstance(holder, LocDict) and isinstance(list_key, str):
+        notes.left_out_keys.add((holder.loc, list_key))
+        if at >= 2 and path[at - 2][2] == "choices" and at - 2 == 1:
+            notes.shortened_lists.add(list_key)  # a shared list lost a choice
+    del items[position]
+    del items.item_locs[position]
 
 
 _TEXT_TAGS = ("str", "dict[str,str]")

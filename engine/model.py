@@ -347,6 +347,11 @@ class Migration(Element):
     drop: list[str] = Field(
         default_factory=list, description="old fields whose answers are knowingly dropped"
     )
+    drafts: Literal["move", "finish"] = Field(
+        default="move",
+        description="move: drafts of that version can carry over to this one; finish: they are "
+        "finished on their own version (no answers carry over)",
+    )
 
 
 class FormDefinition(Element):

@@ -1,28 +1,34 @@
 """Published versions: the lock file, diffs between versions, and migrations of answers.
 
 A published version never changes. ``popo publish`` records its content hash in ``popo.lock``
-(found in the folder of the definition or the nearest folder above it); ``popo check`` fails
-when a published version's content no longer matches. ``popo diff`` classifies each change as
-compatible or breaking, and a definition's ``migrations`` tell how answers of an earlier version
-carry over (renames, value maps, knowingly dropped fields).
+(found in the folder of the definition or the nearest folder above it), with the hash of each
+source file that went into it (the form, its fragments, its base); ``popo check`` fails when a
+published version's content no longer matches, and names the file that was edited. ``popo diff``
+lists what a person filling the form would notice, each change classified as compatible or
+breaking, and a definition's ``migrations`` tell how answers of an earlier version carry over
+(renames, value maps, knowingly dropped fields) or that drafts finish on the earlier version.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .checker import CheckedForm, FieldSpec
-from .errors import Diagnostics, did_you_mean
-from .model import FieldBase, Migration, _ChoiceBase, _TextLike
+from .errors import DefinitionError, Diagnostics, Location, did_you_mean
+from .model import Choice, Constraint, Element, FieldBase, FormDefinition, Migration, _ChoiceBase
+from .yamlsource import LocDict, load_file
 
 LOCK_NAME = "popo.lock"
 LOCK_HEADER = (
-    "# Published form versions and their content hashes.\n"
+    "# Published form versions: the content hash of each, and of each source file in it.\n"
     "# Written by `popo publish`; `popo check` fails when a published version is edited.\n"
 )
 
@@ -37,6 +43,9 @@ class LockEntry:
     sha256: str
     file: str
     published: str
+    # each source file (relative to the lock's folder) → the hash of its content; empty in lock
+    # files written before sources were recorded
+    sources: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 class LockFile:
@@ -75,44 +84,115 @@ class LockFile:
                 item["sha256"],
                 item.get("file", ""),
                 str(item.get("published", "")),
+                {str(k): str(v) for k, v in (item.get("sources") or {}).items()},
             )
         return cls(path, entries)
 
     def write(self) -> None:
-        forms = {
-            key: {"sha256": e.sha256, "file": e.file, "published": e.published}
-            for key, e in sorted(self.entries.items())
-        }
+        forms: dict[str, Any] = {}
+        for key, e in sorted(self.entries.items()):
+            forms[key] = {"sha256": e.sha256, "file": e.file, "published": e.published}
+            if e.sources:
+                forms[key]["sources"] = dict(sorted(e.sources.items()))
         text = LOCK_HEADER + yaml.safe_dump({"forms": forms}, sort_keys=False, allow_unicode=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(self.path)
 
-    def publish(self, form: str, version: int, sha256: str, file: Path) -> LockEntry:
+    def relative(self, file: Path) -> str:
+        """How the lock names a file: relative to its folder, with forward slashes."""
         try:
-            relative = str(file.resolve().relative_to(self.path.parent.resolve()))
+            return file.resolve().relative_to(self.path.parent.resolve()).as_posix()
         except ValueError:
-            relative = str(file)
-        entry = LockEntry(form, version, sha256, relative, date.today().isoformat())
+            return str(file)
+
+    def resolve(self, name: str) -> Path:
+        return (self.path.parent / name).resolve()
+
+    def publish(
+        self,
+        form: str,
+        version: int,
+        sha256: str,
+        file: Path,
+        sources: Iterable[Path] | None = None,
+    ) -> LockEntry:
+        """Record a version as published, with the hash of each file that went into it
+        (``sources``; found by assembling ``file`` when not given)."""
+        if sources is None:
+            from .loader import load_definition
+
+            sources = load_definition(file).files
+        entry = LockEntry(form, version, sha256, self.relative(file), date.today().isoformat())
+        entry.sources = self.source_hashes(sources)
         self.entries[self.key(form, version)] = entry
         return entry
+
+    def source_hashes(self, sources: Iterable[Path]) -> dict[str, str]:
+        hashes = SourceHashes()
+        found = {self.relative(path): hashes.get(path) for path in sources}
+        return {name: digest for name, digest in sorted(found.items()) if digest is not None}
+
+
+class SourceHashes:
+    """The content hash of each source file (comments and layout do not count), read once."""
+
+    def __init__(self) -> None:
+        self._found: dict[Path, tuple[str | None, Any]] = {}
+
+    def _load(self, path: Path) -> tuple[str | None, Any]:
+        path = path.resolve()
+        if path not in self._found:
+            from .api import content_hash
+            from .csvsource import CsvProblem, csv_content
+
+            try:
+                if path.suffix.lower() == ".csv":  # a choice list: its cells, not their quoting
+                    self._found[path] = (content_hash(csv_content(path)), None)
+                else:
+                    data = load_file(path, _display(path))
+                    self._found[path] = (content_hash(data), data)
+            except (DefinitionError, OSError, CsvProblem):
+                self._found[path] = (None, None)
+        return self._found[path]
+
+    def get(self, path: Path) -> str | None:
+        return self._load(path)[0]
+
+    def data(self, path: Path) -> Any:
+        return self._load(path)[1]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 # ---------------------------------------------------------------------- diff
 
+# changes that lose or garble a draft's answers unless the migration says what happens to them
+LOSES_ANSWERS = frozenset({"removed", "type", "repeat", "hidden", "choice_removed"})
+
 
 @dataclass(frozen=True)
 class Change:
-    """One difference between two versions.
+    """One difference between two versions, read under its heading (``field 'naam'``).
 
     ``breaking`` changes can invalidate or lose a draft's answers; ``migrated`` ones would, but
-    the new version's migration handles them; the rest are compatible.
+    the new version's migration handles them; the rest are compatible. ``kind`` names the sort
+    of change for tools (``removed``, ``type``, ``choice_removed``, ``text``, ...);
+    ``location`` is where the new version writes what changed (None when it is gone).
     """
 
     breaking: bool
     field: str
     description: str
     migrated: bool = False
+    subject: str = "field"
+    kind: str = ""
+    location: Location | None = dataclass_field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -120,21 +200,134 @@ class Change:
             return "BREAKING"
         return "migrated" if self.migrated else "compatible"
 
+    @property
+    def heading(self) -> str:
+        return f"{self.subject} '{self.field}'" if self.field else self.subject
+
     def __str__(self) -> str:
-        return f"{self.label:<10}  {self.description}"
+        return f"{self.label:<10}  {self.heading}: {self.description}"
 
 
-def _choice_values(checked: CheckedForm, spec: FieldSpec) -> list[str]:
-    element = spec.element
-    if not isinstance(element, _ChoiceBase):
+def group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
+    """The changes per heading, in the order the headings first appear."""
+    groups: dict[str, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(change.heading, []).append(change)
+    return list(groups.items())
+
+
+SHORT = 40
+
+
+def shorten_pair(old: str, new: str, limit: int = SHORT) -> tuple[str, str]:
+    """Two texts cut down to where they differ, with a little context on either side."""
+    old, new = " ".join(old.split()), " ".join(new.split())
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    context = 12
+    start = max(0, prefix - context)
+    space = old.rfind(" ", max(0, start - 8), start)
+    if space >= 0:
+        start = space + 1  # begin at a word
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - suffix + context)
+        part = text[start:end]
+        if len(part) > limit:
+            part = part[: limit - 1].rstrip() + "…"
+        elif end < len(text):
+            part += "…"
+        return ("…" if start else "") + part
+
+    return cut(old), cut(new)
+
+
+def _show(value: Any) -> str:
+    """A value as an author writes it."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _pair(old: Any, new: Any, quote: bool = False) -> str:
+    """``old → new``, texts shortened to where they differ."""
+    if isinstance(old, str) and isinstance(new, str):
+        a, b = shorten_pair(old, new)
+    else:
+        a = shorten_pair(old, "")[0] if isinstance(old, str) else _show(old)
+        b = shorten_pair(new, "")[0] if isinstance(new, str) else _show(new)
+    if quote:
+        a = f'"{a}"' if isinstance(old, str) else a
+        b = f'"{b}"' if isinstance(new, str) else b
+    return f"{a} → {b}"
+
+
+def _per_language(value: Any, languages: list[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return {language: str(value) for language in languages}
+
+
+def text_changes(name: str, old: Any, new: Any, languages: list[str]) -> list[str]:
+    """``name (nl): "old" → "new"`` for each language whose text differs."""
+    if old == new:
         return []
-    if isinstance(element.choices, str):
-        return [c.value for c in checked.choice_lists.get(element.choices, [])]
-    return [c.value for c in element.choices]
+    if not isinstance(old, dict) and not isinstance(new, dict):
+        return [f"{name}: {_pair(old, new, quote=True)}"]
+    before, after = _per_language(old, languages), _per_language(new, languages)
+    order = [*languages, *sorted((set(before) | set(after)) - set(languages))]
+    return [
+        f"{name} ({language}): {_pair(before.get(language), after.get(language), quote=True)}"
+        for language in order
+        if before.get(language) != after.get(language)
+    ]
 
 
-def _required(spec: FieldSpec) -> str:
-    element = spec.element
+_TEXTS = (
+    "title",
+    "label",
+    "hint",
+    "description",
+    "text",
+    "placeholder",
+    "unit",
+    "add_label",
+    "submit_label",
+)
+_EXPRESSIONS = ("visible_if", "enabled_if", "default_expression", "calculate", "choice_filter")
+_LOWER_BOUNDS = ("min", "min_length", "min_rows", "min_selected")
+_UPPER_BOUNDS = ("max", "max_length", "max_rows", "max_selected", "max_size_mb")
+# compared elsewhere (or not something a person filling the form sees change)
+_NOT_COMPARED = {"id", "type", "fields", "sections", "pages", "choices", "required", "hidden"}
+_FORM_NOT_COMPARED = {"id", "version", "pages", "choices", "migrations"}
+
+
+def _subject(element: Element) -> str:
+    kind = getattr(element, "type", None)
+    if kind == "note":
+        return "note"
+    if kind == "group":
+        return "group"
+    return "field"
+
+
+def _required(element: Any) -> str:
     if not isinstance(element, FieldBase):
         return "no"
     if element.required is True:
@@ -144,112 +337,519 @@ def _required(spec: FieldSpec) -> str:
     return "no"
 
 
-def diff(old: CheckedForm, new: CheckedForm, migration: Migration | None = None) -> list[Change]:
-    """The changes from ``old`` to ``new``, each classified as compatible or breaking."""
-    renames = dict(migration.rename) if migration else {}
-    value_maps = dict(migration.values) if migration else {}
-    dropped = set(migration.drop) if migration else set()
-    changes: list[Change] = []
-    old_fields = {k: v for k, v in old.by_id.items() if v.type != "note"}
-    new_fields = {k: v for k, v in new.by_id.items() if v.type != "note"}
-    renamed_targets = {new_id: old_id for old_id, new_id in renames.items()}
-    for old_id, spec in old_fields.items():
-        new_id = renames.get(old_id, old_id)
-        if new_id not in new_fields:
-            if old_id in dropped:
-                changes.append(
-                    Change(False, old_id, f"removed field '{old_id}' (answers dropped)", True)
+def _holds_answers(element: Element) -> bool:
+    return getattr(element, "type", None) not in ("note", "calculated")
+
+
+def _tighter(attr: str, old: Any, new: Any) -> bool:
+    """Whether a changed bound may refuse an answer the old bound allowed."""
+    if new is None:
+        return False
+    if old is None or isinstance(old, str) or isinstance(new, str):
+        return True  # a new bound, or a date expression that cannot be compared
+    try:
+        return bool(new > old) if attr in _LOWER_BOUNDS else bool(new < old)
+    except TypeError:
+        return True
+
+
+@dataclass
+class _Placed:
+    element: Element
+    key: tuple[str, str]  # ("page" | "section" | "field", id)
+    parent: tuple[str, str] | None
+    siblings: list[str]
+    repeat: tuple[str, ...]
+
+
+def _place(definition: FormDefinition, renames: dict[str, str]) -> dict[tuple[str, str], _Placed]:
+    """Every page, section and field by key, with its container and siblings; field ids are
+    renamed as the migration says, so that old and new elements line up."""
+    found: dict[tuple[str, str], _Placed] = {}
+
+    def fields(items: list[Any], parent: tuple[str, str], repeat: tuple[str, ...]) -> None:
+        ids = [renames.get(f.id, f.id) for f in items]
+        for item, item_id in zip(items, ids):
+            key = ("field", item_id)
+            found.setdefault(key, _Placed(item, key, parent, ids, repeat))
+            if getattr(item, "type", None) == "group":
+                fields(item.fields, key, (*repeat, item_id))
+
+    page_ids = [p.id for p in definition.pages]
+    for page in definition.pages:
+        found.setdefault(("page", page.id), _Placed(page, ("page", page.id), None, page_ids, ()))
+        section_ids = [s.id for s in page.sections]
+        for section in page.sections:
+            key = ("section", section.id)
+            found.setdefault(key, _Placed(section, key, ("page", page.id), section_ids, ()))
+            fields(section.fields, key, ())
+    return found
+
+
+def _moved_in_order(old_ids: list[str], new_ids: list[str]) -> set[str]:
+    """Ids common to both lists that are not in their longest common order."""
+    common = set(old_ids) & set(new_ids)
+    before = [i for i in old_ids if i in common]
+    after = [i for i in new_ids if i in common]
+    matcher = SequenceMatcher(a=before, b=after, autojunk=False)
+    kept = {
+        i for block in matcher.get_matching_blocks() for i in after[block.b : block.b + block.size]
+    }
+    return common - kept
+
+
+class _Differ:
+    def __init__(self, old: CheckedForm, new: CheckedForm, migration: Migration | None) -> None:
+        self.old, self.new = old, new
+        self.renames = dict(migration.rename) if migration else {}
+        self.value_maps = dict(migration.values) if migration else {}
+        self.dropped = set(migration.drop) if migration else set()
+        self.languages = list(dict.fromkeys([*new.definition.languages, *old.definition.languages]))
+        self.changes: list[Change] = []
+
+    def add(
+        self,
+        placed: _Placed | tuple[str, str],
+        description: str,
+        *,
+        breaking: bool = False,
+        migrated: bool = False,
+        kind: str = "",
+        location: Location | None = None,
+        subject: str | None = None,
+    ) -> None:
+        if isinstance(placed, _Placed):
+            key, element = placed.key, placed.element
+            subject = subject or (_subject(element) if key[0] == "field" else key[0])
+            ident = key[1]
+        else:
+            subject, ident = placed
+        self.changes.append(Change(breaking, ident, description, migrated, subject, kind, location))
+
+    # ------------------------------------------------------------------ the whole form
+
+    def run(self) -> list[Change]:
+        self.form_attributes()
+        old_placed = _place(self.old.definition, self.renames)
+        new_placed = _place(self.new.definition, {})
+        inverse = {new_id: old_id for old_id, new_id in self.renames.items()}
+        for key, target in new_placed.items():
+            source = old_placed.get(key)
+            if source is None:
+                self.added(target)
+                continue
+            if key[0] == "field" and key[1] in inverse:
+                old_id = inverse[key[1]]
+                if old_id in self.old.by_id:
+                    self.add(target, f"renamed from '{old_id}'", migrated=True, kind="renamed")
+            self.compare(source, target)
+            self.position(source, target, old_placed, new_placed)
+        for key, source in old_placed.items():
+            if key not in new_placed:
+                self.removed(source)
+        self.choice_lists()
+        return self.changes
+
+    def form_attributes(self) -> None:
+        old, new = self.old.definition, self.new.definition
+        for attr in type(new).model_fields:
+            if attr in _FORM_NOT_COMPARED:
+                continue
+            before, after = getattr(old, attr), getattr(new, attr)
+            if before == after:
+                continue
+            location = new.location(attr)
+            if attr in _TEXTS:
+                for line in text_changes(attr, before, after, self.languages):
+                    self.add(("form", ""), line, kind="text", location=location)
+            else:
+                self.add(("form", ""), f"{attr}: {_pair(before, after)}", location=location)
+
+    # ------------------------------------------------------------------ new and removed
+
+    def added(self, target: _Placed) -> None:
+        element = target.element
+        location = element.location()
+        if target.key[0] != "field":
+            where = f" on page '{target.parent[1]}'" if target.parent else ""
+            self.add(target, f"new {target.key[0]}{where}", kind="added", location=location)
+            return
+        kind = getattr(element, "type", "")
+        if kind == "note":
+            text = text_changes("text", None, getattr(element, "text", None), self.languages)
+            self.add(target, "new note" + (f", {text[0]}" if text else ""), location=location)
+            return
+        if kind == "calculated":
+            self.add(target, f"new calculation: {element.calculate}", location=location)  # type: ignore[attr-defined]
+            return
+        if kind == "group":
+            rows = getattr(element, "min_rows", 0)
+            if rows:
+                self.add(
+                    target,
+                    f"new group with at least {rows} row{'s' if rows != 1 else ''}",
+                    breaking=True,
+                    kind="added",
+                    location=location,
                 )
             else:
-                changes.append(Change(True, old_id, f"removed field '{old_id}'"))
-            continue
-        target = new_fields[new_id]
-        if new_id != old_id:
-            changes.append(Change(False, new_id, f"renamed field '{old_id}' to '{new_id}'", True))
-        if spec.type != target.type:
-            changes.append(
-                Change(
-                    True, new_id, f"type of '{new_id}' changed from {spec.type} to {target.type}"
-                )
+                self.add(target, "new group", kind="added", location=location)
+            return
+        required = _required(element)
+        if required != "no":
+            self.add(
+                target,
+                f"new required field ({required})",
+                breaking=True,
+                kind="added",
+                location=location,
             )
-        if spec.repeat_path != target.repeat_path:
-            where_old = "/".join(spec.repeat_path) or "the top level"
-            where_new = "/".join(target.repeat_path) or "the top level"
-            changes.append(
-                Change(True, new_id, f"'{new_id}' moved from {where_old} into {where_new}")
-            )
-        old_choices = _choice_values(old, spec)
-        new_choices = _choice_values(new, target)
-        mapped = value_maps.get(new_id, {})
-        for value in old_choices:
-            if value not in new_choices:
-                if value in mapped:
-                    into = mapped[value]
-                    target_text = repr(into) if into is not None else "blank"
-                    changes.append(
-                        Change(
-                            False,
-                            new_id,
-                            f"removed choice '{value}' of '{new_id}' "
-                            f"(answers become {target_text})",
-                            True,
-                        )
-                    )
-                else:
-                    changes.append(Change(True, new_id, f"removed choice '{value}' of '{new_id}'"))
-        for value in new_choices:
-            if value not in old_choices:
-                changes.append(Change(False, new_id, f"added choice '{value}' to '{new_id}'"))
-        old_required, new_required = _required(spec), _required(target)
+        else:
+            self.add(target, "new field", kind="added", location=location)
+
+    def removed(self, source: _Placed) -> None:
+        element = source.element
+        if source.key[0] != "field" or not _holds_answers(element):
+            self.add(source, "removed", kind="removed_display")
+            return
+        old_id = str(element.id)  # type: ignore[attr-defined]
+        if old_id in self.dropped:
+            self.add(source, "removed (answers dropped)", migrated=True, kind="removed")
+        else:
+            self.add(source, "removed", breaking=True, kind="removed")
+
+    # ------------------------------------------------------------------ one element
+
+    def compare(self, source: _Placed, target: _Placed) -> None:
+        before, after = source.element, target.element
+        answers = source.key[0] == "field" and _holds_answers(before)
+        old_id = str(getattr(before, "id", ""))
+        dropped = old_id in self.dropped
+        old_type, new_type = getattr(before, "type", None), getattr(after, "type", None)
+        if old_type != new_type:
+            text = f"type {old_type} → {new_type}"
+            self.loss(target, text, "type", answers, dropped, after.location("type"))
+        if answers and source.repeat != target.repeat:
+            where_old = f"group '{source.repeat[-1]}'" if source.repeat else "the top level"
+            where_new = f"group '{target.repeat[-1]}'" if target.repeat else "the top level"
+            self.loss(target, f"moved from {where_old} into {where_new}", "repeat", True, dropped)
+        if getattr(before, "hidden", False) != getattr(after, "hidden", False):
+            if getattr(after, "hidden", False):
+                text = "now hidden: never shown or submitted"
+                self.loss(target, text, "hidden", answers, dropped, after.location("hidden"))
+            else:
+                self.add(target, "shown again (no longer hidden)", location=after.location())
+        old_required, new_required = _required(before), _required(after)
         if old_required != new_required:
-            breaking = new_required != "no"
-            changes.append(
-                Change(breaking, new_id, f"'{new_id}' required: {old_required} → {new_required}")
+            self.add(
+                target,
+                f"required: {_pair(old_required, new_required)}",
+                breaking=new_required != "no",
+                kind="required",
+                location=after.location("required"),
             )
-        old_rules = [c.rule for c in getattr(spec.element, "constraints", [])]
-        new_rules = [c.rule for c in getattr(target.element, "constraints", [])]
-        for rule in new_rules:
+        if isinstance(before, _ChoiceBase) and isinstance(after, _ChoiceBase):
+            self.field_choices(target, before, after)
+        common = [a for a in type(after).model_fields if a in type(before).model_fields]
+        for attr in common:
+            if attr in _NOT_COMPARED:
+                continue
+            old_value, new_value = getattr(before, attr), getattr(after, attr)
+            if old_value == new_value:
+                continue
+            self.attribute(target, attr, old_value, new_value)
+
+    def loss(
+        self,
+        target: _Placed,
+        description: str,
+        kind: str,
+        answers: bool,
+        dropped: bool,
+        location: Location | None = None,
+    ) -> None:
+        """A change that loses or garbles answers, unless the migration drops them."""
+        location = location or target.element.location()
+        if answers and dropped:
+            self.add(
+                target,
+                description + " (answers dropped)",
+                migrated=True,
+                kind=kind,
+                location=location,
+            )
+        else:
+            self.add(target, description, breaking=answers, kind=kind, location=location)
+
+    def attribute(self, target: _Placed, attr: str, before: Any, after: Any) -> None:
+        element = target.element
+        location = element.location(attr)
+        if attr in _TEXTS:
+            for line in text_changes(attr, before, after, self.languages):
+                self.add(target, line, kind="text", location=location)
+            return
+        if attr == "labels":
+            for answer in ("yes", "no"):
+                old_text = (before or {}).get(answer)
+                new_text = (after or {}).get(answer)
+                for line in text_changes(f"label of {answer}", old_text, new_text, self.languages):
+                    self.add(target, line, kind="text", location=location)
+            return
+        if attr == "constraints":
+            self.constraints(target, before, after, location)
+            return
+        if attr in _EXPRESSIONS:
+            # a new or changed choice filter may take away the choice a draft holds
+            breaking = attr == "choice_filter" and after is not None
+            self.add(
+                target,
+                f"{attr}: {_pair(before, after)}",
+                breaking=breaking,
+                kind=attr,
+                location=location,
+            )
+            return
+        if attr in _LOWER_BOUNDS or attr in _UPPER_BOUNDS:
+            self.add(
+                target,
+                f"{attr}: {_pair(before, after)}",
+                breaking=_tighter(attr, before, after),
+                kind="bound",
+                location=location,
+            )
+            return
+        if attr == "accept":
+            gone = [t for t in before if t not in after]
+            self.add(
+                target,
+                f"accept: {_pair(before, after)}",
+                breaking=bool(gone),
+                kind="accept",
+                location=location,
+            )
+            return
+        if attr == "multiple":
+            self.add(
+                target,
+                f"multiple: {_pair(before, after)}",
+                breaking=not after,
+                kind="multiple",
+                location=location,
+            )
+            return
+        if attr == "step":
+            self.add(
+                target,
+                f"step: {_pair(before, after)}",
+                breaking=after is not None,
+                kind="step",
+                location=location,
+            )
+            return
+        self.add(target, f"{attr}: {_pair(before, after)}", kind=attr, location=location)
+
+    def constraints(
+        self, target: _Placed, before: list[Constraint], after: list[Constraint], location: Location
+    ) -> None:
+        old_rules = {c.rule: c for c in before}
+        new_rules = {c.rule: c for c in after}
+        for rule, constraint in new_rules.items():
+            where = constraint.location("rule")
             if rule not in old_rules:
-                changes.append(Change(True, new_id, f"new constraint on '{new_id}': {rule}"))
+                self.add(
+                    target,
+                    f"new constraint: {shorten_pair(rule, '')[0]}",
+                    breaking=True,
+                    kind="constraint",
+                    location=where,
+                )
+                continue
+            for line in text_changes(
+                f"message of constraint {shorten_pair(rule, '')[0]}",
+                old_rules[rule].message,
+                constraint.message,
+                self.languages,
+            ):
+                self.add(target, line, kind="text", location=constraint.location("message"))
         for rule in old_rules:
             if rule not in new_rules:
-                changes.append(Change(False, new_id, f"constraint removed from '{new_id}': {rule}"))
-        if isinstance(spec.element, _TextLike) and isinstance(target.element, _TextLike):
-            old_max, new_max = spec.element.max_length, target.element.max_length
-            if new_max is not None and (old_max is None or new_max < old_max):
-                changes.append(
-                    Change(True, new_id, f"max_length of '{new_id}' lowered to {new_max}")
+                self.add(
+                    target,
+                    f"constraint removed: {shorten_pair(rule, '')[0]}",
+                    kind="constraint",
+                    location=location,
                 )
-        for attr in ("min", "max"):
-            old_bound = getattr(spec.element, attr, None)
-            new_bound = getattr(target.element, attr, None)
-            if old_bound != new_bound and new_bound is not None and spec.type == target.type:
-                changes.append(Change(True, new_id, f"{attr} of '{new_id}' changed to {new_bound}"))
-        if getattr(spec.element, "label", None) != getattr(target.element, "label", None):
-            changes.append(Change(False, new_id, f"label of '{new_id}' changed"))
-        if getattr(spec.element, "visible_if", None) != getattr(target.element, "visible_if", None):
-            changes.append(Change(False, new_id, f"visibility of '{new_id}' changed"))
-        if getattr(spec.element, "oso", None) != getattr(target.element, "oso", None):
-            changes.append(Change(False, new_id, f"OSO mapping of '{new_id}' changed"))
-    for new_id, spec in new_fields.items():
-        carried_over = new_id in old_fields and new_id not in renames
-        if carried_over or new_id in renamed_targets:
-            continue
-        required = _required(spec)
-        if required != "no":
-            changes.append(Change(True, new_id, f"new required field '{new_id}' ({required})"))
-        else:
-            changes.append(Change(False, new_id, f"new field '{new_id}'"))
-    return changes
+
+    # ------------------------------------------------------------------ where it sits
+
+    def position(
+        self,
+        source: _Placed,
+        target: _Placed,
+        old_placed: dict[tuple[str, str], _Placed],
+        new_placed: dict[tuple[str, str], _Placed],
+    ) -> None:
+        location = target.element.location()
+        if source.parent != target.parent:
+            if source.repeat != target.repeat and _holds_answers(target.element):
+                return  # reported as a breaking move
+            old_where = _where(old_placed, source.parent)
+            new_where = _where(new_placed, target.parent)
+            self.add(
+                target, f"moved from {old_where} to {new_where}", kind="moved", location=location
+            )
+            return
+        ident = target.key[1]
+        if ident in _moved_in_order(source.siblings, target.siblings):
+            index = target.siblings.index(ident)
+            if index == 0:
+                text = f"moved: now first, before '{target.siblings[1]}'"
+            else:
+                text = f"moved: now after '{target.siblings[index - 1]}'"
+            self.add(target, text, kind="moved", location=location)
+
+    # ------------------------------------------------------------------ choices
+
+    def field_choices(self, target: _Placed, before: _ChoiceBase, after: _ChoiceBase) -> None:
+        new_id = str(after.id)
+        location = after.location("choices")
+        old_choices = self._choices(self.old, before)
+        new_choices = self._choices(self.new, after)
+        old_values = [c.value for c in old_choices]
+        new_values = [c.value for c in new_choices]
+        if isinstance(after.choices, str):
+            location = _list_location(self.new.definition, after.choices) or location
+        old_source = _choice_source(before)
+        new_source = _choice_source(after)
+        if old_source != new_source:
+            self.add(
+                target,
+                f"choices: {old_source} → {new_source}",
+                kind="choices",
+                location=after.location("choices"),
+            )
+        mapped = self.value_maps.get(new_id, {})
+        for value in old_values:
+            if value in new_values:
+                continue
+            if value in mapped:
+                into = mapped[value]
+                target_text = repr(into) if into is not None else "blank"
+                self.add(
+                    target,
+                    f"choice '{value}' removed (answers become {target_text})",
+                    migrated=True,
+                    kind="choice_removed",
+                    location=location,
+                )
+            else:
+                self.add(
+                    target,
+                    f"choice '{value}' removed",
+                    breaking=True,
+                    kind="choice_removed",
+                    location=location,
+                )
+        for value in new_values:
+            if value not in old_values:
+                self.add(target, f"choice '{value}' added", kind="choice_added", location=location)
+        shared = isinstance(before.choices, str) and before.choices == after.choices
+        if not shared:  # texts of a shared list are listed once, under the list
+            for description in self.choice_texts(old_choices, new_choices):
+                self.add(target, description, kind="text", location=after.location("choices"))
+
+    @staticmethod
+    def _choices(form: CheckedForm, element: _ChoiceBase) -> list[Choice]:
+        if isinstance(element.choices, str):
+            return list(form.choice_lists.get(element.choices, []))
+        return list(element.choices)
+
+    def choice_texts(self, before: list[Choice], after: list[Choice]) -> list[str]:
+        old = {c.value: c for c in before}
+        lines: list[str] = []
+        for choice in after:
+            previous = old.get(choice.value)
+            if previous is None:
+                continue
+            name = f"choice '{choice.value}'"
+            lines += text_changes(f"{name} label", previous.label, choice.label, self.languages)
+            lines += text_changes(f"{name} hint", previous.hint, choice.hint, self.languages)
+            if previous.attributes != choice.attributes:
+                lines.append(f"{name} attributes: {_pair(previous.attributes, choice.attributes)}")
+        old_order = [c.value for c in before if c.value in {n.value for n in after}]
+        new_order = [c.value for c in after if c.value in old]
+        if old_order != new_order:
+            lines.append(f"order: {_pair(', '.join(old_order), ', '.join(new_order))}")
+        return lines
+
+    def choice_lists(self) -> None:
+        old_lists, new_lists = self.old.choice_lists, self.new.choice_lists
+        for list_id, choices in new_lists.items():
+            if list_id not in old_lists:
+                continue
+            location = _list_location(self.new.definition, list_id)
+            for line in self.choice_texts(old_lists[list_id], choices):
+                self.add(("choice list", list_id), line, kind="text", location=location)
+
+
+def _where(placed: dict[tuple[str, str], _Placed], key: tuple[str, str] | None) -> str:
+    if key is None:
+        return "the form"
+    item = placed.get(key)
+    subject = _subject(item.element) if item and key[0] == "field" else key[0]
+    return f"{subject} '{key[1]}'"
+
+
+def _choice_source(element: _ChoiceBase) -> str:
+    return f"list '{element.choices}'" if isinstance(element.choices, str) else "written out"
+
+
+def _list_location(definition: FormDefinition, list_id: str) -> Location | None:
+    source = getattr(definition, "_src", None)
+    lists = source.get("choices") if isinstance(source, LocDict) else None
+    if isinstance(lists, LocDict) and list_id in lists:
+        return lists.key_locs.get(list_id) or lists.loc
+    return None
+
+
+def diff(old: CheckedForm, new: CheckedForm, migration: Migration | None = None) -> list[Change]:
+    """What changes from ``old`` to ``new`` for a person filling the form, each change
+    classified as compatible or breaking (or migrated, when ``migration`` handles it)."""
+    return _Differ(old, new, migration).run()
+
+
+def _choice_values(checked: CheckedForm, spec: FieldSpec) -> list[str]:
+    element = spec.element
+    if not isinstance(element, _ChoiceBase):
+        return []
+    return [c.value for c in _Differ._choices(checked, element)]
 
 
 # ---------------------------------------------------------------------- migrations
+
+_LOSS_HINTS = {
+    "removed": "add it to drop: (or rename: it) so that drafts carry over knowingly",
+    "type": "add it to drop: (its answers do not fit the new type)",
+    "repeat": "add it to drop: (its answers do not fit the new place)",
+    "hidden": "add it to drop: (a hidden field's answers are never submitted)",
+    "choice_removed": "map the value in values: (to another choice, or null for blank)",
+}
 
 
 def check_migration(
     migration: Migration, old: CheckedForm, new: CheckedForm, diagnostics: Diagnostics
 ) -> None:
     """Every name and value a migration uses must exist; every data loss must be declared."""
+    if migration.drafts == "finish":
+        for key in ("rename", "values", "drop"):
+            if getattr(migration, key):
+                diagnostics.error(
+                    migration.location(key),
+                    f"drafts of version {migration.from_version} finish on version "
+                    f"{migration.from_version}: no answers carry over to rename, map or drop",
+                    f"remove '{key}:', or remove 'drafts: finish' to move drafts forward",
+                )
+        return
     for old_id, new_id in migration.rename.items():
         if old_id not in old.by_id:
             diagnostics.error(
@@ -304,16 +904,33 @@ def check_migration(
                 did_you_mean(old_id, old.by_id),
             )
     for change in diff(old, new, migration):
-        if change.breaking and (
-            change.description.startswith("removed field")
-            or change.description.startswith("removed choice")
-        ):
+        if change.breaking and change.kind in LOSES_ANSWERS:
             diagnostics.error(
                 migration.location(),
-                f"the migration from version {migration.from_version} loses data: "
-                f"{change.description}",
-                "add it to rename:, values: or drop: so that drafts carry over knowingly",
+                f"the migration from version {migration.from_version} loses answers: "
+                f"{change.heading} {change.description}",
+                _LOSS_HINTS[change.kind],
             )
+
+
+def check_breaking_without_migration(
+    old: CheckedForm, new: CheckedForm, diagnostics: Diagnostics
+) -> None:
+    """A new version that breaks drafts of the previous one must say what happens to them:
+    a migration that carries them over, or ``drafts: finish``."""
+    model = new.definition
+    previous = old.definition.version
+    for change in diff(old, new):
+        if not change.breaking:
+            continue
+        diagnostics.error(
+            change.location or model.location("version"),
+            f"version {model.version} of '{model.id}' breaks drafts of version {previous} "
+            f"and has no migration from it: {change.heading} {change.description}",
+            f"add 'migrations: [{{from: {previous}}}]' with rename:, values: or drop: to "
+            f"carry drafts over, or 'migrations: [{{from: {previous}, drafts: finish}}]' "
+            f"when drafts of version {previous} are finished on version {previous}",
+        )
 
 
 @dataclass
@@ -356,3 +973,19 @@ def migrate_answers(
         return result
 
     return convert(answers), report
+
+
+__all__ = [
+    "LOCK_NAME",
+    "Change",
+    "LockEntry",
+    "LockFile",
+    "SourceHashes",
+    "check_breaking_without_migration",
+    "check_migration",
+    "diff",
+    "group_changes",
+    "migrate_answers",
+    "shorten_pair",
+    "text_changes",
+]

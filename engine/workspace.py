@@ -6,13 +6,21 @@ File names tell what a file is: ``*.form.yaml`` (a definition or regional varian
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import CheckResult, check_file
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
-from .versions import LOCK_NAME, LockFile, check_migration
+from .versions import (
+    LOCK_NAME,
+    LockEntry,
+    LockFile,
+    SourceHashes,
+    check_breaking_without_migration,
+    check_migration,
+)
 from .yamlsource import LocDict
 
 FORM_SUFFIX = ".form.yaml"
@@ -110,6 +118,8 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
 
 def _check_locks(workspace: Workspace) -> None:
     locks: dict[Path, LockFile] = {}
+    edited: list[tuple[LockFile, LockEntry, CheckResult]] = []
+    unchanged_files: set[Path] = set()
     for result in workspace.results:
         model = result.definition
         if model is None or result.content_hash is None:
@@ -117,16 +127,16 @@ def _check_locks(workspace: Workspace) -> None:
         lock = LockFile.find(result.path)
         if lock is None:
             continue
-        locks[lock.path] = lock
+        lock = locks.setdefault(lock.path, lock)
         entry = lock.get(model.id, model.version)
-        if entry is not None and entry.sha256 != result.content_hash:
-            workspace.diagnostics.error(
-                model.location("version"),
-                f"version {model.version} of '{model.id}' was published on {entry.published} "
-                f"and has been edited since (its content hash differs from {lock.path.name})",
-                f"undo the edit, or make it a new version: copy the file, set version: "
-                f"{model.version + 1} and run popo publish",
-            )
+        if entry is None:
+            continue
+        if entry.sha256 == result.content_hash:
+            unchanged_files |= result.loaded.files
+        else:
+            edited.append((lock, entry, result))
+    if edited:
+        _blame_edits(workspace, edited, unchanged_files)
     for lock in locks.values():
         for entry in lock.entries.values():
             if (entry.form, entry.version) not in workspace.index:
@@ -137,6 +147,154 @@ def _check_locks(workspace: Workspace) -> None:
                         f"published version {entry.form}@{entry.version} ({entry.file}) is missing",
                         "published versions must stay: drafts and archives refer to them",
                     )
+
+
+def _blame_edits(
+    workspace: Workspace,
+    edited: list[tuple[LockFile, LockEntry, CheckResult]],
+    unchanged_files: set[Path],
+) -> None:
+    """Report each edited source file once, with the published versions the edit changes.
+
+    The lock records the hash of every source file of a published version, so the edited files
+    are known. Lock files written before that record only the whole version's hash: then the
+    edited files are the fewest that explain every changed version, leaving out files that a
+    version which is still unchanged includes.
+    """
+    hashes = SourceHashes()
+    blamed: dict[Path, list[tuple[LockFile, LockEntry, CheckResult]]] = {}
+    unexplained: list[tuple[LockFile, LockEntry, CheckResult]] = []
+    guesses: dict[int, set[Path]] = {}
+    for index, (lock, entry, result) in enumerate(edited):
+        if entry.sources:
+            changed = [
+                lock.resolve(name)
+                for name, digest in entry.sources.items()
+                if hashes.get(lock.resolve(name)) != digest
+            ]
+            for path in changed:
+                blamed.setdefault(path, []).append((lock, entry, result))
+            if not changed:
+                unexplained.append((lock, entry, result))
+        else:
+            guesses[index] = set(result.loaded.files) - unchanged_files
+    while guesses:
+        counts = Counter(path for paths in guesses.values() for path in paths)
+        if not counts:
+            break
+        top = max(counts.values())
+        path = min((p for p, n in counts.items() if n == top), key=str)
+        explained = [i for i, paths in guesses.items() if path in paths]
+        # files in every one of these versions, and in no other: any of them may be the edit
+        suspects = sorted(
+            (p for p, n in counts.items() if n == top and all(p in guesses[i] for i in explained)),
+            key=str,
+        )
+        if len(suspects) > 1:
+            _report_uncertain_edit(workspace, [edited[i] for i in explained], suspects)
+        else:
+            blamed.setdefault(path, []).extend(edited[i] for i in explained)
+        for index in explained:
+            del guesses[index]
+    unexplained += [edited[index] for index in guesses]
+    for path, versions in blamed.items():
+        _report_edited_file(workspace, path, versions, hashes)
+    for _lock, entry, result in unexplained:
+        model = result.definition
+        assert model is not None
+        workspace.diagnostics.error(
+            model.location("version"),
+            f"version {model.version} of '{model.id}' was published on {entry.published} "
+            "and has been edited since (it, or a file it includes, differs from popo.lock)",
+            _new_version_hint(workspace, model.id),
+        )
+
+
+def _report_uncertain_edit(
+    workspace: Workspace,
+    versions: list[tuple[LockFile, LockEntry, CheckResult]],
+    suspects: list[Path],
+) -> None:
+    """Versions from a lock that records no source files, edited in one of ``suspects``."""
+    names = sorted(f"{entry.form}@{entry.version}" for _, entry, _ in versions)
+    lock = versions[0][0]
+    first = next(
+        (result for lock, entry, result in versions if lock.resolve(entry.file) in suspects),
+        versions[0][2],
+    )
+    assert first.definition is not None
+    files = " or ".join(lock.relative(path) for path in suspects)
+    have = "has" if len(names) == 1 else "have"
+    workspace.diagnostics.error(
+        first.definition.location("version"),
+        f"{_and(names)} {have} been edited since {'it was' if len(names) == 1 else 'they were'} "
+        f"published, in {files} ({lock.path.name} does not record which files went into "
+        f"{'it' if len(names) == 1 else 'them'})",
+        "undo the edit, or make new versions: copy the form, set version: one higher and run "
+        "popo publish",
+    )
+
+
+def _new_version_hint(workspace: Workspace, form_id: str) -> str:
+    free = max(workspace.versions(form_id), default=0) + 1
+    return (
+        f"undo the edit, or make it a new version: copy the file, set version: {free} "
+        "and run popo publish"
+    )
+
+
+def _report_edited_file(
+    workspace: Workspace,
+    path: Path,
+    versions: list[tuple[LockFile, LockEntry, CheckResult]],
+    hashes: SourceHashes,
+) -> None:
+    names = sorted(f"{entry.form}@{entry.version}" for _, entry, _ in versions)
+    own = next(
+        ((entry, result) for lock, entry, result in versions if lock.resolve(entry.file) == path),
+        None,
+    )
+    if own is not None:
+        entry, result = own
+        model = result.definition
+        assert model is not None
+        others = [name for name in names if name != f"{entry.form}@{entry.version}"]
+        builds = "builds" if len(others) == 1 else "build"
+        also = f"; the edit also changes {_and(others)}, which {builds} on it" if others else ""
+        workspace.diagnostics.error(
+            model.location("version"),
+            f"version {model.version} of '{model.id}' was published on {entry.published} "
+            f"and this file has been edited since{also}",
+            _new_version_hint(workspace, model.id),
+        )
+        return
+    data = hashes.data(path)
+    is_fragment = path.name.endswith(FRAGMENT_SUFFIX) and isinstance(data, LocDict)
+    location = Location(_display(path), 1, 1)
+    if isinstance(data, LocDict):
+        location = data.key_locs.get("fragment", data.loc)
+    what = f"the fragment '{data.get('fragment')}'" if is_fragment else "this file"
+    were = "was" if len(names) == 1 else "were"
+    forms = "that form" if len(names) == 1 else "those forms"
+    workspace.diagnostics.error(
+        location,
+        f"{what} has been edited since {_and(names)} {were} published with it, "
+        "and published versions never change",
+        f"undo the edit; to change {forms}, copy this file to a new "
+        f"{'fragment ' if is_fragment else ''}file, edit the copy and include it from new "
+        "versions (set version: one higher, run popo publish)",
+    )
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _check_migrations(workspace: Workspace) -> None:
@@ -159,6 +317,12 @@ def _check_migrations(workspace: Workspace) -> None:
                 )
                 continue
             check_migration(migration, source.checked, result.checked, result.diagnostics)
+        earlier = [v for v in workspace.versions(model.id) if v < model.version]
+        if not earlier or any(m.from_version == earlier[-1] for m in model.migrations):
+            continue
+        previous = workspace.find(model.id, earlier[-1])
+        if previous is not None and previous.checked is not None:
+            check_breaking_without_migration(previous.checked, result.checked, result.diagnostics)
 
 
 def lock_for_publish(path: Path, root: Path | None = None) -> LockFile:

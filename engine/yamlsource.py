@@ -383,12 +383,7 @@ def load_text(text: str, file: str) -> Any:
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         raise DefinitionError([Diagnostic(loc, refused.message, refused.hint)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise DefinitionError(
-            [Diagnostic(loc, f"YAML syntax error: {problem}", _syntax_hint(problem))]
-        ) from None
+        raise DefinitionError([syntax_diagnostic(text, file, exc)]) from None
     except yaml.YAMLError as exc:
         raise DefinitionError([Diagnostic(Location(file, 1, 1), f"YAML error: {exc}")]) from None
     except (ValueError, TypeError) as exc:  # a scalar that its tag cannot hold
@@ -439,16 +434,199 @@ def load_file(path: Path | str, display_name: str | None = None) -> Any:
     return load_text(read_text(path, name), name)
 
 
-def _syntax_hint(problem: str) -> str:
-    if "tab" in problem:
-        return "indent with spaces, not tabs"
+# ---------------------------------------------------------------------- syntax errors
+
+_KEY_AT_START = re.compile(r"\s*(?:-\s+)?([^\s:#'\"{}\[\],][^:#]*?):(?:\s|$)")
+# characters with which a text cannot start unquoted, in the author's words
+_INDICATOR_NAMES = {
+    "?": "a question mark",
+    "@": "'@'",
+    "`": "a backtick",
+    "%": "'%'",
+    "*": "'*'",
+    "&": "'&'",
+    "|": "'|'",
+    ">": "'>'",
+    "!": "'!'",
+    "-": "a dash and a space",
+    ",": "a comma",
+    "[": "'['",
+    "]": "']'",
+    "{": "'{'",
+    "}": "'}'",
+}
+_STARTS_A_VALUE = (
+    "mapping keys are not allowed",
+    "found character that cannot start any token",
+    "while scanning an alias",
+    "while scanning an anchor",
+    "while scanning a block scalar",
+    "block sequence entries are not allowed",
+)
+
+
+class _Marked:
+    """A place in the text: 0-based line and column, and the text of that line."""
+
+    def __init__(self, lines: list[str], mark: Any) -> None:
+        self.line = min(mark.line, len(lines) - 1) if mark is not None else 0
+        self.column = mark.column if mark is not None else 0
+        self.source = lines[self.line] if lines else ""
+        if mark is not None and mark.line >= len(lines):  # the end of the text
+            self.column = len(self.source)
+
+
+def syntax_diagnostic(text: str, file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """A YAML syntax error explained for an author: the line, a caret under the place and a
+    hint about the usual cause (a tab, a missing dash, an unquoted colon or indicator, an
+    unclosed quote or bracket, an indentation slip)."""
+    lines = text.splitlines() or [""]
+    problem = exc.problem or ""
+    context = exc.context or ""
+    at = _Marked(lines, exc.problem_mark or exc.context_mark)
+    opened = _Marked(lines, exc.context_mark) if exc.context_mark is not None else at
+    message, hint, place = _explain_syntax(problem, context, at, opened, lines)
+    source = place.source.replace("\t", " ")  # one column per character, so the caret fits
+    return Diagnostic(
+        Location(file, place.line + 1, place.column + 1),
+        message,
+        hint,
+        expression=source.rstrip(),
+        offset=min(place.column, len(source.rstrip())),
+    )
+
+
+def _explain_syntax(
+    problem: str, context: str, at: _Marked, opened: _Marked, lines: list[str]
+) -> tuple[str, str, _Marked]:
+    indent = at.source[: len(at.source) - len(at.source.lstrip())]
+    if "tab" in problem or "\t" in indent or at.source[at.column : at.column + 1] == "\t":
+        if "\t" in at.source:
+            at.column = at.source.index("\t")
+        return (
+            "a tab is used for indentation",
+            "YAML indents with spaces only: replace the tab by spaces "
+            "(most editors can show tabs and turn them into spaces)",
+            at,
+        )
+    if "while scanning a quoted scalar" in context:
+        quote = opened.source[opened.column : opened.column + 1] or '"'
+        return (
+            "this quote is never closed",
+            f"end the text with {quote} on the same line"
+            + (" (write '' for a ' inside the text)" if quote == "'" else ""),
+            opened,
+        )
+    if "flow mapping" in context or "flow sequence" in context:
+        bracket, closing = ("{", "}") if "mapping" in context else ("[", "]")
+        if at.line > opened.line:
+            return (
+                f"this '{bracket}' is not closed",
+                f"close it with '{closing}' on the same line; put texts that contain "
+                ", : # or brackets in quotes",
+                opened,
+            )
+        return (
+            f"unexpected text inside {bracket} {closing}",
+            f"inside {bracket} {closing}, put texts that contain ? : , # or brackets in quotes, "
+            'e.g. {nl: "2 cijfers, zoals 12AB", en: "…"}',
+            at,
+        )
+    key = _key_of(at.source)
     if "mapping values are not allowed" in problem:
-        return "quote a value that contains ': ' or check the indentation"
-    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
-        return "inside { } or [ ], put texts that contain ? : , # in quotes"
+        first_colon = _first_colon(at.source)
+        if first_colon is not None and at.column > first_colon and key:
+            value = at.source[first_colon + 1 :].strip()
+            return (
+                f"the text after '{key}:' contains ': '",
+                f"put the whole text in quotes: {key}: {_quoted(value)}",
+                at,
+            )
+        above = _line_above(lines, at.line)
+        at.column = len(indent)
+        return (
+            "this line is indented further than the line above",
+            "keys of one mapping start in the same column"
+            + (
+                f"; line {above + 1} ('{lines[above].strip()}') already has a value, so this "
+                "line cannot be inside it"
+                if above is not None
+                else ""
+            ),
+            at,
+        )
+    if "expected '-' indicator" in problem:
+        return (
+            "a dash is missing: this line is not an item of the list that starts at line "
+            f"{opened.line + 1}",
+            "start every item of a list with '- ' "
+            f"(e.g. '- {at.source.strip()}'), or indent the line like the keys of the item above",
+            at,
+        )
+    if any(part in problem or part in context for part in _STARTS_A_VALUE):
+        start = opened if context.startswith("while scanning a") and "token" not in context else at
+        char = start.source[start.column : start.column + 1]
+        name = _INDICATOR_NAMES.get(char)
+        if name:
+            value = _quoted(start.source[start.column :].strip())
+            example = f"{key}: {value}" if key else value
+            extra = " or start the list on a new line" if char == "-" else ""
+            return (
+                f"a text cannot start with {name} unless it is in quotes",
+                f"put the whole text in quotes: {example}{extra}",
+                start,
+            )
+    if "did not find expected key" in problem:
+        before = at.source[: at.column].rstrip()
+        if before.endswith(('"', "'")) and key:
+            value = at.source[(_first_colon(at.source) or 0) + 1 :].strip()
+            return (
+                "text follows the closing quote",
+                "a quoted text ends at its closing quote: quote the whole text, "
+                f"e.g. {key}: {_quoted(value)}",
+                at,
+            )
+        return (
+            "this line does not fit the mapping above it",
+            "check the indentation: keys of one mapping start in the same column",
+            at,
+        )
     if "could not find expected ':'" in problem:
-        return "check the indentation and that each key ends with ':'"
-    return "check the indentation and quoting around this place"
+        return (
+            "a key without ':'",
+            "end each key with ':'; a text that goes on over more lines must be in quotes",
+            opened,
+        )
+    return (
+        f"YAML syntax error: {problem or context or 'invalid YAML'}",
+        "check the indentation and quoting around this place",
+        at,
+    )
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a quoted YAML text, in double quotes unless it holds one."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _key_of(line: str) -> str:
+    found = _KEY_AT_START.match(line)
+    return found.group(1).strip() if found else ""
+
+
+def _first_colon(line: str) -> int | None:
+    found = _KEY_AT_START.match(line)
+    return found.end(1) if found else None
+
+
+def _line_above(lines: list[str], line: int) -> int | None:
+    for index in range(line - 1, -1, -1):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index
+    return None
 
 
 def to_plain(value: Any) -> Any:

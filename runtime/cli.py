@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
-from engine.workspace import SCENARIO_SUFFIX, discover, lock_for_publish, open_workspace
+from engine.workspace import (
+    FORM_SUFFIX,
+    SCENARIO_SUFFIX,
+    discover,
+    lock_for_publish,
+    open_workspace,
+)
 
 DEFAULT_DEFINITIONS = Path("definitions")
 
@@ -30,9 +36,18 @@ def _oso_catalog(out: TextIO):  # type: ignore[no-untyped-def]
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.scenarios import no_scenarios, scenarios_naming
+
     paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
     workspace = open_workspace(paths, _oso_catalog(out))
     diagnostics = workspace.all_diagnostics()
+    # a form that no scenario file names is untested: a warning (so --strict fails)
+    named = scenarios_naming([r.path for r in workspace.results], paths)
+    untested = [no_scenarios(r.path) for r in workspace.results if not named[r.path.resolve()]]
+    diagnostics = sorted(
+        [*diagnostics, *untested],
+        key=lambda d: (d.location.file, d.location.line, d.location.column),
+    )
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
     for diagnostic in diagnostics:
@@ -51,51 +66,20 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.api import check_file
-    from engine.scenarios import Coverage, describe_missing, run_file
-    from engine.workspace import FORM_SUFFIX
+    from engine.scenarios import run_suite
 
     paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
-    files = discover(paths, SCENARIO_SUFFIX)
-    oso = _oso_catalog(out)
-    today = date.fromisoformat(args.today) if args.today else None
-    coverage = Coverage() if (args.coverage or args.require_coverage) else None
-    passed = failed = problems = 0
-    for path in files:
-        run = run_file(path, oso, today, coverage)
-        for diagnostic in run.diagnostics:
-            print(diagnostic.render(), file=out)
-        problems += len(run.diagnostics.errors)
-        for failure in run.failures:
-            print(failure.render(), file=out)
-        passed += run.passed
-        failed += run.total - run.passed
-    if not files:
-        print("no scenario files (*.scenarios.yaml) found", file=out)
-    uncovered = 0
-    if coverage is not None:
-        # forms without any scenario file count too: all their logic is untested
-        for form_path in discover(paths, FORM_SUFFIX):
-            result = check_file(form_path, oso)
-            if result.checked is not None:
-                coverage.expect(result.checked)
-        missing = coverage.missing()
-        uncovered = len(missing)
-        for typed, owner, purpose, absent in missing:
-            print(describe_missing(typed, owner, purpose, absent), file=out)
-        covered = coverage.total - uncovered
-        print(
-            f"coverage: {covered} of {coverage.total} conditions, constraints and filters "
-            "seen both ways",
-            file=out,
-        )
-    print(
-        f"scenarios: {passed} passed, {failed} failed"
-        + (f", {problems} file error{'s' if problems != 1 else ''}" if problems else ""),
-        file=out,
+    suite = run_suite(
+        discover(paths, FORM_SUFFIX),
+        discover(paths, SCENARIO_SUFFIX),
+        paths,
+        _oso_catalog(out),
+        date.fromisoformat(args.today) if args.today else None,
+        coverage=args.coverage or args.require_coverage,
     )
-    incomplete = bool(args.require_coverage and uncovered)
-    return 1 if failed or problems or not files or incomplete else 0
+    for line in suite.lines(args.require_coverage):
+        print(line, file=out)
+    return 0 if suite.ok(args.require_coverage) else 1
 
 
 def _parse_ref(text: str) -> tuple[str, int]:
@@ -106,11 +90,17 @@ def _parse_ref(text: str) -> tuple[str, int]:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.versions import diff
+    from engine.versions import diff, group_changes
 
+    refs = list(args.refs)
+    if len(refs) == 3:
+        args.dir = refs.pop(0)
+    if len(refs) != 2:
+        print("error: popo diff [FOLDER] FORM@A FORM@B, e.g. popo diff okr@1 okr@2", file=out)
+        return 2
     workspace = open_workspace([Path(args.dir)])
     found = []
-    for ref in (args.old, args.new):
+    for ref in refs:
         form, version = _parse_ref(ref)
         result = workspace.find(form, version)
         if result is None or result.checked is None:
@@ -125,17 +115,28 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         found.append(result)
     old, new = found
     assert old.checked is not None and new.checked is not None
-    migration = None
-    if new.definition is not None and not args.ignore_migration:
-        migration = next(
-            (m for m in new.definition.migrations if m.from_version == old.definition.version),  # type: ignore[union-attr]
-            None,
-        )
+    assert old.definition is not None and new.definition is not None
+    migration = next(
+        (m for m in new.definition.migrations if m.from_version == old.definition.version),
+        None,
+    )
+    title = f"{refs[0]} → {refs[1]}"
+    if migration is not None and migration.drafts == "finish":
+        title += f" (drafts of version {migration.from_version} finish on that version)"
+        migration = None
+    elif migration is not None and args.ignore_migration:
+        title += " (as if there were no migration)"
+        migration = None
+    elif migration is not None:
+        title += f" (with the migration from version {migration.from_version})"
     changes = diff(old.checked, new.checked, migration)
+    print(title, file=out)
+    for heading, items in group_changes(changes):
+        print(heading, file=out)
+        for change in items:
+            print(f"  {change.label:<10}  {change.description}", file=out)
     breaking = [c for c in changes if c.breaking]
     migrated = [c for c in changes if c.migrated]
-    for change in changes:
-        print(str(change), file=out)
     print(
         f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {len(breaking)} breaking, "
         f"{len(migrated)} handled by the migration, "
@@ -158,34 +159,53 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
+    """Publish one form version: only when it checks clean, its scenarios pass and cover it."""
+    from engine.scenarios import run_suite
+
     path = Path(args.file)
     root = Path(args.dir) if args.dir else None
-    workspace = open_workspace([root or path.parent], _oso_catalog(out))
+    oso = _oso_catalog(out)
+    workspace = open_workspace([root or path.parent], oso)
     result = next((r for r in workspace.results if r.path.resolve() == path.resolve()), None)
     if result is None:
         print(f"error: {path} is not a form file (*.form.yaml) in {root or path.parent}", file=out)
         return 2
-    errors = [d for d in workspace.all_diagnostics() if d.severity is Severity.ERROR]
+    diagnostics = workspace.all_diagnostics()
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    warnings = [d for d in result.diagnostics.sorted() if d.severity is Severity.WARNING]
+    for diagnostic in [*errors, *warnings]:
+        print(diagnostic.render(), file=out)
     if errors or result.definition is None or result.content_hash is None:
-        for diagnostic in errors:
-            print(diagnostic.render(), file=out)
         print("not published: fix the errors first (popo check)", file=out)
         return 1
-    lock = lock_for_publish(path, root)
     model = result.definition
+    name = f"{model.id}@{model.version}"
+    lock = lock_for_publish(path, root)
     entry = lock.get(model.id, model.version)
     if entry is not None:
         if entry.sha256 == result.content_hash:
-            print(f"{model.id}@{model.version} is already published", file=out)
+            print(f"{name} is already published", file=out)
             return 0
-        print(
-            f"error: {model.id}@{model.version} was published before with other content", file=out
-        )
+        print(f"error: {name} was published before with other content", file=out)
+        return 1
+    # the scenarios of this form and of the forms it builds on, with coverage of this form
+    today = date.fromisoformat(args.today) if args.today else None
+    suite = run_suite([path], (), [root or path.parent], oso, today, coverage=True)
+    for line in suite.lines(require_coverage=True):
+        print(line, file=out)
+    reasons = suite.reasons(require_coverage=True)
+    if reasons:
+        print(f"not published: {name}", file=out)
+        for reason in reasons:
+            print(f"  - {reason}", file=out)
+        print(f"fix these first; popo test --require-coverage {path} shows the same", file=out)
         return 1
     lock.publish(model.id, model.version, result.content_hash, path)
     lock.write()
+    noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
     print(
-        f"published {model.id}@{model.version} ({result.content_hash[:12]}) in {lock.path}",
+        f"published {name} ({result.content_hash[:12]}) in {lock.path}: "
+        f"{suite.passed} scenario{'s' if suite.passed != 1 else ''} passed, fully covered{noted}",
         file=out,
     )
     return 0
@@ -604,7 +624,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="do not print warnings")
     check.set_defaults(handler=cmd_check)
 
-    test = commands.add_parser("test", help="run the author test scenarios (*.scenarios.yaml)")
+    test = commands.add_parser(
+        "test", help="run the author test scenarios (*.scenarios.yaml), migrations included"
+    )
     test.add_argument("paths", nargs="*", help="files or folders (default: definitions/)")
     test.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     test.add_argument(
@@ -613,13 +635,14 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument(
         "--require-coverage",
         action="store_true",
-        help="like --coverage, and fail when any is missing",
+        help="like --coverage, and fail when any is missing or a form has no scenarios",
     )
     test.set_defaults(handler=cmd_test)
 
-    diff = commands.add_parser("diff", help="changes between two versions: FORM@A FORM@B")
-    diff.add_argument("old")
-    diff.add_argument("new")
+    diff = commands.add_parser(
+        "diff", help="what changes between two versions: [FOLDER] FORM@A FORM@B"
+    )
+    diff.add_argument("refs", nargs="+", metavar="[FOLDER] FORM@A FORM@B")
     diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
     diff.add_argument(
@@ -632,9 +655,14 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", help="write to this file")
     schema.set_defaults(handler=cmd_schema)
 
-    publish = commands.add_parser("publish", help="record a version as published in popo.lock")
+    publish = commands.add_parser(
+        "publish",
+        help="record a version as published in popo.lock, once it checks clean and its "
+        "scenarios pass and cover it",
+    )
     publish.add_argument("file", help="the *.form.yaml to publish")
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
+    publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     publish.set_defaults(handler=cmd_publish)
 
     translations = commands.add_parser(

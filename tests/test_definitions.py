@@ -160,16 +160,16 @@ def test_okr_v2_diff_shows_the_breaking_change_and_what_the_migration_handles(
     ]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "migrated    renamed field 'omgang' to 'omgang_met_anderen'" in out
+    assert "field 'omgang_met_anderen'\n  migrated    renamed from 'omgang'\n" in out
     assert (
-        "migrated    removed choice 'wisselend' of 'concentratie' (answers become 'voldoende')"
-        in out
-    )
-    assert "BREAKING    new required field 'ondersteuningsniveau' (always)" in out
+        "field 'concentratie'\n"
+        "  migrated    choice 'wisselend' removed (answers become 'voldoende')\n"
+    ) in out
+    assert "field 'ondersteuningsniveau'\n  BREAKING    new required field (always)\n" in out
     assert main([*args, "--ignore-migration", "--exit-code"]) == 1
     out = capsys.readouterr().out
-    assert "BREAKING    removed field 'omgang'" in out
-    assert "BREAKING    removed choice 'wisselend' of 'concentratie'" in out
+    assert "field 'omgang'\n  BREAKING    removed\n" in out
+    assert "field 'concentratie'\n  BREAKING    choice 'wisselend' removed\n" in out
 
 
 def test_every_shipped_form_is_published_and_unchanged() -> None:

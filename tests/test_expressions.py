@@ -135,6 +135,46 @@ def test_did_you_mean_for_fields_and_functions() -> None:
     assert "sum(score)" in error("score + 1").hint
 
 
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        (
+            "datediff(geboortedatum, today()) > 3",
+            "unknown function 'datediff'",
+            "days_between(from, to) gives the days from the first date to the second",
+        ),
+        ("DATE_DIFF(geboortedatum, today())", "unknown function 'DATE_DIFF'", "days_between("),
+        ("now() > geboortedatum", "unknown function 'now'", "today() gives the date"),
+        ("today > geboortedatum", "unknown field 'today'", "today is a function: write today()"),
+        ("concatenate(reden, 'x')", "unknown function 'concatenate'", "concat(a, b, …)"),
+        (
+            "count-selected(talen) > 1",
+            "unknown function 'count-selected'",
+            "count(multiple_choice) gives the number of choices selected",
+        ),
+        ("count_selected(talen) > 1", "unknown function 'count_selected'", "count(multiple"),
+        ("iif(ja, 1, 2) > 1", "unknown function 'iif'", "POPO writes if(condition, then, else)"),
+        ("1 if ja else 2", "unexpected 'if'", "POPO writes if(condition, then, else)"),
+        ("length(reden) > 3", "unknown function 'length'", "len(text) gives the number"),
+        ("substr(reden, 1, 2) == 'a'", "unknown function 'substr'", "POPO has no substring"),
+        ("int(aantal) > 3", "unknown function 'int'", "round(number) rounds half up"),
+        ("number(reden) > 3", "unknown function 'number'", "POPO does not turn text into a"),
+        (
+            "coalesce(reden, 'x') == 'x'",
+            "unknown function 'coalesce'",
+            "POPO writes this if(empty(a), b, a)",
+        ),
+        ("isnull(reden)", "unknown function 'isnull'", "empty(x) tells whether x is blank"),
+    ],
+)
+def test_names_from_other_tools_get_popos_way_of_writing_them(
+    text: str, message: str, hint: str
+) -> None:
+    caught = error(text)
+    assert caught.message == message
+    assert caught.hint.startswith(hint)
+
+
 # ---------------------------------------------------------------- blank semantics (truth table)
 
 B = None  # blank

@@ -154,4 +154,61 @@ def test_variant_mistakes_point_at_the_variant(write: Write) -> None:
 def test_extends_cycle_is_reported(write: Write) -> None:
     write("a.form.yaml", "extends: b.form.yaml\nid: a\nversion: 1\n")
     result = check_file(write("b.form.yaml", "extends: a.form.yaml\nid: b\nversion: 1\n"))
-    assert "extends forms a cycle" in result.diagnostics.errors[0].message
+    (diagnostic,) = result.diagnostics.errors
+    # at the extends: that closes the cycle, not at the top of a file
+    assert diagnostic.render().startswith(
+        f"{result.path.parent / 'a.form.yaml'}:1:10: error: extends forms a cycle: "
+    )
+
+
+USES_CONFLICT = BASE.replace(
+    """            label: Opmerking
+""",
+    """            label: Opmerking
+            visible_if: reden == "conflict"
+""",
+)
+
+
+def test_a_variant_that_removes_a_choice_the_base_uses_is_blamed(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    base = write("basis.form.yaml", USES_CONFLICT)
+    variant = write(
+        "noord.form.yaml",
+        """
+        extends: basis.form.yaml
+        id: noord
+        changes:
+          - choices: reden
+            remove: [conflict]
+        """,
+    )
+    (diagnostic,) = check_file(variant).diagnostics.errors
+    assert diagnostic.render() == (
+        f"{variant}:5:14: error: this change removes the choice 'conflict' of 'reden', which is "
+        f"still used at {base}:23:34 "
+        "(the visible_if of 'opmerking': reden == \"conflict\")\n"
+        "  at changes[0].remove[0]\n"
+        "  hint: keep it, or change that visible_if in this variant too "
+        "(modify: opmerking, set: {visible_if: …}), or hide: opmerking"
+    )
+
+
+def test_a_variant_that_removes_a_field_the_base_uses_is_blamed(write: Write) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    base = write("basis.form.yaml", USES_CONFLICT)
+    variant = write(
+        "noord.form.yaml",
+        """
+        extends: basis.form.yaml
+        id: noord
+        changes:
+          - remove: reden
+        """,
+    )
+    (diagnostic,) = check_file(variant).diagnostics.errors
+    assert str(diagnostic.location) == f"{variant}:4:13"
+    assert diagnostic.message == (
+        f"this change removes 'reden', which is still used at {base}:23:25 "
+        "(the visible_if of 'opmerking': reden == \"conflict\")"
+    )

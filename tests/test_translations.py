@@ -101,6 +101,11 @@ def definitions(tmp_path: Path, write: Write, monkeypatch: pytest.MonkeyPatch) -
     write("defs/fragments/leerling.fragment.yaml", FRAGMENT)
     write("defs/noord/basis.form.yaml", VARIANT)
     write("defs/gemeenten.csv", GEMEENTEN)
+    for form in ("basis", "noord/basis"):
+        write(
+            f"defs/{form}.scenarios.yaml",
+            "form: basis.form.yaml\nscenarios:\n  - name: leeg\n    expect: {valid: false}\n",
+        )
     return Path("defs")
 
 

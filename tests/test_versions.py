@@ -1,15 +1,18 @@
-"""Published versions are immutable; diffs classify changes; migrations are checked."""
+"""Published versions are immutable; migrations are checked; edits are blamed on the edited file.
+
+The details of `popo diff` are in test_diff.py."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from engine.api import check_file
-from engine.versions import diff, migrate_answers
+from engine.versions import LockFile, diff, migrate_answers
 from engine.workspace import open_workspace
 from runtime.cli import main
 
@@ -76,14 +79,14 @@ def test_diff_classifies_each_change(write: Write) -> None:
     assert old is not None and new is not None
     lines = [str(c) for c in diff(old, new)]
     assert lines == [
-        "BREAKING    removed field 'naam'",
-        "BREAKING    type of 'leeftijd' changed from integer to text",
-        "BREAKING    removed choice 'c' of 'reden'",
-        "compatible  added choice 'd' to 'reden'",
-        "BREAKING    removed field 'opmerking'",
-        "BREAKING    'los' moved from the top level into rij",
-        "compatible  new field 'achternaam'",
-        "BREAKING    new required field 'akkoord' (always)",
+        "compatible  field 'achternaam': new field",
+        "BREAKING    field 'leeftijd': type integer → text",
+        "BREAKING    field 'reden': choice 'c' removed",
+        "compatible  field 'reden': choice 'd' added",
+        "BREAKING    field 'akkoord': new required field (always)",
+        "BREAKING    field 'los': moved from the top level into group 'rij'",
+        "BREAKING    field 'naam': removed",
+        "BREAKING    field 'opmerking': removed",
     ]
 
 
@@ -101,10 +104,19 @@ migrations:
 """,
     )
     workspace = open_workspace([v2.parent])
-    messages = [d.message for d in workspace.all_diagnostics() if d.severity.value == "error"]
+    messages = {
+        d.message: d.hint for d in workspace.all_diagnostics() if d.severity.value == "error"
+    }
     assert "version 1 has no field 'leefijd' to rename" in messages
     assert "'x' is not a choice of 'reden' in version 1" in messages
-    assert "the migration from version 1 loses data: removed field 'opmerking'" in messages
+    loss = "the migration from version 1 loses answers: "
+    assert messages[loss + "field 'opmerking' removed"] == (
+        "add it to drop: (or rename: it) so that drafts carry over knowingly"
+    )
+    assert messages[loss + "field 'leeftijd' type integer → text"] == (
+        "add it to drop: (its answers do not fit the new type)"
+    )
+    assert loss + "field 'los' moved from the top level into group 'rij'" in messages
     fixed = (
         V2
         + """
@@ -131,34 +143,212 @@ migrations:
     assert report.dropped == ["opmerking"]
 
 
-def test_editing_a_published_version_fails_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+# ---------------------------------------------------------------------- breaking without migration
+
+
+def _errors(paths: list[Path]) -> list[str]:
+    workspace = open_workspace(paths)
+    return [d.render() for d in workspace.all_diagnostics() if d.severity.value == "error"]
+
+
+def test_a_breaking_version_without_a_migration_fails_at_the_change(
+    tmp_path: Path, write: Write
 ) -> None:
+    write("okr.v1.form.yaml", V1)
+    write("okr.v2.form.yaml", V2)
+    errors = _errors([tmp_path])
+    prefix = "version 2 of 'okr' breaks drafts of version 1 and has no migration from it: "
+    hint = (
+        "  hint: add 'migrations: [{from: 1}]' with rename:, values: or drop: to carry drafts "
+        "over, or 'migrations: [{from: 1, drafts: finish}]' when drafts of version 1 are "
+        "finished on version 1"
+    )
+    v2 = tmp_path / "okr.v2.form.yaml"
+    # a removed field is no longer in the new version: the error is at its version
+    assert f"{v2}:2:10: error: {prefix}field 'naam' removed\n  at version\n{hint}" in errors
+    # a change the new version writes is reported where it is written
+    assert f"{v2}:12:34: error: {prefix}field 'leeftijd' type integer → text" in "".join(errors)
+    assert f"{v2}:16:22: error: {prefix}field 'reden' choice 'c' removed" in "".join(errors)
+    assert f"{v2}:17:13: error: {prefix}field 'akkoord' new required field (always)" in "".join(
+        errors
+    )
+    assert len(errors) == 6
+
+
+def test_a_version_may_declare_that_drafts_finish_on_the_previous_one(
+    tmp_path: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("okr.v1.form.yaml", V1)
+    v2 = write("okr.v2.form.yaml", V2 + "migrations:\n  - {from: 1, drafts: finish}\n")
+    assert _errors([tmp_path]) == []
+    assert main(["diff", str(tmp_path), "okr@1", "okr@2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("okr@1 → okr@2 (drafts of version 1 finish on that version)\n")
+    assert "field 'naam'\n  BREAKING    removed\n" in out
+    # finishing drafts on version 1 carries nothing over: a rename says otherwise
+    v2.write_text(V2 + "migrations:\n  - {from: 1, drafts: finish, rename: {naam: achternaam}}\n")
+    assert _errors([tmp_path]) == [
+        f"{v2}:26:39: error: drafts of version 1 finish on version 1: no answers carry over to "
+        "rename, map or drop\n  at migrations[0].rename\n"
+        "  hint: remove 'rename:', or remove 'drafts: finish' to move drafts forward"
+    ]
+    v2.write_text(V2 + "migrations:\n  - {from: 1, drafts: later}\n")
+    assert any("'later' is not allowed here" in e for e in _errors([tmp_path]))
+
+
+def test_a_compatible_version_needs_no_migration(tmp_path: Path, write: Write) -> None:
+    write("okr.v1.form.yaml", V1)
+    write("okr.v2.form.yaml", V1.replace("version: 1", "version: 2").replace("Naam", "Voornaam"))
+    assert _errors([tmp_path]) == []
+
+
+# ---------------------------------------------------------------------- published versions
+
+
+def _published_voorbeeld(tmp_path: Path, *forms: str) -> Path:
     folder = tmp_path / "definitions"
     shutil.copytree(REPOSITORY / "definitions" / "voorbeeld", folder / "voorbeeld")
-    form = folder / "voorbeeld" / "kennismaking.v1.form.yaml"
-    assert main(["publish", str(form), "--dir", str(folder)]) == 0
-    assert (folder / "popo.lock").exists()
-    assert main(["check", str(folder)]) == 0
-    # editing the published version, or a fragment it includes, is caught
+    for form in forms:
+        assert main(["publish", str(folder / "voorbeeld" / form), "--dir", str(folder)]) == 0
+    return folder
+
+
+ALL_KENNISMAKING = (
+    "kennismaking.v1.form.yaml",
+    "kennismaking.v2.form.yaml",
+    "noord/kennismaking.form.yaml",
+)
+
+
+def test_the_lock_records_each_source_file_of_a_published_version(tmp_path: Path) -> None:
+    folder = _published_voorbeeld(tmp_path, "noord/kennismaking.form.yaml")
+    lock = LockFile.read(folder / "popo.lock")
+    entry = lock.get("kennismaking-noord", 1)
+    assert entry is not None
+    assert sorted(entry.sources) == [
+        "voorbeeld/fragments/leerling.fragment.yaml",
+        "voorbeeld/kennismaking.v1.form.yaml",
+        "voorbeeld/noord/kennismaking.form.yaml",
+    ]
+    # comments and layout are not content
+    fragment = folder / "voorbeeld" / "fragments" / "leerling.fragment.yaml"
+    fragment.write_text("# a comment\n" + fragment.read_text())
+    assert _errors([folder]) == []
+
+
+def test_editing_a_shared_fragment_names_the_fragment_and_the_versions_it_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _published_voorbeeld(tmp_path, *ALL_KENNISMAKING)
     fragment = folder / "voorbeeld" / "fragments" / "leerling.fragment.yaml"
     fragment.write_text(fragment.read_text().replace("Achternaam", "Familienaam"))
     capsys.readouterr()
     assert main(["check", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert "version 1 of 'kennismaking' was published on" in out
-    assert "has been edited since" in out
-    assert main(["publish", str(form), "--dir", str(folder)]) == 1
+    assert out == (
+        f"{fragment}:2:1: error: the fragment 'leerling' has been edited since "
+        "kennismaking-noord@1, kennismaking@1 and kennismaking@2 were published with it, and "
+        "published versions never change\n"
+        "  at fragment\n"
+        "  hint: undo the edit; to change those forms, copy this file to a new fragment file, "
+        "edit the copy and include it from new versions (set version: one higher, run popo "
+        "publish)\n"
+        "FAILED: 3 forms checked, 1 error, 0 warnings\n"
+    )
+
+
+def test_editing_version_1_is_blamed_on_version_1_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _published_voorbeeld(tmp_path, *ALL_KENNISMAKING)
+    v1 = folder / "voorbeeld" / "kennismaking.v1.form.yaml"
+    v1.write_text(v1.read_text().replace("Licht de reden toe", "Leg de reden uit"))
+    capsys.readouterr()
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert out == (
+        f"{v1}:4:10: error: version 1 of 'kennismaking' was published on {date.today()} and "
+        "this file has been edited since; the edit also changes kennismaking@2, which builds "
+        "on it\n"
+        "  at version\n"
+        "  hint: undo the edit, or make it a new version: copy the file, set version: 3 and "
+        "run popo publish\n"
+        "FAILED: 3 forms checked, 1 error, 0 warnings\n"
+    )
+    assert main(["publish", str(v1), "--dir", str(folder)]) == 1
+
+
+OLD_LOCK_FORM = """
+id: {id}
+version: 1
+title: T
+kind: custom
+pages:
+  - id: p
+    title: P
+    sections:
+      - id: s
+        fields:
+          - {{id: eigen_{id}, type: text, label: Eigen}}
+          - include: gedeeld.fragment.yaml
+"""
+
+
+def test_lock_files_without_source_hashes_still_single_out_the_edited_file(
+    tmp_path: Path, write: Write
+) -> None:
+    a = write("a.form.yaml", OLD_LOCK_FORM.format(id="a"))
+    write("b.form.yaml", OLD_LOCK_FORM.format(id="b"))
+    fields = "fields:\n  - {id: naam, type: text, label: Naam}\n"
+    fragment = write("gedeeld.fragment.yaml", "fragment: gedeeld\n" + fields)
+    lock = LockFile(tmp_path / "popo.lock", {})
+    for name in ("a", "b"):
+        result = check_file(tmp_path / f"{name}.form.yaml")
+        assert result.content_hash is not None
+        lock.publish(name, 1, result.content_hash, result.path, sources=())
+    lock.write()
+    assert "sources" not in (tmp_path / "popo.lock").read_text()  # as written before sources
+    fragment.write_text(fragment.read_text().replace("naam", "voornaam"))
+    assert _errors([tmp_path]) == [
+        f"{fragment}:1:1: error: the fragment 'gedeeld' has been edited since a@1 and b@1 were "
+        "published with it, and published versions never change\n"
+        "  at fragment\n"
+        "  hint: undo the edit; to change those forms, copy this file to a new fragment file, "
+        "edit the copy and include it from new versions (set version: one higher, run popo "
+        "publish)"
+    ]
+    fragment.write_text(fragment.read_text().replace("voornaam", "naam"))
+    a.write_text(a.read_text().replace("Eigen", "Anders"))
+    errors = _errors([tmp_path])
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        f"{a}:2:10: error: version 1 of 'a' was published on {date.today()} and this file has "
+        "been edited since\n"
+    )
+    # when the lock cannot tell a form from the fragment only it includes, both are named
+    a.write_text(a.read_text().replace("gedeeld", "eigen"))
+    write("eigen.fragment.yaml", "fragment: eigen\n" + fields)
+    errors = _errors([tmp_path])
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        f"{a}:2:10: error: a@1 has been edited since it was published, in a.form.yaml or "
+        "eigen.fragment.yaml (popo.lock does not record which files went into it)\n"
+    )
 
 
 def test_popo_diff_command(capsys: pytest.CaptureFixture[str]) -> None:
     definitions = str(REPOSITORY / "definitions")
     assert main(["diff", "kennismaking@1", "kennismaking@2", "--dir", definitions]) == 0
     out = capsys.readouterr().out
-    assert "migrated    renamed field 'reden' to 'overstapreden'" in out
+    assert out.startswith("kennismaking@1 → kennismaking@2 (with the migration from version 1)\n")
     assert (
-        "migrated    removed choice 'conflict' of 'overstapreden' (answers become 'anders')" in out
-    )
-    assert "BREAKING    new required field 'ouders_akkoord' (always)" in out
+        "field 'overstapreden'\n"
+        "  migrated    renamed from 'reden'\n"
+        "  migrated    choice 'conflict' removed (answers become 'anders')\n"
+    ) in out
+    assert "field 'ouders_akkoord'\n  BREAKING    new required field (always)\n" in out
+    # the folder may come first
+    assert main(["diff", definitions, "kennismaking@1", "kennismaking@2"]) == 0
+    assert capsys.readouterr().out == out
     assert main(["diff", "kennismaking@1", "kennismaking@9", "--dir", definitions]) == 2
     assert "versions of 'kennismaking': 1, 2" in capsys.readouterr().out

@@ -63,3 +63,96 @@ def test_syntax_error_has_position_and_hint() -> None:
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.location.line == 1
     assert "quotes" in diagnostic.hint or "indentation" in diagnostic.hint
+
+
+def rendered(text: str) -> str:
+    with pytest.raises(DefinitionError) as caught:
+        load_text(text, "f.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    return diagnostic.render()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "id: x\npages:\n\t- id: p\n",
+            "f.yaml:3:1: error: a tab is used for indentation\n"
+            "     - id: p\n"
+            "    ^\n"
+            "  hint: YAML indents with spaces only: replace the tab by spaces",
+        ),
+        (
+            "pages:\n  - id: p\n    title: T\n  id: q\n",
+            "f.yaml:4:3: error: a dash is missing: this line is not an item of the list that "
+            "starts at line 2\n"
+            "      id: q\n"
+            "      ^\n"
+            "  hint: start every item of a list with '- ' (e.g. '- id: q'), or indent the line "
+            "like the keys of the item above",
+        ),
+        (
+            "fields:\n  - id: a\n    hint: Voorbeeld: 12AB\n",
+            "f.yaml:3:20: error: the text after 'hint:' contains ': '\n"
+            "        hint: Voorbeeld: 12AB\n"
+            "                       ^\n"
+            '  hint: put the whole text in quotes: hint: "Voorbeeld: 12AB"',
+        ),
+        (
+            "label: ? waarom\n",
+            "f.yaml:1:8: error: a text cannot start with a question mark unless it is in quotes\n"
+            "    label: ? waarom\n"
+            "           ^\n"
+            '  hint: put the whole text in quotes: label: "? waarom"',
+        ),
+        (
+            "label: @naam\n",
+            "f.yaml:1:8: error: a text cannot start with '@' unless it is in quotes\n"
+            "    label: @naam\n"
+            "           ^\n",
+        ),
+        (
+            'label: "Naam\nx: 1\n',
+            "f.yaml:1:8: error: this quote is never closed\n"
+            '    label: "Naam\n'
+            "           ^\n"
+            '  hint: end the text with " on the same line',
+        ),
+        (
+            "languages: [nl, en\nx: 1\n",
+            "f.yaml:1:12: error: this '[' is not closed\n"
+            "    languages: [nl, en\n"
+            "               ^\n"
+            "  hint: close it with ']' on the same line",
+        ),
+        (
+            "id: x\n  title: y\n",
+            "f.yaml:2:3: error: this line is indented further than the line above\n"
+            "      title: y\n"
+            "      ^\n"
+            "  hint: keys of one mapping start in the same column; line 1 ('id: x') already has "
+            "a value, so this line cannot be inside it",
+        ),
+        (
+            'label: "Naam" van kind\n',
+            "f.yaml:1:15: error: text follows the closing quote\n"
+            '    label: "Naam" van kind\n'
+            "                  ^\n"
+            "  hint: a quoted text ends at its closing quote: quote the whole text, e.g. "
+            "label: '\"Naam\" van kind'",
+        ),
+    ],
+    ids=[
+        "tab",
+        "dash",
+        "colon",
+        "question-mark",
+        "at",
+        "quote",
+        "bracket",
+        "indent",
+        "after-quote",
+    ],
+)
+def test_syntax_errors_show_the_line_a_caret_and_the_usual_cause(text: str, expected: str) -> None:
+    assert rendered(text).startswith(expected)

@@ -26,6 +26,9 @@ class Scope:
     symbols: dict[str, SymbolInfo]
     context_path: tuple[str, ...] = ()
     choice_attributes: frozenset[str] | None = None  # set inside a choice_filter
+    # inside the choice_filter of a field whose choice list is missing (reported there): any
+    # attribute is accepted, so that one mistake gives one message
+    attributes_unknown: bool = False
     self_name: str | None = None  # the field an expression belongs to ("." is not needed)
     refs: set[str] = field(default_factory=set)
 
@@ -63,8 +66,12 @@ def resolve(name: str, scope: Scope) -> Resolution:
 def reference_type(name: str, scope: Scope, pos: int, end: int) -> ExprType:
     if name not in scope.symbols:
         hint = did_you_mean(name, scope.symbols)
+        if not hint and name in functions.FUNCTIONS:
+            hint = f"{name} is a function: write {name}()"
         raise ExpressionError(
-            f"unknown field '{name}'", pos, hint or "use the id of a field of this form"
+            f"unknown field '{name}'",
+            pos,
+            hint or functions.other_tool_hint(name) or "use the id of a field of this form",
         )
     info = scope.symbols[name]
     if info.type.kind == "none":
@@ -131,12 +138,18 @@ class _Checker:
                 raise ExpressionError(
                     f"'@{node.name}' can only be used in a choice_filter", node.pos
                 )
-            if node.name not in attrs:
+            if node.name not in attrs and not self.scope.attributes_unknown:
                 hint = did_you_mean(node.name, attrs)
                 raise ExpressionError(
                     f"the choices have no attribute '{node.name}'",
                     node.pos,
-                    hint or ("attributes: " + ", ".join(sorted(attrs)) if attrs else ""),
+                    hint
+                    or (
+                        "attributes: " + ", ".join(sorted(attrs))
+                        if attrs
+                        else "the choices of this field have no attributes: give them "
+                        f"attributes: {{{node.name}: …}}"
+                    ),
                 )
             return STRING
         if isinstance(node, ListLiteral):
@@ -169,6 +182,18 @@ class _Checker:
 
     def binary(self, node: Binary) -> ExprType:
         op = node.op
+        left_node, right_node = node.left, node.right
+        if (
+            op == "-"
+            and isinstance(left_node, Ref)
+            and isinstance(right_node, Call)
+            and left_node.name not in self.scope.symbols
+            and right_node.pos == node.op_pos + 1
+        ):
+            written = f"{left_node.name}-{right_node.name}"  # count-selected(x) from XLSForm
+            hint = functions.other_tool_hint(written)
+            if hint:
+                raise ExpressionError(f"unknown function '{written}'", left_node.pos, hint)
         if op in ("and", "or"):
             self.expect(node.left, BOOLEAN, f"'{op}'")
             self.expect(node.right, BOOLEAN, f"'{op}'")
@@ -223,7 +248,9 @@ class _Checker:
     def call(self, node: Call) -> ExprType:
         spec = functions.FUNCTIONS.get(node.name)
         if spec is None:
-            hint = did_you_mean(node.name, functions.FUNCTIONS)
+            hint = functions.other_tool_hint(node.name) or did_you_mean(
+                node.name, functions.FUNCTIONS
+            )
             if node.name in self.scope.symbols:
                 hint = f"'{node.name}' is a field; remove the parentheses"
             raise ExpressionError(

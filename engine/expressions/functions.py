@@ -392,3 +392,120 @@ def _check_row(node: Call, types: list[ExprType], checker: _Checker) -> ExprType
     if not checker.scope.context_path:
         raise ExpressionError("row() can only be used inside a repeating group", node.pos)
     return NUMBER
+
+
+# ---------------------------------------------------------------- names from other tools
+
+_DAYS = "days_between(from, to) gives the days from the first date to the second"
+_TODAY = "today() gives the date (POPO has no time of day)"
+_COUNT = "count(multiple_choice) gives the number of choices selected"
+_IF = 'POPO writes if(condition, then, else), e.g. if(score >= 100, "hoog", "laag")'
+_LEN = "len(text) gives the number of characters"
+_PART = (
+    'POPO has no substring function: test a part with contains(text, "part") '
+    'or the form with matches(text, "pattern")'
+)
+_ROUND = "round(number) rounds half up to a whole number; round(number, 2) to two decimals"
+_NUMBER = "POPO does not turn text into a number: ask it in an integer or decimal field"
+_STRING = "string(x) gives the value as text"
+_BLANK = "empty(x) tells whether x is blank"
+_FIRST = "POPO writes this if(empty(a), b, a): a, or b when a is blank"
+_ADD = "add_days(date, n) gives the date n days later (or write date + n)"
+_MATCH = 'matches(text, "pattern") tells whether the whole text fits a pattern'
+_MEAN = "divide a total by the number of rows: sum(score) / count(toetsen)"
+
+OTHER_TOOLS: dict[str, str] = {
+    # dates (ODK/XLSForm, Excel, SQL, JavaScript)
+    "datediff": _DAYS,
+    "date_diff": _DAYS,
+    "datedif": _DAYS + "; age(date) gives whole years",
+    "days": _DAYS,
+    "daysbetween": _DAYS,
+    "now": _TODAY,
+    "current_date": _TODAY,
+    "getdate": _TODAY,
+    "sysdate": _TODAY,
+    "date_now": _TODAY,
+    "dateadd": _ADD,
+    "date_add": _ADD,
+    "adddays": _ADD,
+    "edate": _ADD,
+    "decimal_date_time": "compare dates directly (a < b) or use days_between(from, to)",
+    # texts
+    "concatenate": "concat(a, b, …) joins values as text",
+    "join": "concat(a, b, …) joins values as text",
+    "length": _LEN,
+    "strlen": _LEN,
+    "string_length": _LEN,
+    "char_length": _LEN,
+    "substr": _PART,
+    "substring": _PART,
+    "mid": _PART,
+    "left": _PART,
+    "right": _PART,
+    "includes": 'contains(text, "part") tells whether the text holds the part',
+    "indexof": 'contains(text, "part") tells whether the text holds the part',
+    "instr": 'contains(text, "part") tells whether the text holds the part',
+    "find": 'contains(text, "part") tells whether the text holds the part',
+    "regex": _MATCH,
+    "regexp": _MATCH,
+    "regex_match": _MATCH,
+    "like": _MATCH,
+    "str": _STRING,
+    "text": _STRING,
+    "tostring": _STRING,
+    "to_char": _STRING,
+    # choices
+    "count_selected": _COUNT,
+    "countselected": _COUNT,
+    "selected_at": "selected(multiple_choice, value) tells whether a choice is selected",
+    "jr_choice_name": "a choice's value is what an expression sees; labels are for people",
+    # logic and blanks
+    "iif": _IF,
+    "ifelse": _IF,
+    "if_else": _IF,
+    "ifs": _IF,
+    "then": _IF,
+    "else": _IF,
+    "elif": _IF,
+    "coalesce": _FIRST,
+    "nvl": _FIRST,
+    "ifnull": _FIRST,
+    "isnull": _BLANK,
+    "is_null": _BLANK,
+    "isblank": _BLANK,
+    "isempty": _BLANK,
+    "is_empty": _BLANK,
+    "blank": _BLANK,
+    "null": 'a blank value is tested with empty(x) (or x == "")',
+    "none": 'a blank value is tested with empty(x) (or x == "")',
+    # numbers
+    "int": _ROUND,
+    "integer": _ROUND,
+    "floor": _ROUND,
+    "ceiling": _ROUND,
+    "ceil": _ROUND,
+    "trunc": _ROUND,
+    "number": _NUMBER,
+    "float": _NUMBER,
+    "decimal": _NUMBER,
+    "value": _NUMBER,
+    "to_number": _NUMBER,
+    "tonumber": _NUMBER,
+    "parseint": _NUMBER,
+    "parsefloat": _NUMBER,
+    "total": "sum(column) adds up a repeat column",
+    "average": _MEAN,
+    "avg": _MEAN,
+    "mean": _MEAN,
+    "position": "row() gives the number (1, 2, …) of the current row",
+    "index": "row() gives the number (1, 2, …) of the current row",
+    "row_number": "row() gives the number (1, 2, …) of the current row",
+}
+"""Names an author may know from ODK/XLSForm, Excel, JavaScript or SQL, with what POPO writes
+instead (docs/expressions.md, "Coming from other tools")."""
+
+
+def other_tool_hint(name: str) -> str:
+    """What POPO writes for a function name from another tool, or an empty string."""
+    return OTHER_TOOLS.get(name.lower().replace("-", "_"), "")

@@ -16,6 +16,7 @@ primary     := NUMBER | STRING | "true" | "false" | NAME | "@" NAME
 from __future__ import annotations
 
 from ..errors import ExpressionError
+from .functions import OTHER_TOOLS
 from .lexer import Token, tokenize
 from .nodes import Binary, Call, ChoiceAttr, ListLiteral, Literal, Node, Ref, Unary
 
@@ -79,7 +80,9 @@ class _Parser:
         if not self.at("end"):
             token = self.current
             hint = ""
-            if token.kind in ("name", "number", "string"):
+            if token.kind == "name" and token.value in ("if", "then", "else", "elif"):
+                hint = OTHER_TOOLS["else"]
+            elif token.kind in ("name", "number", "string"):
                 hint = "is an operator such as 'and', 'or' or '==' missing?"
             raise ExpressionError(f"unexpected {self.describe(token)}", token.pos, hint)
         return node
