@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from .assemble import Assembler, _index, copy_located
 from .checker import LoadNotes, _layout
 from .errors import Diagnostics, Location, did_you_mean
-from .model import FIELD_TYPES, Element, FormDefinition
+from .model import FIELD_TYPES, REGION_RULE, Element, FormDefinition
 from .yamlsource import LocDict, LocList
 
 
@@ -379,6 +379,8 @@ def _explain(error: Any, root: Any) -> tuple[str, str]:
                 f"'{error.get('input')}' is not a valid id",
                 "ids start with a lower-case letter and contain only a-z, 0-9 and _",
             )
+        if name == "region":
+            return f"'{error.get('input')}' is not a valid region name", REGION_RULE
         return f"'{error.get('input')}' has the wrong form", error["msg"]
     if kind in _TYPE_WORDS:
         return f"'{name}' must be {_TYPE_WORDS[kind]}", ""

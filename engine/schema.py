@@ -5,10 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from .assemble import CHANGE_KINDS
+from .fieldtypes import MEDIA_TYPES
+from .messages import CATALOG, DEFAULT_LANGUAGE
 from .model import FormDefinition
 from .scenarios import ScenarioFile
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+LANGUAGES: tuple[str, ...] = tuple(
+    sorted(
+        set.intersection(*(set(texts) for texts in CATALOG.values())),
+        key=lambda language: (language != DEFAULT_LANGUAGE, language),
+    )
+)
+"""The languages POPO's own messages are written in: the languages a form can have."""
+
+# what each key of a variant's change does (engine/assemble.py applies them)
+_CHANGE_KEYS = {
+    "modify": "the id of the page, section or field to change; set: says how",
+    "set": "with modify: the keys to change and their new values, e.g. {label: …, max_length: 500}",
+    "remove": "the id (or a list of ids) of what this region leaves out; with choices: the "
+    "values of the choices to leave out",
+    "hide": "the id of a question that is never shown and never submitted in this region",
+    "add": "new fields, sections or pages, placed by after:, before: or into:; with choices: "
+    "the new choices",
+    "after": "with add: the id after which the new items go",
+    "before": "with add: the id before which the new items go",
+    "into": "with add: the id of the section, group or page at whose end the new items go",
+    "choices": "the id of a shared choice list to change, with add:, remove: or replace:",
+    "replace": "with choices: the new choices, in place of all the list's choices",
+}
+_FRAGMENT_KEYS = {
+    "fragment": "the fragment's name (a file that holds shared fields, sections or pages)",
+    "description": "a note for authors on what the fragment holds (not shown in forms)",
+    "choices": "choice lists the fragment brings; they become shared lists of every form that "
+    "includes it",
+    "pages": "the pages that take the place of {include: …} in a form's pages",
+    "sections": "the sections that take the place of {include: …} in a page's sections",
+    "fields": "the fields that take the place of {include: …} in a section's or group's fields",
+}
 
 
 def definition_schema() -> dict[str, Any]:
@@ -21,29 +56,41 @@ def definition_schema() -> dict[str, Any]:
         "description": "A regional variant: a base definition plus changes.",
         "required": ["extends", "id", "version"],
         "properties": {
-            "extends": {"type": "string", "description": "path of the base definition"},
+            "extends": {
+                "type": "string",
+                "description": "the path of the form this variant starts from, relative to this "
+                "file, e.g. ../base/overstapformulier.form.yaml",
+            },
             **{
-                key: {"$ref": f"#/$defs/FormDefinition/properties/{key}"}
-                for key in form["properties"]
+                key: {
+                    "$ref": f"#/$defs/FormDefinition/properties/{key}",
+                    "description": value["description"] + " (replaces the base's)",
+                }
+                for key, value in form["properties"].items()
                 if key != "pages"
             },
             "changes": {
                 "type": "array",
+                "description": "what this variant does differently from its base, one change "
+                "at a time (each starts with one of: " + ", ".join(CHANGE_KINDS) + ")",
                 "items": {
                     "type": "object",
                     "description": "one of: " + ", ".join(CHANGE_KINDS),
-                    "properties": {
-                        "modify": {"type": "string"},
-                        "set": {"type": "object"},
-                        "remove": {"anyOf": [{"type": "string"}, {"type": "array"}]},
-                        "hide": {"type": "string"},
-                        "add": {"type": "array"},
-                        "after": {"type": "string"},
-                        "before": {"type": "string"},
-                        "into": {"type": "string"},
-                        "choices": {"type": "string"},
-                        "replace": {"anyOf": [{"type": "array"}, _CSV_LIST]},
-                    },
+                    "properties": _described(
+                        {
+                            "modify": {"type": "string"},
+                            "set": {"type": "object"},
+                            "remove": {"anyOf": [{"type": "string"}, {"type": "array"}]},
+                            "hide": {"type": "string"},
+                            "add": {"type": "array"},
+                            "after": {"type": "string"},
+                            "before": {"type": "string"},
+                            "into": {"type": "string"},
+                            "choices": {"type": "string"},
+                            "replace": {"anyOf": [{"type": "array"}, _CSV_LIST]},
+                        },
+                        _CHANGE_KEYS,
+                    ),
                     "additionalProperties": False,
                 },
             },
@@ -54,17 +101,21 @@ def definition_schema() -> dict[str, Any]:
         "type": "object",
         "description": "Shared pages, sections or fields, included with {include: path}.",
         "required": ["fragment"],
-        "properties": {
-            "fragment": {"type": "string"},
-            "description": {"type": "string"},
-            "choices": {"$ref": "#/$defs/FormDefinition/properties/choices"},
-            "pages": {"$ref": "#/$defs/FormDefinition/properties/pages"},
-            "sections": {"type": "array", "items": {"$ref": "#/$defs/Section"}},
-            "fields": {"$ref": "#/$defs/Section/properties/fields"},
-        },
+        "properties": _described(
+            {
+                "fragment": {"type": "string"},
+                "description": {"type": "string"},
+                "choices": {"$ref": "#/$defs/FormDefinition/properties/choices"},
+                "pages": {"$ref": "#/$defs/FormDefinition/properties/pages"},
+                "sections": {"type": "array", "items": {"$ref": "#/$defs/Section"}},
+                "fields": {"$ref": "#/$defs/Section/properties/fields"},
+            },
+            _FRAGMENT_KEYS,
+        ),
         "additionalProperties": False,
     }
     _allow_includes(defs)
+    _close_values(defs)
     lists = form["properties"]["choices"]
     lists["additionalProperties"] = {"anyOf": [lists["additionalProperties"], _CSV_LIST]}
     return {
@@ -78,6 +129,12 @@ def definition_schema() -> dict[str, Any]:
         ],
         "$defs": defs,
     }
+
+
+def _described(
+    properties: dict[str, dict[str, Any]], descriptions: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    return {key: {**schema, "description": descriptions[key]} for key, schema in properties.items()}
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -98,7 +155,13 @@ _CSV_LIST = {
 _INCLUDE = {
     "type": "object",
     "description": "the items of a fragment file",
-    "properties": {"include": {"type": "string"}},
+    "properties": {
+        "include": {
+            "type": "string",
+            "description": "the path of a *.fragment.yaml file, relative to this file: its items "
+            "go here",
+        }
+    },
     "required": ["include"],
     "additionalProperties": False,
 }
@@ -119,3 +182,36 @@ def _allow_includes(node: Any) -> None:
     elif isinstance(node, list):
         for item in node:
             _allow_includes(item)
+
+
+def _close_values(defs: dict[str, Any]) -> None:
+    """Values the engine accepts from a fixed set become enums, so an editor offers them.
+
+    The sets come from where the engine checks them: the file types from
+    :data:`engine.fieldtypes.MEDIA_TYPES`, the languages from the engine's own messages. (Field
+    types, kinds, categories and the other fixed words are enums of the model already.)
+    """
+    accept = defs["FileField"]["properties"]["accept"]
+    accept["items"] = {**accept["items"], "enum": sorted(MEDIA_TYPES)}
+    languages = defs["FormDefinition"]["properties"]["languages"]
+    languages["items"] = {**languages["items"], "enum": list(LANGUAGES)}
+    _close_text_languages(defs)
+
+
+def _close_text_languages(node: Any) -> None:
+    """A text per language ({nl: …, en: …}) has only the known languages as keys."""
+    if isinstance(node, dict):
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "string"} in options:
+            for option in options:
+                if (
+                    isinstance(option, dict)
+                    and option.get("type") == "object"
+                    and option.get("additionalProperties") == {"type": "string"}
+                ):
+                    option["propertyNames"] = {"enum": list(LANGUAGES)}
+        for value in node.values():
+            _close_text_languages(value)
+    elif isinstance(node, list):
+        for item in node:
+            _close_text_languages(item)

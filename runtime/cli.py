@@ -274,6 +274,40 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if report.stale else 0
 
 
+def cmd_new_region(args: argparse.Namespace, out: TextIO) -> int:
+    """Scaffold a region's folder (engine/scaffold.py), write it and check what was written."""
+    from engine.scaffold import ScaffoldRefused, plan_region
+
+    definitions = Path(args.dir)
+    oso = _oso_catalog(out)
+    try:
+        plan = plan_region(definitions, args.name, args.source, oso)
+    except ScaffoldRefused as refused:
+        print(f"error: {refused}; nothing was written", file=out)
+        return 2
+    plan.write()
+    for path in plan.files:
+        print(f"created {path}", file=out)
+    for note in plan.notes:
+        print(f"note: {note}", file=out)
+    workspace = open_workspace([plan.folder], oso)
+    diagnostics = workspace.all_diagnostics()
+    for diagnostic in diagnostics:
+        print(diagnostic.render(), file=out)
+    forms = len(workspace.results)
+    print(
+        f"{'OK' if not diagnostics else 'CHECK'}: {forms} forms in {plan.folder}, "
+        f"{len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''}",
+        file=out,
+    )
+    print(
+        f"next: describe the region's changes in each form, then run popo check --strict "
+        f"{plan.folder} and popo test --require-coverage {definitions} (docs/regions.md)",
+        file=out,
+    )
+    return 1 if diagnostics else 0
+
+
 def cmd_db(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgrade
     from runtime.settings import Settings
@@ -691,6 +725,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir", help="the definitions folder (default: the folder of the files it names)"
     )
     translations.set_defaults(handler=cmd_translations)
+
+    new_region = commands.add_parser(
+        "new-region",
+        help="start a region: a variant of each of the four forms, scenarios and a README",
+    )
+    new_region.add_argument("name", help="the region, in lower case: west, noord-holland")
+    new_region.add_argument(
+        "--from",
+        dest="source",
+        default="base",
+        help="the folder to start from: base (default), or a region whose variants to copy",
+    )
+    new_region.add_argument(
+        "--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder (default: definitions)"
+    )
+    new_region.set_defaults(handler=cmd_new_region)
 
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")

@@ -1,0 +1,171 @@
+"""The suite: the scenario files of some forms, run with coverage (popo test, popo publish)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..api import check_file
+from ..checker import OsoCatalog, TypedExpression
+from ..errors import DefinitionError, Diagnostic, Location, Severity
+from ..workspace import FORM_SUFFIX, SCENARIO_SUFFIX, discover
+from ..yamlsource import LocDict, load_file
+from .coverage import Coverage, describe_missing
+from .migrations import VersionFinder
+from .run import ScenarioRun, run_file
+
+
+def scenario_target(path: Path) -> Path | None:
+    """The form a scenario file names (resolved), or None when it cannot be read."""
+    try:
+        data = load_file(path)
+    except DefinitionError:
+        return None
+    form = data.get("form") if isinstance(data, LocDict) else None
+    return (path.parent / form).resolve() if isinstance(form, str) else None
+
+
+def scenarios_naming(forms: Iterable[Path], search: Iterable[Path] = ()) -> dict[Path, list[Path]]:
+    """For each form (resolved), the scenario files that name it, looked for under ``search``
+    and in the form's own folder."""
+    forms = list(forms)
+    wanted: dict[Path, list[Path]] = {form.resolve(): [] for form in forms}
+    folders = [*search, *(form.parent for form in forms)]
+    seen: set[Path] = set()
+    for path in discover([p for p in folders if p.is_dir()], SCENARIO_SUFFIX):
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        target = scenario_target(path)
+        if target in wanted:
+            wanted[target].append(path)
+    return wanted
+
+
+def no_scenarios(form: Path, severity: Severity = Severity.WARNING) -> Diagnostic:
+    """The message for a form that no scenario file names."""
+    name = form.name.removesuffix(FORM_SUFFIX)
+    return Diagnostic(
+        Location(str(form)),
+        "this form has no scenarios: no *.scenarios.yaml names it, so nothing of it is tested",
+        f"add {name}{SCENARIO_SUFFIX} beside it with form: {form.name} and at least one "
+        "scenario (docs/authoring.md, popo test)",
+        severity=severity,
+    )
+
+
+@dataclass
+class SuiteResult:
+    """What running the scenarios of some forms found."""
+
+    runs: list[ScenarioRun]
+    without_scenarios: list[Path]
+    coverage: Coverage | None = None
+    missing: list[tuple[TypedExpression, str, str, list[str]]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(run.passed for run in self.runs)
+
+    @property
+    def failed(self) -> int:
+        return sum(run.total - run.passed for run in self.runs)
+
+    @property
+    def problems(self) -> int:
+        return sum(len(run.diagnostics.errors) for run in self.runs)
+
+    def reasons(self, require_coverage: bool) -> list[str]:
+        """Why the suite fails, one short line per kind of problem (empty: it passes)."""
+        reasons = []
+        total = self.passed + self.failed
+        if not self.runs:
+            reasons.append("no scenario files (*.scenarios.yaml) found")
+        if self.failed:
+            reasons.append(f"{self.failed} of {total} scenario{_s(total)} failed")
+        if self.problems:
+            reasons.append(f"{self.problems} error{_s(self.problems)} in scenario files")
+        if require_coverage and self.without_scenarios:
+            count = len(self.without_scenarios)
+            reasons.append(f"{count} form{_s(count)} without scenarios")
+        if require_coverage and self.missing:
+            count = len(self.missing)
+            reasons.append(
+                f"{count} condition{_s(count)}, constraint{_s(count)} or filter{_s(count)} "
+                "not seen both ways"
+            )
+        return reasons
+
+    def ok(self, require_coverage: bool) -> bool:
+        return not self.reasons(require_coverage)
+
+    def lines(self, require_coverage: bool) -> list[str]:
+        """The report: file errors, failures, forms without scenarios, coverage, a summary."""
+        lines: list[str] = []
+        for run in self.runs:
+            lines.extend(diagnostic.render() for diagnostic in run.diagnostics)
+            lines.extend(failure.render() for failure in run.failures)
+        severity = Severity.ERROR if require_coverage else Severity.WARNING
+        lines.extend(no_scenarios(form, severity).render() for form in self.without_scenarios)
+        if self.coverage is not None:
+            lines.extend(describe_missing(*item) for item in self.missing)
+            covered = self.coverage.total - len(self.missing)
+            lines.append(
+                f"coverage: {covered} of {self.coverage.total} conditions, constraints and "
+                "filters seen both ways"
+            )
+        if not self.runs:
+            lines.append("no scenario files (*.scenarios.yaml) found")
+        summary = f"scenarios: {self.passed} passed, {self.failed} failed"
+        if self.problems:
+            summary += f", {self.problems} file error{_s(self.problems)}"
+        if self.without_scenarios:
+            count = len(self.without_scenarios)
+            summary += f", {count} form{_s(count)} without scenarios"
+        lines.append(summary)
+        return lines
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def run_suite(
+    forms: Sequence[Path],
+    scenario_files: Sequence[Path] = (),
+    search: Sequence[Path] = (),
+    oso: OsoCatalog | None = None,
+    today: date | None = None,
+    coverage: bool = False,
+) -> SuiteResult:
+    """Run the scenarios of ``forms``; with ``coverage``, find what of them is not covered.
+
+    Runs ``scenario_files`` and every scenario file (under ``search`` or beside a form) that
+    names one of ``forms`` or a form they build on: what a variant inherits is covered by its
+    base's scenarios. Each of ``forms`` must be named by a scenario file, and with ``coverage``
+    each of their conditions, constraints and choice filters must have been seen both ways."""
+    checked = {form: check_file(form, oso) for form in dict.fromkeys(forms)}
+    bases = [
+        path
+        for result in checked.values()
+        for path in sorted(result.loaded.files)
+        if path.name.endswith(FORM_SUFFIX)
+    ]
+    files = {path.resolve(): path for path in scenario_files}
+    for found in scenarios_naming([*checked, *bases], search).values():
+        for path in found:
+            files.setdefault(path.resolve(), path)
+    tracker = Coverage() if coverage else None
+    versions = VersionFinder(oso)
+    runs = [run_file(path, oso, today, tracker, versions) for path in files.values()]
+    named = {run.form for run in runs}
+    without = [form for form in checked if form.resolve() not in named]
+    result = SuiteResult(runs, without, tracker)
+    if tracker is not None:
+        for form_result in checked.values():
+            if form_result.checked is not None:
+                tracker.expect(form_result.checked)
+        result.missing = tracker.missing()
+    return result
