@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .csvsource import expand_csv_choices
 from .errors import DefinitionError, Diagnostics, Location, did_you_mean
 from .yamlsource import LocDict, LocList, load_text, read_text, to_plain
 
@@ -68,6 +69,8 @@ class Assembler:
         self.removed_elements: dict[str, Location] = {}
         # an include or an added item could not be read: names used elsewhere may be missing
         self.incomplete = False
+        # shared choice lists whose CSV file could not be read (and was reported)
+        self.unreadable_lists: set[str] = set()
 
     def read(self, path: Path) -> Any:
         path = path.resolve()
@@ -76,6 +79,8 @@ class Assembler:
                 text = read_text(path, _display(path))
                 self._mentions_include[path] = "include" in text
                 self._cache[path] = load_text(text, _display(path))
+                # choice lists written as {csv: file.csv} become located rows of that file
+                expand_csv_choices(self._cache[path], path, self, _display)
             except DefinitionError as exc:
                 self.diagnostics.extend(exc.diagnostics)
                 self._cache[path] = None

@@ -39,6 +39,7 @@ def load_definition(path: Path | str) -> LoadedDefinition:
     data = assembler.assemble(path)
     notes = LoadNotes(assembler.removed_choices, assembler.removed_elements)
     notes.incomplete = assembler.incomplete
+    notes.left_out_lists |= assembler.unreadable_lists
     model = partial = None
     if data is not None:
         assembled = not diagnostics.errors

@@ -87,7 +87,7 @@ def definition_schema() -> dict[str, Any]:
                             "before": {"type": "string"},
                             "into": {"type": "string"},
                             "choices": {"type": "string"},
-                            "replace": {"type": "array"},
+                            "replace": {"anyOf": [{"type": "array"}, _CSV_LIST]},
                         },
                         _CHANGE_KEYS,
                     ),
@@ -116,6 +116,8 @@ def definition_schema() -> dict[str, Any]:
     }
     _allow_includes(defs)
     _close_values(defs)
+    lists = form["properties"]["choices"]
+    lists["additionalProperties"] = {"anyOf": [lists["additionalProperties"], _CSV_LIST]}
     return {
         "$schema": SCHEMA_DIALECT,
         "$id": "https://popo.example/schema/definition.json",
@@ -141,6 +143,14 @@ def scenario_schema() -> dict[str, Any]:
     schema["title"] = "POPO author test scenarios"
     return schema
 
+
+_CSV_LIST = {
+    "type": "object",
+    "description": "the choices read from a CSV file (columns value, label …; see definitions.md)",
+    "properties": {"csv": {"type": "string", "description": "path relative to this file"}},
+    "required": ["csv"],
+    "additionalProperties": False,
+}
 
 _INCLUDE = {
     "type": "object",

@@ -145,11 +145,15 @@ class SourceHashes:
         path = path.resolve()
         if path not in self._found:
             from .api import content_hash
+            from .csvsource import CsvProblem, csv_content
 
             try:
-                data = load_file(path, _display(path))
-                self._found[path] = (content_hash(data), data)
-            except (DefinitionError, OSError):
+                if path.suffix.lower() == ".csv":  # a choice list: its cells, not their quoting
+                    self._found[path] = (content_hash(csv_content(path)), None)
+                else:
+                    data = load_file(path, _display(path))
+                    self._found[path] = (content_hash(data), data)
+            except (DefinitionError, OSError, CsvProblem):
                 self._found[path] = (None, None)
         return self._found[path]
 

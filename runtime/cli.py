@@ -211,6 +211,69 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
+    """Every text of every form to a CSV or XLIFF file, and the translations back into YAML."""
+    from engine.translations import (
+        TranslationError,
+        collect,
+        common_folder,
+        export_csv,
+        export_xliff,
+        import_translations,
+        read_export,
+    )
+
+    try:
+        if args.translations_command == "export":
+            collection = collect(Path(args.dir), args.language, args.source)
+            fmt = args.format or (
+                "xliff" if str(args.output).endswith((".xlf", ".xliff")) else "csv"
+            )
+            data = export_xliff(collection) if fmt == "xliff" else export_csv(collection)
+            notes = out if args.output else sys.stderr  # printed, the export itself is output
+            for form in collection.broken:
+                print(f"not exported: {form} has errors (run popo check)", file=notes)
+            for form in collection.skipped:
+                print(f"not exported: {form}, not {args.language}", file=notes)
+            if not args.output:
+                out.write(data.decode("utf-8-sig"))
+                return 1 if collection.broken else 0
+            Path(args.output).write_bytes(data)
+            missing = sum(1 for e in collection.entries if e.status == "missing")
+            print(
+                f"wrote {args.output}: {len(collection.entries)} texts "
+                f"({missing} without {args.language}) of "
+                f"{len({f for e in collection.entries for f in e.forms})} forms",
+                file=out,
+            )
+            return 1 if collection.broken else 0
+        export = read_export(Path(args.file))
+        folder = Path(args.dir) if args.dir else common_folder(export)
+        report = import_translations(export, folder)
+    except (TranslationError, OSError) as exc:
+        print(f"error: {exc}", file=out)
+        return 2
+    for change in report.changed:
+        print(f"changed {change}", file=out)
+    for stale in report.stale:
+        print(f"stale {stale}", file=out)
+    for entry in report.missing:
+        print(
+            f"missing {entry.location}: {entry.element} {entry.key} "
+            f"has no {report.target} text ({entry.source!r})",
+            file=out,
+        )
+    for form in report.skipped:
+        print(f"not translated: {form}, not {report.target}", file=out)
+    print(
+        f"translations ({report.target}): {len(report.changed)} changed, "
+        f"{report.unchanged} unchanged, {len(report.stale)} stale, "
+        f"{len(report.missing)} still missing",
+        file=out,
+    )
+    return 1 if report.stale else 0
+
+
 def cmd_new_region(args: argparse.Namespace, out: TextIO) -> int:
     """Scaffold a region's folder (engine/scaffold.py), write it and check what was written."""
     from engine.scaffold import ScaffoldRefused, plan_region
@@ -656,6 +719,33 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     publish.set_defaults(handler=cmd_publish)
+
+    translations = commands.add_parser(
+        "translations", help="texts to translate as CSV or XLIFF, and translations back"
+    )
+    translations_commands = translations.add_subparsers(
+        dest="translations_command", required=True, metavar="COMMAND"
+    )
+    translations_export = translations_commands.add_parser(
+        "export", help="every text of every form with its place and current translation"
+    )
+    translations_export.add_argument("dir", nargs="?", default=str(DEFAULT_DEFINITIONS))
+    translations_export.add_argument(
+        "--language", required=True, help="the language to translate into, e.g. en"
+    )
+    translations_export.add_argument("--source", default="nl", help="the source language")
+    translations_export.add_argument(
+        "--format", choices=["csv", "xliff"], help="default: from -o's name, else csv"
+    )
+    translations_export.add_argument("-o", "--output", help="the file to write (default: print)")
+    translations_import = translations_commands.add_parser(
+        "import", help="write the translations of an export into the definition files"
+    )
+    translations_import.add_argument("file", help="the CSV or XLIFF file, filled in")
+    translations_import.add_argument(
+        "--dir", help="the definitions folder (default: the folder of the files it names)"
+    )
+    translations.set_defaults(handler=cmd_translations)
 
     new_region = commands.add_parser(
         "new-region",
