@@ -113,7 +113,8 @@ class Preview:
 
     def current(self) -> str:
         digest = hashlib.sha256()
-        for path in sorted(self.folder.rglob("*.y*ml")):
+        sources = [*self.folder.rglob("*.y*ml"), *self.folder.rglob("*.csv")]
+        for path in sorted(sources):  # definitions and the CSV choice lists they read
             stat = path.stat()
             digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
         return digest.hexdigest()[:16]

@@ -80,6 +80,15 @@ def test_every_property_of_the_definition_schema_has_a_description() -> None:
     assert missing == []
 
 
+def test_every_property_of_the_scenario_schema_has_a_description() -> None:
+    from engine.schema import scenario_schema
+
+    properties = _properties(scenario_schema())
+    assert len(properties) > 20
+    missing = [path for path, schema in properties if not schema.get("description")]
+    assert missing == []
+
+
 def _prop(schema: dict, definition: str, key: str) -> dict:  # type: ignore[type-arg]
     return schema["$defs"][definition]["properties"][key]  # type: ignore[no-any-return]
 

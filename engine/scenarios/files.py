@@ -34,19 +34,31 @@ class Expectations(_Strict):
     options: dict[str, list[str]] = Field(
         default_factory=dict, description="the choices a choice_filter leaves"
     )
-    pages_complete: list[str] = Field(default_factory=list)
-    pages_incomplete: list[str] = Field(default_factory=list)
-    pages_hidden: list[str] = Field(default_factory=list)
+    pages_complete: list[str] = Field(
+        default_factory=list, description="pages (by id) shown with every required answer given"
+    )
+    pages_incomplete: list[str] = Field(
+        default_factory=list, description="pages (by id) that still miss an answer or have errors"
+    )
+    pages_hidden: list[str] = Field(
+        default_factory=list, description="pages (by id) not shown, their visible_if being false"
+    )
 
 
 class Scenario(_Strict):
-    name: str
-    language: str = "nl"
-    today: date | None = None
+    name: str = Field(description="what the scenario shows, in a few words; unique in the file")
+    language: str = Field(
+        default="nl", description="the language of the expected message texts (nl or en)"
+    )
+    today: date | None = Field(
+        default=None,
+        description="the date the form is filled on (YYYY-MM-DD), for age and deadline rules; "
+        "popo test --today or the real date when left out",
+    )
     answers: dict[str, Any] = Field(
         default_factory=dict, description="field id: answer; a repeating group: a list of rows"
     )
-    expect: Expectations
+    expect: Expectations = Field(description="what the form must show with these answers")
 
 
 class MigrationExpectations(Expectations):
@@ -62,21 +74,29 @@ class MigrationExpectations(Expectations):
 
 
 class MigrationScenario(_Strict):
-    name: str
+    name: str = Field(description="what the migration scenario shows; unique in the file")
     from_version: int = Field(
         alias="from", ge=1, description="the version the draft was started on"
     )
-    language: str = "nl"
-    today: date | None = None
+    language: str = Field(
+        default="nl", description="the language of the expected message texts (nl or en)"
+    )
+    today: date | None = Field(
+        default=None, description="the date the new version is filled on (YYYY-MM-DD)"
+    )
     answers: dict[str, Any] = Field(
         default_factory=dict, description="the draft's answers, on the old version"
     )
-    expect: MigrationExpectations
+    expect: MigrationExpectations = Field(
+        description="the answers on the new version, and what it then shows"
+    )
 
 
 class ScenarioFile(_Strict):
     form: str = Field(description="path of the definition, relative to this file")
-    scenarios: list[Scenario] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(
+        default_factory=list, description="given answers, what the form must show"
+    )
     migrations: list[MigrationScenario] = Field(
         default_factory=list,
         description="answers of a draft on an earlier version, and what they become on this one",

@@ -362,3 +362,12 @@ def test_the_preview_answers_only_to_this_machine_by_default(folder: Path) -> No
         assert client.get("/", headers={"Host": "localhost:8001"}).status_code == 200
         assert client.get("/", headers={"Host": "[::1]:8001"}).status_code == 200
         assert client.get("/", headers={"Host": "127.0.0.1.attacker.example"}).status_code == 400
+
+
+def test_an_edit_of_a_csv_choice_list_reloads_the_preview(
+    client: TestClient[Litestar], folder: Path
+) -> None:
+    (folder / "talen.csv").write_text("value;label_nl;label_en\nnl;Nederlands;Dutch\n")
+    fingerprint = client.get("/").text.split("since=")[1].split('"')[0]
+    (folder / "talen.csv").write_text("value;label_nl;label_en\nnl;Nederlands;Dutch\nen;Engels;\n")
+    assert client.get(f"/changes?since={fingerprint}").headers.get("hx-refresh") == "true"
