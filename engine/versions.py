@@ -290,7 +290,8 @@ def _required(element: Any) -> str:
     if not isinstance(element, FieldBase):
         return "no"
     if element.required is True:
-        return "always"
+        # a required field behind a condition is only required while it is shown
+        return "when shown" if getattr(element, "visible_if", None) else "always"
     if isinstance(element.required, str):
         return "when " + element.required
     return "no"
@@ -879,11 +880,17 @@ def check_breaking_without_migration(
     a migration that carries them over, or ``drafts: finish``."""
     model = new.definition
     previous = old.definition.version
+    own_file = model.location("version").file
     for change in diff(old, new):
         if not change.breaking:
             continue
+        # a change the new version inherits (from its base or a fragment) is reported in the
+        # new version's file, at its version: that is the file to fix, not the base
+        location = change.location
+        if location is None or location.file != own_file:
+            location = model.location("version")
         diagnostics.error(
-            change.location or model.location("version"),
+            location,
             f"version {model.version} of '{model.id}' breaks drafts of version {previous} "
             f"and has no migration from it: {change.heading} {change.description}",
             f"add 'migrations: [{{from: {previous}}}]' with rename:, values: or drop: to "

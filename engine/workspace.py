@@ -230,16 +230,18 @@ def _report_uncertain_edit(
         f"{_and(names)} {have} been edited since {'it was' if len(names) == 1 else 'they were'} "
         f"published, in {files} ({lock.path.name} does not record which files went into "
         f"{'it' if len(names) == 1 else 'them'})",
-        "undo the edit, or make new versions: copy the form, set version: one higher and run "
-        "popo publish",
+        "undo the edit first (published versions never change); to change a form, make a new "
+        "version: a new file that extends: the published one, with version: one higher and your "
+        "changes, then run popo publish",
     )
 
 
 def _new_version_hint(workspace: Workspace, form_id: str) -> str:
     free = max(workspace.versions(form_id), default=0) + 1
     return (
-        f"undo the edit, or make it a new version: copy the file, set version: {free} "
-        "and run popo publish"
+        "undo the edit first (published versions never change); to change the form, make a "
+        f"new version: a new file that extends: this one, with version: {free} and your "
+        "changes, then run popo publish"
     )
 
 

@@ -85,8 +85,17 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
 def _parse_ref(text: str) -> tuple[str, int]:
     form, sep, version = text.partition("@")
     if not sep or not version.isdigit():
-        raise argparse.ArgumentTypeError(f"'{text}' is not FORM@VERSION, e.g. okr@2")
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not FORM@VERSION (a form id and a version number), "
+            "e.g. onderwijskundig-rapport@2"
+        )
     return form, int(version)
+
+
+DIFF_USAGE = (
+    "popo diff [FOLDER] FORM@A FORM@B, e.g. "
+    "popo diff definitions onderwijskundig-rapport@1 onderwijskundig-rapport@2"
+)
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
@@ -96,12 +105,16 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     if len(refs) == 3:
         args.dir = refs.pop(0)
     if len(refs) != 2:
-        print("error: popo diff [FOLDER] FORM@A FORM@B, e.g. popo diff okr@1 okr@2", file=out)
+        print(f"error: {DIFF_USAGE}", file=out)
         return 2
     workspace = open_workspace([Path(args.dir)])
     found = []
     for ref in refs:
-        form, version = _parse_ref(ref)
+        try:
+            form, version = _parse_ref(ref)
+        except argparse.ArgumentTypeError as problem:
+            print(f"error: {problem}\nusage: {DIFF_USAGE}", file=out)
+            return 2
         result = workspace.find(form, version)
         if result is None or result.checked is None:
             versions = workspace.versions(form)

@@ -271,8 +271,9 @@ def test_editing_version_1_is_blamed_on_version_1_only(
         "this file has been edited since; the edit also changes kennismaking@2, which builds "
         "on it\n"
         "  at version\n"
-        "  hint: undo the edit, or make it a new version: copy the file, set version: 3 and "
-        "run popo publish\n"
+        "  hint: undo the edit first (published versions never change); to change the form, "
+        "make a new version: a new file that extends: this one, with version: 3 and your "
+        "changes, then run popo publish\n"
         "FAILED: 3 forms checked, 1 error, 0 warnings\n"
     )
     assert main(["publish", str(v1), "--dir", str(folder)]) == 1
@@ -352,3 +353,53 @@ def test_popo_diff_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == out
     assert main(["diff", "kennismaking@1", "kennismaking@9", "--dir", definitions]) == 2
     assert "versions of 'kennismaking': 1, 2" in capsys.readouterr().out
+
+
+def test_a_breaking_change_a_version_inherits_is_reported_in_its_own_file(
+    tmp_path: Path, write: Write
+) -> None:
+    """v2 builds on v1 and removes a choice through a change of a shared list: the error is in
+    v2 (the file to fix), never in v1 (published, not to be edited)."""
+    v1 = V1.replace(
+        "choices: [{value: a, label: A}, {value: b, label: B}, {value: c, label: C}]",
+        "choices: redenen",
+    ) + (
+        "choices:\n  redenen: [{value: a, label: A}, {value: b, label: B}, {value: c, label: C}]\n"
+    )
+    write("okr.v1.form.yaml", v1)
+    v2 = write(
+        "okr.v2.form.yaml",
+        "extends: okr.v1.form.yaml\nid: okr\nversion: 2\ntitle: OKR\n"
+        "changes:\n  - choices: redenen\n    remove: [c]\n",
+    )
+    errors = _errors([tmp_path])
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(
+        f"{v2}:3:10: error: version 2 of 'okr' breaks drafts of version 1 and has no migration "
+        "from it: field 'reden' choice 'c' removed"
+    ), errors
+
+
+def test_popo_diff_names_what_it_needs_without_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["diff", "definitions", "overstapformulier", "overstapformulier-noord"]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "error: 'overstapformulier' is not FORM@VERSION (a form id and a version number), "
+        "e.g. onderwijskundig-rapport@2\nusage: popo diff [FOLDER] FORM@A FORM@B"
+    )
+
+
+def test_a_new_field_required_only_when_shown_says_so_in_the_diff(
+    tmp_path: Path, write: Write
+) -> None:
+    old = write("okr.v1.form.yaml", V1)
+    new = write(
+        "okr.v2.form.yaml",
+        V1.replace("version: 1", "version: 2")
+        + "          - {id: uitleg, type: text, label: Uitleg, required: true,"
+        ' visible_if: reden == "c"}\n',
+    )
+    changes = [str(c) for c in diff(check_file(old).checked, check_file(new).checked)]  # type: ignore[arg-type]
+    assert "BREAKING    field 'uitleg': new required field (when shown)" in changes, changes
