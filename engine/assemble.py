@@ -21,6 +21,13 @@ from .yamlsource import LocDict, LocList, load_text, read_text, to_plain
 
 LIST_KEYS = ("pages", "sections", "fields")
 CHANGE_KINDS = ("modify", "remove", "hide", "add", "choices")
+CHANGE_KEYS = {  # the keys each kind of change may have
+    "modify": {"modify", "set"},
+    "remove": {"remove"},
+    "hide": {"hide"},
+    "add": {"add", "after", "before", "into"},
+    "choices": {"choices", "add", "remove", "replace"},
+}
 FRAGMENT_KEYS = {"fragment", "description", "choices", *LIST_KEYS}
 VARIANT_FORBIDDEN = {"pages"}
 
@@ -172,7 +179,11 @@ class Assembler:
                 base.exact.add(key)
         changes = data.get("changes", [])
         if not isinstance(changes, list):
-            self.diagnostics.error(data.location_of("changes"), "changes must be a list")
+            self.diagnostics.error(
+                data.location_of("changes"),
+                "changes must be a list",
+                "start each change with '- ', e.g.  - remove: field_id",
+            )
             return base
         for index, change in enumerate(changes):
             loc = changes.location_of(index) if isinstance(changes, LocList) else data.loc
@@ -353,23 +364,29 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         diags.error(loc, "a change must be a mapping", "e.g. '- remove: field_id'")
         return
     # 'choices' changes have add/remove keys of their own
-    kinds = ["choices"] if "choices" in change else [k for k in CHANGE_KINDS if k in change]
-    if len(kinds) != 1:
+    kinds = ["choices"] if "choices" in change else [k for k in change if k in CHANGE_KINDS]
+    if len(kinds) > 1:  # the next change's '- ' is missing: its key landed in this one
+        diags.error(change.key_locs[kinds[1]], _forgotten_dash(kinds[1]))
+        return
+    if not kinds:
+        hint = next(filter(None, (did_you_mean(str(k), CHANGE_KINDS) for k in change)), None)
         diags.error(
             change.loc,
             "a change names exactly one of: " + ", ".join(CHANGE_KINDS),
-            "write one change per list item",
+            hint or "write one change per list item",
         )
         return
     kind = kinds[0]
-    allowed = {
-        "modify": {"modify", "set"},
-        "remove": {"remove"},
-        "hide": {"hide"},
-        "add": {"add", "after", "before", "into"},
-        "choices": {"choices", "add", "remove", "replace"},
-    }[kind]
-    for key in set(change) - allowed:
+    allowed = CHANGE_KEYS[kind]
+    unknown = [k for k in change if k not in allowed]
+    # a key of another kind of change: the '- ' before it is missing, and the keys that
+    # belong to that change are no mistakes of their own
+    stray = next((k for k in unknown if k in CHANGE_KINDS), None)
+    for key in unknown:
+        if stray is not None and key in CHANGE_KEYS[stray]:
+            if key == stray:
+                diags.error(change.key_locs[key], _forgotten_dash(key))
+            continue
         hint = did_you_mean(key, allowed)
         diags.error(change.key_locs[key], f"unknown key '{key}' in a '{kind}' change", hint)
     if kind == "choices":
@@ -379,6 +396,13 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
 
     def lookup(key: str) -> tuple[LocList, int, LocDict] | None:
         target = change.get(key)
+        if isinstance(target, (list, dict)):
+            diags.error(
+                change.location_of(key),
+                f"{key} needs the id of one page, section or field",
+                "write one change per element, each starting with '- '",
+            )
+            return None
         if not isinstance(target, str) or target not in index:
             hint = did_you_mean(str(target), index)
             diags.error(
@@ -470,6 +494,10 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         items.item_locs.insert(position + offset, new_items.location_of(offset))
 
 
+def _forgotten_dash(key: str) -> str:
+    return f"did you forget '- ' before '{key}'? each change is its own list item"
+
+
 def _list_key_of(element: LocDict) -> str:
     """The name of the list an element sits in: pages hold sections, sections hold fields."""
     if "sections" in element:
@@ -503,39 +531,54 @@ def _change_choices(
     choices = lists[list_id]
     if not isinstance(choices, LocList):
         return
+    for key in ("add", "replace"):
+        if key in change and not isinstance(change[key], LocList):
+            diags.error(
+                change.location_of(key),
+                f"{key} needs a list; start each choice with '- '",
+                "e.g.  - {value: school, label: Schoolkeuze}",
+            )
+            return
     if "replace" in change:
         replacement = change["replace"]
-        if isinstance(replacement, LocList):
-            for gone in _choice_values(data, choices) - _choice_values(data, replacement):
-                removed.setdefault((list_id, gone), change.location_of("replace"))
-            lists[list_id] = replacement
+        for gone in _choice_values(data, choices) - _choice_values(data, replacement):
+            removed.setdefault((list_id, gone), change.location_of("replace"))
+        lists[list_id] = replacement
         return
-    removals = change.get("remove", [])
-    if removals:
-        values = {str(c.get("value")): i for i, c in enumerate(choices) if isinstance(c, dict)}
-        for index, value in enumerate(removals if isinstance(removals, list) else [removals]):
-            if str(value) not in values:
-                where = removals.location_of(index) if isinstance(removals, LocList) else change.loc
-                diags.error(
-                    where,
-                    f"the list '{list_id}' has no choice '{value}'",
-                    did_you_mean(str(value), values),
-                )
-                continue
-            where = removals.location_of(index) if isinstance(removals, LocList) else change.loc
-            removed.setdefault((list_id, str(value)), where)
-        keep = [
-            i
-            for i, c in enumerate(choices)
-            if not (isinstance(c, dict) and str(c.get("value")) in {str(v) for v in removals})
-        ]
+    removals = change.get("remove", LocList(change.loc))
+    if not isinstance(removals, LocList):  # one value: remove: conflict
+        single = removals
+        removals = LocList(change.location_of("remove"))
+        removals.append(single)
+        removals.item_locs.append(change.location_of("remove"))
+    gone_values: set[str] = set()
+    values = {str(c.get("value")): i for i, c in enumerate(choices) if isinstance(c, dict)}
+    for index, value in enumerate(removals):
+        where = removals.location_of(index)
+        if isinstance(value, (dict, list)):
+            diags.error(
+                where,
+                "remove needs the values of the choices to remove",
+                "e.g.  remove: [conflict]",
+            )
+            continue
+        if str(value) not in values:
+            diags.error(
+                where,
+                f"the list '{list_id}' has no choice '{value}'",
+                did_you_mean(str(value), values),
+            )
+            continue
+        removed.setdefault((list_id, str(value)), where)
+        gone_values.add(str(value))
+    if gone_values:
         new = LocList(choices.loc)
-        for i in keep:
-            new.append(choices[i])
-            new.item_locs.append(choices.location_of(i))
+        for i, c in enumerate(choices):
+            if not (isinstance(c, dict) and str(c.get("value")) in gone_values):
+                new.append(c)
+                new.item_locs.append(choices.location_of(i))
         lists[list_id] = choices = new
-    additions = change.get("add", [])
-    if isinstance(additions, LocList):
-        for index, item in enumerate(additions):
-            choices.append(item)
-            choices.item_locs.append(additions.location_of(index))
+    additions = change.get("add", LocList(change.loc))
+    for index, item in enumerate(additions):
+        choices.append(item)
+        choices.item_locs.append(additions.location_of(index))

@@ -380,6 +380,13 @@ def load_choice_csv(
 ) -> tuple[LocList, Path | None]:
     """The choice list that ``{csv: PATH}`` names, and the CSV file read (if any)."""
     empty = LocList(spec.loc)
+    if CSV_KEY not in spec and "value" in spec:  # one choice, its '- ' forgotten
+        diagnostics.error(
+            spec.loc,
+            f"the choice list '{list_id}' needs a list; start each choice with '- '",
+            "e.g.  - {value: school, label: Schoolkeuze}",
+        )
+        return empty, None
     unknown = sorted(set(spec) - {CSV_KEY})
     for key in unknown:
         diagnostics.error(

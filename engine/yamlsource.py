@@ -19,6 +19,7 @@ point at the author's text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -151,13 +152,14 @@ def _scalar_value(tag: str, value: str) -> Any:
 
 
 class _Frame:
-    __slots__ = ("container", "key", "key_loc", "path")
+    __slots__ = ("container", "key", "key_loc", "path", "repeated")
 
     def __init__(self, container: Any, path: str) -> None:
         self.container = container
         self.path = path
         self.key: str | None = None
         self.key_loc: Location | None = None
+        self.repeated: Location | None = None  # where a key of this mapping first came again
 
 
 class _Builder:
@@ -347,12 +349,16 @@ class _Builder:
         assert key_loc is not None
         if key in container:
             first = container.key_locs[key]
-            self.problems.append(
-                Diagnostic(
-                    key_loc,
-                    f"the key '{key}' appears twice in this mapping",
-                    f"remove one of them (the first is at line {first.line})",
+            hint = f"remove one of them (the first is at line {first.line})"
+            if frame.path.endswith("]"):  # a list item: likely the next item's '- ' is missing
+                again = frame.repeated = frame.repeated or key_loc
+                name = again.yaml_path.rpartition(".")[2]
+                hint = (
+                    f"did you forget '- ' before '{name}' at line {again.line}? each list item "
+                    f"starts with '- '; else {hint}"
                 )
+            self.problems.append(
+                Diagnostic(key_loc, f"the key '{key}' appears twice in this mapping", hint)
             )
             return
         container[key] = value
@@ -391,8 +397,17 @@ def load_text(text: str, file: str) -> Any:
             [Diagnostic(Location(file, 1, 1), f"invalid YAML value: {exc}")]
         ) from None
     if builder.problems:
-        raise DefinitionError(builder.problems)
+        raise LoadedWithProblems(builder.problems, data)
     return data
+
+
+class LoadedWithProblems(DefinitionError):
+    """The file parsed, but with problems (such as a repeated key); ``data`` is what was read,
+    for callers that only need a part of it (a scenario file's form:)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], data: Any) -> None:
+        super().__init__(diagnostics)
+        self.data = data
 
 
 def read_text(path: Path, name: str) -> str:

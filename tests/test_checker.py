@@ -605,3 +605,28 @@ def test_a_broken_choice_list_is_left_out_without_follow_ons(write: Write) -> No
         "10:7: 'label' is missing",
         "30:69: unknown field 'onbekend'",
     ]
+
+
+def test_ja_and_nee_in_an_expression_ask_for_true_and_false(write: Write) -> None:
+    path = write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: behoefte
+              type: yesno
+              label: Ondersteuningsbehoefte
+            - id: toelichting
+              type: text
+              label: Toelichting
+              visible_if: behoefte == ja
+              required: behoefte == nee
+            """
+        ),
+    )
+    rendered = [d.render() for d in check_file(path).diagnostics.sorted()]
+    assert rendered[0].startswith(f"{path}:18:37: error: unknown field 'ja'")
+    assert rendered[0].endswith(
+        '  hint: write true (yes/no values are true and false); a text is quoted: "ja"'
+    )
+    assert rendered[1].startswith(f"{path}:19:35: error: unknown field 'nee'")
+    assert "  hint: write false (yes/no values are true and false)" in rendered[1]

@@ -212,3 +212,102 @@ def test_a_variant_that_removes_a_field_the_base_uses_is_blamed(write: Write) ->
         f"this change removes 'reden', which is still used at {base}:23:25 "
         "(the visible_if of 'opmerking': reden == \"conflict\")"
     )
+
+
+def _variant_errors(write: Write, changes: str) -> list[str]:
+    write("leerling.fragment.yaml", FRAGMENT)
+    write("basis.form.yaml", BASE)
+    variant = write(
+        "noord.form.yaml",
+        "extends: basis.form.yaml\nid: noord\nversion: 1\nchanges:\n" + changes,
+    )
+    return [d.render() for d in check_file(variant).diagnostics.sorted()]
+
+
+def test_a_choice_added_without_its_dash_is_an_error(write: Write, tmp_path: Path) -> None:
+    errors = _variant_errors(
+        write,
+        "  - choices: reden\n"
+        "    add:\n"
+        "      value: onderwijsconcept\n"
+        "      label: Onderwijsconcept\n",
+    )
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:7:7: error: add needs a list; "
+        "start each choice with '- '\n"
+        "  at changes[0].add\n"
+        "  hint: e.g.  - {value: school, label: Schoolkeuze}"
+    ]
+
+
+def test_a_replace_written_as_one_choice_is_an_error(write: Write, tmp_path: Path) -> None:
+    errors = _variant_errors(
+        write, "  - choices: reden\n    replace:\n      value: school\n      label: School\n"
+    )
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:7:7: error: the choice list 'reden' needs a list; "
+        "start each choice with '- '\n"
+        "  at changes[0].replace\n"
+        "  hint: e.g.  - {value: school, label: Schoolkeuze}"
+    ]
+
+
+def test_choice_removals_take_values(write: Write, tmp_path: Path) -> None:
+    write("leerling.fragment.yaml", FRAGMENT)
+    write("basis.form.yaml", BASE)
+    one = write(
+        "een.form.yaml",
+        "extends: basis.form.yaml\nid: een\nversion: 1\n"
+        "changes:\n  - choices: reden\n    remove: conflict\n",
+    )
+    # one value without brackets removes that choice (and no other)
+    assert compile_file(one).by_key["reden"].choice_values == {"verhuizing"}
+    errors = _variant_errors(write, "  - choices: reden\n    remove:\n      value: conflict\n")
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:7:7: error: remove needs the values of the choices "
+        "to remove\n"
+        "  at changes[0].remove\n"
+        "  hint: e.g.  remove: [conflict]"
+    ]
+
+
+def test_remove_of_a_list_of_ids_asks_for_one_change_each(write: Write, tmp_path: Path) -> None:
+    errors = _variant_errors(write, "  - remove: [opmerking, reden]\n")
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:5:13: error: remove needs the id of one page, "
+        "section or field\n"
+        "  at changes[0].remove\n"
+        "  hint: write one change per element, each starting with '- '"
+    ]
+
+
+def test_a_forgotten_dash_before_the_next_change_is_named(write: Write, tmp_path: Path) -> None:
+    errors = _variant_errors(
+        write,
+        "  - choices: reden\n"
+        "    remove: [conflict]\n"
+        "    modify: reden\n"
+        "    set: {label: Waarom?}\n",
+    )
+    # one error, not a second one for the 'set:' that belongs to the modify
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:7:5: error: did you forget '- ' before 'modify'? "
+        "each change is its own list item\n"
+        "  at changes[0].modify"
+    ]
+    errors = _variant_errors(write, "  - remove: opmerking\n    hide: naam\n")
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:6:5: error: did you forget '- ' before 'hide'? "
+        "each change is its own list item\n"
+        "  at changes[0].hide"
+    ]
+
+
+def test_a_misspelt_change_keyword_gets_a_suggestion(write: Write, tmp_path: Path) -> None:
+    errors = _variant_errors(write, "  - modfy: reden\n    set: {label: Waarom?}\n")
+    assert errors == [
+        f"{tmp_path / 'noord.form.yaml'}:5:5: error: a change names exactly one of: "
+        "modify, remove, hide, add, choices\n"
+        "  at changes[0]\n"
+        "  hint: did you mean 'modify'?"
+    ]

@@ -567,3 +567,100 @@ def test_a_migration_scenario_for_drafts_that_finish_on_the_old_version(
         f"{scenarios}:4:11: migration 'conflict wordt anders': drafts of version 1 finish on "
         "version 1 (drafts: finish), so their answers never move to version 2"
     ) in capsys.readouterr().out
+
+
+# ------------------------------------------------- scenario files that cannot be read (issue 10)
+
+
+def test_a_forgotten_dash_between_scenarios_names_the_dash_and_hides_coverage(
+    write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tested, untested = _two_forms(write)
+    untested.unlink()
+    scenarios = write(
+        "tested.scenarios.yaml",
+        """
+        form: tested.form.yaml
+        scenarios:
+          - name: both ways
+            answers: {reden: a}
+            expect: {visible: [toelichting]}
+            name: other way
+            answers: {reden: b}
+            expect: {hidden: [toelichting]}
+        """,
+    )
+    assert main(["test", "--require-coverage", str(tested.parent)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"{scenarios}:6:5: error: the key 'name' appears twice in this mapping\n"
+        "  at scenarios[0].name\n"
+        "  hint: did you forget '- ' before 'name' at line 6? each list item starts with '- '; "
+        "else remove one of them (the first is at line 3)\n" in out
+    )
+    assert (
+        f"{scenarios}:7:5: error: the key 'answers' appears twice in this mapping\n"
+        "  at scenarios[0].answers\n"
+        "  hint: did you forget '- ' before 'name' at line 6? each list item starts with '- '; "
+        "else remove one of them (the first is at line 4)\n" in out
+    )
+    # the file names its form: no claim that nothing does, and no coverage guessed
+    assert "has no scenarios" not in out
+    assert "not covered" not in out
+    assert (
+        f"{tested}: coverage unknown until the errors in {scenarios} are fixed "
+        "(the scenarios in it did not run)" in out
+    )
+    assert "scenarios: 0 passed, 0 failed, 3 file errors\n" in out
+    assert main(["check", "--strict", str(tested)]) == 0, capsys.readouterr().out
+
+
+def test_a_misspelt_expectation_does_not_list_the_form_as_uncovered(
+    write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tested, untested = _two_forms(write)
+    untested.unlink()
+    text = (tested.parent / "tested.scenarios.yaml").read_text(encoding="utf-8")
+    scenarios = write("tested.scenarios.yaml", text.replace("{visible:", "{visibel:"))
+    assert main(["test", "--require-coverage", str(tested.parent)]) == 1
+    out = capsys.readouterr().out
+    assert f"{scenarios}:5:14: error: unknown key 'visibel'" in out
+    assert "not covered" not in out
+    assert f"{tested}: coverage unknown until the errors in {scenarios} are fixed" in out
+
+
+def test_a_yesno_answer_is_true_or_false(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
+    write(
+        "f.form.yaml",
+        form_yaml(
+            """
+            - id: behoefte
+              type: yesno
+              label: Ondersteuningsbehoefte
+            """
+        ),
+    )
+    scenarios = write(
+        "f.scenarios.yaml",
+        """
+        form: f.form.yaml
+        scenarios:
+          - name: ja is no yes/no answer
+            answers: {behoefte: ja}
+            expect: {valid: true}
+          - name: nor is a quoted "false"
+            answers: {behoefte: "false"}
+            expect: {valid: true}
+          - name: true is
+            answers: {behoefte: true}
+            expect: {valid: true}
+        """,
+    )
+    assert main(["test", str(scenarios)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"{scenarios}:4:25: scenario 'ja is no yes/no answer': \"ja\" is not a yes/no answer "
+        "('behoefte' is a yesno field); write true or false" in out
+    )
+    assert f"{scenarios}:7:26: scenario 'nor is a quoted \"false\"': " in out
+    assert "scenarios: 1 passed, 2 failed" in out

@@ -48,6 +48,9 @@ class Resolution:
     is_group: bool
 
 
+YES_NO_WORDS = {"ja": "true", "nee": "false", "yes": "true", "no": "false"}
+
+
 def resolve(name: str, scope: Scope) -> Resolution:
     info = scope.symbols[name]
     own = info.repeat_path
@@ -66,6 +69,9 @@ def resolve(name: str, scope: Scope) -> Resolution:
 def reference_type(name: str, scope: Scope, pos: int, end: int) -> ExprType:
     if name not in scope.symbols:
         hint = did_you_mean(name, scope.symbols)
+        if name.lower() in YES_NO_WORDS:  # ja, nee: a yes/no value is true or false
+            word = YES_NO_WORDS[name.lower()]
+            hint = f'write {word} (yes/no values are true and false); a text is quoted: "{name}"'
         if not hint and name in functions.FUNCTIONS:
             hint = f"{name} is a function: write {name}()"
         raise ExpressionError(

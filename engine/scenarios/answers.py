@@ -145,6 +145,15 @@ class _AnswerCheck:
                 (where, f"'{key}' takes one answer, not a mapping: {show_value(value)}")
             )
             return
+        if kind == "yesno" and not isinstance(value, bool):  # ja, nee, yes, "true": no yes/no
+            self.problems.append(
+                (
+                    where,
+                    f"{show_value(value)} is not a yes/no answer ('{key}' is a yesno field); "
+                    "write true or false",
+                )
+            )
+            return
         try:
             clean = node.clean(value)
         except Invalid as invalid:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -13,7 +14,7 @@ from ..checker import OsoCatalog
 from ..compiler import CompiledForm, compile_form
 from ..errors import DefinitionError, Diagnostics, Location, did_you_mean
 from ..loader import _explain, _locate
-from ..yamlsource import LocDict, load_file, to_plain
+from ..yamlsource import LoadedWithProblems, LocDict, load_file, to_plain
 from .answers import check_answers
 from .coverage import Coverage
 from .expectations import EXPECTS_NOTHING, Failure, check_expectations, expects_nothing
@@ -46,14 +47,15 @@ def run_file(
         data = load_file(path)
     except DefinitionError as exc:
         run.diagnostics.extend(exc.diagnostics)
+        if isinstance(exc, LoadedWithProblems):  # it still names its form
+            run.form = named_form(path, exc.data)
         return run
     if not isinstance(data, LocDict):
         run.diagnostics.error(
             Location(str(path), 1, 1), "a scenario file is a mapping with form and scenarios"
         )
         return run
-    if isinstance(data.get("form"), str):
-        run.form = (path.parent / data["form"]).resolve()
+    run.form = named_form(path, data)
     try:
         parsed = ScenarioFile.model_validate(to_plain(data))
     except ValidationError as exc:
@@ -100,6 +102,12 @@ def run_file(
         raw = data["migrations"][index]
         _count(run, run_migration(result, migration, raw, form_path, finder, default_today))
     return run
+
+
+def named_form(path: Path, data: Any) -> Path | None:
+    """The form (resolved) that the ``form:`` of a scenario file's data names, if readable."""
+    form = data.get("form") if isinstance(data, LocDict) else None
+    return (path.parent / form).resolve() if isinstance(form, str) else None
 
 
 def _count(run: ScenarioRun, failures: list[Failure]) -> None:

@@ -11,20 +11,22 @@ from ..api import CheckResult, check_file
 from ..checker import OsoCatalog, TypedExpression
 from ..errors import DefinitionError, Diagnostic, Location, Severity
 from ..workspace import FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, discover
-from ..yamlsource import LocDict, load_file
+from ..yamlsource import LoadedWithProblems, load_file
 from .coverage import Coverage, describe_missing
 from .migrations import VersionFinder
-from .run import ScenarioRun, run_file
+from .run import ScenarioRun, named_form, run_file
 
 
 def scenario_target(path: Path) -> Path | None:
-    """The form a scenario file names (resolved), or None when it cannot be read."""
+    """The form a scenario file names (resolved), or None when its form: cannot be read. A
+    file with errors elsewhere (a repeated key, say) still names its form."""
     try:
         data = load_file(path)
+    except LoadedWithProblems as exc:
+        data = exc.data
     except DefinitionError:
         return None
-    form = data.get("form") if isinstance(data, LocDict) else None
-    return (path.parent / form).resolve() if isinstance(form, str) else None
+    return named_form(path, data)
 
 
 def scenarios_naming(forms: Iterable[Path], search: Iterable[Path] = ()) -> dict[Path, list[Path]]:
@@ -64,6 +66,8 @@ class SuiteResult:
     without_scenarios: list[Path]
     coverage: Coverage | None = None
     missing: list[tuple[TypedExpression, str, str, list[str]]] = field(default_factory=list)
+    # forms whose coverage is not known: a scenario file of theirs (or of a base) has errors
+    coverage_unknown: list[tuple[Path, list[Path]]] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -111,11 +115,18 @@ class SuiteResult:
         lines.extend(no_scenarios(form, severity).render() for form in self.without_scenarios)
         if self.coverage is not None:
             lines.extend(describe_missing(*item) for item in self.missing)
-            covered = self.coverage.total - len(self.missing)
-            lines.append(
-                f"coverage: {covered} of {self.coverage.total} conditions, constraints and "
-                "filters seen both ways"
-            )
+            for form, files in self.coverage_unknown:
+                names = ", ".join(str(path) for path in files)
+                lines.append(
+                    f"{form}: coverage unknown until the errors in {names} are fixed "
+                    "(the scenarios in it did not run)"
+                )
+            if self.coverage.total or not self.coverage_unknown:
+                covered = self.coverage.total - len(self.missing)
+                lines.append(
+                    f"coverage: {covered} of {self.coverage.total} conditions, constraints and "
+                    "filters seen both ways"
+                )
         if not self.runs:
             lines.append("no scenario files (*.scenarios.yaml) found")
         summary = f"scenarios: {self.passed} passed, {self.failed} failed"
@@ -186,8 +197,15 @@ def run_suite(
     without = [form for form in checked if form.resolve() not in named]
     result = SuiteResult(runs, without, tracker)
     if tracker is not None:
-        for form_result in checked.values():
-            if form_result.checked is not None:
+        # a scenario file that did not run leaves its form's coverage, and that of the forms
+        # built on it, unknown: listing all their conditions as not covered would mislead
+        unread = {run.form: run.path for run in runs if run.form and run.diagnostics.errors}
+        for form, form_result in checked.items():
+            read = {path.resolve() for path in (form, *form_result.loaded.files)}
+            blocked = [unread[path] for path in sorted(read) if path in unread]
+            if blocked:
+                result.coverage_unknown.append((form, blocked))
+            elif form_result.checked is not None:
                 tracker.expect(form_result.checked)
         result.missing = tracker.missing()
     return result
