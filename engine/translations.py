@@ -7,9 +7,12 @@ list in the CSV. A text is known by its file, its element (``field:reden``, ``pa
 ``choices.reden[verhuizing]``, ``form`` …) and its key (``label``, ``hint``, ``labels.yes`` …).
 
 :func:`export_csv` and :func:`export_xliff` (XLIFF 1.2) write them with the source text and the
-current translation; :func:`import_translations` writes filled-in translations back by editing
+current translation. Texts written outside the exported folder (a region's variant inherits them
+from the base) belong to the base's translation: they are left out unless asked for, and then
+marked as inherited. :func:`import_translations` writes filled-in translations back by editing
 the located text spans (comments, order and formatting stay as they are) and reports what
-changed, what is still missing, and rows that no longer match (stale).
+changed, what is still missing, rows that no longer match (stale), and rows it refuses because
+their file went into a published version (``popo.lock``): such a file never changes.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from .csvsource import BOM, CsvProblem, decode, detect_delimiter, read_rows
 from .errors import DefinitionError, Location
 from .loader import load_definition
 from .model import Element, FormDefinition, GroupField, _ChoiceBase
+from .versions import LockEntry, LockFile
 from .yamlsource import LocDict, load_text
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
 CSV_COLUMNS = ("file", "forms", "element", "key", "status")
+INHERITED_COLUMN = "inherited"  # only in an export of a folder with its inherited texts
 MISSING, TRANSLATED, SAME = "missing", "translated", "same"
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 # the parser the loader uses (LibYAML when present): both must read a file the same way
@@ -64,6 +69,7 @@ class Entry:
     holder: Any  # the located mapping that holds the text (a LocDict), or None
     holder_key: str
     forms: list[str] = field(default_factory=list)
+    inherited: bool = False  # written outside the collected folder (in the base, say)
 
     @property
     def ident(self) -> tuple[str, str, str]:
@@ -77,9 +83,12 @@ class Collection:
     entries: list[Entry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # forms not translated, with the reason
     broken: list[str] = field(default_factory=list)  # forms that do not load
+    # texts written outside the folder, left out of ``entries`` (collect(inherited=False))
+    inherited: list[Entry] = field(default_factory=list)
 
     def by_ident(self) -> dict[tuple[str, str, str], Entry]:
-        return {entry.ident: entry for entry in self.entries}
+        """Every text found, the inherited ones left out included."""
+        return {entry.ident: entry for entry in [*self.entries, *self.inherited]}
 
 
 def _elements(form: FormDefinition) -> Iterator[tuple[Element, str]]:
@@ -130,13 +139,16 @@ def _status(text: Any, source: str, target: str) -> tuple[str, str, str]:
     return text, "", SAME if len(text.split()) <= 1 else MISSING
 
 
-def collect(folder: Path, target: str, source: str = "nl") -> Collection:
-    """Every text of every form under ``folder`` that is shown in ``target``."""
+def collect(folder: Path, target: str, source: str = "nl", inherited: bool = True) -> Collection:
+    """Every text of every form under ``folder`` that is shown in ``target``. Texts written in
+    files outside ``folder`` (a variant's base, a shared fragment) are marked ``inherited``;
+    ``inherited=False`` moves them from ``entries`` to ``Collection.inherited``."""
     from .workspace import FORM_SUFFIX, discover
 
     if target == source:
         raise TranslationError(f"the language to translate into is the source language {source}")
     collection = Collection(source, target)
+    root = (folder if folder.is_dir() else folder.parent).resolve()
     seen: dict[tuple[str, str, str], Entry] = {}
     for path in discover([folder], FORM_SUFFIX):
         loaded = load_definition(path)
@@ -170,13 +182,22 @@ def collect(folder: Path, target: str, source: str = "nl") -> Collection:
                         location,
                         holder,
                         holder_key,
+                        inherited=not Path(location.file).resolve().is_relative_to(root),
                     )
                     seen[ident] = entry
                     collection.entries.append(entry)
                 name_of_form = f"{form.id}@{form.version}"
                 if name_of_form not in entry.forms:
                     entry.forms.append(name_of_form)
+    if not inherited:
+        collection.inherited = [entry for entry in collection.entries if entry.inherited]
+        collection.entries = [entry for entry in collection.entries if not entry.inherited]
     return collection
+
+
+def inherited_from(entry: Entry) -> str:
+    """The marker of an inherited text in an export."""
+    return f"inherited from {entry.file}" if entry.inherited else ""
 
 
 # ---------------------------------------------------------------------- export
@@ -187,7 +208,9 @@ def export_csv(collection: Collection) -> bytes:
     ';'-separated UTF-8 with a byte-order mark, as Dutch Excel opens it."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([*CSV_COLUMNS, collection.source, collection.target])
+    marked = any(entry.inherited for entry in collection.entries)
+    extra = [INHERITED_COLUMN] if marked else []
+    writer.writerow([*CSV_COLUMNS, *extra, collection.source, collection.target])
     for entry in collection.entries:
         writer.writerow(
             [
@@ -196,6 +219,7 @@ def export_csv(collection: Collection) -> bytes:
                 entry.element,
                 entry.key,
                 entry.status,
+                *([inherited_from(entry)] if marked else []),
                 entry.source,
                 entry.target,
             ]
@@ -241,6 +265,8 @@ def export_xliff(collection: Collection) -> bytes:
         note = f"{entry.key} of {entry.element} in {', '.join(entry.forms)}"
         if entry.status == SAME:
             note += "; now shown the same in every language"
+        if entry.inherited:
+            note += f"; {inherited_from(entry)}"
         ElementTree.SubElement(unit, tag("note")).text = note
     ElementTree.indent(root)
     text = ElementTree.tostring(root, encoding="unicode")
@@ -557,6 +583,15 @@ class _YamlEdits:
             text = re.sub(r"(?<!\r)\n", "\r\n", text)
         return text
 
+    def content_hash(self) -> str | None:
+        """The content hash of the file with the edits (as popo.lock records it)."""
+        from .api import content_hash
+
+        try:
+            return content_hash(load_text(self.apply(), str(self.path)))
+        except DefinitionError:
+            return None
+
     def write(self) -> None:
         text = self.apply()
         load_text(text, str(self.path))  # never write a file the loader cannot read
@@ -604,12 +639,22 @@ class _CsvEdits:
         self.rows[index][header.index(column)] = translation
         self.changed = True
 
-    def write(self) -> None:
+    def render(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, delimiter=self.delimiter, lineterminator=self.newline)
         writer.writerows(self.rows)
+        return out.getvalue()
+
+    def content_hash(self) -> str | None:
+        """The content hash of the list with the edits: its cells (as popo.lock records it)."""
+        from .api import content_hash
+
+        rows = read_rows(self.render(), self.delimiter)
+        return content_hash([[cell.text for cell in row] for row in rows])
+
+    def write(self) -> None:
         bom = BOM if self.raw.startswith(BOM) else b""
-        self.path.write_bytes(bom + out.getvalue().encode("utf-8"))
+        self.path.write_bytes(bom + self.render().encode("utf-8"))
 
 
 # ---------------------------------------------------------------------- import
@@ -635,6 +680,7 @@ class ImportReport:
     stale: list[str] = field(default_factory=list)
     missing: list[Entry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # rows in files of published versions
 
 
 def common_folder(export: Export) -> Path:
@@ -676,6 +722,7 @@ def import_translations(export: Export, folder: Path) -> ImportReport:
             continue
         by_file.setdefault(entry.file, []).append((entry, row.target))
         report.changed.append(Change(entry, entry.target, row.target))
+    refused: set[int] = set()
     for file, edits in by_file.items():
         path = Path(file)
         editor: _YamlEdits | _CsvEdits = (
@@ -683,7 +730,38 @@ def import_translations(export: Export, folder: Path) -> ImportReport:
         )
         for entry, translation in edits:
             editor.set(entry, export.target, export.source, translation)
+        versions = _published_with(path, edits[0][0], editor.content_hash())
+        if versions:
+            names = ", ".join(versions)
+            for entry, _ in edits:
+                refused.add(id(entry))
+                report.refused.append(
+                    f"{entry.location}: {entry.element} {entry.key}: this file is part of the "
+                    f"published {names}; translate it in a new version"
+                )
+            continue
         editor.write()
-    after = collect(folder, export.target, export.source)
+    report.changed = [change for change in report.changed if id(change.entry) not in refused]
+    # what is still missing in the folder's own texts (not those it inherits)
+    after = collect(folder, export.target, export.source, inherited=False)
     report.missing = [entry for entry in after.entries if entry.status == MISSING]
     return report
+
+
+def _published_with(path: Path, entry: Entry, new_hash: str | None) -> list[str]:
+    """The published versions (per ``popo.lock``) made from ``path`` whose recorded hash of it
+    differs from ``new_hash``, the hash of the file with the edits: those the edit would change.
+    A version from a lock that records no source files counts when it shows ``entry``."""
+    lock = LockFile.find(path)
+    if lock is None:
+        return []
+    name = lock.relative(path)
+
+    def changed_by_edit(version: LockEntry) -> bool:
+        if version.sources:
+            return name in version.sources and version.sources[name] != new_hash
+        return version.file == name or LockFile.key(version.form, version.version) in entry.forms
+
+    found = [version for version in lock.entries.values() if changed_by_edit(version)]
+    found.sort(key=lambda version: (version.form, version.version))
+    return [LockFile.key(version.form, version.version) for version in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -238,7 +239,9 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         if args.translations_command == "export":
-            collection = collect(Path(args.dir), args.language, args.source)
+            collection = collect(
+                Path(args.dir), args.language, args.source, inherited=args.with_inherited
+            )
             fmt = args.format or (
                 "xliff" if str(args.output).endswith((".xlf", ".xliff")) else "csv"
             )
@@ -248,6 +251,20 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"not exported: {form} has errors (run popo check)", file=notes)
             for form in collection.skipped:
                 print(f"not exported: {form}, not {args.language}", file=notes)
+            if collection.inherited:
+                files = {entry.file for entry in collection.inherited}
+                try:
+                    where = os.path.commonpath([str(Path(file).parent) for file in files]) or "."
+                except ValueError:  # relative and absolute paths: no folder in common
+                    where = "other folders"
+                count = len(collection.inherited)
+                print(
+                    f"not exported: {count} text{'s' if count != 1 else ''} that the forms in "
+                    f"{args.dir} inherit from {where} ({len(files)} "
+                    f"file{'s' if len(files) != 1 else ''}): they belong to the translation of "
+                    f"{where}; --with-inherited exports them too, marked inherited",
+                    file=notes,
+                )
             if not args.output:
                 out.write(data.decode("utf-8-sig"))
                 return 1 if collection.broken else 0
@@ -276,15 +293,23 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
             f"has no {report.target} text ({entry.source!r})",
             file=out,
         )
+    for refused in report.refused:
+        print(f"refused {refused}", file=out)
     for form in report.skipped:
         print(f"not translated: {form}, not {report.target}", file=out)
+    refused = (
+        f"{len(report.refused)} refused (in files of published versions; the other rows were "
+        "imported), "
+        if report.refused
+        else ""
+    )
     print(
         f"translations ({report.target}): {len(report.changed)} changed, "
-        f"{report.unchanged} unchanged, {len(report.stale)} stale, "
+        f"{report.unchanged} unchanged, {len(report.stale)} stale, {refused}"
         f"{len(report.missing)} still missing",
         file=out,
     )
-    return 1 if report.stale else 0
+    return 1 if report.stale or report.refused else 0
 
 
 def cmd_new_region(args: argparse.Namespace, out: TextIO) -> int:
@@ -751,6 +776,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["csv", "xliff"], help="default: from -o's name, else csv"
     )
     translations_export.add_argument("-o", "--output", help="the file to write (default: print)")
+    translations_export.add_argument(
+        "--with-inherited",
+        action="store_true",
+        help="also the texts the forms inherit from files outside the folder (marked inherited)",
+    )
     translations_import = translations_commands.add_parser(
         "import", help="write the translations of an export into the definition files"
     )

@@ -15,6 +15,7 @@ from engine.api import check_file
 from engine.checker import iter_texts
 from engine.loader import load_definition
 from engine.translations import XLIFF_NS, _elements, _texts, collect
+from engine.versions import LockFile
 from engine.workspace import FORM_SUFFIX, discover
 from runtime.cli import main
 
@@ -293,6 +294,116 @@ def test_stale_rows_are_reported_and_not_imported(definitions: Path) -> None:
         output
     )
     assert "hint: {nl: Zoals op het paspoort}" in fragment.read_text(encoding="utf-8")
+
+
+REGION = """\
+extends: ../basis.form.yaml
+id: basis-oost
+version: 1
+region: oost
+changes:
+  - modify: reden
+    set:
+      label: {nl: Waarom verhuist de leerling?, en: Why is the pupil moving?}
+"""
+
+
+@pytest.fixture
+def region(definitions: Path, write: Write) -> Path:
+    """A new region's folder next to a published base (basis@1 and basis-noord@1 in popo.lock)."""
+    write("defs/oost/basis.form.yaml", REGION)
+    lock = LockFile(Path("defs/popo.lock").resolve(), {})
+    published = (("basis", "defs/basis.form.yaml"), ("basis-noord", "defs/noord/basis.form.yaml"))
+    for form, file in published:
+        digest = check_file(file).content_hash
+        assert digest is not None
+        lock.publish(form, 1, digest, Path(file))
+    lock.write()
+    return Path("defs/oost")
+
+
+def test_a_region_export_holds_the_region_texts_and_inherited_ones_only_on_request(
+    region: Path,
+) -> None:
+    code, output = run("translations", "export", "defs/oost", "--language", "en", "-o", "en.csv")
+    assert code == 0, output
+    assert (
+        "not exported: 16 texts that the forms in defs/oost inherit from defs (3 files): they "
+        "belong to the translation of defs; --with-inherited exports them too, marked inherited"
+        in output
+    )
+    rows = read_csv(Path("en.csv"))
+    assert list(rows[0]) == ["file", "forms", "element", "key", "status", "nl", "en"]
+    assert [(r["file"], r["element"], r["key"], r["en"]) for r in rows] == [
+        ("defs/oost/basis.form.yaml", "field:reden", "label", "Why is the pupil moving?")
+    ]
+
+    code, output = run(
+        "translations", "export", "defs/oost", "--language", "en", "--with-inherited",
+        "-o", "all.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "not exported" not in output
+    rows = read_csv(Path("all.csv"))
+    assert list(rows[0]) == ["file", "forms", "element", "key", "status", "inherited", "nl", "en"]
+    place = {(r["file"], r["element"], r["key"]): r for r in rows}
+    assert place["defs/oost/basis.form.yaml", "field:reden", "label"]["inherited"] == ""
+    naam = place["defs/fragments/leerling.fragment.yaml", "field:naam", "label"]
+    assert (naam["forms"], naam["inherited"]) == (
+        "basis-oost@1",
+        "inherited from defs/fragments/leerling.fragment.yaml",
+    )
+
+    code, output = run(
+        "translations", "export", "defs/oost", "--language", "en", "--with-inherited",
+        "-o", "all.xlf",
+    )  # fmt: skip
+    assert code == 0, output
+    notes = [
+        "".join(note.itertext())
+        for note in ElementTree.parse("all.xlf").iter(f"{{{XLIFF_NS}}}note")
+    ]
+    assert "title of form in basis-oost@1; inherited from defs/basis.form.yaml" in notes
+    assert "label of field:reden in basis-oost@1" in notes
+
+
+def test_import_refuses_rows_in_files_of_published_versions_and_imports_the_rest(
+    region: Path,
+) -> None:
+    base = Path("defs/basis.form.yaml").read_bytes()
+    fragment = Path("defs/fragments/leerling.fragment.yaml").read_bytes()
+    code, output = run(
+        "translations", "export", "defs/oost", "--language", "en", "--with-inherited",
+        "-o", "en.csv",
+    )  # fmt: skip
+    assert code == 0, output
+    rows = read_csv(Path("en.csv"))
+    for row in rows:
+        if row["element"] == "field:reden":
+            row["en"] = "Why does the pupil move?"
+        if row["element"] == "field:naam" and row["key"] == "hint":
+            row["en"] = "As in the passport"
+    write_csv(Path("en.csv"), rows)
+
+    code, output = run("translations", "import", "en.csv")
+    assert code == 1, output
+    assert (
+        "changed defs/oost/basis.form.yaml:8:14: field:reden label: 'Why is the pupil moving?' "
+        "→ 'Why does the pupil move?'" in output
+    )
+    assert (
+        "refused defs/fragments/leerling.fragment.yaml:6:11: field:naam hint: this file is part "
+        "of the published basis@1, basis-noord@1; translate it in a new version" in output
+    )
+    assert output.rstrip().endswith(
+        "translations (en): 1 changed, 5 unchanged, 0 stale, 1 refused (in files of published "
+        "versions; the other rows were imported), 7 still missing"
+    )
+    assert Path("defs/basis.form.yaml").read_bytes() == base
+    assert Path("defs/fragments/leerling.fragment.yaml").read_bytes() == fragment
+    assert "en: Why does the pupil move?" in Path("defs/oost/basis.form.yaml").read_text("utf-8")
+    # the published versions are as they were published
+    assert "published" not in run("check", "defs")[1]
 
 
 def test_xliff_round_trip_escapes_and_reads_back_exactly(definitions: Path) -> None:
