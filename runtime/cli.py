@@ -534,6 +534,26 @@ def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
+    """Run background jobs (runtime/jobs) in the foreground until SIGINT/SIGTERM: on
+    PostgreSQL on as many machines as needed, on SQLite beside or instead of the web
+    process's own worker (POPO_INPROCESS_WORKER=0)."""
+    from runtime import jobs, logs
+    from runtime.settings import Settings
+    from runtime.state import AppState
+
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
+    state = AppState.create(settings)
+    concurrency = args.concurrency or settings.job_workers
+    print(f"POPO worker: {concurrency} at a time", file=out, flush=True)
+    try:
+        jobs.run_worker(state, concurrency)
+    finally:
+        state.stop_workers()
+    return 0
+
+
 def cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
     """The outbox (runtime/outbox.py): what is waiting to be sent, and sending it now."""
     from runtime import outbox
@@ -854,6 +874,14 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep", help="render every missing PDF archive and report the counts"
     )
     archive_parser.set_defaults(handler=cmd_archive)
+
+    worker = commands.add_parser(
+        "worker", help="run background jobs (PDF archives, mail, sweeps) until stopped"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=0, help="jobs at a time (default POPO_JOB_WORKERS)"
+    )
+    worker.set_defaults(handler=cmd_worker)
 
     audit_parser = commands.add_parser("audit", help="the audit log of access to pupil data")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)

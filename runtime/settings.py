@@ -62,6 +62,11 @@ class Settings:
     mail_retry_seconds: float = field(
         default_factory=lambda: float(os.environ.get("POPO_MAIL_RETRY_SECONDS", "30"))
     )
+    # background jobs (runtime/jobs): run in the web process too, and by how many threads
+    inprocess_worker: bool = field(
+        default_factory=lambda: os.environ.get("POPO_INPROCESS_WORKER", "1") in ("1", "true")
+    )
+    job_workers: int = field(default_factory=lambda: int(os.environ.get("POPO_JOB_WORKERS", "2")))
     max_upload_mb: int = field(
         default_factory=lambda: int(os.environ.get("POPO_MAX_UPLOAD_MB", "20"))
     )

@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, text
 
 from runtime.app import create_app
 from runtime.db.migrate import upgrade
-from runtime.db.models import Base
 from runtime.settings import Settings
 from runtime.state import AppState
 
@@ -26,9 +25,9 @@ def fresh_settings(tmp: Path) -> Settings:
     url = DATABASE_URL or f"sqlite:///{tmp / 'popo.sqlite3'}"
     if DATABASE_URL:
         engine = create_engine(url)
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        with engine.begin() as connection:  # POPO's tables and the job library's
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     settings = Settings(
         database_url=url,
