@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from renderers import i18n
 from renderers.html import for_parents, form_token
 
-from . import demo, errors, jobs, logs, outbox
+from . import demo, errors, jobs, logs
 from .access import controllers as access_routes
 from .access import web
 from .access.headers import security_headers
@@ -154,7 +154,6 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         worker = jobs.in_process_worker(app_state) if app_state.settings.inprocess_worker else None
         if worker is not None:
             await worker.start()
-        sender = outbox.start_sender(app_state.db, app_state.settings)
         log.info("started", extra={"forms": len(app_state.registry.forms)})
         # render, in the background, the archives that a full disk or a crash left missing
         sweep = asyncio.create_task(asyncio.to_thread(archive.sweep_once, app_state))
@@ -162,7 +161,6 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             yield
         finally:
             sweep.cancel()
-            await outbox.stop_sender(sender)
             if worker is not None:
                 await worker.stop()
             app_state.stop_workers()

@@ -1,27 +1,29 @@
 """The outbox: e-mail is written to a table in the transaction of the request that wants it
-sent, and delivered by a background sender with retries and backoff. A request never waits for
-the mail server, and never fails because it is down.
+sent, together with the job that sends it (runtime/jobs); a request never waits for the mail
+server, and never fails because it is down.
 
-- ``enqueue`` adds a message (inside the caller's transaction);
-- ``deliver_due`` sends what is due, one claim per message, so that several processes can
-  run senders on one database without sending a message twice while a claim lasts;
-- ``start_sender``/``stop_sender`` run it periodically for the application's lifetime;
+- ``enqueue`` adds a message and its ``send_mail`` job (inside the caller's transaction);
+- ``deliver`` (the job) claims one message and sends it; a failed attempt is recorded on the
+  row (attempts, last error) together with the job of the next attempt, after a doubling wait
+  from POPO_MAIL_RETRY_SECONDS, capped at an hour, at most ``MAX_ATTEMPTS`` in all;
+- ``sweep`` (a periodic job) defers again what a lost job left unsent, and removes old rows;
 - ``popo mail pending`` and ``popo mail send-pending`` show and send it by hand.
+
+The claim (the attempt counter moved on in one UPDATE) makes sure one message is sent once
+while its claim lasts, whichever worker, process or machine runs its jobs.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import mail
+from . import jobs, mail
 from .db.models import OutboxMessage
 from .db.session import Database
 from .settings import Settings
@@ -30,6 +32,7 @@ log = logging.getLogger("popo.outbox")
 MAX_ATTEMPTS = 12  # with doubling delays from POPO_MAIL_RETRY_SECONDS, capped at an hour
 MAX_DELAY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=7)  # then a sent message's row (already without body) is removed
+LOST_AFTER = timedelta(minutes=2)  # a message due this long has lost its job: the sweep defers
 BATCH = 20
 
 
@@ -40,17 +43,17 @@ def enqueue(
     body: str,
     expires_at: datetime | None = None,
 ) -> None:
-    session.add(
-        OutboxMessage(
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            expires_at=expires_at,
-            attempts=0,
-            next_attempt_at=datetime.now(UTC),
-        )
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        expires_at=expires_at,
+        attempts=0,
+        next_attempt_at=datetime.now(UTC),
     )
+    session.add(message)
     session.flush()
+    jobs.defer(session, "send_mail", outbox_id=str(message.id))
 
 
 def _delay(settings: Settings, attempts: int) -> timedelta:
@@ -69,75 +72,105 @@ class Delivery:
     expired: int = 0
 
 
-def deliver_due(
-    database: Database,
-    settings: Settings,
-    everything: bool = False,
-    stopping: threading.Event | None = None,
-) -> Delivery:
-    """Send the messages that are due (``everything``: also those waiting for a retry or
-    past their last attempt). Each attempt is recorded before it is made; ``stopping`` ends the
-    round after the message being sent."""
-    sent = failed = expired = 0
+def deliver(
+    database: Database, settings: Settings, message_id: uuid.UUID, now_or_never: bool = False
+) -> str:
+    """One attempt at one message: "sent", "failed", "expired" or "skipped" (sent already,
+    not due yet, out of attempts, or claimed by another sender). ``now_or_never``: also a
+    message waiting for its retry or past its last attempt (``popo mail send-pending``)."""
     now = datetime.now(UTC)
     with database.session() as session:
-        query = select(OutboxMessage.id, OutboxMessage.attempts).where(
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.sent_at is not None or message.body == "":
+            return "skipped"
+        attempts = message.attempts
+        if not now_or_never and (_aware(message.next_attempt_at) > now or attempts >= MAX_ATTEMPTS):
+            return "skipped"  # a later job (its retry) or nobody sends it
+        # claim: whoever moves the attempt counter on sends; the next attempt time is also
+        # the claim's end, should this process die while sending
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts)
+            .values(attempts=attempts + 1, next_attempt_at=now + _delay(settings, attempts + 1))
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return "skipped"
+        if message.expires_at is not None and _aware(message.expires_at) < now:
+            message.body = ""  # a reset link in it no longer works: nothing to send
+            message.last_error = "expired before it could be sent"
+            return "expired"
+        recipient, subject, body = message.recipient, message.subject, message.body
+    try:
+        mail.send(settings, recipient, subject, body)
+    except (OSError, mail.SMTPException) as error:
+        log.warning("mail not sent", extra={"outbox_id": str(message_id), "error": repr(error)})
+        with database.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(last_error=repr(error)[:2000])
+            )
+            if attempts + 1 < MAX_ATTEMPTS:  # the next attempt, committed with this record
+                jobs.defer(
+                    session,
+                    "send_mail",
+                    delay=_delay(settings, attempts + 1).total_seconds(),
+                    outbox_id=str(message_id),
+                )
+        return "failed"
+    with database.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(sent_at=datetime.now(UTC), body="", last_error=None)
+        )
+    return "sent"
+
+
+def deliver_due(database: Database, settings: Settings, everything: bool = False) -> Delivery:
+    """Send, in this process, the messages that are due (``everything``: also those waiting
+    for a retry or past their last attempt)."""
+    now = datetime.now(UTC)
+    with database.session() as session:
+        query = select(OutboxMessage.id).where(
             OutboxMessage.sent_at.is_(None), OutboxMessage.body != ""
         )
         if not everything:
             query = query.where(
                 OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS
             )
-        due = session.execute(query.order_by(OutboxMessage.created_at).limit(BATCH)).all()
+        due = session.scalars(query.order_by(OutboxMessage.created_at).limit(BATCH)).all()
+    outcomes = [deliver(database, settings, message_id, everything) for message_id in due]
+    return Delivery(outcomes.count("sent"), outcomes.count("failed"), outcomes.count("expired"))
+
+
+def sweep(database: Database) -> int:
+    """Defer again the messages whose job was lost (due for a while, not sent: huey drops a
+    job whose worker was killed while running it); remove sent rows after a week. The number
+    deferred. A message with a job still waiting is deferred twice at worst: the claim sends
+    it once."""
+    now = datetime.now(UTC)
+    with database.session() as session:
+        lost = session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.body != "",
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                OutboxMessage.next_attempt_at <= now - LOST_AFTER,
+            )
+            .limit(BATCH * 5)
+        ).all()
+        for message_id in lost:
+            jobs.defer(session, "send_mail", outbox_id=str(message_id))
         session.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < now - KEEP_SENT
             )
         )
-    for message_id, attempts in due:
-        if stopping is not None and stopping.is_set():
-            break
-        with database.session() as session:
-            # claim: whoever moves the attempt counter on sends; the next attempt time is also
-            # the claim's end, should this process die while sending
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts)
-                .values(
-                    attempts=attempts + 1,
-                    next_attempt_at=datetime.now(UTC) + _delay(settings, attempts + 1),
-                )
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            if message.expires_at is not None and _aware(message.expires_at) < now:
-                message.body = ""  # a reset link in it no longer works: nothing to send
-                message.last_error = "expired before it could be sent"
-                expired += 1
-                continue
-            recipient, subject, body = message.recipient, message.subject, message.body
-        try:
-            mail.send(settings, recipient, subject, body)
-        except (OSError, mail.SMTPException) as error:
-            failed += 1
-            log.warning("mail not sent", extra={"outbox_id": str(message_id), "error": repr(error)})
-            with database.session() as session:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id)
-                    .values(last_error=repr(error)[:2000])
-                )
-            continue
-        sent += 1
-        with database.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(sent_at=datetime.now(UTC), body="", last_error=None)
-            )
-    return Delivery(sent, failed, expired)
+    if lost:
+        log.info("outbox sweep deferred lost messages", extra={"count": len(lost)})
+    return len(lost)
 
 
 def pending(session: Session) -> list[OutboxMessage]:
@@ -148,32 +181,3 @@ def pending(session: Session) -> list[OutboxMessage]:
             .order_by(OutboxMessage.created_at)
         )
     )
-
-
-async def _run(database: Database, settings: Settings, stopping: threading.Event) -> None:
-    interval = max(0.05, min(1.0, settings.mail_retry_seconds))
-    while not stopping.is_set():
-        try:
-            await asyncio.to_thread(deliver_due, database, settings, False, stopping)
-        except Exception:  # the database may be away for a moment: try again later
-            log.exception("outbox sender")
-        await asyncio.sleep(interval)
-
-
-@dataclass
-class Sender:
-    task: asyncio.Task[None]
-    stopping: threading.Event
-
-
-def start_sender(database: Database, settings: Settings) -> Sender:
-    """The periodic sender, for the application's lifetime (its lifespan starts it)."""
-    stopping = threading.Event()
-    return Sender(asyncio.create_task(_run(database, settings, stopping), name="outbox"), stopping)
-
-
-async def stop_sender(sender: Sender) -> None:
-    sender.stopping.set()  # a message being sent is finished, no further one is started
-    sender.task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sender.task

@@ -1,4 +1,27 @@
 """POPO's background tasks: each takes the application state and ids, re-reads what it
-needs and may run twice (a retry, a sweep, a worker that died) without harm."""
+needs and may run twice (a retry, a sweep, a worker that died) without harm. Their queues,
+retries and schedules are given here, once, for both job libraries (runtime/jobs/spec.py)."""
 
 from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from .spec import task
+
+if TYPE_CHECKING:
+    from ..state import AppState
+
+
+@task("send_mail", queue="mail")  # the outbox counts and spaces its own attempts
+def send_mail(state: AppState, outbox_id: str) -> None:
+    from .. import outbox
+
+    outbox.deliver(state.db, state.settings, uuid.UUID(outbox_id))
+
+
+@task("mail_sweep", queue="mail", cron="* * * * *")
+def mail_sweep(state: AppState) -> None:
+    from .. import outbox
+
+    outbox.sweep(state.db)
