@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         if worker is not None:
             await worker.start()
         log.info("started", extra={"forms": len(app_state.registry.forms)})
-        # render, in the background, the archives that a full disk or a crash left missing
+        # the archives that a full disk or a crash left missing are rendered by jobs
         sweep = asyncio.create_task(asyncio.to_thread(archive.sweep_once, app_state))
         try:
             yield

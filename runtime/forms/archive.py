@@ -1,5 +1,8 @@
-"""The PDF/A archive of submissions: built from the submission alone, rendered in worker
-processes, stored content-addressed, and swept for submissions whose PDF is missing.
+"""The PDF/A archive of submissions: built from the submission alone, rendered by a
+background job (``render_archive``, deferred in the transaction that commits the submission)
+in worker processes, stored content-addressed, and swept for submissions whose PDF is missing
+(``archive_sweep``, periodic: it defers the job again, so a worker killed while rendering, or
+a job lost with it, loses nothing).
 
 An archive is made from what was submitted (``submission.answers`` evaluated with the
 submission's definition version) and the files it carries, never from the draft, which may
@@ -14,6 +17,7 @@ import logging
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +33,7 @@ from renderers.pdf import (
     submitted_files,
 )
 
+from .. import jobs
 from ..db.models import Organisation, Submission
 from ..state import AppState
 
@@ -175,12 +180,59 @@ def sweep(popo: AppState) -> SweepResult:
     return result
 
 
+def render_submission(popo: AppState, submission_id: uuid.UUID) -> str | None:
+    """The job: the archive of one submission, unless it is there already (a job run twice,
+    or after the sweep, renders nothing twice). A rendering error is raised, so that the job
+    library tries again (runtime/jobs/tasks.py); a definition no longer loaded is logged and
+    left to the sweep."""
+    with popo.db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            return None
+        if submission.pdf_sha256 is not None and popo.archive.exists(submission.pdf_sha256):
+            return submission.pdf_sha256
+        try:
+            job = archive_job(popo, session, submission)
+        except ArchiveUnavailable:
+            log.error("archive: definition not loaded", extra={"submission": str(submission_id)})
+            return None
+    return run_archive(popo, job)
+
+
+LOST_AFTER = timedelta(minutes=2)  # a submission this old without its PDF has lost its job
+
+
+def requeue_missing(popo: AppState, older_than: timedelta = LOST_AFTER) -> int:
+    """The periodic sweep: defer the archive job again for every submission without its PDF
+    that was submitted ``older_than`` ago (younger ones still have their first job waiting).
+    The number deferred."""
+    cutoff = datetime.now(UTC) - older_than
+    with popo.db.session() as session:
+        ids = missing(popo, session)
+        if older_than:
+            old = set(
+                session.scalars(
+                    select(Submission.id).where(
+                        Submission.id.in_(ids), Submission.submitted_at <= cutoff
+                    )
+                )
+            )
+            ids = [i for i in ids if i in old]
+        for submission_id in ids:
+            jobs.defer(session, "render_archive", submission_id=str(submission_id))
+    if ids:
+        log.info("archive sweep deferred missing archives", extra={"count": len(ids)})
+    return len(ids)
+
+
 def sweep_once(popo: AppState) -> None:
-    """The sweep at start-up: once per application state (tests start many clients on one)."""
+    """At start-up, once per application state (tests start many clients on one): defer
+    the archive job for every submission without its PDF, however young."""
     if popo.swept:
         return
     popo.swept = True
     try:
-        sweep(popo)
+        with popo.db.session() as session:
+            jobs.defer(session, "archive_sweep", older_than_seconds=0)
     except Exception:  # the database may not be migrated yet; the next start sweeps again
         log.exception("archive sweep at start-up failed")

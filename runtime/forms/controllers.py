@@ -28,6 +28,7 @@ from engine.messages import localize
 from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
+from .. import jobs
 from ..access import audit, web
 from ..access.accounts import Principal
 from ..access.scope import visible_organisations
@@ -613,15 +614,9 @@ def submit(
             first = mark_incomplete(ctx, form_state)
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
-        job = None
-        if submission.pdf_sha256 is None:
-            job = archive.archive_job(popo, ctx.service.session, submission)
+        if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
+            jobs.defer(ctx.service.session, "render_archive", submission_id=str(submission.id))
         target = f"{ctx.base_url}/submission"
-    if job is not None:  # the submission is committed; the PDF follows outside the transaction
-        try:
-            archive.run_archive(popo, job)
-        except Exception:  # a full disk, a worker that failed twice: the submission stands
-            log.exception("archiving failed; the sweep renders it later", extra={"draft": ref})
     return Redirect(target, status_code=303)
 
 

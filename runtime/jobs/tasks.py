@@ -25,3 +25,22 @@ def mail_sweep(state: AppState) -> None:
     from .. import outbox
 
     outbox.sweep(state.db)
+
+
+@task("render_archive", queue="pdf", attempts=5, delay=10, backoff=3)  # 10 s … 13.5 min
+def render_archive(state: AppState, submission_id: str) -> None:
+    from ..forms import archive
+
+    archive.render_submission(state, uuid.UUID(submission_id))
+
+
+@task("archive_sweep", queue="pdf", cron="*/5 * * * *")
+def archive_sweep(state: AppState, older_than_seconds: float | None = None) -> None:
+    from datetime import timedelta
+
+    from ..forms import archive
+
+    older = (
+        archive.LOST_AFTER if older_than_seconds is None else timedelta(seconds=older_than_seconds)
+    )
+    archive.requeue_missing(state, older)

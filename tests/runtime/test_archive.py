@@ -52,6 +52,16 @@ def submit(client: Client, form_id: str = "adviesformulier-zuid", pages: dict = 
     return base
 
 
+def archived(app_state: AppState, base: str, seconds: float = 90) -> Submission:
+    """The submission once its archive job (run by the client's in-process worker) is done."""
+    deadline = time.monotonic() + seconds
+    while True:
+        submission = submission_of(app_state, base)
+        if submission.pdf_sha256 is not None or time.monotonic() > deadline:
+            return submission
+        time.sleep(0.1)
+
+
 def submission_of(app_state: AppState, base: str) -> Submission:
     draft_id = uuid.UUID(base.rsplit("/", 1)[-1])
     with app_state.db.session() as session:
@@ -71,7 +81,7 @@ def test_a_missing_pdf_is_rendered_again_from_the_submission_not_the_draft(
     client: Client, app_state: AppState
 ) -> None:
     base = submit(client)
-    submitted = submission_of(app_state, base)
+    submitted = archived(app_state, base)
     assert submitted.pdf_sha256 is not None
     first = app_state.archive.get(submitted.pdf_sha256)
     # the draft changes after submission (it must never reach the archive) and the PDF is lost
@@ -199,7 +209,7 @@ def test_a_pdf_worker_killed_is_replaced_and_the_submission_archived(
         time.sleep(0.05)
     assert pool._broken, "the pool noticed its dead worker"
     base = submit(client)
-    submitted = submission_of(app_state, base)
+    submitted = archived(app_state, base)
     assert submitted.pdf_sha256 and app_state.archive.exists(submitted.pdf_sha256)
     assert app_state.pdf_pool is not pool
     assert client.get(f"{base}/submission.pdf").status_code == 200
@@ -262,7 +272,7 @@ def test_a_full_disk_at_submit_keeps_the_submission_and_the_sweep_archives_it_la
     assert sent.status_code == 303 and sent.headers["location"].endswith("/submission")
     page = client.get(sent.headers["location"])
     assert page.status_code == 200 and "Verzonden" in page.text
-    assert "De PDF volgt" in page.text
+    assert "Het wordt nu als PDF gearchiveerd" in page.text
     assert submission_of(app_state, base).pdf_sha256 is None
     later = client.get(f"{base}/submission.pdf")
     assert later.status_code == 503 and "De PDF is nog niet klaar" in later.text
@@ -273,10 +283,11 @@ def test_a_full_disk_at_submit_keeps_the_submission_and_the_sweep_archives_it_la
     out = io.StringIO()
     assert main(["archive", "sweep"], out) == 0, out.getvalue()
     counts = re.fullmatch(r"(\d+) missing, (\d+) rendered, 0 failed\n", out.getvalue())
-    assert counts and int(counts.group(1)) >= 1 and counts.group(1) == counts.group(2)
+    # the archive job, tried again, may have rendered it first: then the sweep finds nothing
+    assert counts and counts.group(1) == counts.group(2)
     digest = submission_of(app_state, base).pdf_sha256
     assert digest and app_state.archive.exists(digest)
     out = io.StringIO()
     assert main(["archive", "sweep"], out) == 0
     assert out.getvalue() == "0 missing, 0 rendered, 0 failed\n"
-    assert "De PDF volgt" not in client.get(f"{base}/submission").text
+    assert "Het wordt nu als PDF gearchiveerd" not in client.get(f"{base}/submission").text
