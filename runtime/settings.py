@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -428,7 +429,7 @@ def describe(settings: Settings, environ: dict[str, str] | None = None) -> Itera
             origin = "default"
         value: Any = getattr(settings, name)
         if name == "database_url":
-            text = redacted_url(value)
+            text = redacted_url(settings.sqlalchemy_url)  # a SQLite path made absolute
         elif name == "configured_secret_key":
             text = "(set, hidden)" if value else f"(random, kept in {settings.secret_key_file})"
         elif name == "configured_audit_key":
@@ -447,6 +448,35 @@ def markdown_table() -> str:
         default = _default_markdown(info)
         lines.append(f"| `{env_name(name, info)}` | {default} | {info.description} |")
     return "\n".join(lines) + "\n"
+
+
+# Variables POPO reads outside these settings: the OSO reference folders (oso_mapping/settings.py,
+# a library that runs without the application) and the test suite's own.
+OTHER_VARIABLES = {
+    "POPO_OSO_DIR": "the OSO reference files (oso_mapping)",
+    "POPO_OSO_SCHEMA_DIR": "the official OSO schema (oso_mapping)",
+    "POPO_TEST_DATABASE_URL": "the database of the test suite",
+    "POPO_CHROMIUM": "the browser of the browser tests",
+}
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
+    """``POPO_`` variables that no setting reads (a misspelling is otherwise silently
+    ignored), each with a suggestion when one is close."""
+    from engine.errors import did_you_mean
+
+    environ = dict(os.environ if environ is None else environ)
+    known = [env_name(name, info) for name, info in Settings.model_fields.items()]
+    known += list(OTHER_VARIABLES)
+    names = [variable.removeprefix(PREFIX) for variable in known]  # the prefix is no likeness
+    lines = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if upper.startswith(PREFIX) and upper not in known:
+            hint = did_you_mean(upper.removeprefix(PREFIX), names)
+            hint = re.sub(r"'([A-Z0-9_]+)'", rf"'{PREFIX}\1'", hint)
+            lines.append(f"{variable} is not a setting{'; ' + hint if hint else ''}")
+    return lines
 
 
 def _problems(exc: ValidationError) -> list[str]:

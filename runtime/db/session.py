@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -45,6 +46,10 @@ def make_engine(settings: Settings) -> Engine:
 
 def settings_clock(settings: Settings) -> Clock:
     """The clock the settings ask for: the system's, moved by ``POPO_CLOCK_OFFSET_DAYS``."""
+    if settings.clock_offset_days:
+        logging.getLogger("popo.clock").warning(
+            "clock moved", extra={"days": settings.clock_offset_days}
+        )
     return SystemClock(timedelta(days=settings.clock_offset_days))
 
 
