@@ -3,5 +3,9 @@
 from __future__ import annotations
 
 from .app import create_app
+from .settings import SettingsError
 
-app = create_app()
+try:
+    app = create_app()
+except SettingsError as problem:  # a wrong setting: its line, not a traceback
+    raise SystemExit("\n".join(f"error: {line}" for line in problem.problems)) from None

@@ -719,10 +719,29 @@ def cmd_admin(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _redacted(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.split('@', 1)[1]}"
-    return url
+    from runtime.settings import redacted_url
+
+    return redacted_url(url)
+
+
+def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
+    """Every setting, its value (secrets hidden) and where it came from."""
+    from oso_mapping.settings import oso_dir, schema_dir
+    from runtime.settings import Settings, describe, markdown_table, unknown_variables
+
+    if args.markdown:
+        print(markdown_table(), end="", file=out)
+        return 0
+    rows = [(s.variable, s.value, s.origin) for s in describe(Settings())]
+    for variable, found in (("POPO_OSO_DIR", oso_dir()), ("POPO_OSO_SCHEMA_DIR", schema_dir())):
+        origin = "env" if os.environ.get(variable) else "default"
+        rows.append((variable, str(found) if found else "(not found)", origin))
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, value, origin in rows:
+        print(f"{variable:<{width}}  {value}  ({origin})", file=out)
+    for line in unknown_variables():
+        print(f"warning: {line}", file=out)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -942,6 +961,16 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--port", type=int, default=8001)
     preview.set_defaults(handler=cmd_preview)
 
+    settings_parser = commands.add_parser(
+        "settings", help="show every setting, its value and where it came from (secrets hidden)"
+    )
+    settings_parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the table of settings of docs/operations.md instead",
+    )
+    settings_parser.set_defaults(handler=cmd_settings)
+
     serve = commands.add_parser("serve", help="run the web application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -950,9 +979,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    from runtime.settings import SettingsError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.handler(args, out or sys.stdout))
+    out = out or sys.stdout
+    try:
+        return int(args.handler(args, out))
+    except SettingsError as problem:  # one line per wrong setting, no traceback
+        for line in problem.problems:
+            print(f"error: {line}", file=out)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from engine.api import CheckResult
 from engine.compiler import CompiledForm
 from engine.errors import Severity
-from engine.evaluate import FormState
 from engine.scenarios import ScenarioFile, run_file
 from engine.workspace import SCENARIO_SUFFIX, Workspace, discover, open_workspace
 from engine.yamlsource import load_file, to_plain
@@ -45,7 +44,9 @@ from renderers import i18n
 from . import preview_scenario
 from .access.headers import security_headers
 from .blocking import in_thread
+from .clock import SYSTEM, Clock
 from .db.models import Draft
+from .db.session import settings_clock
 from .forms import controllers
 from .forms.files import content_disposition
 from .forms.registry import FormEntry, Registry
@@ -109,6 +110,7 @@ class Preview:
     forms: list[Form] = field(default_factory=list)
     sessions: LRU[str, PreviewSession] = field(default_factory=lambda: LRU(MAX_SESSIONS))
     settings: Settings = field(default_factory=Settings)
+    clock: Clock = SYSTEM  # the date a session starts on, unless its scenario names one
     _lock: Any = field(default_factory=threading.Lock)  # (Any: Litestar reads these types)
 
     def current(self) -> str:
@@ -165,7 +167,7 @@ class Preview:
             secrets.token_urlsafe(16),
             form.path,
             draft,
-            (chosen.get("today") if chosen else None) or date.today(),
+            (chosen.get("today") if chosen else None) or self.clock.today(),
             chosen["name"] if chosen else "",
         )
         self.sessions.put(session.token, session)
@@ -226,8 +228,8 @@ class PreviewService(FormsService):
         super().__init__(cast(Session, _NoDatabase()), Registry(), settings, cast(Any, None))
         self.preview_session = session
 
-    def state(self, draft: Draft, entry: FormEntry, today: date | None = None) -> FormState:
-        return super().state(draft, entry, today or self.preview_session.today)
+    def today(self) -> date:
+        return self.preview_session.today  # the scenario's date, else the day it started
 
     def store_upload(self, draft: Draft, key: str, upload: Upload, node: Any) -> dict[str, Any]:
         meta, allowed = self.upload_meta(upload, node)
@@ -655,7 +657,7 @@ def create_preview_app(
 ) -> Litestar:
     """The preview of ``folder``; ``hosts``: the names it answers to (None: any)."""
     settings = settings or Settings()
-    preview = Preview(folder.resolve(), settings=settings)
+    preview = Preview(folder.resolve(), settings=settings, clock=settings_clock(settings))
     htmx_dir = settings.assets_dir / "htmx.org" / "dist"
     return Litestar(
         route_handlers=[

@@ -18,6 +18,7 @@ from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 from renderers import i18n
 from renderers.html import environment
 
+from .clock import Clock
 from .db.session import Database
 from .forms.registry import Registry
 from .settings import REPOSITORY, Settings
@@ -44,14 +45,19 @@ class AppState:
     swept: bool = False  # the archive sweep at start-up has run
 
     @classmethod
-    def create(cls, settings: Settings) -> AppState:
+    def create(cls, settings: Settings, clock: Clock | None = None) -> AppState:
         return cls(
             settings,
-            Database(settings),
+            Database(settings, clock),
             Registry.load(settings.definitions_dir),
             BlobStore(settings.files_dir),
             BlobStore(settings.archive_dir),
         )
+
+    @property
+    def clock(self) -> Clock:
+        """The application's one clock (runtime/clock.py); its database sessions carry it."""
+        return self.db.clock
 
     @cached_property
     def audit_key(self) -> bytes:

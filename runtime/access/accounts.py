@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from ..clock import clock_of
 from ..db.models import (
     AccessAttempt,
     LoginSession,
@@ -126,7 +127,7 @@ def attempts(
     query = (
         select(func.count())
         .select_from(AccessAttempt)
-        .where(AccessAttempt.kind == kind, AccessAttempt.at >= datetime.now(UTC) - since)
+        .where(AccessAttempt.kind == kind, AccessAttempt.at >= clock_of(session).now() - since)
     )
     if email is not None:
         query = query.where(AccessAttempt.email == email)
@@ -136,7 +137,7 @@ def attempts(
 
 
 def record_attempt(session: Session, kind: str, address: str | None, email: str) -> None:
-    now = datetime.now(UTC)
+    now = clock_of(session).now()
     session.execute(delete(AccessAttempt).where(AccessAttempt.at < now - _KEEP_ATTEMPTS))
     session.add(AccessAttempt(kind=kind, address=address, email=email, at=now))
     session.flush()
@@ -179,7 +180,7 @@ def login(
             LoginSession(
                 token_hash=_token_hash(token),
                 user_id=user.id,
-                expires_at=datetime.now(UTC) + SESSION_LIFETIME,
+                expires_at=database.clock.now() + SESSION_LIFETIME,
                 address=address,
             )
         )
@@ -215,7 +216,7 @@ def principal(session: Session, token: str | None) -> Principal | None:
     if not rows:
         return None
     session_id, revoked_at, expires_at, user_id, email, name = rows[0][:6]
-    if revoked_at is not None or _aware(expires_at) < datetime.now(UTC):
+    if revoked_at is not None or _aware(expires_at) < clock_of(session).now():
         return None
     roles = tuple(Role(row[6], row[7], row[8]) for row in rows if row[6] is not None)
     return Principal(user_id, email, name, roles, session_id)
@@ -225,7 +226,7 @@ def logout(session: Session, session_id: uuid.UUID) -> None:
     session.execute(
         update(LoginSession)
         .where(LoginSession.id == session_id)
-        .values(revoked_at=datetime.now(UTC))
+        .values(revoked_at=clock_of(session).now())
     )
 
 
@@ -233,7 +234,7 @@ def logout_everywhere(session: Session, user_id: uuid.UUID) -> int:
     result = session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
+        .values(revoked_at=clock_of(session).now())
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -258,7 +259,7 @@ def start_reset(
         PasswordReset(
             user_id=user.id,
             token_hash=_token_hash(token),
-            expires_at=datetime.now(UTC) + RESET_LIFETIME,
+            expires_at=clock_of(session).now() + RESET_LIFETIME,
         )
     )
     session.flush()
@@ -276,7 +277,7 @@ def set_password(session: Session, user: UserAccount, password: str) -> None:
     session.execute(
         update(PasswordReset)
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=datetime.now(UTC))
+        .values(used_at=clock_of(session).now())
     )
     session.flush()
 
@@ -286,7 +287,7 @@ def finish_reset(session: Session, token: str, password: str) -> UserAccount:
     does every other reset link of the user. Blocking (hashing): call it from a thread."""
     if len(password) < MIN_PASSWORD:
         raise ResetFailed("short")
-    now = datetime.now(UTC)
+    now = clock_of(session).now()
     # Take the token in one statement, so that two requests with it cannot both succeed
     taken = session.execute(
         update(PasswordReset)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
+from ..clock import clock_of
 from ..db.models import AuditAnchor, AuditEvent
 
 GENESIS = "0" * 64
@@ -162,7 +163,7 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(727473)"))
     last = session.execute(_LAST.limit(1)).first()
     previous = last.hash if last else GENESIS
-    now = datetime.now(UTC)
+    now = clock_of(session).now()
     values: dict[str, Any] = {
         "at": now,
         "user_id": actor.user_id,
@@ -185,7 +186,7 @@ def record(
 
 def _add_anchor(session: Session, key: bytes, event_id: int, event_hash: str) -> AuditAnchor:
     anchor = AuditAnchor(
-        at=datetime.now(UTC),
+        at=clock_of(session).now(),
         event_id=event_id,
         event_hash=event_hash,
         mac=_anchor_mac(key, event_id, event_hash),

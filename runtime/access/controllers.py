@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
@@ -15,6 +14,7 @@ from renderers import i18n
 
 from .. import outbox
 from ..blocking import in_thread
+from ..clock import clock_of
 from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import accounts, audit, web
@@ -162,7 +162,7 @@ def forgot(
                     )
                     + f"\n\n{link}\n\n"
                     + i18n.gettext(language, "If it was not you, you can ignore this message."),
-                    expires_at=datetime.now(UTC) + accounts.RESET_LIFETIME,
+                    expires_at=clock_of(session).now() + accounts.RESET_LIFETIME,
                 )
         return True
 

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from ..clock import clock_of
 from ..db.models import Organisation, ProcessingAgreement
 from .accounts import ROLES_AT_SCHOOL, Principal
 
@@ -40,7 +41,7 @@ def visible_organisations(
 ) -> set[uuid.UUID]:
     """The organisations whose pupil data ``principal`` may read (``access="read"``) or change
     (``access="write"``: school roles only, at their own school)."""
-    on = on or date.today()
+    on = on or clock_of(session).today()
     visible: set[uuid.UUID] = set()
     for role in principal.roles:
         if role.organisation_id is None:

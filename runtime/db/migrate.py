@@ -15,15 +15,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    url = settings.sqlalchemy_url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
-    if settings.is_sqlite:
-        path = settings.database_url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    settings.prepare_sqlite_folder()
     command.upgrade(alembic_config(settings), revision)
 
 

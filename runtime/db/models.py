@@ -19,9 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..clock import SESSION_KEY
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+
+def utcnow(context: Any) -> datetime:
+    """The default of the timestamp columns: now on the clock of the database that runs the
+    statement (runtime.db.session.Database hands it over), else the system's."""
+    clock = context.execution_options.get(SESSION_KEY) if context is not None else None
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

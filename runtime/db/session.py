@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..clock import SESSION_KEY, Clock, SystemClock
 from ..settings import Settings
 
 
 def make_engine(settings: Settings) -> Engine:
+    url = settings.sqlalchemy_url
     if settings.is_sqlite:
-        path = settings.database_url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url, connect_args={"check_same_thread": False})
+        settings.prepare_sqlite_folder()
+        engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
@@ -41,13 +41,30 @@ def make_engine(settings: Settings) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(settings.database_url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def settings_clock(settings: Settings) -> Clock:
+    """The clock the settings ask for: the system's, moved by ``POPO_CLOCK_OFFSET_DAYS``."""
+    if settings.clock_offset_days:
+        logging.getLogger("popo.clock").warning(
+            "clock moved", extra={"days": settings.clock_offset_days}
+        )
+    return SystemClock(timedelta(days=settings.clock_offset_days))
 
 
 class Database:
-    def __init__(self, settings: Settings) -> None:
+    """The engine and its sessions. Every session carries the application's clock
+    (``runtime.clock.clock_of``), and so do the statements it runs (``db.models.utcnow``)."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.clock = clock or settings_clock(settings)
         self.engine = make_engine(settings)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(
+            self.engine.execution_options(**{SESSION_KEY: self.clock}),
+            expire_on_commit=False,
+            info={SESSION_KEY: self.clock},
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -217,7 +216,7 @@ def page_cache_key(ctx: Context, page_id: str) -> tuple[Any, ...]:
         tuple(sorted((page, str(mark)) for page, mark in ctx.draft.attempted_pages.items())),
         ctx.base_url,
         ctx.link.id if ctx.link else None,
-        date.today(),
+        ctx.service.today(),
     )
 
 

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, undefer
 from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
 from engine.messages import Message, message
 
+from ..clock import Clock, clock_of
 from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
 from ..lru import LRU
 from ..posted import Upload
@@ -135,6 +136,15 @@ class FormsService:
         self.settings = settings
         self.files = files
 
+    @property
+    def clock(self) -> Clock:
+        """The application's clock, which the database session carries (runtime/clock.py)."""
+        return clock_of(self.session)
+
+    def today(self) -> date:
+        """Today in the Netherlands on the application's clock: the ``today()`` of forms."""
+        return self.clock.today()
+
     # ------------------------------------------------------------------ drafts
 
     def start(self, form_id: str, language: str, organisation_id: uuid.UUID | None = None) -> Draft:
@@ -173,8 +183,9 @@ class FormsService:
         return entry
 
     def state(self, draft: Draft, entry: FormEntry, today: date | None = None) -> FormState:
+        today = today or self.today()
         cached = _recall(draft)
-        if cached is not None and (today is None or cached.today == today):
+        if cached is not None and cached.today == today:
             return cached
         state = evaluate(entry.form, draft.answers, today)
         _remember(draft, state)
@@ -188,7 +199,7 @@ class FormsService:
             if isinstance(value, str):
                 value = value[:MAX_CHARS_ANY]
             answer_paths.set_answer(answers, key, value)
-        return evaluate(entry.form, answers)
+        return evaluate(entry.form, answers, self.today())
 
     def page_keys(self, entry: FormEntry, state: FormState, page_id: str) -> list[str]:
         """Instance keys of the input fields on a page that are visible now."""
@@ -571,7 +582,7 @@ class FormsService:
             purpose=purpose,
             language=language,
             organisation_id=organisation_id,
-            expires_at=datetime.now(UTC) + timedelta(days=days or self.settings.public_link_days),
+            expires_at=self.clock.now() + timedelta(days=days or self.settings.public_link_days),
         )
         self.session.add(link)
         self.session.flush()
@@ -584,12 +595,12 @@ class FormsService:
         if link is None or link.purpose != purpose:
             raise NotFound("link")
         expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
-        if link.revoked_at is not None or expires < datetime.now(UTC):
+        if link.revoked_at is not None or expires < self.clock.now():
             raise Gone(self.organisation_name(link.organisation_id))
         return link
 
     def revoke(self, link: PublicLink) -> None:
-        link.revoked_at = datetime.now(UTC)
+        link.revoked_at = self.clock.now()
         self.session.flush()
 
 

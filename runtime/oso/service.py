@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -103,7 +103,7 @@ class OsoExchange:
                 if v
             ),
             "created": result.dossier.value("metadata/datum"),
-            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "imported_at": self.forms.clock.now().isoformat(timespec="seconds"),
             "carried": _count_values(answers),
             # questions the import answered so that imported answers show (mapping.py)
             "answered": [{"key": key, "value": answers.get(key)} for key in result.inferred],
@@ -136,7 +136,7 @@ class OsoExchange:
         )
         context = ExportContext(
             package_version(),
-            today or date.today(),
+            today or self.forms.today(),
             _school(school),
             read_file=self._read_file,
         )

@@ -5,7 +5,6 @@ anything with pupil data."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -75,7 +74,7 @@ def test_every_response_carries_the_security_headers(client: Client) -> None:
 def test_behind_tls_browsers_are_told_to_use_https_only(
     settings: Settings, app_state: AppState
 ) -> None:
-    secure = create_app(replace(settings, secure_cookies=True), app_state)
+    secure = create_app(settings.replace(secure_cookies=True), app_state)
     with TestClient(secure, base_url="https://testserver.local") as client:
         with_csrf(client)
         for path in ("/login", "/static/popo.css", "/nowhere"):

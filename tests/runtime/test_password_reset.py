@@ -75,7 +75,7 @@ def wait_for_mail(inbox: Inbox, count: int, seconds: float = 10.0) -> list[Any]:
 
 def mail_app(settings: Settings, seeded: AppState, port: int, **changes: Any) -> Any:
     """The application sending mail to the SMTP server on ``port``."""
-    changed = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port, **changes)
+    changed = settings.replace(smtp_host="127.0.0.1", smtp_port=port, **changes)
     return create_app(changed, dataclasses.replace(seeded, settings=changed))
 
 
@@ -327,7 +327,7 @@ def test_only_failed_logins_count_and_every_process_counts_them(
     settings: Settings, seeded: AppState
 ) -> None:
     forget_attempts(seeded)
-    limited = dataclasses.replace(settings, login_attempts_per_address=5)
+    limited = settings.replace(login_attempts_per_address=5)
     first = create_app(limited, dataclasses.replace(seeded, settings=limited))
     # a second application on the same database, as another process would be
     second = create_app(
@@ -354,7 +354,7 @@ def test_forwarded_for_is_ignored_unless_the_request_comes_from_a_trusted_proxy(
     settings: Settings, seeded: AppState
 ) -> None:
     forget_attempts(seeded)
-    limited = dataclasses.replace(settings, login_attempts_per_address=3)
+    limited = settings.replace(login_attempts_per_address=3)
     spoofed = create_app(limited, dataclasses.replace(seeded, settings=limited))
     with TestClient(spoofed, base_url="http://spoof.local") as client:
         with_csrf(client)
@@ -364,7 +364,7 @@ def test_forwarded_for_is_ignored_unless_the_request_comes_from_a_trusted_proxy(
         ]
         assert statuses == [401, 401, 401, 429]  # one client, however it calls itself
     forget_attempts(seeded)
-    behind = dataclasses.replace(limited, trusted_proxies=("127.0.0.0/8", "::1"))
+    behind = limited.replace(trusted_proxies=("127.0.0.0/8", "::1"))
     proxied = create_app(behind, dataclasses.replace(seeded, settings=behind))
     with live_server(proxied) as client:  # requests come from 127.0.0.1, the trusted proxy
         first = {"X-Forwarded-For": "198.51.100.7, 127.0.0.1"}
