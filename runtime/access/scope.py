@@ -30,7 +30,7 @@ WRITING_ROLES = ROLES_AT_SCHOOL  # the only roles that change pupil data
 OrganisationColumn = InstrumentedAttribute[uuid.UUID | None] | ColumnElement[Any]
 
 
-def covered_boards(processor: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
+def covered_boards(processor: uuid.UUID, on: date) -> Select[uuid.UUID]:
     """The boards with an agreement that lets ``processor`` process their data on ``on``."""
     return select(ProcessingAgreement.bestuur_id).where(
         ProcessingAgreement.processor_id == processor,
@@ -106,9 +106,7 @@ def audit_log_readable(column: OrganisationColumn, principal: Principal) -> Colu
     )
 
 
-def drafts(
-    principal: Principal, access: Access = "read", on: date | None = None
-) -> Select[tuple[Draft]]:
+def drafts(principal: Principal, access: Access = "read", on: date | None = None) -> Select[Draft]:
     """The drafts ``principal`` may read (or change), newest change first; add filters
     (``.where(Draft.status == "open")``) or count them with :func:`count`."""
     return (
@@ -118,7 +116,7 @@ def drafts(
     )
 
 
-def submissions(principal: Principal, on: date | None = None) -> Select[tuple[Submission]]:
+def submissions(principal: Principal, on: date | None = None) -> Select[Submission]:
     """The submissions ``principal`` may read, newest first (a submission is never changed)."""
     return (
         select(Submission)
@@ -127,7 +125,7 @@ def submissions(principal: Principal, on: date | None = None) -> Select[tuple[Su
     )
 
 
-def count(query: Select[Any]) -> Select[tuple[int]]:
+def count(query: Select[Any]) -> Select[int]:
     """How many rows a (scoped) query returns, counted by the database."""
     return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 

@@ -147,7 +147,7 @@ def test_a_draft_is_seen_only_by_its_own_organisations(
                 assert "Geheimnaam" not in response.text
 
 
-def visible_organisations(
+def organisations_in_scope(
     session: Session, who: Principal, access: scope.Access = "read", on: date | None = None
 ) -> set[uuid.UUID]:
     """The organisations the scope rule holds for (the rule applied to ``organisation.id``)."""
@@ -208,8 +208,8 @@ def test_a_board_or_swv_sees_school_data_only_under_an_active_agreement(
             who = principal(session, token)
             assert who is not None
             # before the agreement started, nothing was visible
-            assert school.id not in visible_organisations(session, who, on=date(2026, 7, 31))
-            assert school.id in visible_organisations(session, who)
+            assert school.id not in organisations_in_scope(session, who, on=date(2026, 7, 31))
+            assert school.id in organisations_in_scope(session, who)
 
 
 def test_the_privacy_officer_lists_access_to_a_pupil_at_their_school(
@@ -392,8 +392,8 @@ def test_the_scope_rule_separates_reading_from_writing(client: Client, seeded: A
             with seeded.db.session() as session:
                 who = principal(session, other.cookies.get("popo_session"))
                 assert who is not None
-                assert school.id in visible_organisations(session, who, access="read"), email
-                assert (school.id in visible_organisations(session, who, access="write")) is writes
+                assert school.id in organisations_in_scope(session, who, access="read"), email
+                assert (school.id in organisations_in_scope(session, who, access="write")) is writes
 
 
 def audited_draft(client: Client, number: str = "111222333") -> str:
