@@ -236,3 +236,38 @@ def test_the_database_plans_a_schools_open_drafts_with_the_scope_index(
                 str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + sql))
             )
         assert "ix_draft_organisation_status_updated" in plan, plan
+
+
+def started(client: Client, form_id: str) -> str:
+    """The id of a draft the logged-in school staff member starts."""
+    response = client.post(f"/forms/{form_id}/start", follow_redirects=False)
+    return str(response.headers["location"]).rsplit("/", 1)[1]
+
+
+def test_a_privacy_officer_finds_only_accesses_to_their_schools_drafts(
+    app: Litestar, client: Client, seeded: AppState
+) -> None:
+    number = "246813519"  # passes the 11-test, as a BSN must
+    ours = started(client, "overstapformulier-noord")
+    client.post(f"/drafts/{ours}/pages/leerling", data={"bsn": number, "identificatie": "bsn"})
+    client.get(f"/drafts/{ours}/pages/leerling")  # an access that the audit log keys by pupil
+    with TestClient(app, base_url="http://kompas.local") as other:
+        with_csrf(other)
+        log_in(other, "ib@kompas.demo")  # the same pupil number at a school of another board
+        theirs = started(other, "overstapformulier-zuid")
+        other.post(f"/drafts/{theirs}/pages/leerling", data={"bsn": number, "identificatie": "bsn"})
+        other.get(f"/drafts/{theirs}/pages/leerling")
+    with TestClient(app, base_url="http://privacy.local") as officer:
+        with_csrf(officer)
+        log_in(officer, "privacy@regenboog.demo")
+        with statements(seeded) as sent:
+            page = officer.post("/privacy", data={"number": number}).text
+    assert "ib@regenboog.demo" in page and "ib@kompas.demo" not in page
+    searches = [" ".join(s.split()) for s in sent if "FROM audit_event" in s]
+    assert len(searches) == 1 and "draft.organisation_id" in searches[0], searches
+    # the search found the other school's access too, before the scope (as `popo audit` does)
+    with seeded.db.session() as session:
+        from runtime.access import audit
+
+        everything = {e.object_id for e in audit.for_pupil(session, seeded.audit_key, number)}
+        assert {ours, theirs} <= everything
