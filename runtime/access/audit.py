@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import ColumnElement, String, cast, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from renderers import i18n
@@ -259,23 +259,24 @@ def verify(session: Session, key: bytes, heads: Iterable[str] = ()) -> Verificat
 
 
 def for_pupil(
-    session: Session, key: bytes, number: str, organisations: set[uuid.UUID] | None = None
+    session: Session, key: bytes, number: str, drafts: ColumnElement[bool] | None = None
 ) -> list[AuditEvent]:
     """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15).
-    With ``organisations``: only accesses to drafts of those organisations. Finds events with
-    the keyed pupil key and with the unkeyed one of before migration 0008."""
+    With ``drafts`` (a condition on ``Draft``, such as access.scope.audit_log_readable): only
+    accesses to the drafts it holds for, selected in the same query. Finds events with the
+    keyed pupil key and with the unkeyed one of before migration 0008."""
     from ..db.models import Draft
 
     keys = [pupil_key(key, number), legacy_pupil_key(number)]
     query = select(AuditEvent).where(AuditEvent.pupil.in_(keys))
-    if organisations is not None:
-        drafts = [
-            str(draft_id)
-            for draft_id in session.scalars(
-                select(Draft.id).where(Draft.organisation_id.in_(organisations))
-            )
-        ]
-        query = query.where(AuditEvent.object_type == "draft", AuditEvent.object_id.in_(drafts))
+    if drafts is not None:
+        # an event names its draft as text; compared without hyphens, as SQLite stores a UUID
+        query = query.where(
+            AuditEvent.object_type == "draft",
+            func.replace(AuditEvent.object_id, "-", "").in_(
+                select(func.replace(cast(Draft.id, String), "-", "")).where(drafts)
+            ),
+        )
     return list(session.scalars(query.order_by(AuditEvent.id)))
 
 

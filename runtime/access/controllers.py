@@ -9,15 +9,17 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from sqlalchemy import ColumnElement
 
 from renderers import i18n
 
 from .. import outbox
 from ..blocking import in_thread
 from ..clock import clock_of
+from ..db.models import Draft
 from ..posted import Posted
 from ..state import AppState, request_language, templates
-from . import accounts, audit, web
+from . import accounts, audit, scope, web
 
 
 def page(
@@ -211,15 +213,12 @@ def reset(
     return Redirect("/login?reset=1", status_code=303)
 
 
-def _officer_of(request: Request[Any, Any, Any], session: Any) -> set[Any]:
-    """The organisations whose audit log the logged-in person may read (404 for everyone else)."""
+def _officer_of(request: Request[Any, Any, Any], session: Any) -> ColumnElement[bool]:
+    """Which drafts' audit log the logged-in person may read (404 for everyone else)."""
     who = web.require(request, session)
-    officer_of = {
-        r.organisation_id for r in who.roles if r.role == "privacy_officer" and r.organisation_id
-    }
-    if not officer_of:
+    if not any(r.role == "privacy_officer" and r.organisation_id for r in who.roles):
         raise NotFoundException()
-    return officer_of
+    return scope.audit_log_readable(Draft.organisation_id, who)
 
 
 def privacy_page(
@@ -268,9 +267,7 @@ def privacy_search(
     with popo.db.session() as session:
         officer_of = _officer_of(request, session)
         events = (
-            audit.for_pupil(session, popo.audit_key, number, organisations=officer_of)
-            if number
-            else []
+            audit.for_pupil(session, popo.audit_key, number, drafts=officer_of) if number else []
         )
         groups = audit.grouped(events)
     return privacy_page(request, bool(number), groups)

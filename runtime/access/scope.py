@@ -4,26 +4,33 @@ A school role (medewerker, intern begeleider, directeur) reads and changes its s
 The other roles only read: a privacy officer its school, a bestuur role the schools of its
 board, and an SWV role the schools in its area, the last two only where the board has an active
 processing agreement (verwerkersovereenkomst) with that bestuur or SWV. Platform roles
-(consultant, beheerder) see no pupil data. Lists are filtered in the query with
-:func:`visible_organisations`, never after it; every route that changes a draft asks for
-``access="write"``.
+(consultant, beheerder) see no pupil data.
+
+The rule is a SQL condition on an organisation-id column (:func:`readable`, :func:`writable`),
+built from the principal's roles with the boards and agreements as subqueries: every list,
+count and fetch of pupil data adds it to its own query, so the database returns only what the
+person may see and nothing is filtered afterwards. Every route that changes a draft asks for
+:func:`writable`.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from ..clock import clock_of
-from ..db.models import Organisation, ProcessingAgreement
+from ..db.models import Draft, Organisation, ProcessingAgreement, Submission
 from .accounts import ROLES_AT_SCHOOL, Principal
 
+Access = Literal["read", "write"]
+WRITING_ROLES = ROLES_AT_SCHOOL  # the only roles that change pupil data
+OrganisationColumn = InstrumentedAttribute[uuid.UUID | None] | ColumnElement[Any]
 
-def covered_boards(processor: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
+
+def covered_boards(processor: uuid.UUID, on: date) -> Select[uuid.UUID]:
     """The boards with an agreement that lets ``processor`` process their data on ``on``."""
     return select(ProcessingAgreement.bestuur_id).where(
         ProcessingAgreement.processor_id == processor,
@@ -32,29 +39,30 @@ def covered_boards(processor: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
     )
 
 
-Access = Literal["read", "write"]
-WRITING_ROLES = ROLES_AT_SCHOOL  # the only roles that change pupil data
-
-
-def visible_organisations(
-    session: Session, principal: Principal, on: date | None = None, access: Access = "read"
-) -> set[uuid.UUID]:
-    """The organisations whose pupil data ``principal`` may read (``access="read"``) or change
-    (``access="write"``: school roles only, at their own school)."""
-    on = on or clock_of(session).today()
-    visible: set[uuid.UUID] = set()
+def where(
+    column: OrganisationColumn,
+    principal: Principal,
+    access: Access = "read",
+    on: date | None = None,
+) -> ColumnElement[bool]:
+    """True where ``column`` (an organisation id) is an organisation whose pupil data
+    ``principal`` may read (``access="read"``) or change (``access="write"``: school roles
+    only, at their own school). A principal without such a role gets a condition that holds
+    nowhere."""
+    on = on or date.today()
+    allowed: list[ColumnElement[bool]] = []
     for role in principal.roles:
         if role.organisation_id is None:
             continue
         if role.role in WRITING_ROLES:
-            visible.add(role.organisation_id)
+            allowed.append(column == role.organisation_id)
         elif access == "write":
             continue  # every other role only reads
         elif role.role == "privacy_officer":
-            visible.add(role.organisation_id)
+            allowed.append(column == role.organisation_id)
         elif role.role == "bestuur":
-            visible.update(
-                session.scalars(
+            allowed.append(
+                column.in_(
                     select(Organisation.id).where(
                         Organisation.parent_id == role.organisation_id,
                         Organisation.parent_id.in_(covered_boards(role.organisation_id, on)),
@@ -62,15 +70,64 @@ def visible_organisations(
                 )
             )
         elif role.role == "swv":
-            visible.update(
-                session.scalars(
+            allowed.append(
+                column.in_(
                     select(Organisation.id).where(
                         Organisation.swv_id == role.organisation_id,
                         Organisation.parent_id.in_(covered_boards(role.organisation_id, on)),
                     )
                 )
             )
-    return visible
+    return or_(false(), *allowed)
+
+
+def readable(
+    column: OrganisationColumn, principal: Principal, on: date | None = None
+) -> ColumnElement[bool]:
+    """True where ``principal`` may read the pupil data of the organisation in ``column``."""
+    return where(column, principal, "read", on)
+
+
+def writable(column: OrganisationColumn, principal: Principal) -> ColumnElement[bool]:
+    """True where ``principal`` may change the pupil data of the organisation in ``column``."""
+    return where(column, principal, "write")
+
+
+def audit_log_readable(column: OrganisationColumn, principal: Principal) -> ColumnElement[bool]:
+    """True where ``principal`` may read the audit log of the organisation in ``column``: a
+    privacy officer, of their own school."""
+    return or_(
+        false(),
+        *(
+            column == role.organisation_id
+            for role in principal.roles
+            if role.role == "privacy_officer" and role.organisation_id is not None
+        ),
+    )
+
+
+def drafts(principal: Principal, access: Access = "read", on: date | None = None) -> Select[Draft]:
+    """The drafts ``principal`` may read (or change), newest change first; add filters
+    (``.where(Draft.status == "open")``) or count them with :func:`count`."""
+    return (
+        select(Draft)
+        .where(where(Draft.organisation_id, principal, access, on))
+        .order_by(Draft.updated_at.desc(), Draft.id)
+    )
+
+
+def submissions(principal: Principal, on: date | None = None) -> Select[Submission]:
+    """The submissions ``principal`` may read, newest first (a submission is never changed)."""
+    return (
+        select(Submission)
+        .where(readable(Submission.organisation_id, principal, on))
+        .order_by(Submission.submitted_at.desc(), Submission.id)
+    )
+
+
+def count(query: Select[Any]) -> Select[int]:
+    """How many rows a (scoped) query returns, counted by the database."""
+    return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
 def home_school(principal: Principal) -> uuid.UUID | None:

@@ -44,7 +44,12 @@ class Organisation(Base):
     """
 
     __tablename__ = "organisation"
-    __table_args__ = (UniqueConstraint("kind", "code", name="uq_organisation_kind_code"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "code", name="uq_organisation_kind_code"),
+        # the scope rule's subqueries: a board's schools, an SWV's schools (access/scope.py)
+        Index("ix_organisation_parent_id", "parent_id"),
+        Index("ix_organisation_swv_id", "swv_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(20))  # swv | bestuur | school
@@ -72,6 +77,11 @@ class Draft(Base):
     """Answers being filled in. A draft stays on the definition version it was started on."""
 
     __tablename__ = "draft"
+    __table_args__ = (
+        # lists and counts within a scope (access/scope.py), by status, newest change first
+        Index("ix_draft_organisation_status_updated", "organisation_id", "status", "updated_at"),
+        Index("ix_draft_organisation_created", "organisation_id", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     form_id: Mapped[str] = mapped_column(String(100), index=True)
@@ -101,7 +111,11 @@ class Submission(Base):
     """A submitted form: immutable. Only visible fields' values are stored."""
 
     __tablename__ = "submission"
-    __table_args__ = (UniqueConstraint("draft_id", name="uq_submission_draft"),)
+    __table_args__ = (
+        UniqueConstraint("draft_id", name="uq_submission_draft"),
+        # lists and counts within a scope (access/scope.py), newest first
+        Index("ix_submission_organisation_submitted", "organisation_id", "submitted_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft.id"))

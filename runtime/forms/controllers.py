@@ -28,9 +28,9 @@ from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
 from .. import jobs
-from ..access import audit, web
+from ..clock import clock_of
+from ..access import audit, scope, web
 from ..access.accounts import Principal
-from ..access.scope import visible_organisations
 from ..blocking import in_thread
 from ..db.models import Draft, PublicLink
 from ..lru import LRU
@@ -136,13 +136,15 @@ def _resolve(
             base = f"/r/{quote(ref)}"
         else:
             who = web.require(request, service.session)
-            draft = service.draft(uuid.UUID(ref), for_update=lock)
-            if draft.organisation_id not in visible_organisations(service.session, who):
-                raise NotFound(ref)  # another organisation's draft: it does not exist for you
+            # another organisation's draft is not found: it does not exist for you
+            draft, writes = service.scoped_draft(
+                uuid.UUID(ref),
+                scope.readable(Draft.organisation_id, who, clock_of(service.session).today()),
+                scope.writable(Draft.organisation_id, who),
+                for_update=lock,
+            )
             # a request that may change the draft (lock) needs a role that writes
-            if lock and draft.organisation_id not in visible_organisations(
-                service.session, who, access="write"
-            ):
+            if lock and not writes:
                 raise web.ReadOnly()
             base = f"/drafts/{draft.id}"
         entry = service.entry(draft)

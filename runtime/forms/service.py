@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -174,6 +174,29 @@ class FormsService:
         if draft is None:
             raise NotFound(str(draft_id))
         return draft
+
+    def scoped_draft(
+        self,
+        draft_id: uuid.UUID,
+        readable: ColumnElement[bool],
+        writable: ColumnElement[bool],
+        for_update: bool = False,
+    ) -> tuple[Draft, bool]:
+        """The draft if ``readable`` holds for it, and whether ``writable`` does, in one query
+        (conditions of access.scope). A draft that is not readable is not found, exactly like
+        one that does not exist."""
+        options = [undefer(Draft.answers), undefer(Draft.answer_revisions)] if for_update else []
+        query = (
+            select(Draft, writable.label("writable"))
+            .where(Draft.id == draft_id, readable)
+            .options(*options)
+        )
+        if for_update:
+            query = query.with_for_update(of=Draft).execution_options(populate_existing=True)
+        row = self.session.execute(query).first()
+        if row is None:
+            raise NotFound(str(draft_id))
+        return row[0], bool(row[1])
 
     def entry(self, draft: Draft) -> FormEntry:
         """The definition version the draft was started on (a draft never changes version)."""
