@@ -28,10 +28,10 @@ from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
 from .. import jobs
-from ..clock import clock_of
 from ..access import audit, scope, web
 from ..access.accounts import Principal
 from ..blocking import in_thread
+from ..clock import clock_of
 from ..db.models import Draft, PublicLink
 from ..lru import LRU
 from ..pages import html, language_url, message_page
