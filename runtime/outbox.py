@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import jobs, mail
+from .clock import clock_of
 from .db.models import OutboxMessage
 from .db.session import Database
 from .settings import Settings
@@ -49,7 +50,7 @@ def enqueue(
         body=body,
         expires_at=expires_at,
         attempts=0,
-        next_attempt_at=datetime.now(UTC),
+        next_attempt_at=clock_of(session).now(),
     )
     session.add(message)
     session.flush()
@@ -78,7 +79,7 @@ def deliver(
     """One attempt at one message: "sent", "failed", "expired" or "skipped" (sent already,
     not due yet, out of attempts, or claimed by another sender). ``now_or_never``: also a
     message waiting for its retry or past its last attempt (``popo mail send-pending``)."""
-    now = datetime.now(UTC)
+    now = database.clock.now()
     with database.session() as session:
         message = session.get(OutboxMessage, message_id)
         if message is None or message.sent_at is not None or message.body == "":
@@ -122,7 +123,7 @@ def deliver(
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(sent_at=datetime.now(UTC), body="", last_error=None)
+            .values(sent_at=database.clock.now(), body="", last_error=None)
         )
     return "sent"
 
@@ -130,7 +131,7 @@ def deliver(
 def deliver_due(database: Database, settings: Settings, everything: bool = False) -> Delivery:
     """Send, in this process, the messages that are due (``everything``: also those waiting
     for a retry or past their last attempt)."""
-    now = datetime.now(UTC)
+    now = database.clock.now()
     with database.session() as session:
         query = select(OutboxMessage.id).where(
             OutboxMessage.sent_at.is_(None), OutboxMessage.body != ""
@@ -149,7 +150,7 @@ def sweep(database: Database) -> int:
     job whose worker was killed while running it); remove sent rows after a week. The number
     deferred. A message with a job still waiting is deferred twice at worst: the claim sends
     it once."""
-    now = datetime.now(UTC)
+    now = database.clock.now()
     with database.session() as session:
         lost = session.scalars(
             select(OutboxMessage.id)

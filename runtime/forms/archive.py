@@ -17,7 +17,7 @@ import logging
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -206,7 +206,7 @@ def requeue_missing(popo: AppState, older_than: timedelta = LOST_AFTER) -> int:
     """The periodic sweep: defer the archive job again for every submission without its PDF
     that was submitted ``older_than`` ago (younger ones still have their first job waiting).
     The number deferred."""
-    cutoff = datetime.now(UTC) - older_than
+    cutoff = popo.db.clock.now() - older_than
     with popo.db.session() as session:
         ids = missing(popo, session)
         if older_than:

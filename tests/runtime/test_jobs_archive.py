@@ -30,7 +30,7 @@ from .test_archive import ADVIES, archived, submission_of, submit
 @pytest.fixture
 def without_worker(seeded: AppState) -> Iterator[tuple[TestClient[Litestar], AppState]]:
     """The application without its in-process worker: jobs wait until a worker runs them."""
-    settings = dataclasses.replace(seeded.settings, inprocess_worker=False)
+    settings = seeded.settings.replace(inprocess_worker=False)
     state = dataclasses.replace(seeded, settings=settings, swept=True)
     with TestClient(create_app(settings, state), base_url="http://testserver.local") as client:
         with_csrf(client)

@@ -25,7 +25,7 @@ class Rollback(Exception):
 @pytest.fixture
 def mailing(seeded: AppState, smtp: tuple[Inbox, int]) -> Iterator[tuple[AppState, Inbox]]:  # noqa: F811
     inbox, port = smtp
-    settings = dataclasses.replace(seeded.settings, smtp_host="127.0.0.1", smtp_port=port)
+    settings = seeded.settings.replace(smtp_host="127.0.0.1", smtp_port=port)
     with seeded.db.session() as session:
         session.execute(delete(OutboxMessage))
     yield dataclasses.replace(seeded, settings=settings), inbox
