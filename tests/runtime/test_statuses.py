@@ -10,15 +10,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
 from sqlalchemy import func, inspect, select
 
 from runtime import jobs
 from runtime.clock import FrozenClock
-from runtime.db.models import Draft
+from runtime.db.models import Draft, UserAccount
 from runtime.db.session import Database
+from runtime.forms.status import DRAFT, DraftStatus
 from runtime.jobs.spec import Task, extra_tasks
 from runtime.state import AppState
 from runtime.statuses import (
+    Attempt,
     Effect,
     StatusChange,
     Transition,
@@ -212,3 +216,38 @@ def test_the_history_table_is_made_by_the_migrations(db: Database) -> None:
         "reason",
         "at",
     }
+
+
+# ---------------------------------------------------------------------- the draft's statuses
+
+
+def test_a_submitted_draft_has_its_move_in_the_history_with_who_sent_it(
+    client: TestClient[Litestar], app_state: AppState
+) -> None:
+    from ..support import ADVIES_LEERLING, fill_pages
+
+    started = client.post("/forms/adviesformulier-noord/start?lang=nl", follow_redirects=False)
+    base = str(client.get(started.headers["location"]).url).rsplit("/pages/", 1)[0]
+    fill_pages(
+        client,
+        base,
+        {"leerling": ADVIES_LEERLING, "advies": {"advies": "plaatsen", "contact_nodig": "false"}},
+    )
+    for _ in range(2):  # a double click moves it once
+        sent = client.post(f"{base}/submit", data={"idempotency_key": "x"}, follow_redirects=False)
+        assert sent.status_code == 303
+    draft_id = uuid.UUID(base.rsplit("/", 1)[1])
+    with app_state.db.session() as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None and draft.status == DraftStatus.SUBMITTED
+        [change] = history(session, DRAFT, draft)
+        ib = session.scalar(select(UserAccount.id).where(UserAccount.email == "ib@regenboog.demo"))
+        assert (change.from_status, change.to_status) == ("open", "submitted")
+        assert (change.actor_id, change.role) == (ib, "intern_begeleider")
+
+
+def test_a_new_draft_starts_in_the_workflows_first_status() -> None:
+    assert Draft.__table__.c.status.default.arg == DRAFT.initial.value  # type: ignore[attr-defined]
+    with pytest.raises(TransitionRefused) as refused:
+        DRAFT.check("submitted", "open", Attempt())  # a sent form never changes
+    assert refused.value.text("nl") == "Formulier: van 'verstuurd' kan het niet naar 'open'."
