@@ -51,6 +51,7 @@ from .forms import controllers
 from .forms.files import content_disposition
 from .forms.registry import FormEntry, Registry
 from .forms.service import FormsService
+from .forms.status import DraftStatus
 from .lru import LRU
 from .pages import html, message_page
 from .posted import Posted, Upload, provide_posted
@@ -189,7 +190,7 @@ def _draft(form: CompiledForm, answers: dict[str, Any], language: str) -> Draft:
         language=i18n.normalize(language),
         answers=answers,
         attempted_pages={},
-        status="open",
+        status=DraftStatus.OPEN,
         revision=0,
         answer_revisions={},
     )

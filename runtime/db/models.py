@@ -93,7 +93,7 @@ class Draft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
     # pages the person tried to leave: their errors are shown (GOV.UK pattern)
     attempted_pages: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted
+    status: Mapped[str] = mapped_column(String(20), default="open")  # a forms.status.DraftStatus
     revision: Mapped[int] = mapped_column(Integer, default=0)  # +1 on every save
     # per answer (instance key, or a group's key for its rows) the revision that last changed
     # it: a page posted from an older revision must not overwrite a newer answer unseen

@@ -48,6 +48,7 @@ from .service import (
     NotFound,
     posted_revision,
 )
+from .status import DraftStatus
 
 log = logging.getLogger("popo.forms")
 
@@ -406,7 +407,7 @@ def draft_home(
 ) -> Redirect:
     with open_draft(request, popo, ref) as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
-        if ctx.draft.status == "submitted":
+        if ctx.draft.status == DraftStatus.SUBMITTED:
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
         return Redirect(f"{ctx.base_url}/pages/{first_page(ctx, form_state)}", status_code=303)
 
@@ -420,7 +421,7 @@ def show_page(
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
-        if ctx.draft.status == "submitted":
+        if ctx.draft.status == DraftStatus.SUBMITTED:
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
         return cached_page(request, ctx, page_id)
 
@@ -435,7 +436,7 @@ def save_page(
     page_id: FromPath[str],
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
-        if ctx.draft.status == "submitted":
+        if ctx.draft.status == DraftStatus.SUBMITTED:
             return sent(request, ctx)
         return save_posted(request, ctx, page_id, posted)
 
@@ -506,7 +507,7 @@ def change_page(
     with open_draft(request, popo, ref) as ctx:
         if not trigger:
             raise ClientException(f"a change request names its field in the {FIELD_HEADER} header")
-        if ctx.draft.status == "submitted":
+        if ctx.draft.status == DraftStatus.SUBMITTED:
             return sent(request, ctx)
         return html("\n".join(change_fragments(ctx, page_id, posted, trigger)))
 
@@ -576,7 +577,7 @@ def check_answers(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str] | Redirect:
     with open_draft(request, popo, ref) as ctx:
-        if ctx.draft.status == "submitted":
+        if ctx.draft.status == DraftStatus.SUBMITTED:
             return Redirect(f"{ctx.base_url}/submission", status_code=303)
         return html(check_page_html(request, ctx))
 
@@ -611,10 +612,13 @@ def submit(
 ) -> Redirect:
     with open_draft(request, popo, ref, "submit the form") as ctx:
         form_state = ctx.service.state(ctx.draft, ctx.entry)
-        if ctx.draft.status != "submitted" and not form_state.valid:
+        if ctx.draft.status != DraftStatus.SUBMITTED and not form_state.valid:
             first = mark_incomplete(ctx, form_state)
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
-        submission, form_state = ctx.service.submit(ctx.draft, ctx.entry)
+        who = web.actor(request, ctx.principal)
+        submission, form_state = ctx.service.submit(
+            ctx.draft, ctx.entry, actor=who.user_id, role=who.role
+        )
         if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
             jobs.defer(ctx.service.session, "render_archive", submission_id=str(submission.id))
         target = f"{ctx.base_url}/submission"
@@ -639,7 +643,7 @@ def submission_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
     with open_draft(request, popo, ref, "see the submission") as ctx:
-        if ctx.draft.status != "submitted":
+        if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
         content = (
@@ -667,7 +671,7 @@ def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
     with open_draft(request, popo, ref, "download the archived submission") as ctx:
-        if ctx.draft.status != "submitted":
+        if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
         digest = submission.pdf_sha256
@@ -769,7 +773,7 @@ def revoke_page(request: Request[Any, Any, Any], ctx: Context, done: bool) -> Re
         .get_template("revoke.html")
         .render(
             done=done,
-            submitted=ctx.draft.status == "submitted",
+            submitted=ctx.draft.status == DraftStatus.SUBMITTED,
             draft_url=ctx.base_url,
             school_name=parents_school(ctx),
             language_url=language_url(request),

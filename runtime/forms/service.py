@@ -28,10 +28,12 @@ from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
 from ..lru import LRU
 from ..posted import Upload
 from ..settings import Settings
+from ..statuses.db import move
 from ..storage import BlobStore
 from . import answers as answer_paths
 from .files import sniff
 from .registry import FormEntry, Registry
+from .status import DRAFT, DraftStatus
 
 log = logging.getLogger("popo.forms")
 
@@ -260,7 +262,7 @@ class FormsService:
         A page posts the revision it was rendered from: an answer that another person changed
         since then is not overwritten by a different value (a conflict, shown to the person
         with both values). Too long values are refused; the rest of the page is saved."""
-        if draft.status == "submitted":
+        if draft.status == DraftStatus.SUBMITTED:
             raise Sent(str(draft.id))
         before = self.state(draft, entry)
         answers: dict[str, Any] = _copy(draft.answers)
@@ -359,7 +361,7 @@ class FormsService:
 
     def _store(self, draft: Draft, answers: dict[str, Any], changed: list[str]) -> None:
         """Store new answers as the next revision, noting per answer when it changed."""
-        if draft.status == "submitted":
+        if draft.status == DraftStatus.SUBMITTED:
             raise Sent(str(draft.id))
         draft.revision += 1
         revisions = dict(draft.answer_revisions or {})
@@ -506,8 +508,16 @@ class FormsService:
 
     # ------------------------------------------------------------------ submitting
 
-    def submit(self, draft: Draft, entry: FormEntry) -> tuple[Submission, FormState]:
-        """Submit once: a second submit (double click, retry) returns the first submission."""
+    def submit(
+        self,
+        draft: Draft,
+        entry: FormEntry,
+        actor: uuid.UUID | None = None,
+        role: str | None = None,
+    ) -> tuple[Submission, FormState]:
+        """Submit once: a second submit (double click, retry) returns the first submission.
+        The draft moves from open to submitted with a history row naming ``actor`` (None: a
+        parent's link) in ``role``."""
         existing = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))
         state = self.state(draft, entry)
         if existing is not None:
@@ -548,8 +558,7 @@ class FormsService:
             )
             assert existing is not None
             return existing, state
-        draft.status = "submitted"
-        self.session.flush()
+        move(self.session, draft, DraftStatus.SUBMITTED, workflow=DRAFT, actor=actor, role=role)
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
 

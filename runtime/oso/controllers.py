@@ -27,6 +27,7 @@ from ..forms.controllers import (
     service_for,
 )
 from ..forms.service import NotFound
+from ..forms.status import DraftStatus
 from ..pages import message_page
 from ..posted import Posted
 from ..state import AppState, request_language, templates
@@ -151,7 +152,7 @@ def download_dossier(
 ) -> Response[Any]:
     """The submitted rapport as an OSO 2019.1 dossier, validated the official way first."""
     with open_draft(request, popo, ref, "download the OSO export") as ctx:
-        if ctx.draft.status != "submitted" or not ctx.entry.exchanges_oso:
+        if ctx.draft.status != DraftStatus.SUBMITTED or not ctx.entry.exchanges_oso:
             raise NotFoundException()
         result = OsoExchange(ctx.service).export_submission(ctx.service.submitted(ctx.draft))
         language = ctx.draft.language
