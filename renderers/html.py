@@ -36,6 +36,8 @@ form_token: ContextVar[str] = ContextVar("form_token", default="")
 # Whether the request being rendered is a parent's (a public link): their pages show no staff
 # navigation (no way into the staff's part of POPO).
 for_parents: ContextVar[bool] = ContextVar("for_parents", default=False)
+# the logged-in person's unread notifications, for the header (counted before a page's handler)
+unread_notifications: ContextVar[int] = ContextVar("unread_notifications", default=0)
 
 
 def html_id(key: str) -> str:
@@ -384,6 +386,7 @@ def environment(language: str, extra_templates: Iterable[Path] = ()) -> Environm
     env.globals["html_id"] = html_id
     env.globals["csrf_token"] = form_token.get
     env.globals["for_parents"] = for_parents.get
+    env.globals["unread_notifications"] = unread_notifications.get
     env.globals["language"] = i18n.normalize(language)
     env.install_gettext_translations(i18n.translations(i18n.normalize(language)), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = lambda value: i18n.format_date(value, language)

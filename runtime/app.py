@@ -19,9 +19,9 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from renderers import i18n
-from renderers.html import for_parents, form_token
+from renderers.html import for_parents, form_token, unread_notifications
 
-from . import demo, errors, jobs, logs
+from . import demo, errors, jobs, logs, notifications
 from .access import controllers as access_routes
 from .access import web
 from .access.headers import security_headers
@@ -31,6 +31,7 @@ from .db.models import Organisation
 from .forms import archive
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
+from .notifications import routes as notification_routes
 from .oso import controllers as oso_routes
 from .pages import message_page
 from .posted import provide_posted
@@ -133,9 +134,20 @@ def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
 
 
 async def remember_form_token(request: Request[Any, Any, Any]) -> None:
-    """Forms rendered for this request carry its anti-forgery token (see renderers.html)."""
+    """Forms rendered for this request carry its anti-forgery token, and its header the
+    person's unread notifications (see renderers.html)."""
     form_token.set(web.csrf_token(request))
-    for_parents.set(request.url.path.startswith(forms.PARENT_PATHS))
+    parents = request.url.path.startswith(forms.PARENT_PATHS)
+    for_parents.set(parents)
+    token = request.cookies.get(web.SESSION_COOKIE)
+    page = request.method == "GET" and "hx-request" not in request.headers
+    if token and page and not parents and not request.url.path.startswith("/static/"):
+        # the header's count, read before the handler opens its transaction (one query)
+        popo: AppState = request.app.state.popo
+        count = await asyncio.to_thread(notifications.unread_for_token, popo.db, token)
+        unread_notifications.set(count)
+    else:
+        unread_notifications.set(0)
 
 
 def create_app(settings: Settings | None = None, popo: AppState | None = None) -> Litestar:
@@ -173,6 +185,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             *access_routes.ROUTES,
             *forms.ROUTES,
             *oso_routes.ROUTES,
+            *notification_routes.ROUTES,
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),
         ],

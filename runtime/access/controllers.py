@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement
 
 from renderers import i18n
 
-from .. import outbox
+from .. import notifications
 from ..blocking import in_thread
 from ..clock import clock_of
 from ..db.models import Draft
@@ -137,7 +137,7 @@ def forgot(
     posted: NamedDependency[Posted],
 ) -> Response[str]:
     """The same answer, status and work for every address, known or not: the mail goes to the
-    outbox in this transaction and is sent later (runtime/outbox.py)."""
+    outbox in this transaction and is sent later (runtime/notifications, runtime/outbox.py)."""
     language = request_language(request)
     email, address = posted.get("email"), web.address(request)
 
@@ -153,17 +153,12 @@ def forgot(
                 user, token = found
                 # never the request's Host header: whoever sends the request would choose it
                 link = f"{popo.settings.base_url.rstrip('/')}/password/reset/{token}"
-                outbox.enqueue(
+                notifications.notify(
                     session,
-                    user.email,
-                    i18n.gettext(language, "Set a new POPO password"),
-                    i18n.gettext(
-                        language,
-                        "Someone asked to set a new password for your POPO account. If that was "
-                        "you, open this link within an hour:",
-                    )
-                    + f"\n\n{link}\n\n"
-                    + i18n.gettext(language, "If it was not you, you can ignore this message."),
+                    "password_reset",
+                    [user],
+                    link,
+                    language,  # the language the person asked in
                     expires_at=clock_of(session).now() + accounts.RESET_LIFETIME,
                 )
         return True

@@ -29,9 +29,11 @@ def mail_sweep(state: AppState) -> None:
 
 @task("render_archive", queue="pdf", attempts=5, delay=10, backoff=3)  # 10 s … 13.5 min
 def render_archive(state: AppState, submission_id: str) -> None:
+    from .. import notifications
     from ..forms import archive
 
-    archive.render_submission(state, uuid.UUID(submission_id))
+    if archive.render_submission(state, uuid.UUID(submission_id)) is not None:
+        notifications.submission_archived(state, uuid.UUID(submission_id))  # once per submission
 
 
 @task("archive_sweep", queue="pdf", cron="*/5 * * * *")

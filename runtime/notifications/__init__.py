@@ -1,0 +1,302 @@
+"""Notifications: what happened, told to a person by e-mail (through the outbox) and in the
+application, from one call, ``notify``.
+
+Every event kind is declared here with the closed list of facts its texts may use; its texts
+are Jinja templates per language, ``runtime/templates/mail/<event>.<language>.txt`` (the
+subject on the first line, a blank line, the body). A notification never carries pupil data:
+no names, no BSN, no answers, only what happened and a link to where a logged-in person may
+see more. Rendering refuses a fact the event does not declare (tests/runtime/
+test_notifications.py checks the declarations and the templates against each other).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from renderers import i18n
+
+from .. import outbox
+from ..clock import clock_of
+from ..db.models import Notification, UserAccount
+
+if TYPE_CHECKING:
+    from ..db.session import Database
+    from ..state import AppState
+
+MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
+MAX_FACT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event kind: the facts its texts may use (never pupil data), which of them are dates,
+    and whether it is also shown in the application (not a mail whose link is a secret)."""
+
+    kind: str
+    facts: frozenset[str]
+    dates: frozenset[str] = frozenset()
+    in_app: bool = True
+
+
+EVENTS: dict[str, Event] = {
+    event.kind: event
+    for event in (
+        # the link is the secret: it is mailed, never stored where another could read it
+        Event("password_reset", frozenset(), in_app=False),
+        Event("submission_archived", frozenset({"organisation", "form"})),
+        Event(
+            "form_sent_to_school",
+            frozenset({"organisation", "form", "deadline"}),
+            dates=frozenset({"deadline"}),
+        ),
+    )
+}
+
+
+class UndeclaredFact(ValueError):
+    """A notification was given a fact its event does not declare, or one of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def event_of(kind: str) -> Event:
+    try:
+        return EVENTS[kind]
+    except KeyError:
+        raise UndeclaredFact(f"unknown notification event {kind!r}") from None
+
+
+def checked(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts, if they are exactly the event's declared ones, each a short text, a number
+    or (when declared so) a date; else ``UndeclaredFact``."""
+    extra = sorted(set(facts) - event.facts)
+    if extra:
+        raise UndeclaredFact(
+            f"notification {event.kind!r} does not declare the fact(s) {', '.join(extra)}; "
+            f"it may use only: {', '.join(sorted(event.facts)) or 'none'}"
+        )
+    missing = sorted(event.facts - set(facts))
+    if missing:
+        raise UndeclaredFact(f"notification {event.kind!r} needs the fact(s) {', '.join(missing)}")
+    for name, value in facts.items():
+        if name in event.dates:
+            if not isinstance(value, date):
+                raise UndeclaredFact(f"fact {name!r} of {event.kind!r} must be a date")
+        elif isinstance(value, bool) or not isinstance(value, str | int):
+            raise UndeclaredFact(f"fact {name!r} of {event.kind!r} must be a text or a number")
+        elif len(str(value)) > MAX_FACT_LENGTH:
+            raise UndeclaredFact(f"fact {name!r} of {event.kind!r} is longer than a name")
+    return dict(facts)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(MAIL_TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain text mail
+        keep_trailing_newline=True,
+    )
+
+
+def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Message:
+    """The subject and body of an event in a language, from its template, with only its
+    declared facts (dates written in that language) and the link."""
+    event = event_of(kind)
+    values = checked(event, facts)
+    language = i18n.normalize(language)
+    for name in event.dates:
+        values[name] = i18n.format_date(values[name], language)
+    text = _environment().get_template(f"{kind}.{language}.txt").render(link=link, **values)
+    subject, _, body = text.partition("\n\n")
+    return Message(subject.strip(), body.strip() + "\n")
+
+
+def recipient_language(account: UserAccount, default: str) -> str:
+    """The account's language if it has one stored, else the default (POPO_LANGUAGE)."""
+    stored = getattr(account, "language", None)
+    return i18n.normalize(stored if isinstance(stored, str) and stored else default)
+
+
+def _stored(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if k in event.dates else v for k, v in facts.items()}
+
+
+def _loaded(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: date.fromisoformat(v) if k in event.dates else v for k, v in facts.items()}
+
+
+def notify(
+    session: Session,
+    event: str,
+    recipients: Sequence[UserAccount],
+    link: str,
+    language: str,
+    *,
+    ref: str | None = None,
+    expires_at: datetime | None = None,
+    **facts: Any,
+) -> int:
+    """Tell each recipient, in ``language``, that ``event`` happened: a mail through the outbox
+    and (for events shown in the application) a notification row, both in the caller's
+    transaction. ``ref`` names the object the event is about: a recipient already notified
+    of it is not notified again (a job that runs twice). The number notified."""
+    kind = event_of(event)
+    message = render(event, language, link, facts)
+    told = 0
+    for account in recipients:
+        if kind.in_app:
+            if ref is not None and session.scalar(
+                select(Notification.id).where(
+                    Notification.user_id == account.id,
+                    Notification.event == event,
+                    Notification.ref == ref,
+                )
+            ):
+                continue
+            session.add(
+                Notification(
+                    user_id=account.id,
+                    event=event,
+                    ref=ref,
+                    facts=_stored(kind, facts),
+                    link=link,
+                )
+            )
+        outbox.enqueue(session, account.email, message.subject, message.body, expires_at)
+        told += 1
+    session.flush()
+    return told
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A notification as its person sees it, in their current language."""
+
+    id: uuid.UUID
+    title: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+def shown(notification: Notification, language: str) -> Shown:
+    event = event_of(notification.event)
+    message = render(
+        notification.event, language, notification.link, _loaded(event, notification.facts)
+    )
+    return Shown(
+        notification.id,
+        message.subject,
+        notification.link,
+        notification.created_at,
+        notification.read_at is not None,
+    )
+
+
+def of_user(session: Session, user_id: uuid.UUID, limit: int = 100) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread(session: Session, user_id: uuid.UUID) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_read(
+    session: Session, user_id: uuid.UUID, notification_id: uuid.UUID | None = None
+) -> Notification | None:
+    """Mark one of the person's notifications read (or all of them: no id); another person's
+    is not touched and not returned."""
+    now = clock_of(session).now()
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is None:
+        session.execute(query.values(read_at=now))
+        return None
+    session.execute(query.where(Notification.id == notification_id).values(read_at=now))
+    found = session.get(Notification, notification_id)
+    return found if found is not None and found.user_id == user_id else None
+
+
+def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
+    """After the archive job: tell the person who sent the form (a logged-in member of staff,
+    as the audit log recorded them; a parent has no account and gets nothing) that its PDF is
+    there, with a link to the submission. Once per submission."""
+    from ..db.models import AuditEvent, Organisation, Submission
+
+    with popo.db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            return 0
+        sender = session.scalar(
+            select(AuditEvent.user_id)
+            .where(
+                AuditEvent.object_type == "draft",
+                AuditEvent.object_id == str(submission.draft_id),
+                AuditEvent.purpose.startswith("submit the form"),
+                AuditEvent.user_id.is_not(None),
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        account = session.get(UserAccount, sender) if sender is not None else None
+        if account is None:
+            return 0
+        organisation = (
+            session.get(Organisation, submission.organisation_id)
+            if submission.organisation_id is not None
+            else None
+        )
+        entry = popo.registry.get(submission.form_id, submission.form_version)
+        language = recipient_language(account, popo.settings.default_language)
+        title: Any = entry.form.definition.title if entry is not None else submission.form_id
+        form = title if isinstance(title, str) else title.get(language) or submission.form_id
+        base = popo.settings.base_url.rstrip("/")
+        return notify(
+            session,
+            "submission_archived",
+            [account],
+            f"{base}/drafts/{submission.draft_id}/submission",
+            language,
+            ref=str(submission.id),
+            organisation=organisation.name if organisation is not None else "POPO",
+            form=form,
+        )
+
+
+def unread_for_token(database: Database, token: str) -> int:
+    """The header's count: the unread notifications of the person logged in with ``token``."""
+    from ..access.accounts import principal
+
+    with database.session() as session:
+        who = principal(session, token)
+        return unread(session, who.user_id) if who is not None else 0

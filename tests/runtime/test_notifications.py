@@ -1,0 +1,203 @@
+"""Notifications: one event, a mail (sent to a real SMTP server, aiosmtpd on loopback) and a
+notification in the application; no pupil data can enter either."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from jinja2 import meta
+from litestar.testing import TestClient
+from sqlalchemy import delete, select
+
+from runtime import jobs, notifications
+from runtime.app import create_app
+from runtime.db.models import Notification, OutboxMessage, UserAccount
+from runtime.jobs.tasks import render_archive
+from runtime.state import AppState
+
+from ..support import ADVIES_LEERLING
+from .conftest import log_in, with_csrf
+from .test_archive import ADVIES, submission_of, submit
+from .test_password_reset import Inbox, smtp, wait_for_mail  # noqa: F401 (the fixture)
+
+# what a fact's name must never be about: the pupil, the parents, or what was answered
+PUPIL_DATA = ("name", "naam", "bsn", "onderwijsnummer", "answer", "antwoord", "pupil", "leerling")
+PUPIL_DATA += ("child", "kind", "parent", "ouder", "birth", "geboorte", "address", "adres")
+PUPIL_DATA += ("email", "phone", "telefoon", "reason", "advies", "note", "text")
+
+
+def test_every_event_declares_a_closed_list_of_facts_without_pupil_data() -> None:
+    environment = notifications._environment()
+    assert {"password_reset", "submission_archived", "form_sent_to_school"} <= set(
+        notifications.EVENTS
+    )
+    for kind, event in notifications.EVENTS.items():
+        for fact in event.facts:
+            assert not any(word in fact.lower() for word in PUPIL_DATA), (kind, fact)
+        assert event.dates <= event.facts
+        for language in ("nl", "en"):
+            name = f"{kind}.{language}.txt"
+            source = (notifications.MAIL_TEMPLATES / name).read_text(encoding="utf-8")
+            used = meta.find_undeclared_variables(environment.parse(source))
+            assert used <= event.facts | {"link"}, (name, used - event.facts)
+            assert "link" in used, name  # what happened, and where to see more
+            subject, blank, body = source.partition("\n\n")
+            assert subject and "\n" not in subject and blank and body.strip(), name
+
+
+def test_rendering_refuses_a_fact_the_event_does_not_declare(seeded: AppState) -> None:
+    link = "https://popo.example/drafts/1/submission"
+    with pytest.raises(notifications.UndeclaredFact) as refused:
+        notifications.render(
+            "submission_archived",
+            "nl",
+            link,
+            {"organisation": "De Regenboog", "form": "Advies"} | {"bsn": "123456782"},
+        )
+    assert str(refused.value) == (
+        "notification 'submission_archived' does not declare the fact(s) bsn; "
+        "it may use only: form, organisation"
+    )
+    with pytest.raises(notifications.UndeclaredFact, match="must be a text or a number"):
+        notifications.render(
+            "submission_archived", "en", link, {"organisation": {"answers": 1}, "form": "Advies"}
+        )
+    with pytest.raises(notifications.UndeclaredFact, match="needs the fact"):
+        notifications.render("submission_archived", "en", link, {"form": "Advies"})
+    with seeded.db.session() as session:
+        account = session.scalar(select(UserAccount).where(UserAccount.email == "ib@kompas.demo"))
+        assert account is not None
+        with pytest.raises(notifications.UndeclaredFact):
+            notifications.notify(session, "password_reset", [account], link, "nl", name="Bakker")
+        session.rollback()
+    message = notifications.render(
+        "form_sent_to_school",
+        "nl",
+        link,
+        {"organisation": "De Linde", "form": "Advies", "deadline": date(2027, 3, 1)},
+    )
+    assert message.subject == "Er is een formulier verstuurd aan De Linde"
+    assert "uiterlijk 1 maart 2027 behandelen" in message.body and link in message.body
+
+
+@pytest.fixture
+def mail_state(
+    seeded: AppState,
+    smtp: tuple[Inbox, int],  # noqa: F811 (the fixture of test_password_reset)
+) -> Iterator[tuple[AppState, Inbox]]:
+    """The application's state sending mail to the test's SMTP server; jobs run when the
+    test runs them (no in-process worker)."""
+    inbox, port = smtp
+    settings = seeded.settings.replace(
+        inprocess_worker=False, smtp_host="127.0.0.1", smtp_port=port
+    )
+    with seeded.db.session() as session:
+        session.execute(delete(OutboxMessage))
+        session.execute(delete(Notification))
+    yield dataclasses.replace(seeded, settings=settings, swept=True), inbox
+    with seeded.db.session() as session:
+        session.execute(delete(OutboxMessage))
+        session.execute(delete(Notification))
+
+
+def header_count(page: str) -> str:
+    found = re.search(r'class="header__notifications" href="/notifications">([^<]*)<', page)
+    return found.group(1) if found else ""
+
+
+def test_the_sender_is_told_by_mail_and_in_the_application_when_the_archive_is_ready(
+    mail_state: tuple[AppState, Inbox],
+) -> None:
+    state, inbox = mail_state
+    app = create_app(state.settings, state)
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        log_in(client, "ib@regenboog.demo")
+        base = submit(client, pages=ADVIES)
+        submission = submission_of(state, base)
+        assert header_count(client.get("/").text) == ""
+        jobs.run_until_idle(state)  # the archive, then its notification's mail
+
+        (message,) = wait_for_mail(inbox, 1)
+        body = message.get_payload(decode=True).decode()
+        link = f"{state.settings.base_url.rstrip('/')}/drafts/{submission.draft_id}/submission"
+        assert message["To"] == "ib@regenboog.demo"
+        assert (
+            message["Subject"]
+            == "Een formulier aan Basisschool De Regenboog (demo) is gearchiveerd"
+        )
+        assert link in body and "is als PDF gearchiveerd" in body
+        mail = f"{message['Subject']}\n{body}"
+        for field in ("achternaam", "voornamen", "geboortedatum", "bsn", "contactpersoon"):
+            assert ADVIES_LEERLING[field] not in mail  # only what happened, and a link
+
+        home = client.get("/").text
+        assert header_count(home) == "1 nieuwe melding"
+        page = client.get("/notifications").text
+        assert (
+            "Een formulier aan Basisschool De Regenboog (demo) is gearchiveerd" in page
+            and "nieuw" in page
+        )
+        english = client.get("/notifications?lang=en").text
+        assert "A form sent to Basisschool De Regenboog (demo) has been archived" in english
+        assert header_count(english) == "1 new notification"
+
+        with state.db.session() as session:
+            (notification,) = session.scalars(select(Notification)).all()
+            notification_id = notification.id
+
+        # the job run again (a retry, the sweep) tells nobody twice
+        render_archive(state, submission_id=str(submission.id))
+        with state.db.session() as session:
+            assert len(session.scalars(select(Notification)).all()) == 1
+
+        # another person sees none of it, and cannot mark it read
+        with TestClient(app, base_url="http://testserver.local") as other:
+            with_csrf(other)
+            log_in(other, "ib@kompas.demo")
+            assert header_count(other.get("/").text) == ""
+            assert "U hebt geen meldingen." in other.get("/notifications").text
+            tried = other.post(f"/notifications/{notification_id}/open", follow_redirects=False)
+            assert tried.headers["location"] == "/notifications"
+        assert header_count(client.get("/?lang=nl").text) == "1 nieuwe melding"
+
+        opened = client.post(f"/notifications/{notification_id}/open", follow_redirects=False)
+        assert opened.status_code == 303 and opened.headers["location"] == link
+        assert header_count(client.get("/").text) == ""
+        assert "nieuw" not in client.get("/notifications").text.split("<h1>")[1]
+
+
+def test_mark_all_read_and_the_page_asks_to_log_in(
+    mail_state: tuple[AppState, Inbox], anonymous: Any
+) -> None:
+    state, _ = mail_state
+    with state.db.session() as session:
+        account = session.scalar(select(UserAccount).where(UserAccount.email == "ib@kompas.demo"))
+        assert account is not None
+        for ref in ("a", "b"):
+            notifications.notify(
+                session,
+                "submission_archived",
+                [account],
+                f"https://popo.example/drafts/{uuid.uuid4()}/submission",
+                "en",
+                ref=ref,
+                organisation="Het Kompas",
+                form="Advies",
+            )
+    page = anonymous.get("/notifications", follow_redirects=False)
+    assert page.status_code in (302, 303) and "/login" in page.headers["location"]
+    app = create_app(state.settings, state)
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        log_in(client, "ib@kompas.demo")
+        assert header_count(client.get("/?lang=en").text) == "2 new notifications"
+        done = client.post("/notifications/read", follow_redirects=False)
+        assert done.headers["location"] == "/notifications"
+        assert header_count(client.get("/").text) == ""
