@@ -278,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from runtime import demo
     from runtime.db.migrate import upgrade
-    from runtime.db.models import Organisation
     from runtime.forms.service import FormsService
+    from runtime.organisations.models import Organisation
     from runtime.settings import Settings
     from runtime.state import AppState
 

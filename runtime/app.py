@@ -27,11 +27,11 @@ from .access import web
 from .access.headers import security_headers
 from .access.scope import home_school
 from .blocking import in_thread
-from .db.models import Organisation
 from .forms import archive
 from .forms import controllers as forms
 from .forms.service import FormsService, Gone, NotFound
 from .notifications import routes as notification_routes
+from .organisations.models import Organisation
 from .oso import controllers as oso_routes
 from .pages import message_page
 from .posted import provide_posted

@@ -360,7 +360,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from runtime import demo
     from runtime.db.migrate import upgrade
     from runtime.db.session import Database
-    from runtime.forms.registry import Registry
+    from runtime.definitions import Registry
     from runtime.settings import Settings
 
     settings = Settings()
@@ -650,7 +650,7 @@ def _oso_export(args: argparse.Namespace, out: TextIO) -> int:
     import uuid
 
     from runtime.db.session import Database
-    from runtime.forms.registry import Registry
+    from runtime.definitions import Registry
     from runtime.forms.service import FormsService, NotFound
     from runtime.oso.service import OsoExchange
     from runtime.settings import Settings

@@ -5,7 +5,7 @@ login attempt windows, audit timestamps, submission times, "today" in a form) as
 of the application, never ``datetime.now()`` or ``date.today()`` itself. The application holds
 one clock (``AppState.clock``); its database hands it to every session it opens, so code that
 works in a transaction finds it with :func:`clock_of`, and the timestamp columns the models fill
-in by default (``created_at``, ``submitted_at``, ...) come from it as well (``db.models.utcnow``).
+in by default (``created_at``, ``submitted_at``, ...) come from it as well (``db.base.utcnow``).
 
 ``now()`` is an aware UTC moment (what is stored); ``today()`` is the date in the Netherlands,
 because the legal deadlines of a transfer count Dutch calendar days: at 00:30 in Amsterdam it

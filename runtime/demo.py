@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from renderers import i18n
 
 from .access.accounts import create_user
-from .db.models import Organisation, ProcessingAgreement, PublicLink, UserAccount
-from .forms.registry import Registry
+from .access.models import UserAccount
+from .definitions import Registry
+from .forms.models import PublicLink
 from .forms.service import FormsService, token_hash
+from .organisations.models import Organisation, ProcessingAgreement
 from .settings import Settings
 from .storage import BlobStore
 

@@ -20,12 +20,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, Text, delete, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import jobs, mail
 from .clock import clock_of
-from .db.models import OutboxMessage
+from .db.base import Base, utcnow
 from .db.session import Database
 from .settings import Settings
 
@@ -35,6 +35,24 @@ MAX_DELAY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=7)  # then a sent message's row (already without body) is removed
 LOST_AFTER = timedelta(minutes=2)  # a message due this long has lost its job: the sweep defers
 BATCH = 20
+
+
+class OutboxMessage(Base):
+    """An e-mail to send, written in the transaction of the request that asks for it and sent
+    by a background sender (below): no request waits for or fails on SMTP."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # emptied once sent or expired
+    expires_at: Mapped[datetime | None] = mapped_column()  # not worth sending after this
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 def enqueue(

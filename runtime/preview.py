@@ -45,11 +45,11 @@ from . import preview_scenario
 from .access.headers import security_headers
 from .blocking import in_thread
 from .clock import SYSTEM, Clock
-from .db.models import Draft
 from .db.session import settings_clock
+from .definitions import FormEntry, Registry
 from .forms import controllers
 from .forms.files import content_disposition
-from .forms.registry import FormEntry, Registry
+from .forms.models import Draft
 from .forms.service import FormsService
 from .forms.status import DraftStatus
 from .lru import LRU

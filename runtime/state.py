@@ -20,7 +20,7 @@ from renderers.html import environment
 
 from .clock import Clock
 from .db.session import Database
-from .forms.registry import Registry
+from .definitions import Registry
 from .settings import REPOSITORY, Settings
 from .storage import BlobStore
 

@@ -14,15 +14,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import clock_of
-from ..db.models import (
-    AccessAttempt,
-    LoginSession,
-    Organisation,
-    PasswordReset,
-    RoleAssignment,
-    UserAccount,
-)
 from ..db.session import Database
+from ..organisations.models import Organisation
+from .models import AccessAttempt, LoginSession, PasswordReset, RoleAssignment, UserAccount
 
 ROLES_AT_SCHOOL = ("medewerker", "intern_begeleider", "directeur")
 ROLES = (*ROLES_AT_SCHOOL, "bestuur", "swv", "consultant", "beheerder", "privacy_officer")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from renderers import i18n
 
 from ..clock import clock_of
-from ..db.models import AuditAnchor, AuditEvent
+from .models import AuditAnchor, AuditEvent
 
 GENESIS = "0" * 64
 ANCHOR_EVERY = 1000  # besides the first event of each day
@@ -265,7 +265,7 @@ def for_pupil(
     With ``drafts`` (a condition on ``Draft``, such as access.scope.audit_log_readable): only
     accesses to the drafts it holds for, selected in the same query. Finds events with the
     keyed pupil key and with the unkeyed one of before migration 0008."""
-    from ..db.models import Draft
+    from ..forms.models import Draft
 
     keys = [pupil_key(key, number), legacy_pupil_key(number)]
     query = select(AuditEvent).where(AuditEvent.pupil.in_(keys))

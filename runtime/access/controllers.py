@@ -16,7 +16,7 @@ from renderers import i18n
 from .. import notifications
 from ..blocking import in_thread
 from ..clock import clock_of
-from ..db.models import Draft
+from ..forms.models import Draft
 from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import accounts, audit, scope, web

@@ -22,7 +22,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..db.models import Draft, Organisation, ProcessingAgreement, Submission
+from ..forms.models import Draft, Submission
+from ..organisations.models import Organisation, ProcessingAgreement
 from .accounts import ROLES_AT_SCHOOL, Principal
 
 Access = Literal["read", "write"]

@@ -55,7 +55,7 @@ def settings_clock(settings: Settings) -> Clock:
 
 class Database:
     """The engine and its sessions. Every session carries the application's clock
-    (``runtime.clock.clock_of``), and so do the statements it runs (``db.models.utcnow``)."""
+    (``runtime.clock.clock_of``), and so do the statements it runs (``db.base.utcnow``)."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.clock = clock or settings_clock(settings)

@@ -34,8 +34,9 @@ from renderers.pdf import (
 )
 
 from .. import jobs
-from ..db.models import Organisation, Submission
+from ..organisations.models import Organisation
 from ..state import AppState
+from .models import Submission
 
 log = logging.getLogger("popo.archive")
 

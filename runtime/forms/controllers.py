@@ -32,14 +32,14 @@ from ..access import audit, scope, web
 from ..access.accounts import Principal
 from ..blocking import in_thread
 from ..clock import clock_of
-from ..db.models import Draft, PublicLink
+from ..definitions import FormEntry
 from ..lru import LRU
 from ..pages import html, language_url, message_page
 from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import archive
 from .files import content_disposition, size_text
-from .registry import FormEntry
+from .models import Draft, PublicLink
 from .service import (
     REVISION_FIELD,
     Applied,

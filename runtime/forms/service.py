@@ -24,15 +24,16 @@ from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, templ
 from engine.messages import Message, message
 
 from ..clock import Clock, clock_of
-from ..db.models import Attachment, Draft, Organisation, PublicLink, Submission
+from ..definitions import FormEntry, Registry
 from ..lru import LRU
+from ..organisations.models import Organisation
 from ..posted import Upload
 from ..settings import Settings
 from ..statuses.db import move
 from ..storage import BlobStore
 from . import answers as answer_paths
 from .files import sniff
-from .registry import FormEntry, Registry
+from .models import Attachment, Draft, PublicLink, Submission
 from .status import DRAFT, DraftStatus
 
 log = logging.getLogger("popo.forms")

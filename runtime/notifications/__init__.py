@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from renderers import i18n
 
 from .. import outbox
+from ..access.models import UserAccount
 from ..clock import clock_of
-from ..db.models import Notification, UserAccount
+from .models import Notification
 
 if TYPE_CHECKING:
     from ..db.session import Database
@@ -251,7 +252,9 @@ def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
     """After the archive job: tell the person who sent the form (a logged-in member of staff,
     as the audit log recorded them; a parent has no account and gets nothing) that its PDF is
     there, with a link to the submission. Once per submission."""
-    from ..db.models import AuditEvent, Organisation, Submission
+    from ..access.models import AuditEvent
+    from ..forms.models import Submission
+    from ..organisations.models import Organisation
 
     with popo.db.session() as session:
         submission = session.get(Submission, submission_id)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access.accounts import ROLES, create_user
-from ..db.models import Organisation, ProcessingAgreement, RoleAssignment, UserAccount
+from ..access.models import RoleAssignment, UserAccount
+from .models import Organisation, ProcessingAgreement
 
 
 class AdminError(Exception):

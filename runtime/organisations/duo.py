@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import Organisation
+from .models import Organisation
 
 REQUIRED = (
     "BEVOEGD GEZAG NUMMER",

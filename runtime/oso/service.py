@@ -22,9 +22,10 @@ from oso_mapping.mapping import ImportResult, Unmapped, import_dossier
 from oso_mapping.validate import Validation, validate
 from renderers import i18n
 
-from ..db.models import Draft, Organisation, Submission
 from ..forms import answers as answer_paths
+from ..forms.models import Draft, Submission
 from ..forms.service import FormsService, NotFound
+from ..organisations.models import Organisation
 from ..posted import Upload
 
 log = logging.getLogger("popo.oso")

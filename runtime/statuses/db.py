@@ -14,7 +14,7 @@ from sqlalchemy import Index, Integer, String, Text, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import clock_of
-from ..db.models import Base
+from ..db.base import Base
 from .workflow import Attempt, Transition, Workflow
 
 S = TypeVar("S", bound=Enum)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from runtime.access import accounts, audit, scope
 from runtime.access.accounts import Principal
-from runtime.db.models import AccessAttempt, AuditAnchor, AuditEvent, Organisation, UserAccount
+from runtime.access.models import AccessAttempt, AuditAnchor, AuditEvent, UserAccount
 from runtime.demo import DEMO_PASSWORD
+from runtime.organisations.models import Organisation
 from runtime.settings import Settings
 from runtime.state import AppState
 
@@ -186,7 +187,7 @@ def test_a_board_or_swv_sees_school_data_only_under_an_active_agreement(
     from datetime import timedelta
 
     from runtime.access.accounts import principal
-    from runtime.db.models import ProcessingAgreement
+    from runtime.organisations.models import ProcessingAgreement
 
     draft = start_draft(client)
     with seeded.db.session() as session:
@@ -328,7 +329,7 @@ WRITE_ROUTES: list[tuple[str, dict[str, str], str | None]] = [
 def test_roles_that_see_read_a_draft_but_cannot_change_or_submit_it(
     app: Litestar, client: Client, seeded: AppState, email: str
 ) -> None:
-    from runtime.db.models import Draft
+    from runtime.forms.models import Draft
 
     draft = start_draft(client)
     client.post(draft + "/pages/leerling", data={"achternaam": "Jansen"})

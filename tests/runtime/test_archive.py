@@ -26,8 +26,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from runtime.cli import main
-from runtime.db.models import Draft, Submission
 from runtime.forms import answers as answer_paths
+from runtime.forms.models import Draft, Submission
 from runtime.forms.service import FormsService
 from runtime.settings import REPOSITORY
 from runtime.state import AppState

@@ -11,10 +11,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
+from runtime.access.models import AuditEvent
 from runtime.app import create_app
 from runtime.clock import FrozenClock, SystemClock, clock_of, dutch_date
-from runtime.db.models import AuditEvent, Draft, PublicLink
 from runtime.db.session import Database, settings_clock
+from runtime.forms.models import Draft, PublicLink
 from runtime.forms.service import FormsService, token_hash
 from runtime.state import AppState
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from runtime.db.models import Organisation
 from runtime.organisations.duo import ImportRefused, import_file, read_locations
+from runtime.organisations.models import Organisation
 from runtime.state import AppState
 
 from ..conftest import SHARED

@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import update
 
-from runtime.db.models import Draft
+from runtime.forms.models import Draft
 from runtime.state import AppState
 
 Client = TestClient[Litestar]

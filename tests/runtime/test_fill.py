@@ -161,7 +161,7 @@ def test_check_answers_submit_once_and_download_the_pdf(
     assert first.status_code == second.status_code == 303
     from sqlalchemy import func, select
 
-    from runtime.db.models import Submission
+    from runtime.forms.models import Submission
 
     with app_state.db.session() as session:
         count = session.scalar(

@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from runtime.db.models import Draft
+from runtime.forms.models import Draft
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING
@@ -192,7 +192,7 @@ def stored(app_state: AppState, draft_url: str) -> Draft:
 
 
 def resume_draft(app_state: AppState, resume: str) -> Draft:
-    from runtime.db.models import PublicLink
+    from runtime.forms.models import PublicLink
     from runtime.forms.service import token_hash
 
     token = resume.split("/r/", 1)[1].split("/", 1)[0]

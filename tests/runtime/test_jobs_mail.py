@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from runtime import jobs, outbox
-from runtime.db.models import OutboxMessage
+from runtime.outbox import OutboxMessage
 from runtime.state import AppState
 
 from .test_password_reset import Inbox, smtp  # noqa: F401 - the SMTP server fixture

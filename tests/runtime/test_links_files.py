@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from runtime import demo
-from runtime.db.models import Attachment, PublicLink
+from runtime.forms.models import Attachment, PublicLink
 from runtime.forms.service import token_hash
 from runtime.state import AppState
 

@@ -16,9 +16,11 @@ from litestar.testing import TestClient
 from sqlalchemy import delete, select
 
 from runtime import jobs, notifications
+from runtime.access.models import UserAccount
 from runtime.app import create_app
-from runtime.db.models import Notification, OutboxMessage, UserAccount
 from runtime.jobs.tasks import render_archive
+from runtime.notifications.models import Notification
+from runtime.outbox import OutboxMessage
 from runtime.state import AppState
 
 from ..support import ADVIES_LEERLING

@@ -25,10 +25,11 @@ from sqlalchemy import delete, select
 
 from runtime import cli, outbox
 from runtime.access import accounts
+from runtime.access.models import AccessAttempt, UserAccount
 from runtime.app import create_app
-from runtime.db.models import AccessAttempt, OutboxMessage, UserAccount
 from runtime.db.session import Database
 from runtime.demo import DEMO_PASSWORD
+from runtime.outbox import OutboxMessage
 from runtime.settings import Settings
 from runtime.state import AppState
 

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from runtime.access import scope
 from runtime.access.accounts import Principal, Role
-from runtime.db.models import Draft, Organisation, RoleAssignment, Submission, UserAccount
+from runtime.access.models import RoleAssignment, UserAccount
+from runtime.forms.models import Draft, Submission
+from runtime.organisations.models import Organisation
 from runtime.state import AppState
 
 from .conftest import log_in, with_csrf

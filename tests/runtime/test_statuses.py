@@ -15,9 +15,10 @@ from litestar.testing import TestClient
 from sqlalchemy import func, inspect, select
 
 from runtime import jobs
+from runtime.access.models import UserAccount
 from runtime.clock import FrozenClock
-from runtime.db.models import Draft, UserAccount
 from runtime.db.session import Database
+from runtime.forms.models import Draft
 from runtime.forms.status import DRAFT, DraftStatus
 from runtime.jobs.spec import Task, extra_tasks
 from runtime.state import AppState

@@ -13,8 +13,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from runtime.db.models import Attachment
 from runtime.forms.files import DOCX, ODT, UNKNOWN, sniff
+from runtime.forms.models import Attachment
 from runtime.state import AppState
 
 from .test_links_files import upload_page

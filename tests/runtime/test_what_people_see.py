@@ -15,8 +15,9 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from runtime.access.accounts import hash_password
-from runtime.db.models import Draft, PublicLink, Submission, UserAccount
+from runtime.access.models import UserAccount
 from runtime.demo import DEMO_PASSWORD
+from runtime.forms.models import Draft, PublicLink, Submission
 from runtime.forms.service import FormsService, token_hash
 from runtime.state import AppState
 

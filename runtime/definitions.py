@@ -1,4 +1,5 @@
-"""The definitions the running application offers, compiled once at start-up."""
+"""The region's definitions the running application offers (forms today; procedures and
+overviews next), compiled once at start-up and shared by every domain."""
 
 from __future__ import annotations
 

@@ -1,0 +1,118 @@
+"""The tables of access: accounts, roles, login sessions, password resets, access attempts
+and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db.base import Base, utcnow
+
+
+class UserAccount(Base):
+    """A person who logs in: school, bestuur or SWV staff, or a platform role."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleAssignment(Base):
+    """A role of a user at an organisation (platform roles have no organisation)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role", name="uq_role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(40))
+
+
+class LoginSession(Base):
+    """A server-side session; the cookie holds a random token, the database its hash."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class PasswordReset(Base):
+    """A single-use password reset link sent by e-mail; only the token's hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessAttempt(Base):
+    """A failed login or a password-reset request, by network address and by e-mail address
+    (known or not), so that limits hold across processes; rows older than the longest window
+    are deleted."""
+
+    __tablename__ = "access_attempt"
+    __table_args__ = (
+        Index("ix_access_attempt_address", "kind", "address", "at"),
+        Index("ix_access_attempt_email", "kind", "email", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # login_failed | reset_request
+    address: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """One access to pupil data or a submission. Append-only; each event's hash is an HMAC (with
+    the audit key) over its content and the previous event's hash, so that a changed or removed
+    event breaks the chain."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[uuid.UUID | None] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(254))  # e-mail, or "parent link"
+    role: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(40))  # read | change | submit | download | …
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    pupil: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed hash of the BSN
+    purpose: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditAnchor(Base):
+    """A recorded head of the audit chain (the first event of each day, every N-th event, and
+    each ``popo audit anchor``). ``popo audit verify`` checks that every anchor is still on the
+    chain, so that removing the newest events or rewriting the chain is noticed."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))  # HMAC of event id and hash with the audit key
