@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from weasyprint import HTML, Attachment
-
 from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from engine.messages import localize
@@ -154,6 +152,9 @@ def render_pdf(
 ) -> bytes:
     """Render the document as PDF/A-3b with the answers attached as JSON and every file the
     submission carries attached with its own name and media type."""
+    # imported here: loading WeasyPrint takes a second, which only the PDF workers should pay
+    from weasyprint import HTML, Attachment
+
     moment = info.moment.replace(tzinfo=None)  # WeasyPrint writes these as UTC
     payload = json.dumps(
         {

@@ -1,115 +1,39 @@
-"""The Litestar application: it only assembles the domains (forms, …) and their services."""
+"""The Litestar application: it only assembles. Every route, model, template, task and page
+hook comes from a domain (runtime/domains.py); what all of them share comes from the web kit
+and the application state."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from renderers import i18n
-from renderers.html import for_parents, form_token, unread_notifications
+from renderers.html import form_token
 
-from . import demo, errors, jobs, logs, notifications
-from .access import controllers as access_routes
+from . import errors, jobs, logs
 from .access import web
 from .access.headers import security_headers
-from .access.scope import home_school
-from .blocking import in_thread
-from .forms import archive
-from .forms import controllers as forms
-from .forms.service import FormsService, Gone, NotFound
-from .notifications import routes as notification_routes
-from .organisations.models import Organisation
-from .oso import controllers as oso_routes
+from .domain import Domain
+from .domains import DOMAINS
 from .pages import message_page
 from .posted import provide_posted
 from .settings import REPOSITORY, Settings
-from .state import AppState, remember_language, request_language, templates
+from .state import AppState, remember_language, request_language
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
-
-
-def region_name(language: str, region: str | None) -> str:
-    """A region's heading on the home page, in the person's language."""
-    if region is None:
-        return i18n.gettext(language, "Base forms")
-    names = {
-        "noord": i18n.gettext(language, "Region North"),
-        "zuid": i18n.gettext(language, "Region South"),
-    }
-    return names.get(region, region)
-
-
-@get("/")
-@in_thread
-def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
-    language = request_language(request)
-    with popo.db.session() as session:
-        who = web.require(request, session)
-    regions: dict[str, list[dict[str, Any]]] = {}
-    for entry in popo.registry.offered():
-        if entry.form.definition.kind == "custom":
-            continue  # language examples, not instruments
-        label = region_name(language, entry.form.definition.region)
-        title = entry.form.definition.title
-        regions.setdefault(label, []).append(
-            {
-                "id": entry.id,
-                "version": entry.version,
-                "title": title if isinstance(title, str) else title.get(language, ""),
-            }
-        )
-    with popo.db.session() as session:
-        parent_links = demo.parent_links(session, language)
-        school = session.get(Organisation, home_school(who)) if home_school(who) else None
-    content = (
-        templates(language)
-        .get_template("home.html")
-        .render(
-            regions=sorted(regions.items()),
-            oso_forms={e.id for e in popo.registry.offered() if e.exchanges_oso},
-            problems=popo.registry.problems,
-            parent_links=parent_links,
-            user=who,
-            school=school,
-            can_start=school is not None,  # only school staff start forms (see start_form)
-            roles={role.role for role in who.roles},
-            language_url=lambda code: f"/?lang={code}",
-        )
-    )
-    return Response(content, media_type=MediaType.HTML)
-
-
-@post("/forms/{form_id:str}/start")
-@in_thread
-def start_form(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
-) -> Redirect | Response[str]:
-    with popo.db.session() as session:
-        who = web.require(request, session)
-        school = home_school(who)
-        if school is None:
-            return forms.cannot_start(request)
-        service = FormsService(session, popo.registry, popo.settings, popo.files)
-        try:
-            draft = service.start(form_id, request_language(request), school)
-        except NotFound as exc:
-            raise NotFoundException() from exc
-        target = f"/drafts/{draft.id}"
-    return Redirect(target, status_code=303)
 
 
 def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -129,28 +53,11 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     )
 
 
-def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    return forms.gone(request, exc.school if isinstance(exc, Gone) else "")
-
-
-async def remember_form_token(request: Request[Any, Any, Any]) -> None:
-    """Forms rendered for this request carry its anti-forgery token, and its header the
-    person's unread notifications (see renderers.html)."""
-    form_token.set(web.csrf_token(request))
-    parents = request.url.path.startswith(forms.PARENT_PATHS)
-    for_parents.set(parents)
-    token = request.cookies.get(web.SESSION_COOKIE)
-    page = request.method == "GET" and "hx-request" not in request.headers
-    if token and page and not parents and not request.url.path.startswith("/static/"):
-        # the header's count, read before the handler opens its transaction (one query)
-        popo: AppState = request.app.state.popo
-        count = await asyncio.to_thread(notifications.unread_for_token, popo.db, token)
-        unread_notifications.set(count)
-    else:
-        unread_notifications.set(0)
-
-
-def create_app(settings: Settings | None = None, popo: AppState | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    popo: AppState | None = None,
+    domains: Sequence[Domain] = DOMAINS,
+) -> Litestar:
     settings = settings or Settings()
     logs.configure(settings.log_level, settings.log_format)
     app_state = popo or AppState.create(settings)
@@ -159,6 +66,14 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         raise RuntimeError(
             f"htmx is not installed in {settings.assets_dir}: run `npm ci` (scripts/setup does)"
         )
+    hooks = [hook for domain in domains for hook in domain.page_hooks]
+
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        """Forms rendered for this request carry its anti-forgery token; each domain adds
+        what its pages need (the parents' pages, the header's notification count)."""
+        form_token.set(web.csrf_token(request))
+        for hook in hooks:
+            await hook(request)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -167,28 +82,27 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         if worker is not None:
             await worker.start()
         log.info("started", extra={"forms": len(app_state.registry.forms)})
-        # the archives that a full disk or a crash left missing are rendered by jobs
-        sweep = asyncio.create_task(asyncio.to_thread(archive.sweep_once, app_state))
+        started = [
+            asyncio.create_task(asyncio.to_thread(domain.startup, app_state))
+            for domain in domains
+            if domain.startup is not None
+        ]
         try:
             yield
         finally:
-            sweep.cancel()
+            for task in started:
+                task.cancel()
             if worker is not None:
                 await worker.stop()
             app_state.stop_workers()
 
     application = Litestar(
         route_handlers=[
-            home,
             errors.problem,
-            start_form,
-            *access_routes.ROUTES,
-            *forms.ROUTES,
-            *oso_routes.ROUTES,
-            *notification_routes.ROUTES,
             create_static_files_router(path="/static/vendor", directories=[htmx_dir]),
             create_static_files_router(path="/static", directories=[STATIC]),
         ],
+        plugins=list(domains),  # each brings its routes and exception handlers
         dependencies={
             "popo": Provide(lambda: app_state, sync_to_thread=False),
             "posted": provide_posted,  # read on the loop; the handlers then run in threads
@@ -196,9 +110,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
         state=State({"popo": app_state}),  # for web.address (trusted proxies)
         exception_handlers={
             NotFoundException: not_found,
-            Gone: gone,
             web.LoginRequired: login_required,
-            web.ReadOnly: access_routes.read_only,
             HTTPException: errors.http_error,  # every other refusal: a page, never JSON
             Exception: errors.server_error,  # logged with its traceback and a reference
         },
@@ -209,7 +121,7 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        before_request=remember_form_token,
+        before_request=before_request,
         before_send=[
             security_headers(settings.secure_cookies),
             remember_language(settings.secure_cookies),

@@ -19,6 +19,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -27,7 +28,11 @@ from . import jobs, mail
 from .clock import clock_of
 from .db.base import Base, utcnow
 from .db.session import Database
+from .jobs.spec import task
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .state import AppState
 
 log = logging.getLogger("popo.outbox")
 MAX_ATTEMPTS = 12  # with doubling delays from POPO_MAIL_RETRY_SECONDS, capped at an hour
@@ -200,3 +205,16 @@ def pending(session: Session) -> list[OutboxMessage]:
             .order_by(OutboxMessage.created_at)
         )
     )
+
+
+@task("send_mail", queue="mail")  # the outbox counts and spaces its own attempts
+def send_mail(state: AppState, outbox_id: str) -> None:
+    deliver(state.db, state.settings, uuid.UUID(outbox_id))
+
+
+@task("mail_sweep", queue="mail", cron="* * * * *")
+def mail_sweep(state: AppState) -> None:
+    sweep(state.db)
+
+
+TASKS = (send_mail, mail_sweep)

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,7 +25,9 @@ from .definitions import Registry
 from .settings import REPOSITORY, Settings
 from .storage import BlobStore
 
-TEMPLATES = REPOSITORY / "runtime" / "templates"
+# the shared page templates (error and message pages); the domains add theirs (use_templates)
+TEMPLATES = REPOSITORY / "runtime" / "web" / "templates"
+_TEMPLATE_FOLDERS: list[Path] = [TEMPLATES]
 _WORKERS_LOCK = threading.Lock()  # starting and replacing the pool of PDF workers
 
 
@@ -141,6 +144,15 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+def use_templates(*folders: Path) -> None:
+    """Add the domains' template folders (runtime/domains.py, at start-up); a page template
+    has one name in all of them (a test checks)."""
+    added = [folder for folder in folders if folder not in _TEMPLATE_FOLDERS]
+    if added:
+        _TEMPLATE_FOLDERS.extend(added)
+        templates.cache_clear()
+
+
 @lru_cache(maxsize=4)
 def templates(language: str) -> Environment:
-    return environment(language, [TEMPLATES])
+    return environment(language, _TEMPLATE_FOLDERS)

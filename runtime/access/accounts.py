@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,7 +25,6 @@ MAX_FAILED = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 _HASHER = PasswordHasher()  # argon2id with the library's recommended parameters
-_DUMMY = _HASHER.hash("timing-equaliser")
 
 
 class LoginFailed(Exception):
@@ -59,6 +59,12 @@ class Principal:
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no account, so that both take as long."""
+    return _HASHER.hash("timing-equaliser")
 
 
 def _token_hash(token: str) -> str:
@@ -158,7 +164,7 @@ def login(
         user = session.scalar(select(UserAccount).where(UserAccount.email == email))
     # The same work whether the account is unknown, locked or not, and outside any transaction:
     # verifying takes a while and must not hold the database
-    correct = _verify(user.password_hash if user and not locked else _DUMMY, password)
+    correct = _verify(user.password_hash if user and not locked else _dummy_hash(), password)
     if user is None or locked or not correct:
         with database.session() as session:
             record_attempt(session, LOGIN_FAILED, address, email)

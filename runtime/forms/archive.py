@@ -184,7 +184,7 @@ def sweep(popo: AppState) -> SweepResult:
 def render_submission(popo: AppState, submission_id: uuid.UUID) -> str | None:
     """The job: the archive of one submission, unless it is there already (a job run twice,
     or after the sweep, renders nothing twice). A rendering error is raised, so that the job
-    library tries again (runtime/jobs/tasks.py); a definition no longer loaded is logged and
+    library tries again (runtime/forms/tasks.py); a definition no longer loaded is logged and
     left to the sweep."""
     with popo.db.session() as session:
         submission = session.get(Submission, submission_id)

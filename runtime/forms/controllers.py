@@ -73,8 +73,8 @@ class Context:
     link: PublicLink | None
     resume_token: str | None
     principal: Principal | None = None
-    # templates drawn instead of the runtime's, and what they are rendered with besides the
-    # page (the consultant's preview draws its own around the same pages: runtime/preview.py)
+    # templates drawn instead of the runtime's, and what they are rendered with besides the page
+    # (the consultant's preview draws its own around the same pages: runtime/authoring/preview.py)
     template_names: dict[str, str] = field(default_factory=dict)
     page_values: dict[str, Any] = field(default_factory=dict)
 

@@ -4,7 +4,8 @@
 - ``defer(session, "task", **ids)`` adds a job in the session's transaction: it exists if, and
   only if, the change that caused it is committed;
 - the tasks and their policies (queue, retries with backoff, schedules) are one table,
-  runtime/jobs/spec.py; their bodies are runtime/jobs/tasks.py, free of either library;
+  runtime/jobs/spec.py, filled from the domains (runtime/domains.py); their bodies are plain
+  functions next to the work they do, free of either library;
 - ``in_process_worker(state)`` runs jobs inside the web process (the application's lifespan
   starts it unless POPO_INPROCESS_WORKER=0), ``run_worker(state)`` is ``popo worker``.
 
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.orm import Session
 
 from . import spec
-from . import tasks as _tasks  # noqa: F401 - registers POPO's tasks in spec.TASKS
 
 if TYPE_CHECKING:
     from ..state import AppState
@@ -38,7 +38,7 @@ def defer(session: Session, task: str, *, delay: float | None = None, **kwargs: 
     """Add a job for ``task`` with ``kwargs`` (JSON values: ids as strings) to the session's
     transaction, to run at once or ``delay`` seconds after it commits."""
     if task not in spec.TASKS:
-        raise KeyError(f"no task {task!r} (runtime/jobs/tasks.py)")
+        raise KeyError(f"no task {task!r}: no domain declares it (runtime/domains.py)")
     if _is_sqlite(session.get_bind().dialect.name):
         from . import sqlite
 

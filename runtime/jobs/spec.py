@@ -1,6 +1,10 @@
-"""The table of POPO's background tasks: which queue each runs on, how often a failed run is
+r"""The table of POPO's background tasks: which queue each runs on, how often a failed run is
 tried again (and how long it waits), and when the periodic ones run. Both job libraries are
-configured from this table alone (runtime/jobs/sqlite.py, runtime/jobs/pg.py)."""
+configured from this table alone (runtime/jobs/sqlite.py, runtime/jobs/pg.py).
+
+A task is declared where its work is (``@task`` next to the function that does it: the
+outbox's in runtime/outbox.py, a domain's in runtime/<domain>/tasks.py); the domains list
+theirs in their plugin and runtime/domains.py ``register``\ s them all, once."""
 
 from __future__ import annotations
 
@@ -45,15 +49,24 @@ def task(
     delay: float = 0.0,
     backoff: float = 2.0,
     cron: str | None = None,
-) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a task body under ``name`` (the decorator of runtime/jobs/tasks.py)."""
+) -> Callable[[Callable[..., None]], Task]:
+    """Declare a task: the function becomes its body, under ``name``; ``register`` puts it in
+    the table the workers run from."""
     assert queue in QUEUES, queue
 
-    def register(fn: Callable[..., None]) -> Callable[..., None]:
-        TASKS[name] = Task(name, fn, queue, attempts, delay, backoff, cron)
-        return fn
+    def declare(fn: Callable[..., None]) -> Task:
+        return Task(name, fn, queue, attempts, delay, backoff, cron)
 
-    return register
+    return declare
+
+
+def register(*tasks: Task) -> None:
+    """Put tasks in the table (runtime/domains.py, at start-up); a name is one task."""
+    for item in tasks:
+        known = TASKS.get(item.name)
+        if known is not None and known.run is not item.run:
+            raise ValueError(f"two tasks are called {item.name!r}")
+        TASKS[item.name] = item
 
 
 @contextmanager

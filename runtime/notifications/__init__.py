@@ -1,9 +1,10 @@
 """Notifications: what happened, told to a person by e-mail (through the outbox) and in the
 application, from one call, ``notify``.
 
-Every event kind is declared here with the closed list of facts its texts may use; its texts
-are Jinja templates per language, ``runtime/templates/mail/<event>.<language>.txt`` (the
-subject on the first line, a blank line, the body). A notification never carries pupil data:
+Every event kind is declared by the domain that sends it (its plugin's ``events``), with the
+closed list of facts its texts may use; its texts are Jinja templates per language in the
+domain's ``templates/mail/<event>.<language>.txt`` (the subject on the first line, a blank
+line, the body). A notification never carries pupil data:
 no names, no BSN, no answers, only what happened and a link to where a logged-in person may
 see more. Rendering refuses a fact the event does not declare (tests/runtime/
 test_notifications.py checks the declarations and the templates against each other).
@@ -32,9 +33,7 @@ from .models import Notification
 
 if TYPE_CHECKING:
     from ..db.session import Database
-    from ..state import AppState
 
-MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 MAX_FACT_LENGTH = 200
 
 
@@ -49,19 +48,25 @@ class Event:
     in_app: bool = True
 
 
-EVENTS: dict[str, Event] = {
-    event.kind: event
-    for event in (
-        # the link is the secret: it is mailed, never stored where another could read it
-        Event("password_reset", frozenset(), in_app=False),
-        Event("submission_archived", frozenset({"organisation", "form"})),
-        Event(
-            "form_sent_to_school",
-            frozenset({"organisation", "form", "deadline"}),
-            dates=frozenset({"deadline"}),
-        ),
-    )
-}
+EVENTS: dict[str, Event] = {}  # filled from the domains (runtime/domains.py)
+_FOLDERS: dict[str, Path] = {}  # each event's folder of texts
+
+
+def register(folder: Path, *events: Event) -> None:
+    """Declare events whose texts are ``<kind>.<language>.txt`` in ``folder`` (a domain's
+    ``templates/mail``); a kind is declared once."""
+    for event in events:
+        known = EVENTS.get(event.kind)
+        if known is not None and (known != event or _FOLDERS[event.kind] != folder):
+            raise ValueError(f"two notification events are called {event.kind!r}")
+        EVENTS[event.kind] = event
+        _FOLDERS[event.kind] = folder
+
+
+def texts(kind: str, language: str) -> Path:
+    """The file of an event's text in a language."""
+    event_of(kind)
+    return _FOLDERS[kind] / f"{kind}.{language}.txt"
 
 
 class UndeclaredFact(ValueError):
@@ -105,9 +110,10 @@ def checked(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _environment() -> Environment:
+def environment(folder: Path) -> Environment:
+    """The Jinja environment of one folder of notification texts."""
     return Environment(
-        loader=FileSystemLoader(str(MAIL_TEMPLATES)),
+        loader=FileSystemLoader(str(folder)),
         undefined=StrictUndefined,
         autoescape=False,  # plain text mail
         keep_trailing_newline=True,
@@ -122,7 +128,8 @@ def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Mes
     language = i18n.normalize(language)
     for name in event.dates:
         values[name] = i18n.format_date(values[name], language)
-    text = _environment().get_template(f"{kind}.{language}.txt").render(link=link, **values)
+    template = environment(_FOLDERS[kind]).get_template(f"{kind}.{language}.txt")
+    text = template.render(link=link, **values)
     subject, _, body = text.partition("\n\n")
     return Message(subject.strip(), body.strip() + "\n")
 
@@ -246,54 +253,6 @@ def mark_read(
     session.execute(query.where(Notification.id == notification_id).values(read_at=now))
     found = session.get(Notification, notification_id)
     return found if found is not None and found.user_id == user_id else None
-
-
-def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
-    """After the archive job: tell the person who sent the form (a logged-in member of staff,
-    as the audit log recorded them; a parent has no account and gets nothing) that its PDF is
-    there, with a link to the submission. Once per submission."""
-    from ..access.models import AuditEvent
-    from ..forms.models import Submission
-    from ..organisations.models import Organisation
-
-    with popo.db.session() as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            return 0
-        sender = session.scalar(
-            select(AuditEvent.user_id)
-            .where(
-                AuditEvent.object_type == "draft",
-                AuditEvent.object_id == str(submission.draft_id),
-                AuditEvent.purpose.startswith("submit the form"),
-                AuditEvent.user_id.is_not(None),
-            )
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        account = session.get(UserAccount, sender) if sender is not None else None
-        if account is None:
-            return 0
-        organisation = (
-            session.get(Organisation, submission.organisation_id)
-            if submission.organisation_id is not None
-            else None
-        )
-        entry = popo.registry.get(submission.form_id, submission.form_version)
-        language = recipient_language(account, popo.settings.default_language)
-        title: Any = entry.form.definition.title if entry is not None else submission.form_id
-        form = title if isinstance(title, str) else title.get(language) or submission.form_id
-        base = popo.settings.base_url.rstrip("/")
-        return notify(
-            session,
-            "submission_archived",
-            [account],
-            f"{base}/drafts/{submission.draft_id}/submission",
-            language,
-            ref=str(submission.id),
-            organisation=organisation.name if organisation is not None else "POPO",
-            form=form,
-        )
 
 
 def unread_for_token(database: Database, token: str) -> int:

@@ -1,4 +1,5 @@
-"""Administration from the command line: users and roles, SWV membership, processing agreements."""
+"""Administration from the command line: SWV membership and processing agreements; the
+organisation a code names (accounts: runtime/access/admin.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..access.accounts import ROLES, create_user
-from ..access.models import RoleAssignment, UserAccount
 from .models import Organisation, ProcessingAgreement
 
 
@@ -27,40 +26,6 @@ def organisation(session: Session, code: str, kind: str | None = None) -> Organi
             f"no {what}organisation with code {code}" if not found else f"{code} is ambiguous"
         )
     return found[0]
-
-
-def add_user(
-    session: Session, email: str, name: str, password: str, roles: list[str]
-) -> UserAccount:
-    """``roles`` as ``role@CODE`` (``consultant`` and ``beheerder`` need no organisation)."""
-    if session.scalar(select(UserAccount.id).where(UserAccount.email == email.lower())):
-        raise AdminError(f"{email} already has an account")
-    if len(password) < 12:
-        raise AdminError("use a password of at least 12 characters")
-    parsed: list[tuple[str, Organisation | None]] = []
-    for item in roles:
-        role, _, code = item.partition("@")
-        if role not in ROLES:
-            raise AdminError(f"unknown role {role} (roles: {', '.join(ROLES)})")
-        parsed.append((role, organisation(session, code) if code else None))
-    return create_user(session, email, name, password, parsed)
-
-
-def grant(session: Session, email: str, role_at: str) -> None:
-    user = session.scalar(select(UserAccount).where(UserAccount.email == email.lower()))
-    if user is None:
-        raise AdminError(f"no account {email}")
-    role, _, code = role_at.partition("@")
-    if role not in ROLES:
-        raise AdminError(f"unknown role {role}")
-    session.add(
-        RoleAssignment(
-            user_id=user.id,
-            organisation_id=organisation(session, code).id if code else None,
-            role=role,
-        )
-    )
-    session.flush()
 
 
 def set_swv(session: Session, school_code: str, swv_code: str) -> None:

@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy import delete, select
 from runtime import jobs, notifications
 from runtime.access.models import UserAccount
 from runtime.app import create_app
-from runtime.jobs.tasks import render_archive
+from runtime.forms.tasks import render_archive
 from runtime.notifications.models import Notification
 from runtime.outbox import OutboxMessage
 from runtime.state import AppState
@@ -35,18 +36,18 @@ PUPIL_DATA += ("email", "phone", "telefoon", "reason", "advies", "note", "text")
 
 
 def test_every_event_declares_a_closed_list_of_facts_without_pupil_data() -> None:
-    environment = notifications._environment()
-    assert {"password_reset", "submission_archived", "form_sent_to_school"} <= set(
-        notifications.EVENTS
-    )
+    assert {"password_reset", "submission_archived"} <= set(notifications.EVENTS)
     for kind, event in notifications.EVENTS.items():
         for fact in event.facts:
             assert not any(word in fact.lower() for word in PUPIL_DATA), (kind, fact)
         assert event.dates <= event.facts
         for language in ("nl", "en"):
-            name = f"{kind}.{language}.txt"
-            source = (notifications.MAIL_TEMPLATES / name).read_text(encoding="utf-8")
-            used = meta.find_undeclared_variables(environment.parse(source))
+            path = notifications.texts(kind, language)
+            name = path.name
+            source = path.read_text(encoding="utf-8")
+            used = meta.find_undeclared_variables(
+                notifications.environment(path.parent).parse(source)
+            )
             assert used <= event.facts | {"link"}, (name, used - event.facts)
             assert "link" in used, name  # what happened, and where to see more
             subject, blank, body = source.partition("\n\n")
@@ -78,14 +79,31 @@ def test_rendering_refuses_a_fact_the_event_does_not_declare(seeded: AppState) -
         with pytest.raises(notifications.UndeclaredFact):
             notifications.notify(session, "password_reset", [account], link, "nl", name="Bakker")
         session.rollback()
-    message = notifications.render(
-        "form_sent_to_school",
-        "nl",
-        link,
-        {"organisation": "De Linde", "form": "Advies", "deadline": date(2027, 3, 1)},
+
+
+def test_a_date_fact_is_written_in_the_recipients_language(tmp_path: Path) -> None:
+    (tmp_path / "test_deadline.nl.txt").write_text(
+        "Formulier voor {{ organisation }}\n\nBehandel het uiterlijk {{ deadline }}: {{ link }}\n"
     )
-    assert message.subject == "Er is een formulier verstuurd aan De Linde"
-    assert "uiterlijk 1 maart 2027 behandelen" in message.body and link in message.body
+    (tmp_path / "test_deadline.en.txt").write_text(
+        "A form for {{ organisation }}\n\nDeal with it by {{ deadline }}: {{ link }}\n"
+    )
+    event = notifications.Event(
+        "test_deadline", frozenset({"organisation", "deadline"}), dates=frozenset({"deadline"})
+    )
+    notifications.register(tmp_path, event)
+    try:
+        link = "https://popo.example/drafts/1"
+        facts = {"organisation": "De Linde", "deadline": date(2027, 3, 1)}
+        dutch = notifications.render("test_deadline", "nl", link, facts)
+        english = notifications.render("test_deadline", "en", link, facts)
+        assert dutch.subject == "Formulier voor De Linde"
+        assert "uiterlijk 1 maart 2027:" in dutch.body and link in dutch.body
+        assert "by 1 March 2027:" in english.body
+        with pytest.raises(notifications.UndeclaredFact, match="must be a date"):
+            notifications.render("test_deadline", "nl", link, facts | {"deadline": "1-3-2027"})
+    finally:
+        notifications.EVENTS.pop("test_deadline")
 
 
 @pytest.fixture
@@ -155,7 +173,7 @@ def test_the_sender_is_told_by_mail_and_in_the_application_when_the_archive_is_r
             notification_id = notification.id
 
         # the job run again (a retry, the sweep) tells nobody twice
-        render_archive(state, submission_id=str(submission.id))
+        render_archive.run(state, submission_id=str(submission.id))
         with state.db.session() as session:
             assert len(session.scalars(select(Notification)).all()) == 1
 

@@ -12,8 +12,9 @@ from litestar.testing import TestClient
 
 from engine.scenarios import run_file
 from oso_mapping.element_tree import load_element_tree
-from runtime.cli import build_parser, preview_hosts
-from runtime.preview import create_preview_app
+from runtime.authoring.cli import preview_hosts
+from runtime.authoring.preview import create_preview_app
+from runtime.cli import build_parser
 from runtime.settings import REPOSITORY
 
 BASE = "http://127.0.0.1:8001"

@@ -16,7 +16,7 @@ import uvicorn
 
 from engine.scenarios import run_file
 from oso_mapping.element_tree import load_element_tree
-from runtime.preview import create_preview_app
+from runtime.authoring.preview import create_preview_app
 from runtime.settings import REPOSITORY
 
 from . import test_browser

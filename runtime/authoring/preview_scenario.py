@@ -33,7 +33,7 @@ from engine.workspace import SCENARIO_SUFFIX
 from engine.yamlsource import LocDict, LocList, load_file, load_text, to_plain
 from oso_mapping.dossier import N_
 
-from .settings import REPOSITORY
+from ..settings import REPOSITORY
 
 # a file name without folders: letters, digits, '-', '_' and '.', not starting with a dot
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

@@ -5,9 +5,9 @@ same pages, conditions, htmx fragments, row buttons and messages, drawn by the r
 code (runtime/forms/controllers.py and service.py) on the same renderers and engine. Only the
 answers live elsewhere: in memory, one preview session per start (its token is in the address),
 never in a database. A session starts empty or from one of the form's scenarios; what was typed
-can be saved as a scenario next to the form (runtime/preview_scenario.py). Check errors appear
-in the page with file:line:col; the page reloads itself when a YAML file in the folder changes,
-and the answers stay where their fields still exist.
+can be saved as a scenario next to the form (runtime/authoring/preview_scenario.py). Check
+errors appear in the page with file:line:col; the page reloads itself when a YAML file in the
+folder changes, and the answers stay where their fields still exist.
 """
 
 from __future__ import annotations
@@ -41,22 +41,23 @@ from engine.yamlsource import load_file, to_plain
 from oso_mapping.element_tree import load_element_tree
 from renderers import i18n
 
+from .. import domains  # noqa: F401 - the domains' templates: the preview is an application too
+from ..access.headers import security_headers
+from ..blocking import in_thread
+from ..clock import SYSTEM, Clock
+from ..db.session import settings_clock
+from ..definitions import FormEntry, Registry
+from ..forms import controllers
+from ..forms.files import content_disposition
+from ..forms.models import Draft
+from ..forms.service import FormsService
+from ..forms.status import DraftStatus
+from ..lru import LRU
+from ..pages import html, message_page
+from ..posted import Posted, Upload, provide_posted
+from ..settings import REPOSITORY, Settings
+from ..state import templates
 from . import preview_scenario
-from .access.headers import security_headers
-from .blocking import in_thread
-from .clock import SYSTEM, Clock
-from .db.session import settings_clock
-from .definitions import FormEntry, Registry
-from .forms import controllers
-from .forms.files import content_disposition
-from .forms.models import Draft
-from .forms.service import FormsService
-from .forms.status import DraftStatus
-from .lru import LRU
-from .pages import html, message_page
-from .posted import Posted, Upload, provide_posted
-from .settings import REPOSITORY, Settings
-from .state import TEMPLATES, templates
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_SESSIONS = 64  # preview sessions kept; the oldest unused one goes first
@@ -691,4 +692,4 @@ def create_preview_app(
     )
 
 
-__all__ = ["TEMPLATES", "create_preview_app"]
+__all__ = ["create_preview_app"]

@@ -1,0 +1,35 @@
+"""The domains of POPO, in one list: the application, the command line, the job workers and
+the migrations take their routes, models, commands, tasks, events and templates from here.
+Adding a domain is adding its folder and one line below (docs/architecture.md).
+
+Importing this module puts every task, notification event and template folder in its
+mechanism's table, once (the mechanisms themselves know no domain)."""
+
+from __future__ import annotations
+
+from . import notifications, outbox
+from .access.plugin import DOMAIN as ACCESS
+from .authoring.plugin import DOMAIN as AUTHORING
+from .domain import Domain
+from .forms.plugin import DOMAIN as FORMS
+from .jobs import spec
+from .notifications.plugin import DOMAIN as NOTIFICATIONS
+from .organisations.plugin import DOMAIN as ORGANISATIONS
+from .oso.plugin import DOMAIN as OSO
+from .state import use_templates
+
+DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
+
+
+def install(domains: tuple[Domain, ...]) -> None:
+    """Put what the domains bring into the shared mechanisms' tables."""
+    spec.register(*outbox.TASKS)
+    for domain in domains:
+        spec.register(*domain.tasks)
+        if domain.events:
+            assert domain.mail_templates is not None, f"{domain.name}: events need templates"
+            notifications.register(domain.mail_templates, *domain.events)
+    use_templates(*(d.templates for d in domains if d.templates is not None))
+
+
+install(DOMAINS)

@@ -1,0 +1,38 @@
+"""The notifications domain: the person's page of notifications and the header's count of the
+unread ones. Sending them (``notify``) is the shared mechanism of runtime/notifications."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from litestar import Request
+
+from renderers.html import unread_notifications
+
+from ..access import web
+from ..domain import Domain
+from ..state import AppState
+from . import models, routes, unread_for_token
+
+
+async def count_unread(request: Request[Any, Any, Any]) -> None:
+    """The header's count on every page of a logged-in person, read before the handler opens
+    its transaction (one query, in a thread)."""
+    token = request.cookies.get(web.SESSION_COOKIE)
+    page = request.method == "GET" and "hx-request" not in request.headers
+    if token and page and not request.url.path.startswith("/static/"):
+        popo: AppState = request.app.state.popo
+        unread_notifications.set(await asyncio.to_thread(unread_for_token, popo.db, token))
+    else:
+        unread_notifications.set(0)
+
+
+DOMAIN = Domain(
+    name="notifications",
+    routes=routes.ROUTES,
+    models=models,
+    templates=Path(__file__).parent / "templates",
+    page_hooks=(count_unread,),
+)
