@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select, update
@@ -27,14 +27,19 @@ from sqlalchemy.orm import Session
 from renderers import i18n
 
 from .. import outbox
-from ..access.models import UserAccount
 from ..clock import clock_of
 from .models import Notification
 
-if TYPE_CHECKING:
-    from ..db.session import Database
-
 MAX_FACT_LENGTH = 200
+
+
+class Recipient(Protocol):
+    """Whom a notification is for: an account (runtime/access), known here by what it has."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def email(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Mes
     return Message(subject.strip(), body.strip() + "\n")
 
 
-def recipient_language(account: UserAccount, default: str) -> str:
+def recipient_language(account: Recipient, default: str) -> str:
     """The account's language if it has one stored, else the default (POPO_LANGUAGE)."""
     stored = getattr(account, "language", None)
     return i18n.normalize(stored if isinstance(stored, str) and stored else default)
@@ -151,7 +156,7 @@ def _loaded(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
 def notify(
     session: Session,
     event: str,
-    recipients: Sequence[UserAccount],
+    recipients: Sequence[Recipient],
     link: str,
     language: str,
     *,
@@ -253,12 +258,3 @@ def mark_read(
     session.execute(query.where(Notification.id == notification_id).values(read_at=now))
     found = session.get(Notification, notification_id)
     return found if found is not None and found.user_id == user_id else None
-
-
-def unread_for_token(database: Database, token: str) -> int:
-    """The header's count: the unread notifications of the person logged in with ``token``."""
-    from ..access.accounts import principal
-
-    with database.session() as session:
-        who = principal(session, token)
-        return unread(session, who.user_id) if who is not None else 0

@@ -12,9 +12,18 @@ from litestar import Request
 from renderers.html import unread_notifications
 
 from ..access import web
+from ..access.accounts import principal
+from ..db.session import Database
 from ..domain import Domain
 from ..state import AppState
-from . import models, routes, unread_for_token
+from . import models, routes, unread
+
+
+def unread_for_token(database: Database, token: str) -> int:
+    """The unread notifications of the person logged in with ``token``."""
+    with database.session() as session:
+        who = principal(session, token)
+        return unread(session, who.user_id) if who is not None else 0
 
 
 async def count_unread(request: Request[Any, Any, Any]) -> None:
