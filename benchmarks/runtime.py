@@ -278,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from runtime import demo
     from runtime.db.migrate import upgrade
+    from runtime.domains import AppSettings
     from runtime.forms.service import FormsService
     from runtime.organisations.models import Organisation
-    from runtime.settings import Settings
     from runtime.state import AppState
 
     folder = Path(tempfile.mkdtemp(prefix="popo-bench-"))
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         "POPO_PDF_WORKERS": "1",
     }
     os.environ.update(env)
-    settings = Settings()
+    settings = AppSettings()
     upgrade(settings)
     state = AppState.create(settings)
     with state.db.session() as session:

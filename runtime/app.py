@@ -26,7 +26,8 @@ from . import errors, jobs, logs
 from .access import web
 from .access.headers import security_headers
 from .domain import Domain
-from .domains import DOMAINS
+from .domains import DOMAINS, AppSettings
+from .forms.settings import FormsSettings
 from .pages import message_page
 from .posted import provide_posted
 from .settings import REPOSITORY, Settings
@@ -58,7 +59,7 @@ def create_app(
     popo: AppState | None = None,
     domains: Sequence[Domain] = DOMAINS,
 ) -> Litestar:
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     logs.configure(settings.log_level, settings.log_format)
     app_state = popo or AppState.create(settings)
     htmx_dir = settings.assets_dir / "htmx.org" / "dist"
@@ -128,7 +129,7 @@ def create_app(
         ],
         lifespan=[lifespan],
         openapi_config=None,  # no API documentation endpoints: POPO serves pages
-        request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        request_max_body_size=FormsSettings.of(settings).max_upload_mb * 1024 * 1024 + 1024 * 1024,
         debug=False,
     )
     # outside everything Litestar does (routing included), so that every request is logged

@@ -13,9 +13,9 @@ from typing import TextIO
 
 def cmd_db(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgrade
-    from runtime.settings import Settings
+    from runtime.domains import AppSettings
 
-    settings = Settings()
+    settings = AppSettings()
     upgrade(settings, args.revision)
     print(f"database at revision {args.revision}: {_redacted(settings.database_url)}", file=out)
     return 0
@@ -26,9 +26,9 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgrade
     from runtime.db.session import Database
     from runtime.definitions import Registry
-    from runtime.settings import Settings
+    from runtime.domains import AppSettings
 
-    settings = Settings()
+    settings = AppSettings()
     upgrade(settings)
     registry = Registry.load(settings.definitions_dir)
     database = Database(settings)
@@ -57,10 +57,10 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
     PostgreSQL on as many machines as needed, on SQLite beside or instead of the web
     process's own worker (POPO_INPROCESS_WORKER=0)."""
     from runtime import jobs, logs
-    from runtime.settings import Settings
+    from runtime.domains import AppSettings
     from runtime.state import AppState
 
-    settings = Settings()
+    settings = AppSettings()
     logs.configure(settings.log_level, settings.log_format)
     state = AppState.create(settings)
     concurrency = args.concurrency or settings.job_workers
@@ -76,9 +76,9 @@ def cmd_mail(args: argparse.Namespace, out: TextIO) -> int:
     """The outbox (runtime/outbox.py): what is waiting to be sent, and sending it now."""
     from runtime import outbox
     from runtime.db.session import Database
-    from runtime.settings import Settings
+    from runtime.domains import AppSettings
 
-    settings = Settings()
+    settings = AppSettings()
     database = Database(settings)
     if args.mail_command == "send-pending":
         done = outbox.deliver_due(database, settings, everything=True)
@@ -106,19 +106,20 @@ def _redacted(url: str) -> str:
 def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
     """Every setting, its value (secrets hidden) and where it came from."""
     from oso_mapping.settings import oso_dir, schema_dir
-    from runtime.settings import Settings, describe, markdown_table, unknown_variables
+    from runtime.domains import AppSettings
+    from runtime.settings import describe, markdown_table, unknown_variables
 
     if args.markdown:
-        print(markdown_table(), end="", file=out)
+        print(markdown_table(AppSettings), end="", file=out)
         return 0
-    rows = [(s.variable, s.value, s.origin) for s in describe(Settings())]
+    rows = [(s.variable, s.value, s.origin) for s in describe(AppSettings())]
     for variable, found in (("POPO_OSO_DIR", oso_dir()), ("POPO_OSO_SCHEMA_DIR", schema_dir())):
         origin = "env" if os.environ.get(variable) else "default"
         rows.append((variable, str(found) if found else "(not found)", origin))
     width = max(len(variable) for variable, _, _ in rows)
     for variable, value, origin in rows:
         print(f"{variable:<{width}}  {value}  ({origin})", file=out)
-    for line in unknown_variables():
+    for line in unknown_variables(AppSettings):
         print(f"warning: {line}", file=out)
     return 0
 

@@ -16,9 +16,15 @@ from .jobs import spec
 from .notifications.plugin import DOMAIN as NOTIFICATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
+from .settings import Settings
 from .state import use_templates
 
 DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
+
+
+class AppSettings(Settings, *(d.settings for d in DOMAINS if d.settings is not None)):  # type: ignore[misc]
+    """POPO's settings: the core's (runtime/settings.py) and every domain's section, all read
+    from ``POPO_…``; ``AppSettings(name=value, ...)`` overrides single ones (tests do)."""
 
 
 def install(domains: tuple[Domain, ...]) -> None:

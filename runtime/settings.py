@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
@@ -41,7 +41,18 @@ class SettingsError(ValueError):
         self.problems = problems
 
 
-def _field(
+def at_least_one(value: int) -> int:
+    """The check of a whole number that must be 1 or more (a validator's body)."""
+    if value < 1:
+        raise ValueError("less than 1")
+    return value
+
+
+# a whole number of 1 or more (workers, days, attempts, MB)
+Count = Annotated[int, AfterValidator(at_least_one)]
+
+
+def setting(
     default: Any,
     meaning: str,
     *,
@@ -62,6 +73,23 @@ def _field(
     return Field(default, description=meaning, validation_alias=env, json_schema_extra=extra)
 
 
+class Section(BaseModel):
+    """The settings of one domain (its plugin's ``settings``): fields declared with
+    :func:`setting`, read from ``POPO_…`` like the core's. The application's settings class is
+    the core with every domain's section (runtime/domains.py ``AppSettings``); a domain reads
+    its own with ``FormsSettings.of(settings)``."""
+
+    part: ClassVar[str] = "core"  # the heading in docs/operations.md
+
+    @classmethod
+    def of(cls, settings: Settings) -> Self:
+        if not isinstance(settings, cls):
+            raise TypeError(
+                f"these settings have no {cls.__name__}: make them with runtime.domains.AppSettings"
+            )
+        return settings
+
+
 class Settings(BaseSettings):
     """Everything POPO reads from its environment (docs/operations.md, generated from here).
     ``Settings(name=value, ...)`` overrides single settings (tests do)."""
@@ -70,7 +98,7 @@ class Settings(BaseSettings):
         env_prefix=PREFIX, frozen=True, populate_by_name=True, extra="forbid"
     )
 
-    database_url: str = _field(
+    database_url: str = setting(
         f"sqlite:///{REPOSITORY / 'var' / 'popo.sqlite3'}",
         "SQLAlchemy URL of the database. PostgreSQL: "
         "`postgresql+psycopg://user:password@host:5432/popo`. A SQLite file's folder is created "
@@ -80,49 +108,38 @@ class Settings(BaseSettings):
         shown="`sqlite:///<repo>/var/popo.sqlite3`",
         echo=False,
     )
-    data_dir: Path = _field(
+    data_dir: Path = setting(
         REPOSITORY / "var",
         "attachments (`files/`) and archived PDFs (`archive/`), stored by SHA-256",
         allowed="a folder",
     )
-    definitions_dir: Path = _field(
+    definitions_dir: Path = setting(
         REPOSITORY / "definitions",
         "the form definitions and their `popo.lock`",
         allowed="a folder",
     )
-    assets_dir: Path = _field(
+    assets_dir: Path = setting(
         REPOSITORY / "node_modules",
         "front-end assets installed by `npm ci` (htmx)",
         allowed="a folder",
     )
-    default_language: Literal["nl", "en"] = _field(
+    default_language: Literal["nl", "en"] = setting(
         "nl",
         "default interface language (`nl` or `en`)",
         allowed=" or ".join(i18n.LANGUAGES),
         env="POPO_LANGUAGE",
     )
-    public_link_days: int = _field(
-        14,
-        "how long a parent's resume link works, in days",
-        allowed="a whole number of days, at least 1",
-    )
-    pdf_workers: int = _field(
+    pdf_workers: Count = setting(
         2, "processes that render PDF archives", allowed="a whole number, at least 1"
     )
-    base_url: str = _field(
+    base_url: str = setting(
         "http://127.0.0.1:8000",
         "the address people use to reach POPO (scheme, host, port, no trailing `/`); links in "
         "e-mail are built from it, never from the request's `Host` header. Set it in "
         "production, e.g. `https://popo.regio.nl`",
         allowed="an http:// or https:// address with a host, e.g. https://popo.regio.nl",
     )
-    login_attempts_per_address: int = _field(
-        20,
-        "failed logins (and, separately, password-reset requests) allowed per network address "
-        "in 5 minutes; more are refused with a message to wait",
-        allowed="a whole number, at least 1",
-    )
-    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = _field(
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = setting(
         (),
         "addresses or networks of your reverse proxies, separated by spaces or commas "
         "(`10.0.0.5, 10.1.0.0/16, ::1`). Only a request from one of them may say who the "
@@ -131,7 +148,7 @@ class Settings(BaseSettings):
         "e.g. 10.0.0.5, 10.1.0.0/16, ::1",
         shown="none",
     )
-    configured_secret_key: SecretStr | None = _field(
+    configured_secret_key: SecretStr | None = setting(
         None,
         "signs anti-forgery tokens; set it when running several processes",
         allowed="a long random text",
@@ -139,7 +156,7 @@ class Settings(BaseSettings):
         env="POPO_SECRET_KEY",
         echo=False,
     )
-    configured_audit_key: SecretStr | None = _field(
+    configured_audit_key: SecretStr | None = setting(
         None,
         "keys the audit log's pupil keys and hash chain; set it in production and keep it "
         "apart from the database (see [security.md](security.md#the-audit-log))",
@@ -148,49 +165,44 @@ class Settings(BaseSettings):
         env="POPO_AUDIT_KEY",
         echo=False,
     )
-    smtp_host: str = _field(
+    smtp_host: str = setting(
         "localhost", "the mail server POPO sends e-mail through", allowed="a host name"
     )
-    smtp_port: int = _field(25, "the mail server's port", allowed="a port number from 1 to 65535")
-    mail_from: str = _field(
+    smtp_port: int = setting(25, "the mail server's port", allowed="a port number from 1 to 65535")
+    mail_from: str = setting(
         "POPO <popo@localhost>",
         "sender of POPO's e-mail",
         allowed="an e-mail address, with or without a name: POPO <popo@regio.nl>",
     )
-    mail_retry_seconds: float = _field(
+    mail_retry_seconds: float = setting(
         30.0,
         "first wait before the outbox tries a message again; it doubles per attempt, up to an "
         "hour, for 12 attempts",
         allowed="a number of seconds greater than 0",
     )
-    max_upload_mb: int = _field(
-        20,
-        "upper bound for any upload in MB (a field's own `max_size_mb` is usually lower)",
-        allowed="a whole number of MB, at least 1",
-    )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _field(
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
         "INFO", "`DEBUG`, `INFO`, `WARNING`, `ERROR`", allowed="DEBUG, INFO, WARNING or ERROR"
     )
-    log_format: Literal["json", "text"] = _field(
+    log_format: Literal["json", "text"] = setting(
         "json", "`json` (one object per line) or `text`", allowed="json or text"
     )
-    secure_cookies: bool = _field(
+    secure_cookies: bool = setting(
         False,
         "`1` behind TLS: cookies get the `Secure` flag",
         allowed="1 or 0 (also true/false, yes/no, on/off)",
     )
-    inprocess_worker: bool = _field(
+    inprocess_worker: bool = setting(
         True,
         "`0`: the web process runs no background jobs (PDF archives, e-mail, sweeps; then "
         "run `popo worker`, see [Background jobs](#background-jobs-workers))",
         allowed="1 or 0 (also true/false, yes/no, on/off)",
     )
-    job_workers: int = _field(
+    job_workers: Count = setting(
         2,
         "jobs a worker runs at a time (threads), in the web process and in `popo worker`",
         allowed="a whole number, at least 1",
     )
-    clock_offset_days: int = _field(
+    clock_offset_days: int = setting(
         0,
         "moves POPO's clock this many days ahead (negative: back), for a demo or an "
         "acceptance test of deadlines and expiry: links, sessions, today's date in forms. "
@@ -202,7 +214,7 @@ class Settings(BaseSettings):
         try:
             super().__init__(**values)
         except ValidationError as exc:
-            raise SettingsError(_problems(exc)) from None
+            raise SettingsError(_problems(exc, type(self))) from None
 
     # ------------------------------------------------------------------ validation
 
@@ -212,19 +224,6 @@ class Settings(BaseSettings):
         url = parse_database_url(value)
         if url.get_backend_name() not in BACKENDS:
             raise ValueError(f"POPO runs on {' or '.join(BACKENDS)}")
-        return value
-
-    @field_validator(
-        "public_link_days",
-        "pdf_workers",
-        "login_attempts_per_address",
-        "max_upload_mb",
-        "job_workers",
-    )
-    @classmethod
-    def _at_least_one(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("less than 1")
         return value
 
     @field_validator("smtp_port")
@@ -430,11 +429,22 @@ def _default_markdown(info: FieldInfo) -> str:
     return f"`{_text(default)}`"
 
 
+def parts(kind: type[Settings]) -> Iterator[tuple[str, str, FieldInfo]]:
+    """Every setting of a settings class as (part, name, field): the core's first, then each
+    domain's section in the order of the domains."""
+    yield from (("core", name, info) for name, info in Settings.model_fields.items())
+    sections = [c for c in reversed(kind.__mro__) if issubclass(c, Section) and c is not Section]
+    for section in reversed(sections):
+        for name in section.__annotations__:
+            if name in section.model_fields:  # not the ClassVars
+                yield section.part, name, kind.model_fields[name]
+
+
 def describe(settings: Settings, environ: dict[str, str] | None = None) -> Iterator[Shown]:
     """Every setting with its value (secrets hidden) and where it came from."""
     environ = dict(os.environ if environ is None else environ)
     present = {key.upper() for key in environ}
-    for name, info in type(settings).model_fields.items():
+    for _part, name, info in parts(type(settings)):
         variable = env_name(name, info)
         if variable.upper() in present:
             origin = "env"
@@ -456,12 +466,12 @@ def describe(settings: Settings, environ: dict[str, str] | None = None) -> Itera
         yield Shown(variable, text, origin)
 
 
-def markdown_table() -> str:
+def markdown_table(kind: type[Settings]) -> str:
     """The table of settings in docs/operations.md."""
-    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
-    for name, info in Settings.model_fields.items():
+    lines = ["| variable | part | default | meaning |", "| --- | --- | --- | --- |"]
+    for part, name, info in parts(kind):
         default = _default_markdown(info)
-        lines.append(f"| `{env_name(name, info)}` | {default} | {info.description} |")
+        lines.append(f"| `{env_name(name, info)}` | {part} | {default} | {info.description} |")
     return "\n".join(lines) + "\n"
 
 
@@ -475,13 +485,13 @@ OTHER_VARIABLES = {
 }
 
 
-def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
+def unknown_variables(kind: type[Settings], environ: dict[str, str] | None = None) -> list[str]:
     """``POPO_`` variables that no setting reads (a misspelling is otherwise silently
     ignored), each with a suggestion when one is close."""
     from engine.errors import did_you_mean
 
     environ = dict(os.environ if environ is None else environ)
-    known = [env_name(name, info) for name, info in Settings.model_fields.items()]
+    known = [env_name(name, info) for name, info in kind.model_fields.items()]
     known += list(OTHER_VARIABLES)
     names = [variable.removeprefix(PREFIX) for variable in known]  # the prefix is no likeness
     lines = []
@@ -494,17 +504,19 @@ def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
     return lines
 
 
-def _problems(exc: ValidationError) -> list[str]:
-    fields = Settings.model_fields
+def _problems(exc: ValidationError, kind: type[Settings]) -> list[str]:
+    """One line per wrong setting, in the order of the documentation."""
+    fields = kind.model_fields
     by_variable = {env_name(name, info): name for name, info in fields.items()}
-    problems: list[str] = []
+    order = {name: index for index, (_part, name, _info) in enumerate(parts(kind))}
+    problems: list[tuple[int, str]] = []
     seen: set[str] = set()
     for error in exc.errors():
         where = str(error["loc"][0]) if error["loc"] else ""
         name = by_variable.get(where, where)
         info = fields.get(name)
         if info is None:  # not a setting at all (a misspelt keyword in Settings(...))
-            problems.append(f"{where}: not a setting")
+            problems.append((-1, f"{where}: not a setting"))
             continue
         if name in seen:
             continue
@@ -513,10 +525,11 @@ def _problems(exc: ValidationError) -> list[str]:
         allowed = _extra(info, "allowed") or error["msg"]
         given = error.get("input")
         if _extra(info, "echo") and isinstance(given, str | int | float):
-            problems.append(f"{variable}={str(given)!r} is not allowed: {allowed}")
+            line = f"{variable}={str(given)!r} is not allowed: {allowed}"
         else:
-            problems.append(f"{variable} is not allowed: {allowed}")
-    return problems
+            line = f"{variable} is not allowed: {allowed}"
+        problems.append((order.get(name, len(order)), line))
+    return [line for _index, line in sorted(problems, key=lambda item: item[0])]
 
 
 LANGUAGES = i18n.LANGUAGES

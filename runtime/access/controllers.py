@@ -20,6 +20,7 @@ from ..forms.models import Draft
 from ..posted import Posted
 from ..state import AppState, request_language, templates
 from . import accounts, audit, scope, web
+from .settings import AccessSettings
 
 
 def page(
@@ -84,7 +85,7 @@ def do_login(
             email,
             password,
             web.address(request),
-            popo.settings.login_attempts_per_address,
+            AccessSettings.of(popo.settings).login_attempts_per_address,
         )
     except accounts.TooManyAttempts:
         message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
@@ -146,7 +147,7 @@ def forgot(
             recent = accounts.attempts(
                 session, accounts.RESET_REQUEST, accounts.ADDRESS_WINDOW, address=address
             )
-            if recent >= popo.settings.login_attempts_per_address:
+            if recent >= AccessSettings.of(popo.settings).login_attempts_per_address:
                 return False
             found = accounts.start_reset(session, email, address)
             if found is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..domain import Domain
 from ..notifications import Event
 from . import cli, controllers, models, web
+from .settings import AccessSettings
 
 DOMAIN = Domain(
     name="access",
@@ -17,5 +18,6 @@ DOMAIN = Domain(
     commands=cli.add_commands,
     # the link is the secret: it is mailed, never stored where another could read it
     events=(Event("password_reset", frozenset(), in_app=False),),
+    settings=AccessSettings,
     exception_handlers={web.ReadOnly: controllers.read_only},
 )

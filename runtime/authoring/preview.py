@@ -41,16 +41,17 @@ from engine.yamlsource import load_file, to_plain
 from oso_mapping.element_tree import load_element_tree
 from renderers import i18n
 
-from .. import domains  # noqa: F401 - the domains' templates: the preview is an application too
 from ..access.headers import security_headers
 from ..blocking import in_thread
 from ..clock import SYSTEM, Clock
 from ..db.session import settings_clock
 from ..definitions import FormEntry, Registry
+from ..domains import AppSettings  # the preview is an application of its own
 from ..forms import controllers
 from ..forms.files import content_disposition
 from ..forms.models import Draft
 from ..forms.service import FormsService
+from ..forms.settings import FormsSettings
 from ..forms.status import DraftStatus
 from ..lru import LRU
 from ..pages import html, message_page
@@ -658,7 +659,7 @@ def create_preview_app(
     folder: Path, settings: Settings | None = None, hosts: Iterable[str] | None = LOOPBACK
 ) -> Litestar:
     """The preview of ``folder``; ``hosts``: the names it answers to (None: any)."""
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     preview = Preview(folder.resolve(), settings=settings, clock=settings_clock(settings))
     htmx_dir = settings.assets_dir / "htmx.org" / "dist"
     return Litestar(
@@ -687,7 +688,7 @@ def create_preview_app(
         exception_handlers={NotFoundException: not_found},
         before_request=_only_hosts(hosts) if hosts is not None else None,
         before_send=[security_headers(False)],
-        request_max_body_size=settings.max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        request_max_body_size=FormsSettings.of(settings).max_upload_mb * 1024 * 1024 + 1024 * 1024,
         openapi_config=None,
     )
 

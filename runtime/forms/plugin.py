@@ -15,6 +15,7 @@ from ..notifications import Event
 from ..state import AppState
 from . import archive, cli, controllers, home, models, tasks
 from .service import Gone
+from .settings import FormsSettings
 
 
 async def mark_parents_pages(request: Request[Any, Any, Any]) -> None:
@@ -39,6 +40,7 @@ DOMAIN = Domain(
     commands=cli.add_commands,
     tasks=tasks.TASKS,
     events=(Event("submission_archived", frozenset({"organisation", "form"})),),
+    settings=FormsSettings,
     exception_handlers={Gone: gone},
     page_hooks=(mark_parents_pages,),
     startup=sweep_archives,

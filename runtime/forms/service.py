@@ -34,6 +34,7 @@ from ..storage import BlobStore
 from . import answers as answer_paths
 from .files import sniff
 from .models import Attachment, Draft, PublicLink, Submission
+from .settings import FormsSettings
 from .status import DRAFT, DraftStatus
 
 log = logging.getLogger("popo.forms")
@@ -477,7 +478,7 @@ class FormsService:
             "size": size,
         }
         allowed = media_type in element.accept and size <= int(element.max_size_mb * 1024 * 1024)
-        return meta, allowed and size <= self.settings.max_upload_mb * 1024 * 1024
+        return meta, allowed and size <= FormsSettings.of(self.settings).max_upload_mb * 1024 * 1024
 
     def store_upload(self, draft: Draft, key: str, upload: Upload, node: Any) -> dict[str, Any]:
         """Store an upload whose content type and size the field allows; describe any other
@@ -615,7 +616,8 @@ class FormsService:
             purpose=purpose,
             language=language,
             organisation_id=organisation_id,
-            expires_at=self.clock.now() + timedelta(days=days or self.settings.public_link_days),
+            expires_at=self.clock.now()
+            + timedelta(days=days or FormsSettings.of(self.settings).public_link_days),
         )
         self.session.add(link)
         self.session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from runtime.app import create_app
 from runtime.db.migrate import upgrade
+from runtime.domains import AppSettings
 from runtime.settings import Settings
 from runtime.state import AppState
 
@@ -29,7 +30,7 @@ def fresh_settings(tmp: Path) -> Settings:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    settings = Settings(
+    settings = AppSettings(
         database_url=url,
         data_dir=tmp / "var",
         pdf_workers=1,

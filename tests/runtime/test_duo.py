@@ -91,7 +91,7 @@ def test_administration_commands(
     from runtime.access.accounts import login
     from runtime.cli import main
     from runtime.db.session import Database
-    from runtime.settings import Settings
+    from runtime.domains import AppSettings
 
     monkeypatch.setenv("POPO_DATABASE_URL", f"sqlite:///{tmp_path / 'admin.sqlite3'}")
     monkeypatch.setenv("POPO_DATA_DIR", str(tmp_path / "var"))
@@ -112,7 +112,7 @@ def test_administration_commands(
     assert main(["import-duo", "--quiet", str(DUO), "--swv-map", str(SWV)]) == 0
     out = capsys.readouterr().out
     assert "error: no organisation with code PO9999" in out
-    database = Database(Settings())
+    database = Database(AppSettings())
     with database.session() as session:
         school = session.scalars(select(Organisation).where(Organisation.code == "32JK00")).one()
         swv = session.get(Organisation, school.swv_id)

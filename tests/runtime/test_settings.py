@@ -14,7 +14,8 @@ import pytest
 
 from runtime.cli import main
 from runtime.db.migrate import upgrade
-from runtime.settings import REPOSITORY, Settings, SettingsError, markdown_table
+from runtime.domains import AppSettings
+from runtime.settings import REPOSITORY, SettingsError, markdown_table
 
 
 @pytest.fixture
@@ -45,7 +46,6 @@ def test_wrong_settings_stop_popo_with_one_line_each(environ: pytest.MonkeyPatch
     assert code == 2
     assert out.splitlines() == [
         "error: POPO_LANGUAGE='de' is not allowed: nl or en",
-        "error: POPO_PUBLIC_LINK_DAYS='0' is not allowed: a whole number of days, at least 1",
         "error: POPO_PDF_WORKERS='two' is not allowed: a whole number, at least 1",
         "error: POPO_BASE_URL='popo.regio.nl' is not allowed: an http:// or https:// address "
         "with a host, e.g. https://popo.regio.nl",
@@ -53,6 +53,7 @@ def test_wrong_settings_stop_popo_with_one_line_each(environ: pytest.MonkeyPatch
         "networks separated by spaces or commas, e.g. 10.0.0.5, 10.1.0.0/16, ::1",
         "error: POPO_SMTP_PORT='-25' is not allowed: a port number from 1 to 65535",
         "error: POPO_SECURE_COOKIES='ja' is not allowed: 1 or 0 (also true/false, yes/no, on/off)",
+        "error: POPO_PUBLIC_LINK_DAYS='0' is not allowed: a whole number of days, at least 1",
     ]
 
 
@@ -122,15 +123,15 @@ def test_without_a_secret_key_popo_settings_says_where_the_random_one_is(
 def test_the_documented_table_is_the_settings() -> None:
     """docs/operations.md shows what runtime/settings.py says, so it cannot go stale."""
     text = (REPOSITORY / "docs" / "operations.md").read_text(encoding="utf-8")
-    start = text.index("| variable | default | meaning |")
+    start = text.index("| variable | part | default | meaning |")
     end = text.index("<!-- end of the generated table -->")
-    assert text[start:end] == markdown_table(), (
+    assert text[start:end] == markdown_table(AppSettings), (
         "docs/operations.md's settings table differs from runtime/settings.py: "
         "replace it with the output of `popo settings --markdown`"
     )
     code, out = popo("settings", "--markdown")
-    assert code == 0 and out == markdown_table()
-    for name, info in Settings.model_fields.items():
+    assert code == 0 and out == markdown_table(AppSettings)
+    for name, info in AppSettings.model_fields.items():
         assert info.description, f"setting {name} has no description"
 
 
@@ -138,7 +139,7 @@ def test_settings_take_keyword_overrides_and_replace_validates_again(
     environ: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     environ.setenv("POPO_SMTP_PORT", "2525")
-    settings = Settings(smtp_host="mail.local", default_language="en", pdf_workers=1)
+    settings = AppSettings(smtp_host="mail.local", default_language="en", pdf_workers=1)
     assert (settings.smtp_host, settings.smtp_port, settings.default_language) == (
         "mail.local",
         2525,
@@ -154,7 +155,7 @@ def test_settings_take_keyword_overrides_and_replace_validates_again(
     environ.setenv("POPO_BASE_URL", "https://popo.regio.nl/")
     environ.setenv("POPO_LOG_LEVEL", "debug")
     environ.setenv("POPO_SECURE_COOKIES", "1")
-    read = Settings()
+    read = AppSettings()
     assert read.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
     assert read.base_url == "https://popo.regio.nl"
     assert (read.log_level, read.secure_cookies) == ("DEBUG", True)
@@ -167,7 +168,7 @@ def test_a_sqlite_url_with_a_driver_makes_its_folder_and_no_stray_one(
 ) -> None:
     environ.chdir(tmp_path)
     target = tmp_path / "data" / "db" / "popo.sqlite3"
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{target}")
+    settings = AppSettings(database_url=f"sqlite+aiosqlite:///{target}")
     assert settings.is_sqlite and settings.sqlite_path == target
     settings.prepare_sqlite_folder()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no "sqlite+aiosqlite:"
@@ -179,7 +180,7 @@ def test_a_relative_sqlite_path_is_taken_from_the_folder_popo_starts_in(
 ) -> None:
     environ.chdir(tmp_path)
     environ.setenv("POPO_DATABASE_URL", "sqlite:///state/popo.sqlite3")
-    settings = Settings()
+    settings = AppSettings()
     assert settings.sqlite_path == tmp_path / "state" / "popo.sqlite3"
     upgrade(settings)  # migrations create the file there, and its folder
     assert (tmp_path / "state" / "popo.sqlite3").is_file()
@@ -187,6 +188,6 @@ def test_a_relative_sqlite_path_is_taken_from_the_folder_popo_starts_in(
     code, out = popo("settings")
     assert code == 0 and f"sqlite:///{tmp_path / 'state' / 'popo.sqlite3'}  (env)" in out
     for memory in ("sqlite://", "sqlite:///:memory:"):
-        in_memory = Settings(database_url=memory)
+        in_memory = AppSettings(database_url=memory)
         assert in_memory.is_sqlite and in_memory.sqlite_path is None
-    assert Settings(database_url="postgresql+psycopg://p@h/x").sqlite_path is None
+    assert AppSettings(database_url="postgresql+psycopg://p@h/x").sqlite_path is None
