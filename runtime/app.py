@@ -7,13 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -21,22 +20,22 @@ from litestar.static_files import create_static_files_router
 from renderers import i18n
 from renderers.html import for_parents, form_token, unread_notifications
 
-from . import demo, errors, jobs, logs, notifications
+from . import demo, jobs, logs, notifications
 from .access import controllers as access_routes
-from .access import web
-from .access.headers import security_headers
 from .access.scope import home_school
-from .blocking import in_thread
 from .forms import archive
 from .forms import controllers as forms
-from .forms.service import FormsService, Gone, NotFound
+from .forms.service import FormsService, NotFound
 from .notifications import routes as notification_routes
 from .organisations.models import Organisation
 from .oso import controllers as oso_routes
-from .pages import message_page
-from .posted import provide_posted
 from .settings import REPOSITORY, Settings
-from .state import AppState, remember_language, request_language, templates
+from .state import AppState
+from .web import errors, guards, identity
+from .web.blocking import in_thread
+from .web.headers import security_headers
+from .web.language import remember_language, request_language, templates
+from .web.posted import provide_posted
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
@@ -58,7 +57,7 @@ def region_name(language: str, region: str | None) -> str:
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
     with popo.db.session() as session:
-        who = web.require(request, session)
+        who = guards.logged_in(request, session)
     regions: dict[str, list[dict[str, Any]]] = {}
     for entry in popo.registry.offered():
         if entry.form.definition.kind == "custom":
@@ -99,10 +98,7 @@ def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Redirect | Response[str]:
     with popo.db.session() as session:
-        who = web.require(request, session)
-        school = home_school(who)
-        if school is None:
-            return forms.cannot_start(request)
+        _, school = guards.school_staff(request, session)
         service = FormsService(session, popo.registry, popo.settings, popo.files)
         try:
             draft = service.start(form_id, request_language(request), school)
@@ -112,34 +108,13 @@ def start_form(
     return Redirect(target, status_code=303)
 
 
-def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if request.headers.get("HX-Request"):
-        return Response("", status_code=401, headers={"HX-Redirect": "/login"})
-    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
-def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    language = request_language(request)
-    return message_page(
-        request,
-        language,
-        i18n.gettext(language, "Page not found"),
-        i18n.gettext(language, "This page does not exist, or you may not see it."),
-        404,
-    )
-
-
-def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    return forms.gone(request, exc.school if isinstance(exc, Gone) else "")
-
-
 async def remember_form_token(request: Request[Any, Any, Any]) -> None:
     """Forms rendered for this request carry its anti-forgery token, and its header the
     person's unread notifications (see renderers.html)."""
-    form_token.set(web.csrf_token(request))
+    form_token.set(identity.csrf_token(request))
     parents = request.url.path.startswith(forms.PARENT_PATHS)
     for_parents.set(parents)
-    token = request.cookies.get(web.SESSION_COOKIE)
+    token = request.cookies.get(identity.SESSION_COOKIE)
     page = request.method == "GET" and "hx-request" not in request.headers
     if token and page and not parents and not request.url.path.startswith("/static/"):
         # the header's count, read before the handler opens its transaction (one query)
@@ -193,15 +168,8 @@ def create_app(settings: Settings | None = None, popo: AppState | None = None) -
             "popo": Provide(lambda: app_state, sync_to_thread=False),
             "posted": provide_posted,  # read on the loop; the handlers then run in threads
         },
-        state=State({"popo": app_state}),  # for web.address (trusted proxies)
-        exception_handlers={
-            NotFoundException: not_found,
-            Gone: gone,
-            web.LoginRequired: login_required,
-            web.ReadOnly: access_routes.read_only,
-            HTTPException: errors.http_error,  # every other refusal: a page, never JSON
-            Exception: errors.server_error,  # logged with its traceback and a reference
-        },
+        state=State({"popo": app_state}),  # for identity.address (trusted proxies)
+        exception_handlers=errors.EXCEPTION_HANDLERS,  # every error a page (runtime/web)
         logging_config=None,  # logs.configure set up logging; Litestar must not replace it
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -42,8 +42,6 @@ from oso_mapping.element_tree import load_element_tree
 from renderers import i18n
 
 from . import preview_scenario
-from .access.headers import security_headers
-from .blocking import in_thread
 from .clock import SYSTEM, Clock
 from .db.session import settings_clock
 from .definitions import FormEntry, Registry
@@ -53,10 +51,12 @@ from .forms.models import Draft
 from .forms.service import FormsService
 from .forms.status import DraftStatus
 from .lru import LRU
-from .pages import html, message_page
-from .posted import Posted, Upload, provide_posted
 from .settings import REPOSITORY, Settings
-from .state import TEMPLATES, templates
+from .web.blocking import in_thread
+from .web.headers import security_headers
+from .web.language import TEMPLATES, templates
+from .web.pages import html, message_page
+from .web.posted import Posted, Upload, provide_posted
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_SESSIONS = 64  # preview sessions kept; the oldest unused one goes first
