@@ -9,49 +9,28 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from renderers import i18n
 from renderers.html import form_token
 
-from . import errors, jobs, logs
-from .access import web
-from .access.headers import security_headers
+from . import jobs, logs
 from .domain import Domain
 from .domains import DOMAINS, AppSettings
 from .forms.settings import FormsSettings
-from .pages import message_page
-from .posted import provide_posted
 from .settings import REPOSITORY, Settings
-from .state import AppState, remember_language, request_language
+from .state import AppState
+from .web import errors, identity
+from .web.headers import security_headers
+from .web.language import remember_language
+from .web.posted import provide_posted
 
 log = logging.getLogger("popo.app")
 STATIC = REPOSITORY / "runtime" / "static"
-
-
-def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if request.headers.get("HX-Request"):
-        return Response("", status_code=401, headers={"HX-Redirect": "/login"})
-    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
-def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    language = request_language(request)
-    return message_page(
-        request,
-        language,
-        i18n.gettext(language, "Page not found"),
-        i18n.gettext(language, "This page does not exist, or you may not see it."),
-        404,
-    )
 
 
 def create_app(
@@ -72,7 +51,7 @@ def create_app(
     async def before_request(request: Request[Any, Any, Any]) -> None:
         """Forms rendered for this request carry its anti-forgery token; each domain adds
         what its pages need (the parents' pages, the header's notification count)."""
-        form_token.set(web.csrf_token(request))
+        form_token.set(identity.csrf_token(request))
         for hook in hooks:
             await hook(request)
 
@@ -108,13 +87,9 @@ def create_app(
             "popo": Provide(lambda: app_state, sync_to_thread=False),
             "posted": provide_posted,  # read on the loop; the handlers then run in threads
         },
-        state=State({"popo": app_state}),  # for web.address (trusted proxies)
-        exception_handlers={
-            NotFoundException: not_found,
-            web.LoginRequired: login_required,
-            HTTPException: errors.http_error,  # every other refusal: a page, never JSON
-            Exception: errors.server_error,  # logged with its traceback and a reference
-        },
+        state=State({"popo": app_state}),  # for identity.address (trusted proxies)
+        # every error a page (runtime/web); the domains add theirs (Domain.exception_handlers)
+        exception_handlers=dict(errors.EXCEPTION_HANDLERS),
         logging_config=None,  # logs.configure set up logging; Litestar must not replace it
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -17,7 +17,7 @@ from .notifications.plugin import DOMAIN as NOTIFICATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
 from .settings import Settings
-from .state import use_templates
+from .web.language import use_templates
 
 DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
 

@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line (or plain text with POPO_LOG_FORMAT=text).
 
 Every request is logged once (``popo.request``: method, path, status, duration) and every
-server error with its traceback (``popo.error``, see runtime/errors.py). A path is logged
+server error with its traceback (``popo.error``, see runtime/web/errors.py). A path is logged
 without its query string (a query may carry personal data) and with the secret part of a
 parent's link or a reset link left out. Uvicorn's own loggers write through the same handler,
 so the format stays the same from start to end.

@@ -12,7 +12,7 @@ V = TypeVar("V")
 
 class LRU(Generic[K, V]):
     """At most ``size`` entries; the least recently used goes first. Every operation holds a
-    lock: handlers run in worker threads (runtime/posted.py)."""
+    lock: handlers run in worker threads (runtime/web/posted.py)."""
 
     def __init__(self, size: int) -> None:
         self.size = size

@@ -6,28 +6,14 @@ import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
-
-from jinja2 import Environment
-from litestar import Request
-from litestar.datastructures import Cookie
-from litestar.types import BeforeMessageSendHookHandler, Message, Scope
-
-from renderers import i18n
-from renderers.html import environment
+from functools import cached_property
 
 from .clock import Clock
 from .db.session import Database
 from .definitions import Registry
-from .settings import REPOSITORY, Settings
+from .settings import Settings
 from .storage import BlobStore
 
-# the shared page templates (error and message pages); the domains add theirs (use_templates)
-TEMPLATES = REPOSITORY / "runtime" / "web" / "templates"
-_TEMPLATE_FOLDERS: list[Path] = [TEMPLATES]
 _WORKERS_LOCK = threading.Lock()  # starting and replacing the pool of PDF workers
 
 
@@ -97,62 +83,3 @@ class AppState:
             pool, self.pdf_pool = self.pdf_pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-LANGUAGE_COOKIE = "popo_lang"
-
-
-def request_language(request: Request[Any, Any, Any]) -> str:
-    """The language asked for (``?lang=``), else the one chosen before (cookie), else Dutch."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    return i18n.normalize(asked)
-
-
-def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
-    """A hook for every response: a language chosen with ``?lang=`` on any page is kept in the
-    cookie, so that the forms posted from that page and the pages they lead to keep it."""
-
-    async def hook(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start" or scope["type"] != "http":
-            return
-        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang")
-        if not asked or asked[-1] not in i18n.LANGUAGES:
-            return
-        if scope.get("headers") and _cookie(scope, LANGUAGE_COOKIE) == asked[-1]:
-            return  # already remembered
-        cookie = Cookie(
-            key=LANGUAGE_COOKIE,
-            value=asked[-1],
-            path="/",
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-        )
-        message["headers"] = [*message.get("headers", []), cookie.to_encoded_header()]
-
-    return hook
-
-
-def _cookie(scope: Scope, name: str) -> str | None:
-    for key, value in scope["headers"]:
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                found, _, content = part.strip().partition("=")
-                if found == name:
-                    return content
-    return None
-
-
-def use_templates(*folders: Path) -> None:
-    """Add the domains' template folders (runtime/domains.py, at start-up); a page template
-    has one name in all of them (a test checks)."""
-    added = [folder for folder in folders if folder not in _TEMPLATE_FOLDERS]
-    if added:
-        _TEMPLATE_FOLDERS.extend(added)
-        templates.cache_clear()
-
-
-@lru_cache(maxsize=4)
-def templates(language: str) -> Environment:
-    return environment(language, _TEMPLATE_FOLDERS)

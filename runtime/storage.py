@@ -1,11 +1,21 @@
-"""Content-addressed files on disk: attachments and archived PDFs, written atomically."""
+"""Content-addressed files on disk: attachments and archived PDFs, written atomically; and
+an upload as it came in."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a person sent it: its name and its bytes, before it is stored."""
+
+    filename: str
+    data: bytes
 
 
 class BlobStore:

@@ -16,12 +16,11 @@ FOUNDATION, MECHANISMS, DOMAIN_CORE, WEB_KIT, DOMAIN_WEB, ASSEMBLY = range(6)
 FLOORS = ("foundation", "mechanisms", "domain core", "web kit", "domain web", "assembly")
 
 FOUNDATION_MODULES = {"settings", "clock", "logs", "storage", "lru", "mail", "blocking"}
-MECHANISM_MODULES = {"definitions", "state", "outbox", "domain"}
+MECHANISM_MODULES = {"definitions", "state", "outbox", "domain", "refusals"}
 MECHANISM_PACKAGES = {"jobs", "statuses", "notifications"}  # notifications: its page is a domain
-WEB_KIT_MODULES = {"web", "pages", "errors", "posted"}  # a package and former single files
+WEB_KIT_PACKAGE = "web"
 ASSEMBLY_MODULES = {"app", "cli", "asgi", "domains"}
 DOMAIN_WEB_FILES = {"controllers", "routes", "home", "plugin", "cli"}
-ACCESS_WEB_KIT_FILES = {"web", "headers"}  # the request's person and the response's headers
 
 
 def floor(module: str) -> int:
@@ -37,7 +36,7 @@ def floor(module: str) -> int:
         return FOUNDATION
     if top in MECHANISM_MODULES or top in MECHANISM_PACKAGES:
         return MECHANISMS
-    if top in WEB_KIT_MODULES:
+    if top == WEB_KIT_PACKAGE:
         return WEB_KIT
     if top in ASSEMBLY_MODULES:
         return ASSEMBLY
@@ -45,8 +44,6 @@ def floor(module: str) -> int:
         return ASSEMBLY  # the consultant's preview is an application of its own
     if top == "demo":
         return DOMAIN_CORE  # seeds the domains through their services
-    if top == "access" and leaf in ACCESS_WEB_KIT_FILES:
-        return WEB_KIT
     return DOMAIN_CORE
 
 
@@ -158,6 +155,8 @@ def test_the_mechanisms_know_no_domain() -> None:
         ("runtime.jobs.spec", "mechanisms"),
         ("runtime.notifications", "mechanisms"),
         ("runtime.notifications.routes", "domain web"),
+        ("runtime.web.guards", "web kit"),
+        ("runtime.refusals", "mechanisms"),
         ("runtime.forms.service", "domain core"),
         ("runtime.transfers.models", "domain core"),
         ("runtime.transfers.routes", "domain web"),

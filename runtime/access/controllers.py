@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import ColumnElement
@@ -14,37 +13,16 @@ from sqlalchemy import ColumnElement
 from renderers import i18n
 
 from .. import notifications
-from ..blocking import in_thread
 from ..clock import clock_of
 from ..forms.models import Draft
-from ..posted import Posted
-from ..state import AppState, request_language, templates
-from . import accounts, audit, scope, web
+from ..state import AppState
+from ..web import guards, identity
+from ..web.blocking import in_thread
+from ..web.language import request_language
+from ..web.pages import page
+from ..web.posted import Posted
+from . import accounts, audit, scope
 from .settings import AccessSettings
-
-
-def page(
-    request: Request[Any, Any, Any], template: str, status: int = 200, **values: Any
-) -> Response[str]:
-    language = request_language(request)
-    content = (
-        templates(language)
-        .get_template(template)
-        .render(language_url=lambda code: f"{request.url.path}?lang={code}", **values)
-    )
-    return Response(content, status_code=status, media_type=MediaType.HTML)
-
-
-def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
-    """A role that only reads (bestuur, SWV, privacy officer) tried to change a draft."""
-    language = request_language(request)
-    return page(
-        request,
-        "message.html",
-        403,
-        title=i18n.gettext(language, "You cannot change this form"),
-        message=i18n.gettext(language, "You may see this form, but not change it."),
-    )
 
 
 @get("/login", sync_to_thread=False)
@@ -84,7 +62,7 @@ def do_login(
             popo.db,
             email,
             password,
-            web.address(request),
+            identity.address(request),
             AccessSettings.of(popo.settings).login_attempts_per_address,
         )
     except accounts.TooManyAttempts:
@@ -100,7 +78,7 @@ def do_login(
         return login_page(request, message, 401)
     response: Response[Any] = Redirect(target, status_code=303)
     response.set_cookie(
-        web.SESSION_COOKIE,
+        identity.SESSION_COOKIE,
         token,
         httponly=True,
         samesite="lax",
@@ -114,14 +92,14 @@ def do_login(
 @in_thread
 def do_logout(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
     with popo.db.session() as session:
-        who = web.current(request, session)
+        who = identity.current(request, session)
         if who is not None:
             if request.query_params.get("everywhere"):
                 accounts.logout_everywhere(session, who.user_id)
             else:
                 accounts.logout(session, who.session_id)
     response = Redirect("/login", status_code=303)
-    response.delete_cookie(web.SESSION_COOKIE)
+    response.delete_cookie(identity.SESSION_COOKIE)
     return response
 
 
@@ -140,7 +118,7 @@ def forgot(
     """The same answer, status and work for every address, known or not: the mail goes to the
     outbox in this transaction and is sent later (runtime/notifications, runtime/outbox.py)."""
     language = request_language(request)
-    email, address = posted.get("email"), web.address(request)
+    email, address = posted.get("email"), identity.address(request)
 
     def ask() -> bool:
         with popo.db.session() as session:
@@ -211,9 +189,7 @@ def reset(
 
 def _officer_of(request: Request[Any, Any, Any], session: Any) -> ColumnElement[bool]:
     """Which drafts' audit log the logged-in person may read (404 for everyone else)."""
-    who = web.require(request, session)
-    if not any(r.role == "privacy_officer" and r.organisation_id for r in who.roles):
-        raise NotFoundException()
+    who = guards.one_of(request, session, {"privacy_officer"})
     return scope.audit_log_readable(Draft.organisation_id, who)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..domain import Domain
 from ..notifications import Event
-from . import cli, controllers, models, web
+from . import cli, controllers, models
 from .settings import AccessSettings
 
 DOMAIN = Domain(
@@ -19,5 +19,4 @@ DOMAIN = Domain(
     # the link is the secret: it is mailed, never stored where another could read it
     events=(Event("password_reset", frozenset(), in_app=False),),
     settings=AccessSettings,
-    exception_handlers={web.ReadOnly: controllers.read_only},
 )

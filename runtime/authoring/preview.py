@@ -41,8 +41,6 @@ from engine.yamlsource import load_file, to_plain
 from oso_mapping.element_tree import load_element_tree
 from renderers import i18n
 
-from ..access.headers import security_headers
-from ..blocking import in_thread
 from ..clock import SYSTEM, Clock
 from ..db.session import settings_clock
 from ..definitions import FormEntry, Registry
@@ -54,10 +52,13 @@ from ..forms.service import FormsService
 from ..forms.settings import FormsSettings
 from ..forms.status import DraftStatus
 from ..lru import LRU
-from ..pages import html, message_page
-from ..posted import Posted, Upload, provide_posted
 from ..settings import REPOSITORY, Settings
-from ..state import templates
+from ..storage import Upload
+from ..web.blocking import in_thread
+from ..web.headers import security_headers
+from ..web.language import templates
+from ..web.pages import html, message_page
+from ..web.posted import Posted, provide_posted
 from . import preview_scenario
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

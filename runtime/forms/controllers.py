@@ -19,34 +19,34 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from markupsafe import escape
-from sqlalchemy.orm import Session
 
-from engine.compiler import CompiledForm
 from engine.evaluate import FormState, template_of
 from engine.messages import localize
 from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
 from .. import jobs
-from ..access import audit, scope, web
 from ..access.accounts import Principal
-from ..blocking import in_thread
-from ..clock import clock_of
 from ..definitions import FormEntry
 from ..lru import LRU
-from ..pages import html, language_url, message_page
-from ..posted import Posted
-from ..state import AppState, request_language, templates
+from ..state import AppState
+from ..web import identity, scoped
+from ..web.blocking import in_thread
+from ..web.language import asked_language, templates
+from ..web.pages import html, language_url, message_page
+from ..web.posted import Posted
 from . import archive
 from .files import content_disposition, size_text
 from .models import Draft, PublicLink
 from .service import (
+    CHANGE_LOAD,
     REVISION_FIELD,
     Applied,
     BadRowAction,
     FormsService,
     NotFound,
     posted_revision,
+    service_for,
 )
 from .status import DraftStatus
 
@@ -82,79 +82,65 @@ class Context:
         return self.template_names.get(name, name)
 
 
-def service_for(popo: AppState, session: Session) -> FormsService:
-    return FormsService(session, popo.registry, popo.settings, popo.files)
-
-
 @contextmanager
 def open_draft(
     request: Request[Any, Any, Any], popo: AppState, ref: str, purpose: str = "fill in the form"
 ) -> Iterator[Context]:
     """The draft this request reaches, in one database transaction (committed on success).
 
-    Staff reach drafts of the organisations they may see (anything else is 404, never its
-    data); parents reach their own draft through a resume link. Every access is audited."""
-    reading = request.method in ("GET", "HEAD")
+    Staff reach drafts of the organisations they may see (web/scoped.py: anything else is 404,
+    never its data); parents reach their own draft through a resume link. Every access is
+    audited."""
     with popo.db.session() as session:
-        ctx = _resolve(request, service_for(popo, session), ref, lock=not reading)
-        action = "read" if reading else "change"
-        audit.record(
-            session,
-            popo.audit_key,
-            web.actor(request, ctx.principal),
-            action,
-            "draft",
-            str(ctx.draft.id),
-            f"{purpose}: {ctx.draft.form_id}",
-            pupil=pupil_number(ctx.draft.answers, ctx.entry.form),
-        )
+        service = service_for(popo, session)
+        try:
+            if request.url.path.startswith("/r/"):
+                ctx = _by_link(request, popo, service, ref, purpose)
+            else:
+                reached = scoped.reach(
+                    request,
+                    session,
+                    popo.audit_key,
+                    Draft,
+                    ref,
+                    column=Draft.organisation_id,
+                    purpose=purpose,
+                    detail=lambda draft: draft.form_id,
+                    pupil=service.pupil,
+                    options=CHANGE_LOAD if scoped.changes(request) else (),
+                )
+                draft = reached.obj
+                base = f"/drafts/{draft.id}"
+                ctx = Context(service, draft, service.entry(draft), base, None, None, reached.who)
+        except (NotFound, ValueError) as exc:
+            raise NotFoundException() from exc
+        language = asked_language(request)
+        if language is not None:
+            service.set_language(ctx.draft, language)
         yield ctx
 
 
-def pupil_number(answers: dict[str, Any], form: CompiledForm) -> str | None:
-    """The pupil's BSN or onderwijsnummer in a draft's answers, to key the audit log by pupil."""
-    for node in form.nodes:
-        if node.kind in ("bsn", "onderwijsnummer") and not node.repeat_path:
-            value = answers.get(node.key)
-            if isinstance(value, str) and value.strip():
-                return "".join(ch for ch in value if ch.isdigit()) or None
-    return None
-
-
-def _resolve(
-    request: Request[Any, Any, Any], service: FormsService, ref: str, lock: bool
+def _by_link(
+    request: Request[Any, Any, Any], popo: AppState, service: FormsService, ref: str, purpose: str
 ) -> Context:
-    link = None
-    token = None
-    who = None
-    try:
-        if request.url.path.startswith("/r/"):
-            link = service.link(ref, "resume")
-            if link.draft_id is None:
-                raise NotFound(ref)
-            draft = service.draft(link.draft_id, for_update=lock)
-            token = ref
-            base = f"/r/{quote(ref)}"
-        else:
-            who = web.require(request, service.session)
-            # another organisation's draft is not found: it does not exist for you
-            draft, writes = service.scoped_draft(
-                uuid.UUID(ref),
-                scope.readable(Draft.organisation_id, who, clock_of(service.session).today()),
-                scope.writable(Draft.organisation_id, who),
-                for_update=lock,
-            )
-            # a request that may change the draft (lock) needs a role that writes
-            if lock and not writes:
-                raise web.ReadOnly()
-            base = f"/drafts/{draft.id}"
-        entry = service.entry(draft)
-    except (NotFound, ValueError) as exc:
-        raise NotFoundException() from exc
-    language = request.query_params.get("lang")
-    if language in i18n.LANGUAGES:
-        service.set_language(draft, language)
-    return Context(service, draft, entry, base, link, token, who)
+    """A parent's draft, reached with its resume link (no account: the link is the key)."""
+    link = service.link(ref, "resume")
+    if link.draft_id is None:
+        raise NotFound(ref)
+    draft = service.draft(link.draft_id, for_update=scoped.changes(request))
+    entry = service.entry(draft)
+    scoped.record(
+        request,
+        service.session,
+        popo.audit_key,
+        None,
+        scoped.changes(request),
+        "draft",
+        str(draft.id),
+        f"{purpose}: {draft.form_id}",
+        pupil=service.pupil(draft),
+    )
+    return Context(service, draft, entry, f"/r/{quote(ref)}", link, ref)
 
 
 def files_by_key(ctx: Context, form_state: FormState) -> dict[str, list[dict[str, Any]]]:
@@ -234,7 +220,7 @@ def cached_page(request: Request[Any, Any, Any], ctx: Context, page_id: str) -> 
         finally:
             form_token.reset(reset)
         _PAGES.put(key, content)
-    return html(content.replace(_TOKEN_PLACEHOLDER, str(escape(web.csrf_token(request)))))
+    return html(content.replace(_TOKEN_PLACEHOLDER, str(escape(identity.csrf_token(request)))))
 
 
 def render_page(
@@ -615,7 +601,7 @@ def submit(
         if ctx.draft.status != DraftStatus.SUBMITTED and not form_state.valid:
             first = mark_incomplete(ctx, form_state)
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
-        who = web.actor(request, ctx.principal)
+        who = identity.actor(request, ctx.principal)
         submission, form_state = ctx.service.submit(
             ctx.draft, ctx.entry, actor=who.user_id, role=who.role
         )
@@ -841,34 +827,6 @@ def start_from_link(
             link.form_id, "resume", language, draft=draft, organisation_id=link.organisation_id
         )
     return Redirect(f"/r/{quote(resume)}", status_code=303)
-
-
-def cannot_start(request: Request[Any, Any, Any]) -> Response[str]:
-    """403 for a role that may not start forms (only school staff do: scope.home_school)."""
-    language = request_language(request)
-    return message_page(
-        request,
-        language,
-        i18n.gettext(language, "You cannot start forms"),
-        i18n.gettext(
-            language, "Forms are started by the staff of a school. Your role does not allow it."
-        ),
-        403,
-    )
-
-
-def gone(request: Request[Any, Any, Any], school_name: str = "") -> Response[str]:
-    language = i18n.normalize(request.query_params.get("lang"))
-    return message_page(
-        request,
-        language,
-        i18n.gettext(language, "This link no longer works"),
-        i18n.gettext(
-            language, "The link has expired or was switched off. Ask the school for a new link."
-        ),
-        410,
-        school_name=school_name,
-    )
 
 
 ROUTES = [

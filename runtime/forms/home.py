@@ -14,12 +14,12 @@ from litestar.response import Redirect
 from renderers import i18n
 
 from .. import demo
-from ..access import web
 from ..access.scope import home_school
-from ..blocking import in_thread
 from ..organisations.models import Organisation
-from ..state import AppState, request_language, templates
-from . import controllers as forms
+from ..state import AppState
+from ..web import guards
+from ..web.blocking import in_thread
+from ..web.language import request_language, templates
 from .service import FormsService, NotFound
 
 
@@ -39,7 +39,7 @@ def region_name(language: str, region: str | None) -> str:
 def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
     language = request_language(request)
     with popo.db.session() as session:
-        who = web.require(request, session)
+        who = guards.logged_in(request, session)
     regions: dict[str, list[dict[str, Any]]] = {}
     for entry in popo.registry.offered():
         if entry.form.definition.kind == "custom":
@@ -80,10 +80,7 @@ def start_form(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
 ) -> Redirect | Response[str]:
     with popo.db.session() as session:
-        who = web.require(request, session)
-        school = home_school(who)
-        if school is None:
-            return forms.cannot_start(request)
+        _, school = guards.school_staff(request, session)
         service = FormsService(session, popo.registry, popo.settings, popo.files)
         try:
             draft = service.start(form_id, request_language(request), school)

@@ -14,7 +14,6 @@ from ..domain import Domain
 from ..notifications import Event
 from ..state import AppState
 from . import archive, cli, controllers, home, models, tasks
-from .service import Gone
 from .settings import FormsSettings
 
 
@@ -28,10 +27,6 @@ def sweep_archives(popo: AppState) -> None:
     archive.sweep_once(popo)
 
 
-def gone(request: Request[Any, Any, Any], exc: Exception) -> Any:
-    return controllers.gone(request, exc.school if isinstance(exc, Gone) else "")
-
-
 DOMAIN = Domain(
     name="forms",
     routes=[*home.ROUTES, *controllers.ROUTES],
@@ -41,7 +36,6 @@ DOMAIN = Domain(
     tasks=tasks.TASKS,
     events=(Event("submission_archived", frozenset({"organisation", "form"})),),
     settings=FormsSettings,
-    exception_handlers={Gone: gone},
     page_hooks=(mark_parents_pages,),
     startup=sweep_archives,
 )

@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
+from engine.compiler import CompiledForm
 from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
 from engine.messages import Message, message
 
@@ -27,29 +28,24 @@ from ..clock import Clock, clock_of
 from ..definitions import FormEntry, Registry
 from ..lru import LRU
 from ..organisations.models import Organisation
-from ..posted import Upload
+from ..refusals import Gone
 from ..settings import Settings
 from ..statuses.db import move
-from ..storage import BlobStore
+from ..storage import BlobStore, Upload
 from . import answers as answer_paths
 from .files import sniff
 from .models import Attachment, Draft, PublicLink, Submission
 from .settings import FormsSettings
 from .status import DRAFT, DraftStatus
 
+if TYPE_CHECKING:
+    from ..state import AppState
+
 log = logging.getLogger("popo.forms")
 
 
 class NotFound(Exception):
     """The draft, link or submission does not exist (or is not yours to see)."""
-
-
-class Gone(Exception):
-    """The link expired or was revoked; ``school`` names the organisation it was for."""
-
-    def __init__(self, school: str = "") -> None:
-        super().__init__("link")
-        self.school = school
 
 
 class Sent(Exception):
@@ -131,6 +127,25 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# a change needs the answers: they are loaded with the draft's row, not in a second query
+CHANGE_LOAD = (undefer(Draft.answers), undefer(Draft.answer_revisions))
+
+
+def service_for(popo: AppState, session: Session) -> FormsService:
+    """The forms service of the application ``popo`` on one database session."""
+    return FormsService(session, popo.registry, popo.settings, popo.files)
+
+
+def pupil_number(answers: dict[str, Any], form: CompiledForm) -> str | None:
+    """The pupil's BSN or onderwijsnummer in a draft's answers, to key the audit log by pupil."""
+    for node in form.nodes:
+        if node.kind in ("bsn", "onderwijsnummer") and not node.repeat_path:
+            value = answers.get(node.key)
+            if isinstance(value, str) and value.strip():
+                return "".join(ch for ch in value if ch.isdigit()) or None
+    return None
+
+
 class FormsService:
     def __init__(
         self, session: Session, registry: Registry, settings: Settings, files: BlobStore
@@ -172,35 +187,15 @@ class FormsService:
     def draft(self, draft_id: uuid.UUID, for_update: bool = False) -> Draft:
         """The draft; ``for_update`` locks its row until the transaction ends, so that two
         requests that change the same draft at once are applied one after the other."""
-        # a change needs the answers: load them with the row instead of in a second query
-        options = [undefer(Draft.answers), undefer(Draft.answer_revisions)] if for_update else []
+        options = CHANGE_LOAD if for_update else ()
         draft = self.session.get(Draft, draft_id, with_for_update=for_update, options=options)
         if draft is None:
             raise NotFound(str(draft_id))
         return draft
 
-    def scoped_draft(
-        self,
-        draft_id: uuid.UUID,
-        readable: ColumnElement[bool],
-        writable: ColumnElement[bool],
-        for_update: bool = False,
-    ) -> tuple[Draft, bool]:
-        """The draft if ``readable`` holds for it, and whether ``writable`` does, in one query
-        (conditions of access.scope). A draft that is not readable is not found, exactly like
-        one that does not exist."""
-        options = [undefer(Draft.answers), undefer(Draft.answer_revisions)] if for_update else []
-        query = (
-            select(Draft, writable.label("writable"))
-            .where(Draft.id == draft_id, readable)
-            .options(*options)
-        )
-        if for_update:
-            query = query.with_for_update(of=Draft).execution_options(populate_existing=True)
-        row = self.session.execute(query).first()
-        if row is None:
-            raise NotFound(str(draft_id))
-        return row[0], bool(row[1])
+    def pupil(self, draft: Draft) -> str | None:
+        """The pupil the draft is about (their number), to key the audit log by pupil."""
+        return pupil_number(draft.answers, self.entry(draft).form)
 
     def entry(self, draft: Draft) -> FormEntry:
         """The definition version the draft was started on (a draft never changes version)."""

@@ -11,11 +11,11 @@ from litestar import Request
 
 from renderers.html import unread_notifications
 
-from ..access import web
 from ..access.accounts import principal
 from ..db.session import Database
 from ..domain import Domain
 from ..state import AppState
+from ..web import identity
 from . import models, routes, unread
 
 
@@ -29,7 +29,7 @@ def unread_for_token(database: Database, token: str) -> int:
 async def count_unread(request: Request[Any, Any, Any]) -> None:
     """The header's count on every page of a logged-in person, read before the handler opens
     its transaction (one query, in a thread)."""
-    token = request.cookies.get(web.SESSION_COOKIE)
+    token = request.cookies.get(identity.SESSION_COOKIE)
     page = request.method == "GET" and "hx-request" not in request.headers
     if token and page and not request.url.path.startswith("/static/"):
         popo: AppState = request.app.state.popo

@@ -12,10 +12,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from .. import notifications
-from ..access import web
-from ..blocking import in_thread
-from ..pages import language_url
-from ..state import AppState, request_language, templates
+from ..state import AppState
+from ..web import guards
+from ..web.blocking import in_thread
+from ..web.language import request_language, templates
+from ..web.pages import language_url
 
 
 @get("/notifications")
@@ -25,7 +26,7 @@ def notifications_page(
 ) -> Response[str]:
     language = request_language(request)
     with popo.db.session() as session:
-        who = web.require(request, session)
+        who = guards.logged_in(request, session)
         items = [
             notifications.shown(n, language) for n in notifications.of_user(session, who.user_id)
         ]
@@ -45,7 +46,7 @@ def open_notification(
     notification_id: FromPath[uuid.UUID],
 ) -> Redirect:
     with popo.db.session() as session:
-        who = web.require(request, session)
+        who = guards.logged_in(request, session)
         found = notifications.mark_read(session, who.user_id, notification_id)
         target = found.link if found is not None else "/notifications"
     return Redirect(target, status_code=303)
@@ -55,7 +56,7 @@ def open_notification(
 @in_thread
 def read_all(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Redirect:
     with popo.db.session() as session:
-        who = web.require(request, session)
+        who = guards.logged_in(request, session)
         notifications.mark_read(session, who.user_id)
     return Redirect("/notifications", status_code=303)
 

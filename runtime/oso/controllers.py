@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -15,22 +17,16 @@ from litestar.response import Redirect
 from oso_mapping.dossier import MAX_DOSSIER_BYTES, N_, DossierError
 from renderers import i18n
 
-from ..access import audit, web
-from ..access.scope import home_school
-from ..blocking import in_thread
-from ..forms.controllers import (
-    cannot_start,
-    html,
-    language_url,
-    open_draft,
-    pupil_number,
-    service_for,
-)
-from ..forms.service import NotFound
+from ..definitions import FormEntry
+from ..forms.models import Draft
+from ..forms.service import CHANGE_LOAD, FormsService, NotFound, service_for
 from ..forms.status import DraftStatus
-from ..pages import message_page
-from ..posted import Posted
-from ..state import AppState, request_language, templates
+from ..state import AppState
+from ..web import guards, scoped
+from ..web.blocking import in_thread
+from ..web.language import asked_language, request_language, templates
+from ..web.pages import html, language_url, message_page
+from ..web.posted import Posted
 from .service import OsoExchange, answered_text
 
 
@@ -67,6 +63,36 @@ def refused(
     return message_page(request, language, title, message, status)
 
 
+@contextmanager
+def staff_draft(
+    request: Request[Any, Any, Any], popo: AppState, ref: str, purpose: str
+) -> Iterator[tuple[FormsService, Draft, FormEntry]]:
+    """The draft a member of staff reaches at ``/drafts/{ref}`` (web/scoped.py: 404 outside
+    their scope), with its service and definition, in one transaction; audited."""
+    with popo.db.session() as session:
+        service = service_for(popo, session)
+        try:
+            draft = scoped.reach(
+                request,
+                session,
+                popo.audit_key,
+                Draft,
+                ref,
+                column=Draft.organisation_id,
+                purpose=purpose,
+                detail=lambda draft: draft.form_id,
+                pupil=service.pupil,
+                options=CHANGE_LOAD if scoped.changes(request) else (),
+            ).obj
+            entry = service.entry(draft)
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        language = asked_language(request)
+        if language is not None:
+            service.set_language(draft, language)
+        yield service, draft, entry
+
+
 @post(
     "/forms/{form_id:str}/oso",
     request_max_body_size=UPLOAD_LIMIT,
@@ -86,10 +112,7 @@ def upload_dossier(
     data = upload.data if upload is not None else b""
     filename = upload.filename if upload is not None else ""
     with popo.db.session() as session:
-        who = web.require(request, session)
-        school = home_school(who)
-        if school is None:
-            return cannot_start(request)
+        who, school = guards.school_staff(request, session)
         exchange = OsoExchange(service_for(popo, session))
         try:
             with session.begin_nested():  # a refused dossier leaves nothing behind
@@ -98,16 +121,16 @@ def upload_dossier(
             raise NotFoundException() from exc
         except DossierError as exc:
             return refused(request, language, translated(language, exc.message, exc.params), 400)
-        entry = exchange.forms.entry(draft)
-        audit.record(
+        scoped.record(
+            request,
             session,
             popo.audit_key,
-            web.actor(request, who),
-            "change",
+            who,
+            True,
             "draft",
             str(draft.id),
             f"start from an OSO dossier: {draft.form_id}",
-            pupil=pupil_number(draft.answers, entry.form),
+            pupil=exchange.forms.pupil(draft),
         )
         target = f"/drafts/{draft.id}/oso-import"
     return Redirect(target, status_code=303)
@@ -119,11 +142,11 @@ def import_report(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
     """What an OSO import carried into the draft, and every element it did not."""
-    with open_draft(request, popo, ref, "see what an OSO import carried") as ctx:
-        report = ctx.draft.oso_import
+    with staff_draft(request, popo, ref, "see what an OSO import carried") as (_, draft, entry):
+        report = draft.oso_import
         if not report:
             raise NotFoundException()
-        language = ctx.draft.language
+        language = draft.language
         unmapped = [
             {**item, "text": translated(language, item["reason"], item.get("params") or {})}
             for item in report["unmapped"]
@@ -134,11 +157,10 @@ def import_report(
             .render(
                 report=report,
                 answered=[
-                    answered_text(ctx.entry.form, item, language)
-                    for item in report.get("answered", [])
+                    answered_text(entry.form, item, language) for item in report.get("answered", [])
                 ],
                 unmapped=unmapped,
-                draft_url=ctx.base_url,
+                draft_url=f"/drafts/{draft.id}",
                 language_url=language_url(request),
             )
         )
@@ -151,11 +173,11 @@ def download_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
     """The submitted rapport as an OSO 2019.1 dossier, validated the official way first."""
-    with open_draft(request, popo, ref, "download the OSO export") as ctx:
-        if ctx.draft.status != DraftStatus.SUBMITTED or not ctx.entry.exchanges_oso:
+    with staff_draft(request, popo, ref, "download the OSO export") as (service, draft, entry):
+        if draft.status != DraftStatus.SUBMITTED or not entry.exchanges_oso:
             raise NotFoundException()
-        result = OsoExchange(ctx.service).export_submission(ctx.service.submitted(ctx.draft))
-        language = ctx.draft.language
+        result = OsoExchange(service).export_submission(service.submitted(draft))
+        language = draft.language
         if result.validation.findings:
             translate = partial(i18n.gettext, language)
             findings = [
@@ -168,7 +190,7 @@ def download_dossier(
                 .render(
                     findings=findings,
                     in_dutch=language != "nl" and any(f["rule"] == "rules" for f in findings),
-                    draft_url=ctx.base_url,
+                    draft_url=f"/drafts/{draft.id}",
                     language_url=language_url(request),
                 )
             )

@@ -26,7 +26,7 @@ from ..forms import answers as answer_paths
 from ..forms.models import Draft, Submission
 from ..forms.service import FormsService, NotFound
 from ..organisations.models import Organisation
-from ..posted import Upload
+from ..storage import Upload
 
 log = logging.getLogger("popo.oso")
 

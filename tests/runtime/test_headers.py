@@ -9,10 +9,10 @@ import re
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from runtime.access.headers import CONTENT_SECURITY_POLICY
 from runtime.app import create_app
 from runtime.settings import REPOSITORY, Settings
 from runtime.state import AppState
+from runtime.web.headers import CONTENT_SECURITY_POLICY
 from tests.support import ADVIES_LEERLING, fill_pages
 
 from .conftest import with_csrf

@@ -337,7 +337,7 @@ def test_the_runtime_form_shows_the_file_limits_too() -> None:
     from engine.api import compile_file
     from engine.evaluate import evaluate
     from renderers.html import FormView
-    from runtime.state import templates
+    from runtime.web.language import templates
 
     form = compile_file(
         REPOSITORY / "definitions" / "base" / "onderwijskundig-rapport.v1.form.yaml",

@@ -4,8 +4,9 @@ Two handlers: one for Litestar's HTTP exceptions (400, 403, 405, 413, 429, …) 
 every other exception, which is a server error: it is logged with its traceback and a short
 reference that the page shows, so that a person can quote it and the helpdesk can find the log
 line. Requests from htmx (which does not show an error response) are sent to the same page with
-``HX-Redirect``. More specific handlers (page not found, a link that expired, login required)
-stay as they are (see app.py).
+``HX-Redirect``. The refusals with a page of their own (page not found, login required, read
+only, not school staff, a link that expired) have their own handlers; ``EXCEPTION_HANDLERS`` is
+the application's whole list.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from __future__ import annotations
 import logging
 import secrets
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from litestar import MediaType, Request, Response, get
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
 
 from oso_mapping.dossier import N_
 from renderers import i18n
 
-from .logs import loggable_path
-from .state import request_language, templates
+from ..logs import loggable_path
+from ..refusals import Gone, LoginRequired, NotSchoolStaff, ReadOnly
+from .language import request_language, templates
+from .pages import message_page, page
 
 log = logging.getLogger("popo.error")
 
@@ -169,3 +174,74 @@ def problem(request: Request[Any, Any, Any]) -> Response[str]:
         media_type=MediaType.HTML,
         headers={"Cache-Control": "no-store"},
     )
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "Page not found"),
+        i18n.gettext(language, "This page does not exist, or you may not see it."),
+        404,
+    )
+
+
+def login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """To the login page, and back to this page after (htmx: the whole page goes there)."""
+    if request.headers.get("HX-Request"):
+        return Response("", status_code=401, headers={"HX-Redirect": "/login"})
+    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """A role that only reads (bestuur, SWV, privacy officer) tried to change a draft."""
+    language = request_language(request)
+    return page(
+        request,
+        "message.html",
+        403,
+        title=i18n.gettext(language, "You cannot change this form"),
+        message=i18n.gettext(language, "You may see this form, but not change it."),
+    )
+
+
+def not_school_staff(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """403 for a role that may not start forms (only school staff do: scope.home_school)."""
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "You cannot start forms"),
+        i18n.gettext(
+            language, "Forms are started by the staff of a school. Your role does not allow it."
+        ),
+        403,
+    )
+
+
+def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """A link that expired or was switched off (410), with the school it was for."""
+    language = i18n.normalize(request.query_params.get("lang"))
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "This link no longer works"),
+        i18n.gettext(
+            language, "The link has expired or was switched off. Ask the school for a new link."
+        ),
+        410,
+        school_name=exc.school if isinstance(exc, Gone) else "",
+    )
+
+
+# for Litestar(exception_handlers=...): the most specific class that matches answers
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    NotFoundException: not_found,
+    Gone: gone,
+    LoginRequired: login_required,
+    ReadOnly: read_only,
+    NotSchoolStaff: not_school_staff,
+    HTTPException: http_error,  # every other refusal: a page, never JSON
+    Exception: server_error,  # logged with its traceback and a reference
+}

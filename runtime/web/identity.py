@@ -1,4 +1,6 @@
-"""Accounts on the web: the session cookie, the logged-in principal, CSRF tokens, audit actors."""
+"""Who sends a request: the session cookie and its principal, the CSRF token, the client's
+address and the actor the audit log records. What a route requires of that person is
+web/guards.py."""
 
 from __future__ import annotations
 
@@ -10,29 +12,15 @@ from litestar import Request
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.orm import Session
 
-from .accounts import Principal, principal
-from .audit import Actor
+from ..access.accounts import Principal, principal
+from ..access.audit import Actor
 
 SESSION_COOKIE = "popo_session"
 
 
-class LoginRequired(Exception):
-    """The page is for staff: log in first."""
-
-
-class ReadOnly(Exception):
-    """The person may read this pupil data but not change it (see access.scope)."""
-
-
 def current(request: Request[Any, Any, Any], session: Session) -> Principal | None:
+    """The person logged in with the request's session cookie, if any."""
     return principal(session, request.cookies.get(SESSION_COOKIE))
-
-
-def require(request: Request[Any, Any, Any], session: Session) -> Principal:
-    found = current(request, session)
-    if found is None:
-        raise LoginRequired()
-    return found
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> str:

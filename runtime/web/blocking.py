@@ -4,7 +4,7 @@ A handler that touches the database, hashes a password, parses a dossier or wait
 worker is written as a plain function and decorated with :func:`in_thread` under its route
 decorator; it then runs in a worker thread (anyio's, with the request's context variables), and
 one slow request holds only its own thread. A POST's form is read on the loop before, by the
-dependency ``posted`` (runtime/posted.py).
+dependency ``posted`` (runtime/web/posted.py).
 
 Litestar's own ``sync_to_thread=True`` is not used: it wraps the handler once per application,
 so a handler registered in a second application (the tests build many) is wrapped twice and

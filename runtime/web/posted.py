@@ -3,7 +3,7 @@
 Reading a request body is the only thing a handler has to await; everything after it (the
 database, password hashing, XML, templates) blocks. So the body is read here, on the event
 loop, by a Litestar dependency (``posted``), and the handler itself is a plain function that
-runs in a worker thread (runtime/blocking.py): one slow request never holds the others.
+runs in a worker thread (runtime/web/blocking.py): one slow request never holds the others.
 """
 
 from __future__ import annotations
@@ -15,13 +15,7 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
 
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as it was posted."""
-
-    filename: str
-    data: bytes
+from ..storage import Upload
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Answering with a page: HTML responses and the short message page (a title and a sentence,
-in the person's language) that refusals, expired links and confirmations use."""
+"""Answering with a page: HTML responses, a template rendered in the person's language, and the
+short message page (a title and a sentence) that refusals, expired links and confirmations
+use; with the addresses of the header's language switch."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 
-from .state import templates
+from .language import request_language, templates
 
 
 def html(content: str, status: int = 200) -> Response[str]:
@@ -47,3 +48,15 @@ def message_page(
         .render(title=title, message=message, language_url=switch, **values)
     )
     return html(content, status)
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, status: int = 200, **values: Any
+) -> Response[str]:
+    """``template`` in the request's language, its language switch on the same address."""
+    content = (
+        templates(request_language(request))
+        .get_template(template)
+        .render(language_url=language_url(request), **values)
+    )
+    return Response(content, status_code=status, media_type=MediaType.HTML)
