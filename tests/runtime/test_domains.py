@@ -27,9 +27,7 @@ def test_every_folder_with_a_plugin_is_a_listed_domain() -> None:
 def test_a_page_template_has_one_name_in_all_folders() -> None:
     folders = [TEMPLATES, *(d.templates for d in DOMAINS if d.templates is not None)]
     names = Counter(
-        path.relative_to(folder).as_posix()
-        for folder in folders
-        for path in folder.rglob("*.html")
+        path.relative_to(folder).as_posix() for folder in folders for path in folder.rglob("*.html")
     )
     assert [name for name, count in names.items() if count > 1] == []
     for domain in DOMAINS:  # and each domain's pages are found by name
