@@ -10,6 +10,8 @@ A domain brings, in one ``Domain`` value in its ``plugin.py``:
 - ``commands``: a function that adds its ``popo`` sub-commands to the parser;
 - ``tasks``: its background tasks (runtime/jobs.spec.Task), periodic ones included;
 - ``events``: the notification events it sends (runtime/notifications.Event);
+- ``audited``: the kinds of object its audit events name (runtime/audit.Subject), so that the
+  log can be shown to whom may read them;
 - ``settings``: the settings it reads (a runtime.settings.Section, part of ``POPO_*``);
 - ``exception_handlers``, ``page_hooks`` and ``startup`` for what it adds to every request or to
   the start of the application.
@@ -37,6 +39,7 @@ from .jobs.spec import Task
 if TYPE_CHECKING:
     from litestar import Request
 
+    from .audit import Subject
     from .notifications import Event
     from .settings import Section
     from .state import AppState
@@ -56,6 +59,7 @@ class Domain(InitPluginProtocol):
     commands: Commands | None = None
     tasks: Sequence[Task] = ()
     events: Sequence[Event] = ()
+    audited: Sequence[Subject] = ()
     settings: type[Section] | None = None
     exception_handlers: Mapping[type[Exception], Callable[..., Any]] | None = None
     page_hooks: Sequence[PageHook] = ()

@@ -7,7 +7,7 @@ mechanism's table, once (the mechanisms themselves know no domain)."""
 
 from __future__ import annotations
 
-from . import notifications, outbox
+from . import audit, notifications, outbox
 from .access.plugin import DOMAIN as ACCESS
 from .authoring.plugin import DOMAIN as AUTHORING
 from .domain import Domain
@@ -16,7 +16,7 @@ from .jobs import spec
 from .notifications.plugin import DOMAIN as NOTIFICATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
-from .settings import Settings
+from .settings import Settings, use_class
 from .web.language import use_templates
 
 DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
@@ -32,10 +32,12 @@ def install(domains: tuple[Domain, ...]) -> None:
     spec.register(*outbox.TASKS)
     for domain in domains:
         spec.register(*domain.tasks)
+        audit.register(*domain.audited)
         if domain.events:
             assert domain.mail_templates is not None, f"{domain.name}: events need templates"
             notifications.register(domain.mail_templates, *domain.events)
     use_templates(*(d.templates for d in domains if d.templates is not None))
+    use_class(AppSettings)
 
 
 install(DOMAINS)

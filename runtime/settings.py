@@ -85,7 +85,8 @@ class Section(BaseModel):
     def of(cls, settings: Settings) -> Self:
         if not isinstance(settings, cls):
             raise TypeError(
-                f"these settings have no {cls.__name__}: make them with runtime.domains.AppSettings"
+                f"these settings have no {cls.__name__}: make them with load_settings() "
+                "once runtime.domains is imported"
             )
         return settings
 
@@ -351,6 +352,20 @@ class Settings(BaseSettings):
 
 
 # ---------------------------------------------------------------------- database URLs
+
+
+_APPLICATION: list[type[Settings]] = [Settings]  # the class with the domains' sections
+
+
+def use_class(kind: type[Settings]) -> None:
+    """The settings class of the application (runtime/domains.py ``AppSettings``, at start-up)."""
+    _APPLICATION[0] = kind
+
+
+def load_settings(**values: Any) -> Settings:
+    """The application's settings from the environment, with the core's and every domain's
+    section; ``values`` override single ones."""
+    return _APPLICATION[0](**values)
 
 
 def parse_database_url(value: str) -> URL:

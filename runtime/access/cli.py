@@ -8,11 +8,11 @@ from typing import TextIO
 
 
 def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
-    from runtime.access import audit
+    from runtime import audit
     from runtime.db.session import Database
-    from runtime.domains import AppSettings
+    from runtime.settings import load_settings
 
-    settings = AppSettings()
+    settings = load_settings()
     key = settings.audit_key
     database = Database(settings)
     with database.session() as session:
@@ -69,9 +69,9 @@ def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.access import admin
     from runtime.db.migrate import upgrade
     from runtime.db.session import Database
-    from runtime.domains import AppSettings
+    from runtime.settings import load_settings
 
-    settings = AppSettings()
+    settings = load_settings()
     upgrade(settings)
     database = Database(settings)
     try:

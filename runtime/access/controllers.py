@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -12,16 +14,15 @@ from sqlalchemy import ColumnElement
 
 from renderers import i18n
 
-from .. import notifications
+from .. import audit, notifications
 from ..clock import clock_of
-from ..forms.models import Draft
 from ..state import AppState
 from ..web import guards, identity
 from ..web.blocking import in_thread
 from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
-from . import accounts, audit, scope
+from . import accounts, scope
 from .settings import AccessSettings
 
 
@@ -187,10 +188,12 @@ def reset(
     return Redirect("/login?reset=1", status_code=303)
 
 
-def _officer_of(request: Request[Any, Any, Any], session: Any) -> ColumnElement[bool]:
-    """Which drafts' audit log the logged-in person may read (404 for everyone else)."""
+def _officer_of(
+    request: Request[Any, Any, Any], session: Any
+) -> Callable[[Any], ColumnElement[bool]]:
+    """Whose records' audit log the logged-in person may read (404 for everyone else)."""
     who = guards.one_of(request, session, {"privacy_officer"})
-    return scope.audit_log_readable(Draft.organisation_id, who)
+    return partial(scope.audit_log_readable, principal=who)
 
 
 def privacy_page(
@@ -239,7 +242,7 @@ def privacy_search(
     with popo.db.session() as session:
         officer_of = _officer_of(request, session)
         events = (
-            audit.for_pupil(session, popo.audit_key, number, drafts=officer_of) if number else []
+            audit.for_pupil(session, popo.audit_key, number, readable=officer_of) if number else []
         )
         groups = audit.grouped(events)
     return privacy_page(request, bool(number), groups)

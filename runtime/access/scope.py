@@ -22,7 +22,6 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..forms.models import Draft, Submission
 from ..organisations.models import Organisation, ProcessingAgreement
 from .accounts import ROLES_AT_SCHOOL, Principal
 
@@ -104,25 +103,6 @@ def audit_log_readable(column: OrganisationColumn, principal: Principal) -> Colu
             for role in principal.roles
             if role.role == "privacy_officer" and role.organisation_id is not None
         ),
-    )
-
-
-def drafts(principal: Principal, access: Access = "read", on: date | None = None) -> Select[Draft]:
-    """The drafts ``principal`` may read (or change), newest change first; add filters
-    (``.where(Draft.status == "open")``) or count them with :func:`count`."""
-    return (
-        select(Draft)
-        .where(where(Draft.organisation_id, principal, access, on))
-        .order_by(Draft.updated_at.desc(), Draft.id)
-    )
-
-
-def submissions(principal: Principal, on: date | None = None) -> Select[Submission]:
-    """The submissions ``principal`` may read, newest first (a submission is never changed)."""
-    return (
-        select(Submission)
-        .where(readable(Submission.organisation_id, principal, on))
-        .order_by(Submission.submitted_at.desc(), Submission.id)
     )
 
 

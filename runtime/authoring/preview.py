@@ -44,7 +44,6 @@ from renderers import i18n
 from ..clock import SYSTEM, Clock
 from ..db.session import settings_clock
 from ..definitions import FormEntry, Registry
-from ..domains import AppSettings  # the preview is an application of its own
 from ..forms import controllers
 from ..forms.files import content_disposition
 from ..forms.models import Draft
@@ -52,7 +51,7 @@ from ..forms.service import FormsService
 from ..forms.settings import FormsSettings
 from ..forms.status import DraftStatus
 from ..lru import LRU
-from ..settings import REPOSITORY, Settings
+from ..settings import REPOSITORY, Settings, load_settings
 from ..storage import Upload
 from ..web.blocking import in_thread
 from ..web.headers import security_headers
@@ -660,7 +659,7 @@ def create_preview_app(
     folder: Path, settings: Settings | None = None, hosts: Iterable[str] | None = LOOPBACK
 ) -> Litestar:
     """The preview of ``folder``; ``hosts``: the names it answers to (None: any)."""
-    settings = settings or AppSettings()
+    settings = settings or load_settings()
     preview = Preview(folder.resolve(), settings=settings, clock=settings_clock(settings))
     htmx_dir = settings.assets_dir / "htmx.org" / "dist"
     return Litestar(

@@ -9,11 +9,11 @@ from typing import TextIO
 def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
 
     from runtime import logs
-    from runtime.domains import AppSettings
     from runtime.forms import archive
+    from runtime.settings import load_settings
     from runtime.state import AppState
 
-    settings = AppSettings()
+    settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     state = AppState.create(settings)
     try:

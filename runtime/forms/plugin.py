@@ -10,6 +10,7 @@ from litestar import Request
 
 from renderers.html import for_parents
 
+from ..audit import Subject
 from ..domain import Domain
 from ..notifications import Event
 from ..state import AppState
@@ -35,6 +36,7 @@ DOMAIN = Domain(
     commands=cli.add_commands,
     tasks=tasks.TASKS,
     events=(Event("submission_archived", frozenset({"organisation", "form"})),),
+    audited=(Subject("draft", models.Draft.id, models.Draft.organisation_id),),
     settings=FormsSettings,
     page_hooks=(mark_parents_pages,),
     startup=sweep_archives,

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import notifications
-from ..access.models import AuditEvent, UserAccount
+from ..access.models import UserAccount
+from ..audit.models import AuditEvent
 from ..jobs.spec import task
 from ..organisations.models import Organisation
 from . import archive

@@ -13,10 +13,10 @@ from typing import TextIO
 def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgrade
     from runtime.db.session import Database
-    from runtime.domains import AppSettings
     from runtime.organisations.duo import ImportRefused, import_file
+    from runtime.settings import load_settings
 
-    settings = AppSettings()
+    settings = load_settings()
     upgrade(settings)
     database = Database(settings)
 
@@ -48,10 +48,10 @@ def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_organisation(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgrade
     from runtime.db.session import Database
-    from runtime.domains import AppSettings
     from runtime.organisations import admin
+    from runtime.settings import load_settings
 
-    settings = AppSettings()
+    settings = load_settings()
     upgrade(settings)
     database = Database(settings)
     try:

@@ -84,12 +84,12 @@ def _oso_export(args: argparse.Namespace, out: TextIO) -> int:
 
     from runtime.db.session import Database
     from runtime.definitions import Registry
-    from runtime.domains import AppSettings
     from runtime.forms.service import FormsService, NotFound
     from runtime.oso.service import OsoExchange
+    from runtime.settings import load_settings
     from runtime.storage import BlobStore
 
-    settings = AppSettings()
+    settings = load_settings()
     registry = Registry.load(settings.definitions_dir)
     with Database(settings).session() as session:
         forms = FormsService(session, registry, settings, BlobStore(settings.files_dir))

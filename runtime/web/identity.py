@@ -13,7 +13,7 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy.orm import Session
 
 from ..access.accounts import Principal, principal
-from ..access.audit import Actor
+from ..audit import Actor
 
 SESSION_COOKIE = "popo_session"
 

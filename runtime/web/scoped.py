@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ExecutableOption
 
-from ..access import audit, scope
+from .. import audit
+from ..access import scope
 from ..access.accounts import Principal
 from ..clock import clock_of
 from ..db.base import Base

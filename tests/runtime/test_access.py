@@ -14,9 +14,11 @@ from litestar.testing import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from runtime.access import accounts, audit, scope
+from runtime import audit
+from runtime.access import accounts, scope
 from runtime.access.accounts import Principal
-from runtime.access.models import AccessAttempt, AuditAnchor, AuditEvent, UserAccount
+from runtime.access.models import AccessAttempt, UserAccount
+from runtime.audit.models import AuditAnchor, AuditEvent
 from runtime.demo import DEMO_PASSWORD
 from runtime.organisations.models import Organisation
 from runtime.settings import Settings

@@ -11,8 +11,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from runtime.access.models import AuditEvent
 from runtime.app import create_app
+from runtime.audit.models import AuditEvent
 from runtime.clock import FrozenClock, SystemClock, clock_of, dutch_date
 from runtime.db.session import Database, settings_clock
 from runtime.forms.models import Draft, PublicLink

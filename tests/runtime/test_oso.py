@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from oso_mapping.dossier import read_dossier
 from oso_mapping.settings import schema_dir
 from oso_mapping.validate import validate
-from runtime.access.models import AuditEvent
+from runtime.audit.models import AuditEvent
 from runtime.cli import main
 from runtime.forms.models import Draft
 from runtime.forms.service import FormsService

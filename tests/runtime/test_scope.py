@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from runtime.access import scope
 from runtime.access.accounts import Principal, Role
 from runtime.access.models import RoleAssignment, UserAccount
+from runtime.forms import queries
 from runtime.forms.models import Draft, Submission
 from runtime.organisations.models import Organisation
 from runtime.state import AppState
@@ -103,13 +104,13 @@ def test_a_role_lists_and_counts_only_its_own_population(
         expected = {d.id for d in every_draft if d.organisation_id in own}
         assert len(expected) < len(every_draft)  # there is something this role does not see
 
-        listed = session.scalars(scope.drafts(who)).all()
+        listed = session.scalars(queries.drafts(who)).all()
         assert {d.id for d in listed} == expected
-        assert session.scalar(scope.count(scope.drafts(who))) == len(expected)
+        assert session.scalar(scope.count(queries.drafts(who))) == len(expected)
         open_ones = {d.id for d in every_draft if d.organisation_id in own and d.status == "open"}
-        assert session.scalar(scope.count(scope.drafts(who).where(Draft.status == "open"))) == len(
-            open_ones
-        )
+        assert session.scalar(
+            scope.count(queries.drafts(who).where(Draft.status == "open"))
+        ) == len(open_ones)
         # an aggregate per school, as a monitoring overview asks for it
         per_school = dict(
             session.execute(
@@ -123,8 +124,8 @@ def test_a_role_lists_and_counts_only_its_own_population(
 
         every_submission = session.execute(select(Submission.id, Submission.organisation_id))
         sent = {s.id for s in every_submission if s.organisation_id in own}
-        assert {s.id for s in session.scalars(scope.submissions(who))} == sent
-        assert session.scalar(scope.count(scope.submissions(who))) == len(sent)
+        assert {s.id for s in session.scalars(queries.submissions(who))} == sent
+        assert session.scalar(scope.count(queries.submissions(who))) == len(sent)
 
         # only school staff change pupil data, and only their own school's
         writable = set(
@@ -155,7 +156,7 @@ def test_a_list_is_limited_in_its_sql_not_filtered_afterwards(
         who = principal_of(session, "swv@noord.demo")
         everything = session.scalar(select(func.count()).select_from(Draft))
         with statements(seeded) as sent:
-            listed = session.scalars(scope.drafts(who)).all()
+            listed = session.scalars(queries.drafts(who)).all()
         # one statement, which carries the SWV's schools and the agreements as subqueries
         assert len(sent) == 1, sent
         sql = " ".join(sent[0].split())
@@ -227,7 +228,7 @@ def test_the_database_plans_a_schools_open_drafts_with_the_scope_index(
 ) -> None:
     with seeded.db.session() as session:
         who = principal_of(session, "ib@regenboog.demo")
-        query = scope.drafts(who).where(Draft.status == "open")
+        query = queries.drafts(who).where(Draft.status == "open")
         sql = str(query.compile(session.bind, compile_kwargs={"literal_binds": True}))
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             # the demo tables are small: without this the planner reads them whole
@@ -272,7 +273,7 @@ def test_a_privacy_officer_finds_only_accesses_to_their_schools_drafts(
     assert len(searches) == 1 and "draft.organisation_id" in searches[0], searches
     # the search found the other school's access too, before the scope (as `popo audit` does)
     with seeded.db.session() as session:
-        from runtime.access import audit
+        from runtime import audit
 
         everything = {e.object_id for e in audit.for_pupil(session, seeded.audit_key, number)}
         assert {ours, theirs} <= everything

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from runtime.access.models import AuditEvent
+from runtime.audit.models import AuditEvent
 from runtime.forms.models import Draft
 from runtime.forms.service import FormsService
 from runtime.organisations.models import Organisation

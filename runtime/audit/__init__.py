@@ -19,13 +19,13 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, cast, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, or_, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from renderers import i18n
 
@@ -258,24 +258,55 @@ def verify(session: Session, key: bytes, heads: Iterable[str] = ()) -> Verificat
     return Verification(count, None, None, head)
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A kind of object the audit log names (``object_type``), by its id and the organisation
+    it belongs to: a domain declares its own (its plugin's ``audited``), so that the log can
+    be shown to those who may read those organisations' records."""
+
+    object_type: str
+    id: InstrumentedAttribute[Any]
+    organisation: InstrumentedAttribute[Any]
+
+
+SUBJECTS: dict[str, Subject] = {}  # filled from the domains (runtime/domains.py)
+
+
+def register(*subjects: Subject) -> None:
+    for subject in subjects:
+        SUBJECTS[subject.object_type] = subject
+
+
 def for_pupil(
-    session: Session, key: bytes, number: str, drafts: ColumnElement[bool] | None = None
+    session: Session,
+    key: bytes,
+    number: str,
+    readable: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> list[AuditEvent]:
     """Every recorded access to one pupil's data: what a parent is shown on request (AVG 15).
-    With ``drafts`` (a condition on ``Draft``, such as access.scope.audit_log_readable): only
-    accesses to the drafts it holds for, selected in the same query. Finds events with the
-    keyed pupil key and with the unkeyed one of before migration 0008."""
-    from ..forms.models import Draft
-
+    With ``readable`` (a condition on an organisation column, such as
+    access.scope.audit_log_readable): only accesses to the objects of organisations it holds
+    for, of the declared :class:`Subject` kinds, selected in the same query. Finds events with
+    the keyed pupil key and with the unkeyed one of before migration 0008."""
     keys = [pupil_key(key, number), legacy_pupil_key(number)]
     query = select(AuditEvent).where(AuditEvent.pupil.in_(keys))
-    if drafts is not None:
-        # an event names its draft as text; compared without hyphens, as SQLite stores a UUID
+    if readable is not None:
+        # an event names its object as text; compared without hyphens, as SQLite stores a UUID
         query = query.where(
-            AuditEvent.object_type == "draft",
-            func.replace(AuditEvent.object_id, "-", "").in_(
-                select(func.replace(cast(Draft.id, String), "-", "")).where(drafts)
-            ),
+            or_(
+                false(),
+                *(
+                    and_(
+                        AuditEvent.object_type == subject.object_type,
+                        func.replace(AuditEvent.object_id, "-", "").in_(
+                            select(func.replace(cast(subject.id, String), "-", "")).where(
+                                readable(subject.organisation)
+                            )
+                        ),
+                    )
+                    for subject in SUBJECTS.values()
+                ),
+            )
         )
     return list(session.scalars(query.order_by(AuditEvent.id)))
 
