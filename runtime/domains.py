@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import audit, notifications, outbox
 from .access.plugin import DOMAIN as ACCESS
+from .audit import models as audit_tables
 from .authoring.plugin import DOMAIN as AUTHORING
 from .domain import Domain
 from .forms.plugin import DOMAIN as FORMS
@@ -17,9 +18,12 @@ from .notifications.plugin import DOMAIN as NOTIFICATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
 from .settings import Settings, use_class
+from .statuses import db as status_tables
 from .web.language import use_templates
 
 DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
+# the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
+MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)
 
 
 class AppSettings(Settings, *(d.settings for d in DOMAINS if d.settings is not None)):  # type: ignore[misc]

@@ -17,7 +17,12 @@ FLOORS = ("foundation", "mechanisms", "domain core", "web kit", "domain web", "a
 
 FOUNDATION_MODULES = {"settings", "clock", "logs", "storage", "lru", "mail", "blocking"}
 MECHANISM_MODULES = {"definitions", "state", "outbox", "domain", "refusals"}
-MECHANISM_PACKAGES = {"jobs", "statuses", "notifications", "audit"}  # notifications: its page is a domain
+MECHANISM_PACKAGES = {
+    "jobs",
+    "statuses",
+    "notifications",
+    "audit",
+}  # notifications: its page is a domain
 WEB_KIT_PACKAGE = "web"
 ASSEMBLY_MODULES = {"app", "cli", "asgi", "domains"}
 DOMAIN_WEB_FILES = {"controllers", "routes", "home", "plugin", "cli"}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from runtime import domains  # noqa: F401 - every domain's tables, and the mechanisms'
+from runtime import domains  # noqa: F401 - every table: the domains' and the mechanisms'
 from runtime.db.base import Base
-from runtime.statuses import db as _statuses  # noqa: F401 - the status_change table
 
 config = context.config
 target_metadata = Base.metadata
