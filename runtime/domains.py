@@ -13,15 +13,15 @@ from .audit import models as audit_tables
 from .authoring.plugin import DOMAIN as AUTHORING
 from .domain import Domain
 from .forms.plugin import DOMAIN as FORMS
+from .home.plugin import DOMAIN as HOME
 from .jobs import spec
-from .notifications.plugin import DOMAIN as NOTIFICATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
 from .settings import Settings, use_class
 from .statuses import db as status_tables
 from .web.language import use_templates
 
-DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, FORMS, OSO, NOTIFICATIONS)
+DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, HOME, FORMS, OSO)
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)
 

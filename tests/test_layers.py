@@ -35,7 +35,7 @@ def floor(module: str) -> int:
         return FOUNDATION
     top = parts[0]
     leaf = parts[-1] if len(parts) > 1 else "__init__"
-    if len(parts) > 1 and leaf in DOMAIN_WEB_FILES:
+    if len(parts) > 1 and (leaf in DOMAIN_WEB_FILES or leaf.endswith("_routes")):
         return DOMAIN_WEB  # the pages and commands of a folder, whatever else it holds
     if top == "db" or top in FOUNDATION_MODULES:
         return FOUNDATION
@@ -159,7 +159,7 @@ def test_the_mechanisms_know_no_domain() -> None:
         ("runtime.db.session", "foundation"),
         ("runtime.jobs.spec", "mechanisms"),
         ("runtime.notifications", "mechanisms"),
-        ("runtime.notifications.routes", "domain web"),
+        ("runtime.access.notification_routes", "domain web"),
         ("runtime.web.guards", "web kit"),
         ("runtime.refusals", "mechanisms"),
         ("runtime.forms.service", "domain core"),

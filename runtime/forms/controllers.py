@@ -30,9 +30,9 @@ from ..access.accounts import Principal
 from ..definitions import FormEntry
 from ..lru import LRU
 from ..state import AppState
-from ..web import identity, scoped
+from ..web import guards, identity, scoped
 from ..web.blocking import in_thread
-from ..web.language import asked_language, templates
+from ..web.language import asked_language, request_language, templates
 from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from . import archive
@@ -829,7 +829,24 @@ def start_from_link(
     return Redirect(f"/r/{quote(resume)}", status_code=303)
 
 
+@post("/forms/{form_id:str}/start")
+@in_thread
+def start_form(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
+) -> Redirect | Response[str]:
+    with popo.db.session() as session:
+        _, school = guards.school_staff(request, session)
+        service = FormsService(session, popo.registry, popo.settings, popo.files)
+        try:
+            draft = service.start(form_id, request_language(request), school)
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        target = f"/drafts/{draft.id}"
+    return Redirect(target, status_code=303)
+
+
 ROUTES = [
+    start_form,
     draft_home,
     show_page,
     save_page,

@@ -1,5 +1,5 @@
-"""The forms domain: the staff's home page, drafts filled in by staff and by parents through
-public links, submissions and their PDF archive."""
+"""The forms domain: starting forms, drafts filled in by staff and by parents through public
+links, submissions and their PDF archive."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..audit import Subject
 from ..domain import Domain
 from ..notifications import Event
 from ..state import AppState
-from . import archive, cli, controllers, home, models, tasks
+from . import archive, cli, controllers, models, tasks
 from .settings import FormsSettings
 
 
@@ -30,7 +30,7 @@ def sweep_archives(popo: AppState) -> None:
 
 DOMAIN = Domain(
     name="forms",
-    routes=[*home.ROUTES, *controllers.ROUTES],
+    routes=controllers.ROUTES,
     models=models,
     templates=Path(__file__).parent / "templates",
     commands=cli.add_commands,

@@ -1,15 +1,12 @@
-"""The home page of staff: the forms of the regions to start (school staff only), the parents'
-demo links, and starting a form."""
+"""The home page of staff: the forms of the regions to start (school staff only) and the
+parents' demo links; later what each role can do (issue 12)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
-from litestar.response import Redirect
 
 from renderers import i18n
 
@@ -20,7 +17,6 @@ from ..state import AppState
 from ..web import guards
 from ..web.blocking import in_thread
 from ..web.language import request_language, templates
-from .service import FormsService, NotFound
 
 
 def region_name(language: str, region: str | None) -> str:
@@ -74,20 +70,4 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
     return Response(content, media_type=MediaType.HTML)
 
 
-@post("/forms/{form_id:str}/start")
-@in_thread
-def start_form(
-    request: Request[Any, Any, Any], popo: NamedDependency[AppState], form_id: FromPath[str]
-) -> Redirect | Response[str]:
-    with popo.db.session() as session:
-        _, school = guards.school_staff(request, session)
-        service = FormsService(session, popo.registry, popo.settings, popo.files)
-        try:
-            draft = service.start(form_id, request_language(request), school)
-        except NotFound as exc:
-            raise NotFoundException() from exc
-        target = f"/drafts/{draft.id}"
-    return Redirect(target, status_code=303)
-
-
-ROUTES = [home, start_form]
+ROUTES = [home]
