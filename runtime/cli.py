@@ -23,15 +23,13 @@ def cmd_db(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from runtime import demo
-    from runtime.db.migrate import upgrade
-    from runtime.db.session import Database
+    from runtime.db.migrate import upgraded
     from runtime.definitions import Registry
     from runtime.domains import AppSettings
 
     settings = AppSettings()
-    upgrade(settings)
+    database = upgraded(settings)
     registry = Registry.load(settings.definitions_dir)
-    database = Database(settings)
     with database.session() as session:
         created = demo.seed(session, registry, settings)
     for line in created:

@@ -67,13 +67,10 @@ def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
     import getpass
 
     from runtime.access import admin
-    from runtime.db.migrate import upgrade
-    from runtime.db.session import Database
+    from runtime.db.migrate import upgraded
     from runtime.settings import load_settings
 
-    settings = load_settings()
-    upgrade(settings)
-    database = Database(settings)
+    database = upgraded(load_settings())
     try:
         with database.session() as session:
             if args.command == "user-add":

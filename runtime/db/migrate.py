@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from ..settings import Settings
+from .session import Database
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -23,6 +24,13 @@ def alembic_config(settings: Settings) -> Config:
 def upgrade(settings: Settings, revision: str = "head") -> None:
     settings.prepare_sqlite_folder()
     command.upgrade(alembic_config(settings), revision)
+
+
+def upgraded(settings: Settings) -> Database:
+    """The database of ``settings``, migrated to the newest schema first: what a command that
+    writes opens."""
+    upgrade(settings)
+    return Database(settings)
 
 
 def autogenerate(settings: Settings, message: str) -> None:

@@ -11,14 +11,11 @@ from typing import TextIO
 
 
 def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
-    from runtime.db.migrate import upgrade
-    from runtime.db.session import Database
+    from runtime.db.migrate import upgraded
     from runtime.organisations.duo import ImportRefused, import_file
     from runtime.settings import load_settings
 
-    settings = load_settings()
-    upgrade(settings)
-    database = Database(settings)
+    database = upgraded(load_settings())
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total} locations", end="", file=sys.stderr, flush=True)
@@ -46,14 +43,11 @@ def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_organisation(args: argparse.Namespace, out: TextIO) -> int:
-    from runtime.db.migrate import upgrade
-    from runtime.db.session import Database
+    from runtime.db.migrate import upgraded
     from runtime.organisations import admin
     from runtime.settings import load_settings
 
-    settings = load_settings()
-    upgrade(settings)
-    database = Database(settings)
+    database = upgraded(load_settings())
     try:
         with database.session() as session:
             if args.command == "swv":
