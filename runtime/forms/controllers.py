@@ -37,6 +37,7 @@ from ..lru import LRU
 from ..pages import html, language_url, message_page
 from ..posted import Posted
 from ..state import AppState, request_language, templates
+from ..statuses.workflow import TransitionRefused
 from . import archive
 from .files import content_disposition, size_text
 from .models import Draft, PublicLink
@@ -73,6 +74,7 @@ class Context:
     link: PublicLink | None
     resume_token: str | None
     principal: Principal | None = None
+    writes: bool = False  # the person may change the draft (a writing role, or their own link)
     # templates drawn instead of the runtime's, and what they are rendered with besides the
     # page (the consultant's preview draws its own around the same pages: runtime/preview.py)
     template_names: dict[str, str] = field(default_factory=dict)
@@ -127,6 +129,7 @@ def _resolve(
     link = None
     token = None
     who = None
+    writes = True  # a parent's own link
     try:
         if request.url.path.startswith("/r/"):
             link = service.link(ref, "resume")
@@ -154,7 +157,7 @@ def _resolve(
     language = request.query_params.get("lang")
     if language in i18n.LANGUAGES:
         service.set_language(draft, language)
-    return Context(service, draft, entry, base, link, token, who)
+    return Context(service, draft, entry, base, link, token, who, writes=writes)
 
 
 def files_by_key(ctx: Context, form_state: FormState) -> dict[str, list[dict[str, Any]]]:
@@ -611,14 +614,16 @@ def submit(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
     with open_draft(request, popo, ref, "submit the form") as ctx:
-        form_state = ctx.service.state(ctx.draft, ctx.entry)
-        if ctx.draft.status != DraftStatus.SUBMITTED and not form_state.valid:
-            first = mark_incomplete(ctx, form_state)
-            return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         who = web.actor(request, ctx.principal)
-        submission, form_state = ctx.service.submit(
-            ctx.draft, ctx.entry, actor=who.user_id, role=who.role
-        )
+        try:
+            submission, _ = ctx.service.submit(
+                ctx.draft, ctx.entry, may_change=ctx.writes, actor=who.user_id, role=who.role
+            )
+        except TransitionRefused as refused:  # nothing written yet (FormsService.submit)
+            if refused.code != "guard:complete":
+                raise web.ReadOnly() from refused
+            first = mark_incomplete(ctx, ctx.service.state(ctx.draft, ctx.entry))
+            return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
             jobs.defer(ctx.service.session, "render_archive", submission_id=str(submission.id))
         target = f"{ctx.base_url}/submission"
