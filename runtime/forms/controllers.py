@@ -27,7 +27,6 @@ from engine.messages import localize
 from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
-from .. import jobs
 from ..access import audit, scope, web
 from ..access.accounts import Principal
 from ..blocking import in_thread
@@ -40,7 +39,7 @@ from ..state import AppState, request_language, templates
 from ..statuses.workflow import TransitionRefused
 from . import archive
 from .files import content_disposition, size_text
-from .models import Draft, PublicLink
+from .models import Draft, PublicLink, Submission
 from .service import (
     REVISION_FIELD,
     Applied,
@@ -625,7 +624,7 @@ def submit(
             first = mark_incomplete(ctx, ctx.service.state(ctx.draft, ctx.entry))
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
-            jobs.defer(ctx.service.session, "render_archive", submission_id=str(submission.id))
+            archive.queue(ctx.service.session, submission.id)
         target = f"{ctx.base_url}/submission"
     return Redirect(target, status_code=303)
 
@@ -659,8 +658,7 @@ def submission_page(
                     ctx.entry.form, ctx.service.state(ctx.draft, ctx.entry), ctx.draft.language
                 ).t(ctx.entry.form.definition.title),
                 submission=submission,
-                pdf_ready=submission.pdf_sha256 is not None
-                and popo.archive.exists(submission.pdf_sha256),
+                pdf_ready=pdf_ready(popo, submission),
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 school_name=parents_school(ctx),
@@ -668,6 +666,32 @@ def submission_page(
             )
         )
         return html(content)
+
+
+def pdf_ready(popo: AppState, submission: Submission) -> bool:
+    return submission.pdf_sha256 is not None and popo.archive.exists(submission.pdf_sha256)
+
+
+@get(paths("/submission/status"))
+@in_thread
+def submission_status(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
+    """Whether the submission's PDF is there: the submission page's poll. It reveals no pupil
+    data (the status line alone), so it is scope-checked like every draft route (another
+    organisation's draft is 404) but not audited as a read: polling every 5 s would fill the
+    audit log. Once the PDF is there the fragment carries no trigger: the polling stops."""
+    with popo.db.session() as session:
+        ctx = _resolve(request, service_for(popo, session), ref, lock=False)
+        if ctx.draft.status != DraftStatus.SUBMITTED:
+            raise NotFoundException()
+        ready = pdf_ready(popo, ctx.service.submitted(ctx.draft))
+        content = (
+            templates(ctx.draft.language)
+            .get_template("submission_status.html")
+            .render(pdf_ready=ready, draft_url=ctx.base_url)
+        )
+    return html(content)
 
 
 @get(paths("/submission.pdf"))
@@ -679,18 +703,12 @@ def submission_pdf(
         if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
-        digest = submission.pdf_sha256
         name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
-        job = None
-        if digest is None or not popo.archive.exists(digest):
-            # rendered again from the submission alone: the draft may have changed since
-            job = archive.archive_job(popo, ctx.service.session, submission)
-    if job is not None:
-        try:
-            digest = archive.run_archive(popo, job)
-        except OSError:  # a full disk: the PDF follows when the sweep can store it
-            log.exception("archiving failed on download", extra={"draft": ref})
-            return not_ready(request, ctx.draft.language)
+        if not pdf_ready(popo, submission):
+            # never rendered in the request: the job renders it (from the submission alone)
+            archive.queue(ctx.service.session, submission.id)
+            return not_ready(request, ctx.draft.language, ctx.base_url)
+        digest = submission.pdf_sha256
     assert digest is not None
     return Response(
         popo.archive.get(digest),
@@ -703,17 +721,27 @@ def submission_pdf(
     )
 
 
-def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
+RETRY_PDF_AFTER = 10  # seconds: rendering one PDF takes a few
+
+
+def not_ready(request: Request[Any, Any, Any], language: str, draft_url: str) -> Response[Any]:
+    """The PDF asked for before its job made it: 202 Accepted, a page with the way back to
+    the submission page, and Retry-After. Not a 5xx: nothing failed, and a proxy in front
+    may put its own error page in place of a 5xx's."""
     response = message_page(
         request,
         language,
-        i18n.gettext(language, "The PDF is not ready yet"),
+        i18n.gettext(language, "The PDF is being made"),
         i18n.gettext(
-            language, "Your form has been sent and is stored. The PDF will follow: try again later."
+            language,
+            "Your form has been sent and is stored. The PDF is being made: this takes a moment. "
+            "The submission page shows when it is ready.",
         ),
-        503,
+        202,
+        back_url=f"{draft_url}/submission",
+        back_label=i18n.gettext(language, "Back to the submission"),
     )
-    response.headers["Retry-After"] = "300"
+    response.headers["Retry-After"] = str(RETRY_PDF_AFTER)
     return response
 
 
@@ -884,6 +912,7 @@ ROUTES = [
     check_answers,
     submit,
     submission_page,
+    submission_status,
     submission_pdf,
     download_file,
     revoke_question,

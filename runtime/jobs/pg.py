@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,18 @@ def defer(session: Session, name: str, delay: float | None, kwargs: dict[str, An
     if delay:
         options["schedule_in"] = {"seconds": delay}
     app.tasks[name].configure(**options).defer(**kwargs)
+
+
+def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
+    """A job for ``name`` with ``kwargs`` that waits ('todo') or runs ('doing')."""
+    found = session.execute(
+        text(
+            "SELECT 1 FROM procrastinate_jobs WHERE task_name = :name"
+            " AND status IN ('todo', 'doing') AND args = CAST(:args AS jsonb) LIMIT 1"
+        ),
+        {"name": name, "args": json.dumps(kwargs)},
+    ).first()
+    return found is not None
 
 
 def worker_app(state: AppState, max_size: int = 4) -> App:
