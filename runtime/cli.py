@@ -695,7 +695,8 @@ def cmd_admin(args: argparse.Namespace, out: TextIO) -> int:
         with database.session() as session:
             if args.handler_name == "user-add":
                 password = args.password or getpass.getpass("password: ")
-                admin.add_user(session, args.email, args.name, password, args.role)
+                language = args.language or settings.default_language
+                admin.add_user(session, args.email, args.name, password, args.role, language)
                 print(f"created {args.email}", file=out)
             elif args.handler_name == "user-grant":
                 admin.grant(session, args.email, args.role)
@@ -871,6 +872,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", action="append", default=[], help="ROLE@CODE, e.g. intern_begeleider@12AB00"
     )
     user_add.add_argument("--password", help="(asked when left out)")
+    user_add.add_argument(
+        "--language",
+        choices=("nl", "en"),
+        help="the language of the person's mail (default: POPO_LANGUAGE); they change it "
+        "with the language switch once logged in",
+    )
     user_add.set_defaults(handler=cmd_admin, handler_name="user-add")
     grant = commands.add_parser("user-grant", help="give an account another role")
     grant.add_argument("email")

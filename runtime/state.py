@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -105,9 +106,16 @@ def request_language(request: Request[Any, Any, Any]) -> str:
     return i18n.normalize(asked)
 
 
+def chosen_language(request: Request[Any, Any, Any]) -> str | None:
+    """The language the person chose (``?lang=``, else the cookie), None if they chose none."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return asked if asked in i18n.LANGUAGES else None
+
+
 def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
     """A hook for every response: a language chosen with ``?lang=`` on any page is kept in the
-    cookie, so that the forms posted from that page and the pages they lead to keep it."""
+    cookie, so that the forms posted from that page and the pages they lead to keep it; when
+    the person is logged in, their account keeps it too (the language of their mail)."""
 
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start" or scope["type"] != "http":
@@ -117,6 +125,7 @@ def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
             return
         if scope.get("headers") and _cookie(scope, LANGUAGE_COOKIE) == asked[-1]:
             return  # already remembered
+        await _remember_for_account(scope, asked[-1])
         cookie = Cookie(
             key=LANGUAGE_COOKIE,
             value=asked[-1],
@@ -129,6 +138,17 @@ def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
         message["headers"] = [*message.get("headers", []), cookie.to_encoded_header()]
 
     return hook
+
+
+async def _remember_for_account(scope: Scope, language: str) -> None:
+    """A changed language, asked for by a logged-in person, stored on their account."""
+    from .access import accounts
+    from .access.web import SESSION_COOKIE
+
+    token = _cookie(scope, SESSION_COOKIE) if scope.get("headers") else None
+    popo = scope["app"].state.get("popo")
+    if token and isinstance(popo, AppState):
+        await asyncio.to_thread(accounts.remember_language, popo.db, token, language)
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

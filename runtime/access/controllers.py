@@ -18,7 +18,7 @@ from ..blocking import in_thread
 from ..clock import clock_of
 from ..forms.models import Draft
 from ..posted import Posted
-from ..state import AppState, request_language, templates
+from ..state import AppState, chosen_language, request_language, templates
 from . import accounts, audit, scope, web
 
 
@@ -85,6 +85,7 @@ def do_login(
             password,
             web.address(request),
             popo.settings.login_attempts_per_address,
+            chosen_language(request),  # the account keeps the language chosen
         )
     except accounts.TooManyAttempts:
         message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
@@ -153,12 +154,11 @@ def forgot(
                 user, token = found
                 # never the request's Host header: whoever sends the request would choose it
                 link = f"{popo.settings.base_url.rstrip('/')}/password/reset/{token}"
-                notifications.notify(
+                notifications.notify(  # in the account's language
                     session,
                     "password_reset",
                     [user],
                     link,
-                    language,  # the language the person asked in
                     expires_at=clock_of(session).now() + accounts.RESET_LIFETIME,
                 )
         return True

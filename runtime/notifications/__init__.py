@@ -127,10 +127,9 @@ def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Mes
     return Message(subject.strip(), body.strip() + "\n")
 
 
-def recipient_language(account: UserAccount, default: str) -> str:
-    """The account's language if it has one stored, else the default (POPO_LANGUAGE)."""
-    stored = getattr(account, "language", None)
-    return i18n.normalize(stored if isinstance(stored, str) and stored else default)
+def recipient_language(account: UserAccount) -> str:
+    """The language the account keeps (chosen at login or with the language switch)."""
+    return i18n.normalize(account.language)
 
 
 def _stored(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,20 +145,25 @@ def notify(
     event: str,
     recipients: Sequence[UserAccount],
     link: str,
-    language: str,
     *,
     ref: str | None = None,
     expires_at: datetime | None = None,
     **facts: Any,
 ) -> int:
-    """Tell each recipient, in ``language``, that ``event`` happened: a mail through the outbox
-    and (for events shown in the application) a notification row, both in the caller's
-    transaction. ``ref`` names the object the event is about: a recipient already notified
-    of it is not notified again (a job that runs twice). The number notified."""
+    """Tell each recipient, in their own language (``recipient_language``), that ``event``
+    happened: a mail through the outbox and (for events shown in the application) a
+    notification row, both in the caller's transaction. ``ref`` names the object the event is
+    about: a recipient already notified of it is not notified again (a job that runs twice).
+    The number notified."""
     kind = event_of(event)
-    message = render(event, language, link, facts)
+    checked(kind, facts)  # refused before anything is written, whoever the recipients are
+    messages: dict[str, Message] = {}
     told = 0
     for account in recipients:
+        language = recipient_language(account)
+        if language not in messages:
+            messages[language] = render(event, language, link, facts)
+        message = messages[language]
         if kind.in_app:
             if ref is not None and session.scalar(
                 select(Notification.id).where(
@@ -280,7 +284,7 @@ def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
             else None
         )
         entry = popo.registry.get(submission.form_id, submission.form_version)
-        language = recipient_language(account, popo.settings.default_language)
+        language = recipient_language(account)
         title: Any = entry.form.definition.title if entry is not None else submission.form_id
         form = title if isinstance(title, str) else title.get(language) or submission.form_id
         base = popo.settings.base_url.rstrip("/")
@@ -289,7 +293,6 @@ def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
             "submission_archived",
             [account],
             f"{base}/drafts/{submission.draft_id}/submission",
-            language,
             ref=str(submission.id),
             organisation=organisation.name if organisation is not None else "POPO",
             form=form,
