@@ -619,8 +619,10 @@ def submit(
                 ctx.draft, ctx.entry, may_change=ctx.writes, actor=who.user_id, role=who.role
             )
         except TransitionRefused as refused:  # nothing written yet (FormsService.submit)
-            if refused.code != "guard:complete":
+            if refused.code == "guard:may_change":
                 raise web.ReadOnly() from refused
+            if refused.code != "guard:complete":
+                raise
             first = mark_incomplete(ctx, ctx.service.state(ctx.draft, ctx.entry))
             return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
