@@ -51,8 +51,8 @@ def defer(session: Session, task: str, *, delay: float | None = None, **kwargs: 
 
 
 def pending(session: Session, task: str, **kwargs: Any) -> bool:
-    """Whether a job for ``task`` with exactly ``kwargs`` waits to run (or runs, on
-    PostgreSQL), as the session's transaction sees it."""
+    """Whether a job for ``task`` with exactly ``kwargs`` waits to be taken by a worker, as
+    the session's transaction sees it (one being run does not count: its worker may die)."""
     if _is_sqlite(session.get_bind().dialect.name):
         from . import sqlite
 

@@ -85,11 +85,12 @@ def defer(session: Session, name: str, delay: float | None, kwargs: dict[str, An
 
 
 def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
-    """A job for ``name`` with ``kwargs`` that waits ('todo') or runs ('doing')."""
+    """A job for ``name`` with ``kwargs`` that waits to be taken ('todo'). One being run is not
+    pending: its worker may have been killed (the sweep then defers it again)."""
     found = session.execute(
         text(
             "SELECT 1 FROM procrastinate_jobs WHERE task_name = :name"
-            " AND status IN ('todo', 'doing') AND args = CAST(:args AS jsonb) LIMIT 1"
+            " AND status = 'todo' AND args = CAST(:args AS jsonb) LIMIT 1"
         ),
         {"name": name, "args": json.dumps(kwargs)},
     ).first()
