@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -65,3 +66,14 @@ def fill_pages(client: Client, base: str, pages: dict[str, dict[str, str]]) -> N
             f"{base}/pages/{page_id}", data={**data, "action": "next"}, follow_redirects=False
         )
         assert response.status_code == 303, response.text[:2000]
+
+
+def downloaded(client: Client, base: str, seconds: float = 90) -> Any:
+    """The PDF download once the archive job (run by the client's in-process worker) made it:
+    until then the download answers 202, "being made"."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(f"{base}/submission.pdf")
+        if response.status_code != 202 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)

@@ -14,6 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from renderers import i18n
+
 from ..clock import clock_of
 from ..db.session import Database
 from ..organisations.models import Organisation
@@ -81,9 +83,14 @@ def create_user(
     name: str,
     password: str,
     roles: list[tuple[str, Organisation | None]],
+    language: str = "nl",
 ) -> UserAccount:
     user = UserAccount(
-        id=uuid.uuid4(), email=email.lower(), name=name, password_hash=hash_password(password)
+        id=uuid.uuid4(),
+        email=email.lower(),
+        name=name,
+        password_hash=hash_password(password),
+        language=i18n.normalize(language),
     )
     session.add(user)
     session.flush()  # the roles refer to the user
@@ -151,11 +158,17 @@ def _verify(stored: str, password: str) -> bool:
 
 
 def login(
-    database: Database, email: str, password: str, address: str | None, address_limit: int
+    database: Database,
+    email: str,
+    password: str,
+    address: str | None,
+    address_limit: int,
+    language: str | None = None,
 ) -> tuple[str, UserAccount]:
     """A new session token for correct credentials. Only failures count: MAX_FAILED for one
     e-mail address (known or not) lock it for LOCKOUT, ``address_limit`` from one network
-    address within ADDRESS_WINDOW refuse that address. Blocking: call it from a thread."""
+    address within ADDRESS_WINDOW refuse that address. ``language``, the one the person chose
+    (None: none chosen), becomes the account's. Blocking: call it from a thread."""
     email = normal_email(email)
     with database.session() as session:
         if attempts(session, LOGIN_FAILED, ADDRESS_WINDOW, address=address) >= address_limit:
@@ -176,6 +189,9 @@ def login(
             session.execute(
                 update(UserAccount).where(UserAccount.id == user.id).values(password_hash=rehashed)
             )
+        if language is not None and language != user.language:
+            set_language(session, user.id, language)
+            user.language = i18n.normalize(language)
         session.add(
             LoginSession(
                 token_hash=_token_hash(token),
@@ -220,6 +236,24 @@ def principal(session: Session, token: str | None) -> Principal | None:
         return None
     roles = tuple(Role(row[6], row[7], row[8]) for row in rows if row[6] is not None)
     return Principal(user_id, email, name, roles, session_id)
+
+
+def set_language(session: Session, user_id: uuid.UUID, language: str) -> None:
+    """Store the account's language (the one its mail and notifications are written in)."""
+    session.execute(
+        update(UserAccount)
+        .where(UserAccount.id == user_id)
+        .values(language=i18n.normalize(language))
+    )
+
+
+def remember_language(database: Database, token: str, language: str) -> None:
+    """The language switch while logged in (``?lang=``): the account of the session ``token``
+    keeps the language. Blocking: call it from a thread."""
+    with database.session() as session:
+        who = principal(session, token)
+        if who is not None:
+            set_language(session, who.user_id, language)
 
 
 def logout(session: Session, session_id: uuid.UUID) -> None:

@@ -14,9 +14,10 @@ __all__ = ["AdminError", "add_user", "grant"]
 
 
 def add_user(
-    session: Session, email: str, name: str, password: str, roles: list[str]
+    session: Session, email: str, name: str, password: str, roles: list[str], language: str = "nl"
 ) -> UserAccount:
-    """``roles`` as ``role@CODE`` (``consultant`` and ``beheerder`` need no organisation)."""
+    """``roles`` as ``role@CODE`` (``consultant`` and ``beheerder`` need no organisation);
+    ``language`` (nl/en) that of the person's mail."""
     if session.scalar(select(UserAccount.id).where(UserAccount.email == email.lower())):
         raise AdminError(f"{email} already has an account")
     if len(password) < 12:
@@ -27,7 +28,7 @@ def add_user(
         if role not in ROLES:
             raise AdminError(f"unknown role {role} (roles: {', '.join(ROLES)})")
         parsed.append((role, organisation(session, code) if code else None))
-    return create_user(session, email, name, password, parsed)
+    return create_user(session, email, name, password, parsed, language)
 
 
 def grant(session: Session, email: str, role_at: str) -> None:

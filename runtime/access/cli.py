@@ -70,12 +70,14 @@ def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
     from runtime.db.migrate import upgraded
     from runtime.settings import load_settings
 
-    database = upgraded(load_settings())
+    settings = load_settings()
+    database = upgraded(settings)
     try:
         with database.session() as session:
             if args.command == "user-add":
                 password = args.password or getpass.getpass("password: ")
-                admin.add_user(session, args.email, args.name, password, args.role)
+                language = args.language or settings.default_language
+                admin.add_user(session, args.email, args.name, password, args.role, language)
                 print(f"created {args.email}", file=out)
             else:
                 admin.grant(session, args.email, args.role)
@@ -94,6 +96,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--role", action="append", default=[], help="ROLE@CODE, e.g. intern_begeleider@12AB00"
     )
     user_add.add_argument("--password", help="(asked when left out)")
+    user_add.add_argument(
+        "--language",
+        choices=("nl", "en"),
+        help="the language of the person's mail (default: POPO_LANGUAGE); they change it "
+        "with the language switch once logged in",
+    )
     user_add.set_defaults(handler=cmd_user)
     grant = commands.add_parser("user-grant", help="give an account another role")
     grant.add_argument("email")

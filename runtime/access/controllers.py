@@ -19,7 +19,7 @@ from ..clock import clock_of
 from ..state import AppState
 from ..web import guards, identity
 from ..web.blocking import in_thread
-from ..web.language import request_language
+from ..web.language import chosen_language, request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from . import accounts, scope
@@ -65,6 +65,7 @@ def do_login(
             password,
             identity.address(request),
             AccessSettings.of(popo.settings).login_attempts_per_address,
+            chosen_language(request),  # the account keeps the language chosen
         )
     except accounts.TooManyAttempts:
         message = i18n.gettext(language, "Too many attempts from your network. Wait a few minutes.")
@@ -133,12 +134,11 @@ def forgot(
                 user, token = found
                 # never the request's Host header: whoever sends the request would choose it
                 link = f"{popo.settings.base_url.rstrip('/')}/password/reset/{token}"
-                notifications.notify(
+                notifications.notify(  # in the account's language
                     session,
                     "password_reset",
                     [user],
                     link,
-                    language,  # the language the person asked in
                     expires_at=clock_of(session).now() + accounts.RESET_LIFETIME,
                 )
         return True

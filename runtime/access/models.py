@@ -21,6 +21,9 @@ class UserAccount(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
+    # the person's language (nl/en): chosen at login or with the language switch while logged
+    # in; their mail and notifications are in it (runtime/notifications)
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -200,13 +200,20 @@ def render_submission(popo: AppState, submission_id: uuid.UUID) -> str | None:
     return run_archive(popo, job)
 
 
+def queue(session: Session, submission_id: uuid.UUID) -> bool:
+    """Make sure the archive job of a submission is queued, in the session's transaction:
+    deferred unless one is pending already (the submit, a download before the PDF is there
+    and the sweep all ask for it). Whether a job was added."""
+    return jobs.defer_once(session, "render_archive", submission_id=str(submission_id))
+
+
 LOST_AFTER = timedelta(minutes=2)  # a submission this old without its PDF has lost its job
 
 
 def requeue_missing(popo: AppState, older_than: timedelta = LOST_AFTER) -> int:
     """The periodic sweep: defer the archive job again for every submission without its PDF
-    that was submitted ``older_than`` ago (younger ones still have their first job waiting).
-    The number deferred."""
+    that was submitted ``older_than`` ago (younger ones still have their first job waiting),
+    unless its job is pending already. The number deferred."""
     cutoff = popo.db.clock.now() - older_than
     with popo.db.session() as session:
         ids = missing(popo, session)
@@ -219,11 +226,10 @@ def requeue_missing(popo: AppState, older_than: timedelta = LOST_AFTER) -> int:
                 )
             )
             ids = [i for i in ids if i in old]
-        for submission_id in ids:
-            jobs.defer(session, "render_archive", submission_id=str(submission_id))
-    if ids:
-        log.info("archive sweep deferred missing archives", extra={"count": len(ids)})
-    return len(ids)
+        deferred = sum(1 for submission_id in ids if queue(session, submission_id))
+    if deferred:
+        log.info("archive sweep deferred missing archives", extra={"count": deferred})
+    return deferred
 
 
 def sweep_once(popo: AppState) -> None:

@@ -25,11 +25,12 @@ from engine.messages import localize
 from renderers import i18n
 from renderers.html import FormView, form_token, html_id
 
-from .. import jobs
 from ..access.accounts import Principal
 from ..definitions import FormEntry
 from ..lru import LRU
+from ..refusals import ReadOnly
 from ..state import AppState
+from ..statuses.workflow import TransitionRefused
 from ..web import guards, identity, scoped
 from ..web.blocking import in_thread
 from ..web.language import asked_language, request_language, templates
@@ -37,7 +38,7 @@ from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from . import archive
 from .files import content_disposition, size_text
-from .models import Draft, PublicLink
+from .models import Draft, PublicLink, Submission
 from .service import (
     CHANGE_LOAD,
     REVISION_FIELD,
@@ -73,6 +74,7 @@ class Context:
     link: PublicLink | None
     resume_token: str | None
     principal: Principal | None = None
+    writes: bool = False  # the person may change the draft (a writing role, or their own link)
     # templates drawn instead of the runtime's, and what they are rendered with besides the page
     # (the consultant's preview draws its own around the same pages: runtime/authoring/preview.py)
     template_names: dict[str, str] = field(default_factory=dict)
@@ -84,13 +86,16 @@ class Context:
 
 @contextmanager
 def open_draft(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, purpose: str = "fill in the form"
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    ref: str,
+    purpose: str | None = "fill in the form",
 ) -> Iterator[Context]:
     """The draft this request reaches, in one database transaction (committed on success).
 
     Staff reach drafts of the organisations they may see (web/scoped.py: anything else is 404,
     never its data); parents reach their own draft through a resume link. Every access is
-    audited."""
+    audited, but for a request that reads nothing of the pupil (``purpose=None``)."""
     with popo.db.session() as session:
         service = service_for(popo, session)
         try:
@@ -111,7 +116,8 @@ def open_draft(
                 )
                 draft = reached.obj
                 base = f"/drafts/{draft.id}"
-                ctx = Context(service, draft, service.entry(draft), base, None, None, reached.who)
+                entry = service.entry(draft)
+                ctx = Context(service, draft, entry, base, None, None, reached.who, reached.writes)
         except (NotFound, ValueError) as exc:
             raise NotFoundException() from exc
         language = asked_language(request)
@@ -121,7 +127,11 @@ def open_draft(
 
 
 def _by_link(
-    request: Request[Any, Any, Any], popo: AppState, service: FormsService, ref: str, purpose: str
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    service: FormsService,
+    ref: str,
+    purpose: str | None,
 ) -> Context:
     """A parent's draft, reached with its resume link (no account: the link is the key)."""
     link = service.link(ref, "resume")
@@ -129,18 +139,19 @@ def _by_link(
         raise NotFound(ref)
     draft = service.draft(link.draft_id, for_update=scoped.changes(request))
     entry = service.entry(draft)
-    scoped.record(
-        request,
-        service.session,
-        popo.audit_key,
-        None,
-        scoped.changes(request),
-        "draft",
-        str(draft.id),
-        f"{purpose}: {draft.form_id}",
-        pupil=service.pupil(draft),
-    )
-    return Context(service, draft, entry, f"/r/{quote(ref)}", link, ref)
+    if purpose is not None:
+        scoped.record(
+            request,
+            service.session,
+            popo.audit_key,
+            None,
+            scoped.changes(request),
+            "draft",
+            str(draft.id),
+            f"{purpose}: {draft.form_id}",
+            pupil=service.pupil(draft),
+        )
+    return Context(service, draft, entry, f"/r/{quote(ref)}", link, ref, writes=True)
 
 
 def files_by_key(ctx: Context, form_state: FormState) -> dict[str, list[dict[str, Any]]]:
@@ -597,16 +608,20 @@ def submit(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Redirect:
     with open_draft(request, popo, ref, "submit the form") as ctx:
-        form_state = ctx.service.state(ctx.draft, ctx.entry)
-        if ctx.draft.status != DraftStatus.SUBMITTED and not form_state.valid:
-            first = mark_incomplete(ctx, form_state)
-            return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         who = identity.actor(request, ctx.principal)
-        submission, form_state = ctx.service.submit(
-            ctx.draft, ctx.entry, actor=who.user_id, role=who.role
-        )
+        try:
+            submission, _ = ctx.service.submit(
+                ctx.draft, ctx.entry, may_change=ctx.writes, actor=who.user_id, role=who.role
+            )
+        except TransitionRefused as refused:  # nothing written yet (FormsService.submit)
+            if refused.code == "guard:may_change":
+                raise ReadOnly() from refused
+            if refused.code != "guard:complete":
+                raise
+            first = mark_incomplete(ctx, ctx.service.state(ctx.draft, ctx.entry))
+            return Redirect(f"{ctx.base_url}/pages/{first}", status_code=303)
         if submission.pdf_sha256 is None:  # rendered by a job, committed with the submission
-            jobs.defer(ctx.service.session, "render_archive", submission_id=str(submission.id))
+            archive.queue(ctx.service.session, submission.id)
         target = f"{ctx.base_url}/submission"
     return Redirect(target, status_code=303)
 
@@ -640,8 +655,7 @@ def submission_page(
                     ctx.entry.form, ctx.service.state(ctx.draft, ctx.entry), ctx.draft.language
                 ).t(ctx.entry.form.definition.title),
                 submission=submission,
-                pdf_ready=submission.pdf_sha256 is not None
-                and popo.archive.exists(submission.pdf_sha256),
+                pdf_ready=pdf_ready(popo, submission),
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 school_name=parents_school(ctx),
@@ -649,6 +663,31 @@ def submission_page(
             )
         )
         return html(content)
+
+
+def pdf_ready(popo: AppState, submission: Submission) -> bool:
+    return submission.pdf_sha256 is not None and popo.archive.exists(submission.pdf_sha256)
+
+
+@get(paths("/submission/status"))
+@in_thread
+def submission_status(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
+) -> Response[str]:
+    """Whether the submission's PDF is there: the submission page's poll. It reveals no pupil
+    data (the status line alone), so it is scope-checked like every draft route (another
+    organisation's draft is 404) but not audited as a read: polling every 5 s would fill the
+    audit log. Once the PDF is there the fragment carries no trigger: the polling stops."""
+    with open_draft(request, popo, ref, purpose=None) as ctx:
+        if ctx.draft.status != DraftStatus.SUBMITTED:
+            raise NotFoundException()
+        ready = pdf_ready(popo, ctx.service.submitted(ctx.draft))
+        content = (
+            templates(ctx.draft.language)
+            .get_template("submission_status.html")
+            .render(pdf_ready=ready, draft_url=ctx.base_url)
+        )
+    return html(content)
 
 
 @get(paths("/submission.pdf"))
@@ -660,18 +699,12 @@ def submission_pdf(
         if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
-        digest = submission.pdf_sha256
         name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
-        job = None
-        if digest is None or not popo.archive.exists(digest):
-            # rendered again from the submission alone: the draft may have changed since
-            job = archive.archive_job(popo, ctx.service.session, submission)
-    if job is not None:
-        try:
-            digest = archive.run_archive(popo, job)
-        except OSError:  # a full disk: the PDF follows when the sweep can store it
-            log.exception("archiving failed on download", extra={"draft": ref})
-            return not_ready(request, ctx.draft.language)
+        if not pdf_ready(popo, submission):
+            # never rendered in the request: the job renders it (from the submission alone)
+            archive.queue(ctx.service.session, submission.id)
+            return not_ready(request, ctx.draft.language, ctx.base_url)
+        digest = submission.pdf_sha256
     assert digest is not None
     return Response(
         popo.archive.get(digest),
@@ -684,17 +717,27 @@ def submission_pdf(
     )
 
 
-def not_ready(request: Request[Any, Any, Any], language: str) -> Response[Any]:
+RETRY_PDF_AFTER = 10  # seconds: rendering one PDF takes a few
+
+
+def not_ready(request: Request[Any, Any, Any], language: str, draft_url: str) -> Response[Any]:
+    """The PDF asked for before its job made it: 202 Accepted, a page with the way back to
+    the submission page, and Retry-After. Not a 5xx: nothing failed, and a proxy in front
+    may put its own error page in place of a 5xx's."""
     response = message_page(
         request,
         language,
-        i18n.gettext(language, "The PDF is not ready yet"),
+        i18n.gettext(language, "The PDF is being made"),
         i18n.gettext(
-            language, "Your form has been sent and is stored. The PDF will follow: try again later."
+            language,
+            "Your form has been sent and is stored. The PDF is being made: this takes a moment. "
+            "The submission page shows when it is ready.",
         ),
-        503,
+        202,
+        back_url=f"{draft_url}/submission",
+        back_label=i18n.gettext(language, "Back to the submission"),
     )
-    response.headers["Retry-After"] = "300"
+    response.headers["Retry-After"] = str(RETRY_PDF_AFTER)
     return response
 
 
@@ -854,6 +897,7 @@ ROUTES = [
     check_answers,
     submit,
     submission_page,
+    submission_status,
     submission_pdf,
     download_file,
     revoke_question,

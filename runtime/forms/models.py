@@ -10,6 +10,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.base import Base, utcnow
+from ..statuses.column import StatusColumn
+from .status import DraftStatus
 
 
 class Draft(Base):
@@ -32,7 +34,7 @@ class Draft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
     # pages the person tried to leave: their errors are shown (GOV.UK pattern)
     attempted_pages: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # a forms.status.DraftStatus
+    status: Mapped[DraftStatus] = mapped_column(StatusColumn(DraftStatus), default=DraftStatus.OPEN)
     revision: Mapped[int] = mapped_column(Integer, default=0)  # +1 on every save
     # per answer (instance key, or a group's key for its rows) the revision that last changed
     # it: a page posted from an older revision must not overwrite a newer answer unseen

@@ -31,6 +31,7 @@ from ..organisations.models import Organisation
 from ..refusals import Gone
 from ..settings import Settings
 from ..statuses.db import move
+from ..statuses.workflow import Attempt
 from ..storage import BlobStore, Upload
 from . import answers as answer_paths
 from .files import sniff
@@ -509,18 +510,24 @@ class FormsService:
         self,
         draft: Draft,
         entry: FormEntry,
+        *,
+        may_change: bool,
         actor: uuid.UUID | None = None,
         role: str | None = None,
     ) -> tuple[Submission, FormState]:
         """Submit once: a second submit (double click, retry) returns the first submission.
         The draft moves from open to submitted with a history row naming ``actor`` (None: a
-        parent's link) in ``role``."""
+        parent's link) in ``role``, if the workflow's guards allow it (forms/status.py): the
+        form is complete and ``may_change`` (the person may change this draft). Else
+        TransitionRefused, before anything is written."""
         existing = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))
         state = self.state(draft, entry)
         if existing is not None:
             return existing, state
-        if not state.valid:
-            raise ValueError("the form has errors")
+        attempt = Attempt(
+            actor=actor, role=role, facts={"complete": state.valid, "may_change": may_change}
+        )
+        DRAFT.check(draft.status, DraftStatus.SUBMITTED, attempt)
         code = None
         generated = [
             node.key
@@ -555,7 +562,15 @@ class FormsService:
             )
             assert existing is not None
             return existing, state
-        move(self.session, draft, DraftStatus.SUBMITTED, workflow=DRAFT, actor=actor, role=role)
+        move(
+            self.session,
+            draft,
+            DraftStatus.SUBMITTED,
+            workflow=DRAFT,
+            actor=actor,
+            role=role,
+            facts=attempt.facts,
+        )
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
 

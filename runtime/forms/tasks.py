@@ -63,7 +63,7 @@ def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
             else None
         )
         entry = popo.registry.get(submission.form_id, submission.form_version)
-        language = notifications.recipient_language(account, popo.settings.default_language)
+        language = notifications.recipient_language(account)
         title: Any = entry.form.definition.title if entry is not None else submission.form_id
         form = title if isinstance(title, str) else title.get(language) or submission.form_id
         base = popo.settings.base_url.rstrip("/")
@@ -72,7 +72,6 @@ def submission_archived(popo: AppState, submission_id: uuid.UUID) -> int:
             "submission_archived",
             [account],
             f"{base}/drafts/{submission.draft_id}/submission",
-            language,
             ref=str(submission.id),
             organisation=organisation.name if organisation is not None else "POPO",
             form=form,

@@ -2,7 +2,8 @@
 "Background work").
 
 - ``defer(session, "task", **ids)`` adds a job in the session's transaction: it exists if, and
-  only if, the change that caused it is committed;
+  only if, the change that caused it is committed; ``defer_once`` adds it unless the same job
+  is pending already;
 - the tasks and their policies (queue, retries with backoff, schedules) are one table,
   runtime/jobs/spec.py, filled from the domains (runtime/domains.py); their bodies are plain
   functions next to the work they do, free of either library;
@@ -47,6 +48,27 @@ def defer(session: Session, task: str, *, delay: float | None = None, **kwargs: 
         from . import pg
 
         pg.defer(session, task, delay, kwargs)
+
+
+def pending(session: Session, task: str, **kwargs: Any) -> bool:
+    """Whether a job for ``task`` with exactly ``kwargs`` waits to be taken by a worker, as
+    the session's transaction sees it (one being run does not count: its worker may die)."""
+    if _is_sqlite(session.get_bind().dialect.name):
+        from . import sqlite
+
+        return sqlite.pending(session, task, kwargs)
+    from . import pg
+
+    return pg.pending(session, task, kwargs)
+
+
+def defer_once(session: Session, task: str, **kwargs: Any) -> bool:
+    """``defer`` unless such a job is pending already (a download asking for a PDF whose job
+    is queued, a sweep finding the same submission again); whether one was added."""
+    if pending(session, task, **kwargs):
+        return False
+    defer(session, task, **kwargs)
+    return True
 
 
 def in_process_worker(state: AppState) -> Worker:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,19 @@ def defer(session: Session, name: str, delay: float | None, kwargs: dict[str, An
     if delay:
         options["schedule_in"] = {"seconds": delay}
     app.tasks[name].configure(**options).defer(**kwargs)
+
+
+def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
+    """A job for ``name`` with ``kwargs`` that waits to be taken ('todo'). One being run is not
+    pending: its worker may have been killed (the sweep then defers it again)."""
+    found = session.execute(
+        text(
+            "SELECT 1 FROM procrastinate_jobs WHERE task_name = :name"
+            " AND status = 'todo' AND args = CAST(:args AS jsonb) LIMIT 1"
+        ),
+        {"name": name, "args": json.dumps(kwargs)},
+    ).first()
+    return found is not None
 
 
 def worker_app(state: AppState, max_size: int = 4) -> App:

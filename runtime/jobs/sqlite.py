@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 from huey import SqliteHuey, crontab
 from huey.api import Huey, MemoryHuey
 from huey.consumer import Consumer
-from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, Table, Text, insert
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from . import spec
@@ -68,6 +78,17 @@ def defer(session: Session, name: str, delay: float | None, kwargs: dict[str, An
     session.execute(
         insert(HUEY_TASK).values(queue=NAME, data=huey.serialize_task(task), priority=0)
     )
+
+
+def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
+    """A job in huey's task table (not taken by a worker yet) for ``name`` with ``kwargs``."""
+    huey = _register(MemoryHuey(NAME, utc=True, results=False), None)
+    rows = session.scalars(select(HUEY_TASK.c.data).where(HUEY_TASK.c.queue == NAME))
+    for data in rows:
+        task = huey.deserialize_task(data)
+        if type(task).__name__ == name and dict(task.kwargs) == kwargs:
+            return True
+    return False
 
 
 def huey_for(state: AppState) -> SqliteHuey:

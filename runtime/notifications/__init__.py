@@ -40,6 +40,8 @@ class Recipient(Protocol):
     def id(self) -> uuid.UUID: ...
     @property
     def email(self) -> str: ...
+    @property
+    def language(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,9 @@ def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Mes
     return Message(subject.strip(), body.strip() + "\n")
 
 
-def recipient_language(account: Recipient, default: str) -> str:
-    """The account's language if it has one stored, else the default (POPO_LANGUAGE)."""
-    stored = getattr(account, "language", None)
-    return i18n.normalize(stored if isinstance(stored, str) and stored else default)
+def recipient_language(account: Recipient) -> str:
+    """The language the account keeps (chosen at login or with the language switch)."""
+    return i18n.normalize(account.language)
 
 
 def _stored(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,20 +159,25 @@ def notify(
     event: str,
     recipients: Sequence[Recipient],
     link: str,
-    language: str,
     *,
     ref: str | None = None,
     expires_at: datetime | None = None,
     **facts: Any,
 ) -> int:
-    """Tell each recipient, in ``language``, that ``event`` happened: a mail through the outbox
-    and (for events shown in the application) a notification row, both in the caller's
-    transaction. ``ref`` names the object the event is about: a recipient already notified
-    of it is not notified again (a job that runs twice). The number notified."""
+    """Tell each recipient, in their own language (``recipient_language``), that ``event``
+    happened: a mail through the outbox and (for events shown in the application) a
+    notification row, both in the caller's transaction. ``ref`` names the object the event is
+    about: a recipient already notified of it is not notified again (a job that runs twice).
+    The number notified."""
     kind = event_of(event)
-    message = render(event, language, link, facts)
+    checked(kind, facts)  # refused before anything is written, whoever the recipients are
+    messages: dict[str, Message] = {}
     told = 0
     for account in recipients:
+        language = recipient_language(account)
+        if language not in messages:
+            messages[language] = render(event, language, link, facts)
+        message = messages[language]
         if kind.in_app:
             if ref is not None and session.scalar(
                 select(Notification.id).where(

@@ -4,6 +4,8 @@ with history".
 
 - ``workflow.py`` is pure data and logic (no database): a :class:`Workflow` of an Enum of
   statuses and :class:`Transition` s with :class:`Guard` s and :class:`Effect` s;
+- ``column.py`` is the column type of a status (:class:`StatusColumn`): the Enum's value in the
+  database, the Enum member in Python, and a clear error for any other value;
 - ``db.py`` is the database part: :func:`move` checks a move, sets the subject's status
   column, writes a :class:`StatusChange` row and defers the move's jobs, in one transaction.
 """
@@ -28,8 +30,10 @@ __all__ = [
     "Effect",
     "Guard",
     "StatusChange",
+    "StatusColumn",
     "Transition",
     "TransitionRefused",
+    "UnknownStatus",
     "Workflow",
     "after_commit",
     "fact_guard",
@@ -39,6 +43,7 @@ __all__ = [
 ]
 
 _HISTORY = {"StatusChange", "after_commit", "history", "move"}
+_COLUMN = {"StatusColumn", "UnknownStatus"}
 
 
 def __getattr__(name: str) -> Any:
@@ -48,4 +53,8 @@ def __getattr__(name: str) -> Any:
         from . import db as _db
 
         return getattr(_db, name)
+    if name in _COLUMN:
+        from . import column as _column
+
+        return getattr(_column, name)
     raise AttributeError(name)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..clock import clock_of
 from ..db.base import Base
+from .column import StatusColumn
 from .workflow import Attempt, Transition, Workflow
 
 S = TypeVar("S", bound=Enum)
@@ -96,7 +97,9 @@ def move(
     current = workflow.status(getattr(subject, column))
     attempt = Attempt(actor=actor, role=role, reason=reason, facts=facts or {})
     transition = workflow.check(current, to, attempt)
-    setattr(subject, column, transition.target.value)
+    # a typed column (StatusColumn) holds the member; a plain string column its value
+    typed = isinstance(inspect(type(subject)).columns[column].type, StatusColumn)
+    setattr(subject, column, transition.target if typed else transition.target.value)
     session.add(
         StatusChange(
             subject_type=workflow.name,

@@ -4,6 +4,7 @@ domain's templates folder)."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 from renderers import i18n
 from renderers.html import environment
 
+from ..access import accounts
 from ..settings import REPOSITORY
+from .identity import SESSION_COOKIE
 
 # the shared page templates (error and message pages); the domains add theirs (use_templates)
 TEMPLATES = REPOSITORY / "runtime" / "web" / "templates"
@@ -37,9 +40,16 @@ def asked_language(request: Request[Any, Any, Any]) -> str | None:
     return asked if asked in i18n.LANGUAGES else None
 
 
+def chosen_language(request: Request[Any, Any, Any]) -> str | None:
+    """The language the person chose (``?lang=``, else the cookie), None if they chose none."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    return asked if asked in i18n.LANGUAGES else None
+
+
 def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
     """A hook for every response: a language chosen with ``?lang=`` on any page is kept in the
-    cookie, so that the forms posted from that page and the pages they lead to keep it."""
+    cookie, so that the forms posted from that page and the pages they lead to keep it; when
+    the person is logged in, their account keeps it too (the language of their mail)."""
 
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start" or scope["type"] != "http":
@@ -49,6 +59,7 @@ def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
             return
         if scope.get("headers") and _cookie(scope, LANGUAGE_COOKIE) == asked[-1]:
             return  # already remembered
+        await _remember_for_account(scope, asked[-1])
         cookie = Cookie(
             key=LANGUAGE_COOKIE,
             value=asked[-1],
@@ -61,6 +72,14 @@ def remember_language(secure: bool) -> BeforeMessageSendHookHandler:
         message["headers"] = [*message.get("headers", []), cookie.to_encoded_header()]
 
     return hook
+
+
+async def _remember_for_account(scope: Scope, language: str) -> None:
+    """A changed language, asked for by a logged-in person, stored on their account."""
+    token = _cookie(scope, SESSION_COOKIE) if scope.get("headers") else None
+    popo = scope["app"].state.get("popo")
+    if token and popo is not None:
+        await asyncio.to_thread(accounts.remember_language, popo.db, token, language)
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

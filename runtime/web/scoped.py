@@ -55,7 +55,7 @@ def reach(
     object_id: uuid.UUID | str,
     *,
     column: scope.OrganisationColumn,
-    purpose: str,
+    purpose: str | None,
     detail: Callable[[T], str] | None = None,
     pupil: Callable[[T], str | None] | None = None,
     options: Sequence[ExecutableOption] = (),
@@ -63,7 +63,8 @@ def reach(
     """The ``model`` with id ``object_id`` that the logged-in person may read by ``column`` (its
     organisation), locked when the request changes it; 404 otherwise. Recorded with
     ``purpose`` (one of audit.PURPOSES), followed by ``": " + detail(obj)``, and the pupil
-    ``pupil(obj)``."""
+    ``pupil(obj)``; not recorded with ``purpose=None``, for a request that reads no pupil data
+    of it (a status poll)."""
     who = logged_in(request, session)
     try:
         key = object_id if isinstance(object_id, uuid.UUID) else uuid.UUID(object_id)
@@ -84,6 +85,8 @@ def reach(
     obj, writes = row[0], bool(row[1])
     if writing and not writes:
         raise ReadOnly()
+    if purpose is None:
+        return Reached(obj, who, writes)
     record(
         request,
         session,

@@ -102,6 +102,7 @@ DRAFT_ROUTES = [
     ("GET", "/check", "/check"),
     ("POST", "/submit", "/submit"),
     ("GET", "/submission", "/submission"),
+    ("GET", "/submission/status", "/submission/status"),
     ("GET", "/submission.pdf", "/submission.pdf"),
     ("GET", "/files/{attachment_id:uuid}", "/files/00000000-0000-4000-8000-000000000000"),
     ("GET", "/oso-import", "/oso-import"),

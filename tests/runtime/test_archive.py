@@ -33,7 +33,7 @@ from runtime.settings import REPOSITORY
 from runtime.state import AppState
 from runtime.storage import BlobStore
 
-from ..support import ADVIES_LEERLING, answer_the_rest, fill_pages
+from ..support import ADVIES_LEERLING, answer_the_rest, downloaded, fill_pages
 
 Client = TestClient[Litestar]
 
@@ -92,7 +92,9 @@ def test_a_missing_pdf_is_rendered_again_from_the_submission_not_the_draft(
         draft.revision += 1
     app_state.archive.path(submitted.pdf_sha256).unlink()
 
-    pdf = client.get(f"{base}/submission.pdf")
+    asked = client.get(f"{base}/submission.pdf")  # queues the job; the worker renders it
+    assert asked.status_code == 202 and "De PDF wordt gemaakt" in asked.text
+    pdf = downloaded(client, base)
     assert pdf.status_code == 200
     text = pdf_text(pdf.content)
     assert "Jansen" in text and "Veranderd" not in text and "Niemand" not in text
@@ -170,7 +172,7 @@ def test_the_archive_embeds_every_attachment_and_names_the_pupil_on_every_page(
     client: Client, app_state: AppState
 ) -> None:
     base = rapport_with_attachments(client, app_state)
-    pdf = client.get(f"{base}/submission.pdf").content
+    pdf = downloaded(client, base).content
     files = embedded_files(pdf)
     assert files["verslag–juni ✓.pdf"]["data"] == PDF_BYTES
     assert files["verslag–juni ✓.pdf"]["media_type"] == "application/pdf"
@@ -275,7 +277,7 @@ def test_a_full_disk_at_submit_keeps_the_submission_and_the_sweep_archives_it_la
     assert "Het wordt nu als PDF gearchiveerd" in page.text
     assert submission_of(app_state, base).pdf_sha256 is None
     later = client.get(f"{base}/submission.pdf")
-    assert later.status_code == 503 and "De PDF is nog niet klaar" in later.text
+    assert later.status_code == 202 and "De PDF wordt gemaakt" in later.text
     monkeypatch.undo()  # room on the disk again: the sweep renders what is missing
 
     monkeypatch.setenv("POPO_DATABASE_URL", app_state.settings.database_url)

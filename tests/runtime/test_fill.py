@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import time
+import uuid
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from runtime.forms.service import FormsService
 from runtime.state import AppState
 
-from ..support import ADVIES_LEERLING, fill_pages
+from ..support import ADVIES_LEERLING, downloaded, fill_pages
 
 Client = TestClient[Litestar]
 
@@ -163,21 +164,18 @@ def test_check_answers_submit_once_and_download_the_pdf(
 
     from runtime.forms.models import Submission
 
+    draft_id = uuid.UUID(base.rsplit("/", 1)[1])
     with app_state.db.session() as session:
         count = session.scalar(
-            select(func.count())
-            .select_from(Submission)
-            .where(Submission.form_id == "adviesformulier-noord")
+            select(func.count()).select_from(Submission).where(Submission.draft_id == draft_id)
         )
         assert count == 1
-        stored = session.scalars(
-            select(Submission).where(Submission.form_id == "adviesformulier-noord")
-        ).one()
+        stored = session.scalars(select(Submission).where(Submission.draft_id == draft_id)).one()
         assert "contact_reden" not in stored.answers  # hidden: not stored
         assert stored.definition_hash and stored.form_version == 1
     done = client.get(f"{base}/submission").text
     assert "Verzonden" in done or "Sent" in done
-    pdf = client.get(f"{base}/submission.pdf")
+    pdf = downloaded(client, base)  # once the archive job made it
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("attachment")

@@ -115,3 +115,106 @@ def test_a_worker_killed_while_rendering_loses_nothing(
         worker.wait(timeout=60)
     assert done.pdf_sha256 and state.archive.exists(done.pdf_sha256)
     assert client.get(f"{base}/submission.pdf").status_code == 200
+
+
+# ------------------------------------------------- the PDF asked for before its job made it
+
+
+def test_a_pdf_asked_for_before_its_job_ran_is_queued_once_and_not_rendered_in_the_request(
+    without_worker: tuple[TestClient[Litestar], AppState],
+) -> None:
+    client, state = without_worker
+    base = submit(client, pages=ADVIES)
+    submitted = submission_of(state, base)
+    for _ in range(3):  # asked again and again: the one job of the submit stays the only one
+        early = client.get(f"{base}/submission.pdf")
+        assert early.status_code == 202 and early.headers["retry-after"].isdigit()
+        assert early.headers["content-type"].startswith("text/html")
+        assert "De PDF wordt gemaakt" in early.text
+        assert f'<a href="{base}/submission">Terug naar de verzending</a>' in early.text
+    assert submission_of(state, base).pdf_sha256 is None  # not rendered in the request
+    assert len(render_jobs(state, submitted.id)) == 1
+
+    jobs.run_until_idle(state)
+    digest = submission_of(state, base).pdf_sha256
+    assert digest and client.get(f"{base}/submission.pdf").content.startswith(b"%PDF")
+
+    # the PDF lost from the store: a download queues its job (once), in the person's language
+    state.archive.path(digest).unlink()
+    assert render_jobs(state, submitted.id) == []
+    for _ in range(2):
+        lost = client.get(f"{base}/submission.pdf?lang=en")
+        assert lost.status_code == 202 and "The PDF is being made" in lost.text
+        assert "Back to the submission" in lost.text
+    assert len(render_jobs(state, submitted.id)) == 1
+    assert archive.requeue_missing(state, older_than=timedelta(0)) == 0  # the sweep: pending
+    assert len(render_jobs(state, submitted.id)) == 1
+    jobs.run_until_idle(state)
+    again = client.get(f"{base}/submission.pdf")
+    assert again.status_code == 200 and again.headers["content-type"] == "application/pdf"
+    assert state.archive.exists(digest)
+
+
+# ------------------------------------------------------- the submission page's status poll
+
+
+def audit_rows(state: AppState, base: str) -> int:
+    from sqlalchemy import func, select
+
+    from runtime.access.models import AuditEvent
+
+    with state.db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.object_id == base.rsplit("/", 1)[-1])
+            )
+            or 0
+        )
+
+
+def test_the_submission_pages_poll_writes_no_audit_rows_reveals_nothing_and_stops_when_ready(
+    without_worker: tuple[TestClient[Litestar], AppState],
+) -> None:
+    client, state = without_worker
+    base = submit(client, pages=ADVIES)
+    page = client.get(f"{base}/submission").text
+    assert f'hx-get="{base}/submission/status"' in page and 'hx-trigger="every 5s"' in page
+    assert f'<a href="{base}/submission">Vernieuwen</a>' in page  # without JavaScript
+    before = audit_rows(state, base)
+    for _ in range(10):
+        poll = client.get(f"{base}/submission/status", headers={"HX-Request": "true"})
+        assert poll.status_code == 200 and poll.headers["cache-control"] == "no-store"
+        assert poll.text.strip().startswith('<p class="pdf-pending" id="pdf-status"')
+        assert 'hx-trigger="every 5s"' in poll.text and "gearchiveerd" in poll.text
+        assert "Jansen" not in poll.text and "<html" not in poll.text  # a fragment, no pupil
+    assert audit_rows(state, base) == before
+
+    jobs.run_until_idle(state)
+    done = client.get(f"{base}/submission/status?lang=en", headers={"HX-Request": "true"})
+    assert "The PDF is ready." in done.text and 'id="pdf-status"' in done.text
+    assert "hx-trigger" not in done.text and "hx-get" not in done.text  # the polling stops
+    assert audit_rows(state, base) == before
+
+
+def test_the_status_of_another_organisations_submission_is_not_found(
+    without_worker: tuple[TestClient[Litestar], AppState],
+) -> None:
+    client, state = without_worker
+    base = submit(client, pages=ADVIES)
+    assert client.get(f"{base}/submission/status").status_code == 200
+    path = base.replace("http://testserver.local", "")
+    with TestClient(client.app, base_url="http://testserver.local") as other:
+        with_csrf(other)
+        log_in(other, "ib@kompas.demo")
+        assert other.get(f"{path}/submission/status").status_code == 404
+        assert other.get(f"{path}/submission").status_code == 404
+    with TestClient(client.app, base_url="http://testserver.local") as nobody:
+        assert nobody.get(f"{path}/submission/status", follow_redirects=False).status_code in (
+            303,
+            401,
+        )
+    unknown = "/drafts/00000000-0000-0000-0000-000000000000/submission/status"
+    assert client.get(unknown).status_code == 404
+    assert audit_rows(state, base) >= 1

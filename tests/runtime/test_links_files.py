@@ -17,7 +17,7 @@ from runtime.forms.models import Attachment, PublicLink
 from runtime.forms.service import token_hash
 from runtime.state import AppState
 
-from ..support import ADVIES_LEERLING, fill_pages
+from ..support import ADVIES_LEERLING, downloaded, fill_pages
 
 Client = TestClient[Litestar]
 
@@ -169,7 +169,7 @@ def submit_advice(client: Client, language: str) -> bytes:
     }
     fill_pages(client, base, pages)
     client.post(f"{base}/submit", data={"idempotency_key": "x"})
-    pdf = client.get(f"{base}/submission.pdf")
+    pdf = downloaded(client, base)
     assert pdf.status_code == 200
     return pdf.content
 

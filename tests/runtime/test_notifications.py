@@ -17,8 +17,10 @@ from litestar.testing import TestClient
 from sqlalchemy import delete, select
 
 from runtime import jobs, notifications
+from runtime.access import accounts
 from runtime.access.models import UserAccount
 from runtime.app import create_app
+from runtime.demo import DEMO_PASSWORD
 from runtime.forms.tasks import render_archive
 from runtime.notifications.models import Notification
 from runtime.outbox import OutboxMessage
@@ -77,7 +79,7 @@ def test_rendering_refuses_a_fact_the_event_does_not_declare(seeded: AppState) -
         account = session.scalar(select(UserAccount).where(UserAccount.email == "ib@kompas.demo"))
         assert account is not None
         with pytest.raises(notifications.UndeclaredFact):
-            notifications.notify(session, "password_reset", [account], link, "nl", name="Bakker")
+            notifications.notify(session, "password_reset", [account], link, name="Bakker")
         session.rollback()
 
 
@@ -138,6 +140,7 @@ def test_the_sender_is_told_by_mail_and_in_the_application_when_the_archive_is_r
     app = create_app(state.settings, state)
     with TestClient(app, base_url="http://testserver.local") as client:
         with_csrf(client)
+        client.get("/login?lang=nl")  # logged in in Dutch: the account's mail is Dutch
         log_in(client, "ib@regenboog.demo")
         base = submit(client, pages=ADVIES)
         submission = submission_of(state, base)
@@ -206,7 +209,6 @@ def test_mark_all_read_and_the_page_asks_to_log_in(
                 "submission_archived",
                 [account],
                 f"https://popo.example/drafts/{uuid.uuid4()}/submission",
-                "en",
                 ref=ref,
                 organisation="Het Kompas",
                 form="Advies",
@@ -221,3 +223,100 @@ def test_mark_all_read_and_the_page_asks_to_log_in(
         done = client.post("/notifications/read", follow_redirects=False)
         assert done.headers["location"] == "/notifications"
         assert header_count(client.get("/").text) == ""
+
+
+# ---------------------------------------------------------------- each recipient's language
+
+
+def account_language(state: AppState, email: str) -> str:
+    with state.db.session() as session:
+        language = session.scalar(select(UserAccount.language).where(UserAccount.email == email))
+        assert language is not None
+        return language
+
+
+def test_one_event_is_mailed_to_each_person_in_their_own_language(
+    mail_state: tuple[AppState, Inbox],
+) -> None:
+    state, inbox = mail_state
+    with state.db.session() as session:
+        english = accounts.create_user(
+            session, "staff-en@example.org", "Emma", DEMO_PASSWORD, [], "en"
+        )
+        dutch = accounts.create_user(session, "staff-nl@example.org", "Daan", DEMO_PASSWORD, [])
+        told = notifications.notify(
+            session,
+            "submission_archived",
+            [english, dutch],
+            "https://popo.example/drafts/x/submission",
+            ref="one-event",
+            organisation="Het Kompas",
+            form="Advies",
+        )
+        assert told == 2
+    jobs.run_until_idle(state)
+    mails = {m["To"]: m for m in wait_for_mail(inbox, 2)}
+    assert mails["staff-en@example.org"]["Subject"] == (
+        "A form sent to Het Kompas has been archived"
+    )
+    assert mails["staff-nl@example.org"]["Subject"] == (
+        "Een formulier aan Het Kompas is gearchiveerd"
+    )
+    english_body = mails["staff-en@example.org"].get_payload(decode=True).decode()
+    assert 'The form "Advies" that you sent has been archived as a PDF' in english_body
+
+
+def test_the_language_chosen_at_login_or_with_the_switch_is_the_accounts(
+    mail_state: tuple[AppState, Inbox],
+) -> None:
+    state, inbox = mail_state
+    with state.db.session() as session:
+        accounts.create_user(session, "switcher@example.org", "Sam", DEMO_PASSWORD, [])
+    assert account_language(state, "switcher@example.org") == "nl"
+    app = create_app(state.settings, state)
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        client.get("/login?lang=en")  # chosen before logging in
+        log_in(client, "switcher@example.org")
+        assert account_language(state, "switcher@example.org") == "en"
+        client.get("/notifications?lang=nl")  # the switch, while logged in
+        assert account_language(state, "switcher@example.org") == "nl"
+        client.get("/?lang=en")
+        assert account_language(state, "switcher@example.org") == "en"
+        client.post("/logout")
+
+    # a reset asked for from a Dutch page: the mail is in the account's language
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        client.get("/password/forgot?lang=nl")
+        client.post("/password/forgot", data={"email": "switcher@example.org"})
+    jobs.run_until_idle(state)
+    (message,) = wait_for_mail(inbox, 1)
+    assert message["Subject"] == "Set a new POPO password"
+
+    # logging in where no language was chosen keeps the account's
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        log_in(client, "switcher@example.org")
+        assert account_language(state, "switcher@example.org") == "en"
+
+
+def test_user_add_takes_the_persons_language(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runtime.cli import main
+    from runtime.db.session import Database
+    from runtime.settings import Settings
+
+    monkeypatch.setenv("POPO_DATABASE_URL", f"sqlite:///{tmp_path / 'users.sqlite3'}")
+    monkeypatch.setenv("POPO_DATA_DIR", str(tmp_path / "var"))
+    add = ["user-add", "--name", "Beheer", "--password", "een-lang-wachtwoord"]
+    assert main([*add, "en@example.org", "--language", "en"]) == 0
+    assert main([*add, "default@example.org"]) == 0
+    database = Database(Settings())
+    try:
+        with database.session() as session:
+            languages = dict(session.execute(select(UserAccount.email, UserAccount.language)).all())
+    finally:
+        database.engine.dispose()
+    assert languages == {"en@example.org": "en", "default@example.org": "nl"}

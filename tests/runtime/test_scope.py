@@ -191,7 +191,13 @@ def test_another_organisations_draft_answers_the_page_of_a_missing_one(
     with TestClient(app, base_url="http://kompas.local") as other:
         with_csrf(other)
         log_in(other, "ib@kompas.demo")
-        for suffix in ("", "/pages/leerling", "/submission.pdf", "/submission.oso.xml"):
+        for suffix in (
+            "",
+            "/pages/leerling",
+            "/submission/status",
+            "/submission.pdf",
+            "/submission.oso.xml",
+        ):
             theirs = other.get(draft + suffix)
             nobodys = str(uuid.uuid4())
             missing = other.get(f"/drafts/{nobodys}{suffix}")
