@@ -161,7 +161,7 @@ def test_a_pdf_asked_for_before_its_job_ran_is_queued_once_and_not_rendered_in_t
 def audit_rows(state: AppState, base: str) -> int:
     from sqlalchemy import func, select
 
-    from runtime.access.models import AuditEvent
+    from runtime.audit.models import AuditEvent
 
     with state.db.session() as session:
         return int(
