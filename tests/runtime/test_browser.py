@@ -264,6 +264,8 @@ def test_resume_a_draft_and_submit_and_download_the_pdf(
     page.get_by_role("button", name="Finalise the advice").click()
     page.wait_for_url("**/submission")
     check_accessibility(page)
+    # the archive job renders the PDF; the page's poll says when it is there
+    page.get_by_text("The PDF is ready.").wait_for(timeout=60_000)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF").click()
     download = download_info.value
