@@ -452,7 +452,7 @@ class _CalendarCheck:
         items = source.get("holidays")
         regions_of: dict[str, set[str]] = {}
         first_of: dict[str, Location] = {}
-        doubtful: set[str] = set()
+        doubtful: set[str] = set()  # holidays with an error already: no "missing region" too
         for holiday, item in zip(year.holidays, items if isinstance(items, LocList) else []):
             if holiday.name not in HOLIDAYS:
                 self.diagnostics.error(
@@ -470,14 +470,16 @@ class _CalendarCheck:
                     f"({holiday.starts.isoformat()})",
                     "swap starts: and ends:, or correct the date",
                 )
+                doubtful.add(holiday.name)
                 continue
             if start is not None and not self.in_school_year(holiday, item, start):
+                doubtful.add(holiday.name)
                 continue
             regions_of.setdefault(holiday.name, set()).update(_region_set(holiday.regions))
             first_of.setdefault(holiday.name, item.location_of("name"))
             if regions_ok:
                 self.check_overlap(holiday, year.year, item)
-            else:  # the regions meant are not known: do not report them as missing
+            else:
                 doubtful.add(holiday.name)
         if start is None:
             return

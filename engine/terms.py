@@ -31,7 +31,7 @@ _UNIT_OF_WORD: dict[str, Unit] = {
     word: unit for unit, languages in _WORDS.items() for pair in languages.values() for word in pair
 }
 _TERM = re.compile(r"^\s*(-?\d+)\s*(.*?)\s*$")
-_EXAMPLES = "e.g. 5 schooldagen, 6 weken, 14 dagen (or 5 school days, 6 weeks, 14 days)"
+_EXAMPLES = "e.g. 5 schooldagen, 6 weken, 14 dagen or 5 school days, 6 weeks, 14 days"
 MAX_AMOUNT = 3660  # ten years of days: a larger term is a typing error
 
 
