@@ -51,6 +51,13 @@ SCHOOL_YEAR_STARTS = (8, 1)  # 1 August
 _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
+# what an editor offers for regions: (the checks below explain any other value)
+_REGIONS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "array", "items": {"enum": list(REGIONS)}},
+        {"enum": [ALL_REGIONS, *REGIONS]},
+    ]
+}
 _REGIONS_DESCRIPTION = (
     "the vakantieregio's this applies to: a list of noord, midden and zuid, or all; "
     "a school's region is the column VAKANTIEREGIO of DUO's register of school locations"
@@ -67,9 +74,12 @@ class _Strict(BaseModel):
 class HolidayEntry(_Strict):
     name: str = Field(
         description="which holiday: herfstvakantie, kerstvakantie, voorjaarsvakantie, "
-        "meivakantie or zomervakantie"
+        "meivakantie or zomervakantie",
+        json_schema_extra={"enum": list(HOLIDAYS)},
     )
-    regions: list[str] | str = Field(description=_REGIONS_DESCRIPTION)
+    regions: list[str] | str = Field(
+        description=_REGIONS_DESCRIPTION, json_schema_extra=_REGIONS_SCHEMA
+    )
     starts: dt.date = Field(
         description="the first day of the holiday (YYYY-MM-DD), often a Saturday"
     )
@@ -79,11 +89,16 @@ class HolidayEntry(_Strict):
 class DayOffEntry(_Strict):
     name: str = Field(description="what the day is, e.g. Koningsdag or Tweede Pinksterdag")
     date: dt.date = Field(description="the day (YYYY-MM-DD); list only days off on a weekday")
-    regions: list[str] | str = Field(default=ALL_REGIONS, description=_REGIONS_DESCRIPTION)
+    regions: list[str] | str = Field(
+        default=ALL_REGIONS, description=_REGIONS_DESCRIPTION, json_schema_extra=_REGIONS_SCHEMA
+    )
 
 
 class SchoolYearEntry(_Strict):
-    year: str = Field(description="the school year, e.g. 2026-2027 (1 August to 31 July)")
+    year: str = Field(
+        description="the school year, e.g. 2026-2027 (1 August to 31 July)",
+        json_schema_extra={"pattern": _YEAR.pattern},
+    )
     indicative: bool = Field(
         default=False,
         description="true: the dates are advice published ahead (adviesdata) and may still "

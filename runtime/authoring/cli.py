@@ -163,9 +163,12 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.schema import definition_schema, scenario_schema
+    from engine.schema import calendar_schema, definition_schema, scenario_schema
 
-    schema = scenario_schema() if args.scenarios else definition_schema()
+    if args.calendar:
+        schema = calendar_schema()
+    else:
+        schema = scenario_schema() if args.scenarios else definition_schema()
     text = json.dumps(schema, indent=2, ensure_ascii=False)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -418,6 +421,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the definition language")
     schema.add_argument("--scenarios", action="store_true", help="the schema of scenario files")
+    schema.add_argument(
+        "--calendar", action="store_true", help="the schema of school calendar files"
+    )
     schema.add_argument("-o", "--output", help="write to this file")
     schema.set_defaults(handler=cmd_schema)
 
