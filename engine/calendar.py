@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DefinitionError, Diagnostics, EngineError, Location, did_you_mean
 from .loader import _explain, _locate
-from .yamlsource import LoadedWithProblems, LocDict, LocList, load_file, to_plain
+from .yamlsource import LocDict, LocList, load_file, to_plain
 
 CALENDAR_SUFFIX = ".calendar.yaml"
 REGIONS = ("noord", "midden", "zuid")
@@ -155,15 +155,27 @@ class CalendarGap(CalendarError):
     """The day lies in a school year the calendar does not hold: nothing is guessed."""
 
     def __init__(self, calendar: SchoolCalendar, day: dt.date) -> None:
-        self.school_year = school_year_label(school_year_of(day))
+        start = school_year_of(day)
+        self.school_year = school_year_label(start)
         self.day = day
         known = calendar.covered_years()
-        held = f"it covers {known[0]} to {known[-1]}" if known else "it covers no school year"
+        held = f"it covers {_and(known)}" if known else "it covers no school year"
         where = f" ({calendar.source})" if calendar.source else ""
+        if start in calendar.partial:
+            has = f"holds only some holidays of school year {self.school_year}"
+            hint = (
+                f"in the calendar file{where}, list every holiday of {self.school_year} and "
+                "remove its partial: true"
+            )
+        else:
+            has = f"has no school year {self.school_year}"
+            hint = (
+                f"add school year {self.school_year} with its holidays to the calendar file{where}"
+            )
         super().__init__(
-            f"the school calendar '{calendar.name}' has no school year {self.school_year}, "
-            f"so it cannot tell whether {day.isoformat()} is a school day; {held}",
-            f"add school year {self.school_year} with its holidays to the calendar file{where}",
+            f"the school calendar '{calendar.name}' {has}, so it cannot tell whether "
+            f"{day.isoformat()} is a school day; {held}",
+            hint,
         )
 
 
@@ -216,6 +228,7 @@ class SchoolCalendar:
     years: frozenset[int]  # start years of the school years the calendar covers
     periods: tuple[ClosedPeriod, ...]
     indicative: frozenset[int] = frozenset()
+    partial: frozenset[int] = frozenset()  # school years listed only for some holidays
     source: str = ""
     _closed: dict[str, frozenset[dt.date]] = field(
         init=False, repr=False, compare=False, hash=False
@@ -280,10 +293,7 @@ def load_calendar(path: Path | str) -> LoadedCalendar:
     loaded = LoadedCalendar(path, None)
     try:
         data = load_file(path)
-    except LoadedWithProblems as exc:
-        loaded.diagnostics.extend(exc.diagnostics)
-        return loaded
-    except DefinitionError as exc:
+    except DefinitionError as exc:  # a YAML error, a repeated key, …
         loaded.diagnostics.extend(exc.diagnostics)
         return loaded
     if not isinstance(data, LocDict):
@@ -356,12 +366,12 @@ def build_calendar(parsed: CalendarFile, source: str = "") -> SchoolCalendar:
     periods: list[ClosedPeriod] = []
     years: set[int] = set()
     indicative: set[int] = set()
+    partial: set[int] = set()
     for year in parsed.years:
         found = _YEAR.match(year.year)
         assert found is not None
         start = int(found.group(1))
-        if not year.partial:
-            years.add(start)
+        (partial if year.partial else years).add(start)
         if year.indicative:
             indicative.add(start)
         for holiday in year.holidays:
@@ -377,7 +387,12 @@ def build_calendar(parsed: CalendarFile, source: str = "") -> SchoolCalendar:
                 )
             )
     return SchoolCalendar(
-        parsed.calendar, frozenset(years), tuple(periods), frozenset(indicative), source
+        parsed.calendar,
+        frozenset(years),
+        tuple(periods),
+        frozenset(indicative),
+        frozenset(partial),
+        source,
     )
 
 

@@ -362,7 +362,7 @@ def test_a_day_outside_the_calendar_is_a_gap_not_a_guess() -> None:
     assert gap.value.school_year == "2028-2029"
     assert gap.value.message == (
         "the school calendar 'schoolvakanties' has no school year 2028-2029, so it cannot tell "
-        "whether 2028-09-04 is a school day; it covers 2025-2026 to 2027-2028"
+        "whether 2028-09-04 is a school day; it covers 2025-2026, 2026-2027 and 2027-2028"
     )
     assert gap.value.hint == (
         f"add school year 2028-2029 with its holidays to the calendar file ({SHIPPED})"
@@ -375,6 +375,14 @@ def test_a_partial_school_year_is_not_covered() -> None:
     with pytest.raises(CalendarGap) as gap:
         shipped().is_school_day(date(2025, 6, 2), "noord")
     assert gap.value.school_year == "2024-2025"
+    assert gap.value.message.startswith(
+        "the school calendar 'schoolvakanties' holds only some holidays of school year "
+        "2024-2025, so it cannot tell whether 2025-06-02 is a school day"
+    )
+    assert gap.value.hint == (
+        f"in the calendar file ({SHIPPED}), list every holiday of 2024-2025 and remove its "
+        "partial: true"
+    )
 
 
 def test_the_example_of_the_docs_checks_clean(write: Write) -> None:
