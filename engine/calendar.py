@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import DefinitionError, Diagnostics, EngineError, Location, did_you_mean
+from .errors import DefinitionError, Diagnostics, HintedError, Location, did_you_mean
 from .loader import _explain, _locate
 from .yamlsource import LocDict, LocList, load_file, to_plain
 
@@ -142,13 +142,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 # ---------------------------------------------------------------------- the calendar
 
 
-class CalendarError(EngineError):
+class CalendarError(HintedError):
     """A question the calendar cannot answer (an unknown region, a day it does not cover)."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 class CalendarGap(CalendarError):

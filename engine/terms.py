@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Literal, get_args
 
 from .calendar import SchoolCalendar, region_name
-from .errors import EngineError, did_you_mean
+from .errors import HintedError, did_you_mean
 
 Unit = Literal["days", "weeks", "school_days"]
 UNITS: tuple[Unit, ...] = get_args(Unit)
@@ -35,13 +35,8 @@ _EXAMPLES = "e.g. 5 schooldagen, 6 weken, 14 dagen or 5 school days, 6 weeks, 14
 MAX_AMOUNT = 3660  # ten years of days: a larger term is a typing error
 
 
-class TermError(EngineError):
+class TermError(HintedError):
     """A term that cannot be read or counted; ``hint`` says how to write it."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 @dataclass(frozen=True, slots=True)
