@@ -7,6 +7,8 @@ The engine is pure: it knows no web framework and no database. Its public API:
 * :func:`evaluate` and :func:`reevaluate`: answers to a :class:`FormState`;
 * :mod:`engine.versions`: content hashes, the lock file, diffs and migrations;
 * :mod:`engine.scenarios`: author test scenarios.
+* :mod:`engine.calendar` and :mod:`engine.terms`: school days per vakantieregio, and terms
+  ("5 schooldagen") counted in them.
 """
 
 from .api import CheckResult, check_file, compile_file, compile_model

@@ -1,7 +1,8 @@
 """A folder of definitions as a whole: discovery, published versions and migrations.
 
 File names tell what a file is: ``*.form.yaml`` (a definition or regional variant),
-``*.fragment.yaml`` (shared fields or sections), ``*.scenarios.yaml`` (author tests).
+``*.fragment.yaml`` (shared fields or sections), ``*.scenarios.yaml`` (author tests),
+``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import CheckResult, check_file
+from .calendar import CALENDAR_SUFFIX, LoadedCalendar, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
 from .versions import (
@@ -26,13 +28,14 @@ from .yamlsource import LocDict
 FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
+KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
 
 
 def discover(paths: list[Path], suffix: str) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_file():
-            others = [s for s in (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX) if s != suffix]
+            others = [s for s in KNOWN_SUFFIXES if s != suffix]
             named_as_other = any(path.name.endswith(s) for s in others)
             # a file named on the command line is taken as a form unless named otherwise
             if path.name.endswith(suffix) or (suffix == FORM_SUFFIX and not named_as_other):
@@ -43,12 +46,11 @@ def discover(paths: list[Path], suffix: str) -> list[Path]:
 
 
 def stray_yaml(paths: list[Path]) -> list[Path]:
-    known = (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX)
     stray: list[Path] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*.y*ml")):
-                if not candidate.name.endswith(known):
+                if not candidate.name.endswith(KNOWN_SUFFIXES):
                     stray.append(candidate)
     return stray
 
@@ -59,6 +61,7 @@ class Workspace:
     results: list[CheckResult] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     index: dict[tuple[str, int], CheckResult] = field(default_factory=dict)
+    calendars: list[LoadedCalendar] = field(default_factory=list)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
@@ -105,11 +108,15 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
             continue
         workspace.index[key] = result
+    for path in discover(paths, CALENDAR_SUFFIX):
+        calendar = load_calendar(path)
+        workspace.calendars.append(calendar)
+        workspace.diagnostics.extend(calendar.diagnostics)
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment or scenario file and is ignored",
-            "name it *.form.yaml, *.fragment.yaml or *.scenarios.yaml",
+            "this YAML file is not a form, fragment, scenario or calendar file and is ignored",
+            "name it *.form.yaml, *.fragment.yaml, *.scenarios.yaml or *.calendar.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)

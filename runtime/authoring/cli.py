@@ -57,8 +57,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         print(diagnostic.render(), file=out)
     failed = bool(errors) or (args.strict and bool(warnings))
     forms = len(workspace.results)
+    calendars = len(workspace.calendars)
+    also = f" and {calendars} calendar{'s' if calendars != 1 else ''}" if calendars else ""
     print(
-        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''} checked, "
+        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''}{also} checked, "
         f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
@@ -161,9 +163,12 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.schema import definition_schema, scenario_schema
+    from engine.schema import calendar_schema, definition_schema, scenario_schema
 
-    schema = scenario_schema() if args.scenarios else definition_schema()
+    if args.calendar:
+        schema = calendar_schema()
+    else:
+        schema = scenario_schema() if args.scenarios else definition_schema()
     text = json.dumps(schema, indent=2, ensure_ascii=False)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -416,6 +421,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the definition language")
     schema.add_argument("--scenarios", action="store_true", help="the schema of scenario files")
+    schema.add_argument(
+        "--calendar", action="store_true", help="the schema of school calendar files"
+    )
     schema.add_argument("-o", "--output", help="write to this file")
     schema.set_defaults(handler=cmd_schema)
 
