@@ -648,6 +648,44 @@ class FormsService:
         link.revoked_at = self.clock.now()
         self.session.flush()
 
+    def start_links(self, school_id: uuid.UUID) -> list[PublicLink]:
+        """A school's links that start a form for parents, newest first (at most 200)."""
+        return list(
+            self.session.scalars(
+                select(PublicLink)
+                .where(PublicLink.organisation_id == school_id, PublicLink.purpose == "start")
+                .order_by(PublicLink.created_at.desc(), PublicLink.id)
+                .limit(200)
+            )
+        )
+
+    def start_link_of(self, school_id: uuid.UUID, link_id: uuid.UUID) -> PublicLink:
+        """One of the school's start links; another school's (or a resume link) is not found."""
+        link = self.session.get(PublicLink, link_id)
+        if link is None or link.organisation_id != school_id or link.purpose != "start":
+            raise NotFound("link")
+        return link
+
+    def parents_forms(self, school_id: uuid.UUID) -> list[FormEntry]:
+        """The published forms parents fill in through a school's link (kind aanmeldformulier):
+        those of the school's region, or the base ones where its region has none."""
+        school = self.session.get(Organisation, school_id)
+        region = school.region if school is not None else None
+        forms = [
+            entry
+            for entry in self.registry.offered()
+            if entry.published and entry.form.definition.kind == "aanmeldformulier"
+        ]
+        own = [entry for entry in forms if entry.form.definition.region == region]
+        return own or [entry for entry in forms if entry.form.definition.region is None]
+
+    def link_state(self, link: PublicLink) -> str:
+        """``active``, ``expired`` or ``revoked``."""
+        if link.revoked_at is not None:
+            return "revoked"
+        expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+        return "expired" if expires < self.clock.now() else "active"
+
 
 def posted_revision(data: Mapping[str, list[str]]) -> int | None:
     """The draft revision a page was rendered from, if it posted one."""

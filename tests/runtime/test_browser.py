@@ -496,3 +496,36 @@ def test_a_parents_link_on_two_devices(server: tuple[str, Settings], browser: An
     finally:
         phone_context.close()
         laptop_context.close()
+
+
+def test_a_school_makes_a_link_for_parents_that_a_parent_opens_on_another_device(
+    server: tuple[str, Settings], browser: Any
+) -> None:
+    """The school's page of links, as its staff and a parent (two browser contexts) use it."""
+    base, _ = server
+    staff = browser.new_context(locale="nl-NL").new_page()
+    log_in(staff, base, axe=False)
+    staff.get_by_role("link", name="Links voor ouders maken en uitzetten").click()
+    staff.wait_for_url("**/links")
+    check_accessibility(staff)
+    staff.get_by_label("Werkt (aantal dagen)").fill("14")
+    staff.get_by_label("Notitie voor uzelf (niet verplicht)").fill("Nieuwsbrief december")
+    staff.get_by_role("button", name="Link maken").click()
+    check_accessibility(staff)
+    url = staff.locator("#new-link").inner_text().strip()
+    assert "/start/" in url
+
+    parent = browser.new_context(locale="nl-NL").new_page()
+    address = base + url[url.index("/start/") :]  # the link names POPO_BASE_URL's address
+    parent.goto(address)
+    assert "Basisschool De Regenboog (demo)" in parent.content()
+
+    staff.goto(f"{base}/links")
+    staff.get_by_role("link", name="Uitzetten Nieuwsbrief december").click()
+    check_accessibility(staff)
+    staff.get_by_role("button", name="Ja, zet de link uit").click()
+    assert "De link staat uit" in staff.content()
+    parent.reload()
+    assert "Deze link werkt niet meer" in parent.content()
+    staff.context.close()
+    parent.context.close()
