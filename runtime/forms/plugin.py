@@ -14,7 +14,7 @@ from ..audit import Subject
 from ..domain import Domain
 from ..notifications import Event
 from ..state import AppState
-from . import archive, cli, controllers, link_routes, models, tasks
+from . import archive, cli, controllers, link_routes, list_routes, models, tasks
 from .settings import FormsSettings
 
 
@@ -30,7 +30,7 @@ def sweep_archives(popo: AppState) -> None:
 
 DOMAIN = Domain(
     name="forms",
-    routes=[*controllers.ROUTES, *link_routes.ROUTES],
+    routes=[*controllers.ROUTES, *link_routes.ROUTES, *list_routes.ROUTES],
     models=models,
     templates=Path(__file__).parent / "templates",
     commands=cli.add_commands,
