@@ -91,6 +91,8 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
             code=code,
             name=name,
             region=region,
+            # the demo's regions keep the school holidays of the vakantieregio of that name
+            holiday_region=region if kind == "school" else None,
             parent_id=by_code[parent].id if parent else None,
         )
         session.add(organisation)

@@ -49,6 +49,10 @@ class ImportRefused(Exception):
         self.file = file
 
 
+# the school holidays' regions of the Netherlands (engine/calendar.py counts school days by them)
+HOLIDAY_REGIONS = ("noord", "midden", "zuid")
+
+
 @dataclass(frozen=True)
 class Location:
     line: int
@@ -66,6 +70,7 @@ class Location:
     denomination: str
     phone: str
     website: str
+    holiday_region: str = ""  # noord | midden | zuid (DUO's VAKANTIEREGIO); "" if none
 
 
 @dataclass
@@ -143,6 +148,11 @@ def _read_locations(data: bytes, name: str) -> list[Location]:
         match = _POSTCODE.match(postcode)
         if postcode and not match:
             raise ImportRefused(number, f"'{postcode}' is not a Dutch postcode")
+        region = cell(row, "VAKANTIEREGIO").lower()
+        if region and region not in HOLIDAY_REGIONS:
+            raise ImportRefused(
+                number, f"'{region}' is not a vakantieregio ({', '.join(HOLIDAY_REGIONS)})"
+            )
         locations.append(
             Location(
                 line=number,
@@ -160,6 +170,7 @@ def _read_locations(data: bytes, name: str) -> list[Location]:
                 denomination=cell(row, "DENOMINATIE"),
                 phone=cell(row, "TELEFOONNUMMER"),
                 website=cell(row, "INTERNETADRES"),
+                holiday_region=region,
             )
         )
     if not locations:
@@ -206,6 +217,7 @@ _FIELDS = (
     "denomination",
     "phone",
     "website",
+    "holiday_region",
 )
 
 

@@ -42,6 +42,8 @@ class Organisation(Base):
     municipality_code: Mapped[str | None] = mapped_column(String(10))
     municipality: Mapped[str | None] = mapped_column(String(100))
     province: Mapped[str | None] = mapped_column(String(40))
+    # the vakantieregio whose school holidays a school keeps (DUO): noord | midden | zuid
+    holiday_region: Mapped[str | None] = mapped_column(String(10))
     denomination: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(200))

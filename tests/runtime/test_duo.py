@@ -44,6 +44,15 @@ def test_the_real_file_imports_completely_and_repeatably(
         assert board is not None and board.kind == "bestuur" and board.code == "20091"
         swv = session.get(Organisation, school.swv_id)
         assert swv is not None and swv.code == "PO2001"  # 9306 lies in SWV PO2001
+        assert school.holiday_region == "noord"  # Drenthe keeps the northern school holidays
+        regions = dict(
+            session.execute(
+                select(Organisation.holiday_region, func.count())
+                .where(Organisation.kind == "school")
+                .group_by(Organisation.holiday_region)
+            ).all()
+        )
+        assert {"noord", "midden", "zuid"} <= set(regions)
     with app_state.db.session() as session:
         again = import_file(session, DUO, SWV)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 6122)
@@ -73,6 +82,23 @@ def test_a_malformed_file_is_refused_with_the_line_and_nothing_is_imported(
     assert refused.value.line == 17
     assert "is not a BRIN with a location code" in refused.value.message
     assert count(app_state, "school") == before
+
+
+def test_an_unknown_vakantieregio_is_refused_with_its_line(
+    app_state: AppState, tmp_path: Path
+) -> None:
+    lines = DUO.read_bytes().split(b"\r\n")
+    header = lines[0].split(b";")
+    column = [c.strip(b'"') for c in header].index(b"VAKANTIEREGIO")
+    fields = lines[5].split(b";")
+    fields[column] = b'"Oost"'
+    lines[5] = b";".join(fields)
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\r\n".join(lines))
+    with pytest.raises(ImportRefused) as refused, app_state.db.session() as session:
+        import_file(session, broken)
+    assert refused.value.line == 6
+    assert "'oost' is not a vakantieregio (noord, midden, zuid)" in refused.value.message
 
 
 def test_other_files_are_refused_with_a_reason() -> None:
