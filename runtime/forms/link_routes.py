@@ -96,7 +96,8 @@ def create_link(
         errors: dict[str, str] = {}
         if values["form"] not in {entry.id for entry in service.parents_forms(school)}:
             errors["form"] = i18n.gettext(language, "Choose the form the link opens.")
-        days = int(values["days"]) if values["days"].isdigit() else 0
+        digits = values["days"]
+        days = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 6 else 0
         if not 1 <= days <= MAX_DAYS:
             errors["days"] = i18n.gettext(language, "Give a number of days from 1 to %(max)s.") % {
                 "max": MAX_DAYS

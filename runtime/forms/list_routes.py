@@ -42,7 +42,8 @@ def forms_list(request: Request[Any, Any, Any], popo: NamedDependency[AppState])
     status = status if status in {s.value for s in DraftStatus} else ""
     form = (request.query_params.get("form") or "")[:100]
     page_text = request.query_params.get("page") or "1"
-    page = min(int(page_text), MAX_PAGE) if page_text.isdigit() and int(page_text) > 0 else 1
+    number = page_text.isascii() and page_text.isdigit() and len(page_text) < 9
+    page = min(max(int(page_text), 1), MAX_PAGE) if number else 1
     with popo.db.session() as session:
         who = guards.logged_in(request, session)
         query = queries.drafts(who, on=clock_of(session).today())

@@ -114,6 +114,8 @@ def test_a_wrong_value_is_named_and_what_was_typed_is_kept(client: Client) -> No
     assert "Kies het formulier dat de link opent." in response.text
     assert "Geef een aantal dagen van 1 tot 365." in response.text
     assert 'value="Brief groep 8"' in response.text and 'value="400"' in response.text
+    for days in ("²", "1e3", "-1", "9" * 40):
+        assert client.post("/links", data={"form": "x", "days": days}).status_code == 400
     english = client.post("/links?lang=en", data={"form": "x", "days": "0", "note": ""})
     assert "Choose the form the link opens." in english.text
 
