@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from ..audit import Subject
 from ..domain import Domain
-from . import cli, models
+from . import cli, models, service
 from .settings import PupilsSettings
 
 DOMAIN = Domain(
     name="pupils",
     models=models,
     commands=cli.add_commands,
-    audited=(Subject("pupil", models.Pupil.id, models.Pupil.current_school_id),),
+    audited=(
+        Subject(
+            "pupil",
+            models.Pupil.id,
+            models.Pupil.current_school_id,
+            purposes=(service.NUMBER_PURPOSE,),
+        ),
+    ),
     settings=PupilsSettings,
 )

@@ -35,7 +35,8 @@ from .settings import PupilsSettings
 
 # a guardian's relation to the child, and its code in the shipped forms (choices `relatie`)
 RELATIONS: dict[str, str | None] = {"vader": "1", "moeder": "2", "voogd": "3", "anders": None}
-NUMBER_PURPOSE = "see the pupil's number"  # the audit log's purpose of showing it in full
+# the audit log's purpose of showing the number in full (translated where it is shown)
+NUMBER_PURPOSE = audit.N_("see the pupil's number")
 
 
 class InvalidGuardian(ValueError):

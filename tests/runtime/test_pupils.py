@@ -349,6 +349,7 @@ def test_only_the_pupils_own_school_staff_see_the_full_number(
             ("pupil", str(pupil_id), service.NUMBER_PURPOSE)
         }
         assert bsn not in " ".join(str(e.pupil) for e in events)
+        assert audit.purpose_text("nl", events[0].purpose) == "nummer van de leerling bekijken"
         # a privacy officer of the school finds them through the declared subject
         privacy = principal_of(session, "privacy@regenboog.demo")
         seen = audit.for_pupil(
