@@ -505,6 +505,17 @@ def test_the_migration_goes_down_and_up_again(tmp_path: Any) -> None:
     assert {"pupil", "guardian"} <= table_names(settings)
 
 
+def test_the_migrated_tables_are_the_models(seeded: AppState) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with seeded.db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    ours = [d for d in differences if "pupil" in str(d) or "guardian" in str(d)]
+    assert ours == []
+
+
 def test_the_pupil_is_an_audit_subject() -> None:
     subject = audit.SUBJECTS["pupil"]
     assert subject.id is Pupil.id and subject.organisation is Pupil.current_school_id
