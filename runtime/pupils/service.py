@@ -134,6 +134,8 @@ def register(
 
 
 def _name(pupil: Pupil, names: Names, geboortedatum: date) -> None:
+    if not names.voornamen.strip() or not names.achternaam.strip():
+        raise ValueError("a pupil has voornamen and an achternaam")
     pupil.voornamen = names.voornamen.strip()
     pupil.achternaam = names.achternaam.strip()
     pupil.roepnaam = (names.roepnaam or "").strip() or None

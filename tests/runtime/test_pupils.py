@@ -16,7 +16,7 @@ from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, false, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
@@ -246,6 +246,42 @@ def test_the_same_number_twice_is_one_pupil_with_the_newer_names(
         assert found is not None and found.id == first
 
 
+def test_a_pupil_without_a_name_or_a_valid_number_is_not_registered(seeded: AppState) -> None:
+    with seeded.db.session() as session:
+        before = session.scalar(scope.count(select(Pupil)))
+        with pytest.raises(ValueError, match="voornamen"):
+            service.register(
+                session, seeded.settings, a_bsn(random.Random()),
+                service.Names(voornamen=" ", achternaam="Berg"), date(2018, 3, 15), None,
+            )  # fmt: skip
+        with pytest.raises(InvalidNumber):
+            service.register(session, seeded.settings, "123456789", NAMES, date(2018, 3, 15), None)
+        assert session.scalar(scope.count(select(Pupil))) == before
+
+
+def test_two_registrations_of_one_child_at_the_same_time_make_one_row(
+    seeded: AppState, rng: random.Random, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other request's row is only seen by the unique index: the lookup before it missed."""
+    bsn = a_bsn(rng)
+    first = register(seeded, bsn)
+    lookups: list[str] = []
+    real = service._by_number
+
+    def missed_once(kind: numbers.Kind, lookup_hash: str) -> Any:
+        lookups.append(lookup_hash)
+        query = real(kind, lookup_hash)
+        return query.where(false()) if len(lookups) == 1 else query
+
+    monkeypatch.setattr(service, "_by_number", missed_once)
+    with seeded.db.session() as session:
+        again = service.register(session, seeded.settings, bsn, NAMES, date(2018, 3, 15), None)
+        assert again.id == first and len(lookups) == 2
+        assert (
+            session.scalar(scope.count(select(Pupil).where(Pupil.number_hash == lookups[0]))) == 1
+        )
+
+
 def test_the_number_is_found_through_its_unique_index(seeded: AppState) -> None:
     inspector = inspect(seeded.db.engine)
     indexes = {index["name"]: index for index in inspector.get_indexes("pupil")}
@@ -393,10 +429,11 @@ def test_a_number_copied_into_another_row_does_not_decrypt(
     with seeded.db.session() as session:
         one, two = session.get(Pupil, first), session.get(Pupil, second)
         assert one is not None and two is not None
+        own = two.number_sealed
         two.number_sealed = one.number_sealed
         with pytest.raises(numbers.Damaged):
             service.number_of(seeded.settings, two)
-        session.rollback()
+        two.number_sealed = own
 
 
 def test_popo_pupil_find_shows_the_number_masked(
