@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from engine.fieldtypes import bsn_valid, onderwijsnummer_valid
+from engine.fieldtypes import Invalid, clean_bsn, clean_onderwijsnummer
 
 Kind = Literal["bsn", "onderwijsnummer"]
 KINDS: tuple[Kind, ...] = ("bsn", "onderwijsnummer")
@@ -51,30 +50,24 @@ class Damaged(RuntimeError):
     """A stored number does not decrypt with the right key: its row was changed or damaged."""
 
 
-def clean(number: str) -> str:
-    """The digits of a number as people write it (spaces and dots removed; a BSN of 8 digits
-    gets its leading zero)."""
-    digits = re.sub(r"[\s.]", "", number)
-    return "0" + digits if len(digits) == 8 else digits
+def valid(kind: Kind, number: str) -> str:
+    """``number`` as the forms store it (spaces and dots removed; a BSN of 8 digits gets its
+    leading zero), when it is a valid number of ``kind``; else InvalidNumber."""
+    try:
+        return (clean_bsn if kind == "bsn" else clean_onderwijsnummer)(number)
+    except Invalid as exc:
+        raise InvalidNumber(exc.msg.text("en")) from exc
 
 
 def kind_of(number: str) -> Kind:
     """Which kind of number ``number`` is; InvalidNumber when it passes neither 11-test."""
-    digits = clean(number)
-    if bsn_valid(digits):
-        return "bsn"
-    if onderwijsnummer_valid(digits):
-        return "onderwijsnummer"
-    raise InvalidNumber(f"{number!r} is not a valid BSN or onderwijsnummer (11-test)")
-
-
-def valid(kind: Kind, number: str) -> str:
-    """``number`` cleaned, when it is a valid number of ``kind``; else InvalidNumber."""
-    digits = clean(number) if kind == "bsn" else re.sub(r"[\s.]", "", number)
-    check = bsn_valid if kind == "bsn" else onderwijsnummer_valid
-    if not check(digits):
-        raise InvalidNumber(f"not a valid {kind} (9 digits, 11-test)")
-    return digits
+    for kind in KINDS:
+        try:
+            valid(kind, number)
+        except InvalidNumber:
+            continue
+        return kind
+    raise InvalidNumber("not a valid BSN or onderwijsnummer (9 digits, 11-test)")
 
 
 def masked(number: str) -> str:

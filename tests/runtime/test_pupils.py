@@ -78,9 +78,9 @@ def an_onderwijsnummer(rng: random.Random) -> str:
         ("1012.22.331", "onderwijsnummer"),
     ],
 )
-def test_a_valid_number_says_which_kind_it_is(number: str, kind: str) -> None:
+def test_a_valid_number_says_which_kind_it_is(number: str, kind: numbers.Kind) -> None:
     assert numbers.kind_of(number) == kind
-    assert numbers.valid(kind, number) == numbers.clean(number).rjust(9, "0")
+    assert numbers.valid(kind, number) == number.replace(".", "").rjust(9, "0")
 
 
 @pytest.mark.parametrize(
