@@ -17,11 +17,12 @@ from .home.plugin import DOMAIN as HOME
 from .jobs import spec
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
+from .pupils.plugin import DOMAIN as PUPILS
 from .settings import Settings, use_class
 from .statuses import db as status_tables
 from .web.language import use_templates
 
-DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, HOME, FORMS, OSO)
+DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, HOME, FORMS, OSO, PUPILS)
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)
 

@@ -60,16 +60,21 @@ def setting(
     shown: str | None = None,
     env: str | None = None,
     echo: bool = True,
+    unset: str | None = None,
 ) -> Any:
     """A setting: its default, what it means (docs/operations.md), what values are allowed (the
     error message names it), how the default is shown when it is not a plain value, the
-    variable when it is not ``POPO_`` + the name, and whether a wrong value may be repeated in
-    the error message (never for secrets or URLs that may carry a password)."""
+    variable when it is not ``POPO_`` + the name, whether a wrong value may be repeated in
+    the error message (never for secrets or URLs that may carry a password), and what
+    ``popo settings`` shows for an optional secret that is not set (``"derived from the secret
+    key"``)."""
     extra: dict[str, Any] = {"echo": echo}
     if allowed:
         extra["allowed"] = allowed
     if shown:
         extra["shown"] = shown
+    if unset:
+        extra["unset"] = unset
     return Field(default, description=meaning, validation_alias=env, json_schema_extra=extra)
 
 
@@ -476,6 +481,8 @@ def describe(settings: Settings, environ: dict[str, str] | None = None) -> Itera
             text = "(set, hidden)" if value else "(derived from the secret key)"
         elif isinstance(value, SecretStr):  # any other secret (an SMTP password, ...)
             text = "(set, hidden)"
+        elif value is None and _extra(info, "unset"):  # a domain's secret, not set
+            text = f"({_extra(info, 'unset')})"
         else:
             text = _text(value)
         yield Shown(variable, text, origin)

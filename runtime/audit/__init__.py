@@ -267,6 +267,8 @@ class Subject:
     object_type: str
     id: InstrumentedAttribute[Any]
     organisation: InstrumentedAttribute[Any]
+    # the domain's own purposes of accesses to it (marked with N_), shown translated too
+    purposes: tuple[str, ...] = ()
 
 
 SUBJECTS: dict[str, Subject] = {}  # filled from the domains (runtime/domains.py)
@@ -275,6 +277,10 @@ SUBJECTS: dict[str, Subject] = {}  # filled from the domains (runtime/domains.py
 def register(*subjects: Subject) -> None:
     for subject in subjects:
         SUBJECTS[subject.object_type] = subject
+
+
+def _known_purpose(what: str) -> bool:
+    return what in PURPOSES or any(what in s.purposes for s in SUBJECTS.values())
 
 
 def for_pupil(
@@ -363,8 +369,9 @@ def role_text(language: str, role: str | None) -> str:
 
 def purpose_text(language: str, purpose: str) -> str:
     """A recorded purpose ("fill in the form: <form id>") in ``language``: only the fixed
-    purposes are translated, never free text."""
+    purposes (``PURPOSES`` and the domains' own, :class:`Subject`) are translated, never free
+    text."""
     what, separator, form_id = purpose.partition(": ")
-    if what not in PURPOSES:
+    if not _known_purpose(what):
         return purpose
     return i18n.gettext(language, what) + separator + form_id
