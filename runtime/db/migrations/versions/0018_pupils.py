@@ -1,8 +1,8 @@
 """pupils and their parents or guardians (runtime/pupils): the number encrypted, found by a keyed
 hash with a unique index per kind; the current school indexed for the scope rule
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
