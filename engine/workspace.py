@@ -1,7 +1,8 @@
 """A folder of definitions as a whole: discovery, published versions and migrations.
 
 File names tell what a file is: ``*.form.yaml`` (a definition or regional variant),
-``*.fragment.yaml`` (shared fields or sections), ``*.scenarios.yaml`` (author tests).
+``*.fragment.yaml`` (shared fields or sections), ``*.procedure.yaml`` (how a case moves
+between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from .api import CheckResult, check_file
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
+from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
 from .versions import (
     LOCK_NAME,
     LockEntry,
@@ -26,13 +28,14 @@ from .yamlsource import LocDict
 FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
+SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX)
 
 
 def discover(paths: list[Path], suffix: str) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_file():
-            others = [s for s in (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX) if s != suffix]
+            others = [s for s in SUFFIXES if s != suffix]
             named_as_other = any(path.name.endswith(s) for s in others)
             # a file named on the command line is taken as a form unless named otherwise
             if path.name.endswith(suffix) or (suffix == FORM_SUFFIX and not named_as_other):
@@ -43,7 +46,7 @@ def discover(paths: list[Path], suffix: str) -> list[Path]:
 
 
 def stray_yaml(paths: list[Path]) -> list[Path]:
-    known = (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX)
+    known = SUFFIXES
     stray: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -59,11 +62,14 @@ class Workspace:
     results: list[CheckResult] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     index: dict[tuple[str, int], CheckResult] = field(default_factory=dict)
+    procedures: list[ProcedureResult] = field(default_factory=list)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
         for result in self.results:
             items.extend(result.diagnostics)
+        for procedure in self.procedures:
+            items.extend(procedure.diagnostics)
         seen = set()
         unique = []
         for item in items:
@@ -105,11 +111,27 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
             continue
         workspace.index[key] = result
+    procedures: dict[tuple[str, int], Path] = {}
+    for path in discover(paths, PROCEDURE_SUFFIX):
+        procedure = check_procedure_file(path)
+        workspace.procedures.append(procedure)
+        flow = procedure.definition
+        if flow is None:
+            continue
+        key = (flow.id, flow.version)
+        if key in procedures:
+            workspace.diagnostics.error(
+                flow.location("version"),
+                f"the procedure '{flow.id}' version {flow.version} is also defined in "
+                f"{procedures[key]}",
+                "give each procedure its own id, or each version its own number",
+            )
+        procedures.setdefault(key, path)
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment or scenario file and is ignored",
-            "name it *.form.yaml, *.fragment.yaml or *.scenarios.yaml",
+            "this YAML file is not a form, fragment, procedure or scenario file and is ignored",
+            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml or *.scenarios.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)

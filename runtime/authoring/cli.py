@@ -14,6 +14,7 @@ from typing import TextIO
 from engine.errors import Severity
 from engine.workspace import (
     FORM_SUFFIX,
+    PROCEDURE_SUFFIX,
     SCENARIO_SUFFIX,
     discover,
     lock_for_publish,
@@ -43,8 +44,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     workspace = open_workspace(paths, _oso_catalog(out))
     diagnostics = workspace.all_diagnostics()
     # a form that no scenario file names is untested: a warning (so --strict fails)
-    named = scenarios_naming([r.path for r in workspace.results], paths)
-    untested = [no_scenarios(r.path) for r in workspace.results if not named[r.path.resolve()]]
+    tested = [*workspace.results, *workspace.procedures]
+    named = scenarios_naming([r.path for r in tested], paths)
+    untested = [no_scenarios(r.path) for r in tested if not named[r.path.resolve()]]
     diagnostics = sorted(
         [*diagnostics, *untested],
         key=lambda d: (d.location.file, d.location.line, d.location.column),
@@ -77,6 +79,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         _oso_catalog(out),
         date.fromisoformat(args.today) if args.today else None,
         coverage=args.coverage or args.require_coverage,
+        procedures=discover(paths, PROCEDURE_SUFFIX),
     )
     for line in suite.lines(args.require_coverage):
         print(line, file=out)
