@@ -2,7 +2,8 @@
 
 File names tell what a file is: ``*.form.yaml`` (a definition or regional variant),
 ``*.fragment.yaml`` (shared fields or sections), ``*.procedure.yaml`` (how a case moves
-between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests).
+between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests),
+``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import CheckResult, check_file
+from .calendar import CALENDAR_SUFFIX, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
 from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
@@ -28,14 +30,14 @@ from .yamlsource import LocDict
 FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
-SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX)
+KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
 
 
 def discover(paths: list[Path], suffix: str) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_file():
-            others = [s for s in SUFFIXES if s != suffix]
+            others = [s for s in KNOWN_SUFFIXES if s != suffix]
             named_as_other = any(path.name.endswith(s) for s in others)
             # a file named on the command line is taken as a form unless named otherwise
             if path.name.endswith(suffix) or (suffix == FORM_SUFFIX and not named_as_other):
@@ -46,12 +48,11 @@ def discover(paths: list[Path], suffix: str) -> list[Path]:
 
 
 def stray_yaml(paths: list[Path]) -> list[Path]:
-    known = SUFFIXES
     stray: list[Path] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*.y*ml")):
-                if not candidate.name.endswith(known):
+                if not candidate.name.endswith(KNOWN_SUFFIXES):
                     stray.append(candidate)
     return stray
 
@@ -127,11 +128,15 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
                 "give each procedure its own id, or each version its own number",
             )
         procedures.setdefault(key, path)
+    for path in discover(paths, CALENDAR_SUFFIX):
+        workspace.diagnostics.extend(load_calendar(path).diagnostics)
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment, procedure or scenario file and is ignored",
-            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml or *.scenarios.yaml",
+            "this YAML file is not a form, fragment, procedure, scenario or calendar file and "
+            "is ignored",
+            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml, *.scenarios.yaml or "
+            "*.calendar.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..api import content_hash
 from ..assemble import Assembler
+from ..calendar import CALENDAR_SUFFIX, SchoolCalendar, load_calendar
 from ..errors import DefinitionError, Diagnostics, Location
 from ..versions import LOCK_NAME
 from .check import check_procedure
@@ -80,6 +81,14 @@ def form_ids(root: Path) -> frozenset[str]:
     return _FORM_IDS[key]
 
 
+def school_calendar(path: Path) -> SchoolCalendar | None:
+    """The school calendar (``*.calendar.yaml``) of the definitions folder ``path`` is in, for
+    terms in school days; None when there is none or it has errors (popo check reports them)."""
+    for found in sorted(definitions_root(path).rglob(f"*{CALENDAR_SUFFIX}")):
+        return load_calendar(found).calendar
+    return None
+
+
 def check_procedure_file(path: Path | str, forms: Collection[str] | None = None) -> ProcedureResult:
     """Load, check and (without errors) compile one procedure. ``forms``: the form ids that
     may be named; by default those of the definitions folder the file is in."""
@@ -125,4 +134,5 @@ __all__ = [
     "evaluate",
     "form_ids",
     "load_procedure",
+    "school_calendar",
 ]

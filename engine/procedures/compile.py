@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Text
+from ..terms import Unit
 from .model import ANY_STATUS, ProcedureDefinition
 
 
@@ -61,7 +62,7 @@ class CompiledTerm:
     label: Text
     start: str  # a transition id or an event name
     amount: int
-    unit: str  # days, weeks or school_days
+    unit: Unit
     expects_transition: str | None
     expects_form: str | None
 

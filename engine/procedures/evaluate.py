@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any, Literal
+from datetime import date
+from typing import Literal
 
+from ..calendar import SchoolCalendar
+from ..terms import Term
 from .compile import Actor, CompiledProcedure, CompiledTerm, CompiledTransition
 
 RefusalReason = Literal["unknown_transition", "not_from_here", "not_by_role", "form_missing"]
@@ -78,14 +80,14 @@ class CaseState:
 
 
 def due_date(
-    term: CompiledTerm, start: date, calendar: Any = None, region: str | None = None
+    term: CompiledTerm,
+    start: date,
+    calendar: SchoolCalendar | None = None,
+    region: str | None = None,
 ) -> date:
-    """The day by which ``term``, started on ``start``, must be met."""
-    if term.unit == "days":
-        return start + timedelta(days=term.amount)
-    if term.unit == "weeks":
-        return start + timedelta(weeks=term.amount)
-    raise NotImplementedError("school days are counted by engine.terms (issue12-calendar)")
+    """The day by which ``term``, started on ``start``, must be met: school days are those of
+    the vakantieregio ``region`` in ``calendar`` (:meth:`engine.terms.Term.due`)."""
+    return Term(term.amount, term.unit).due(start, calendar, region)
 
 
 def refusal(
@@ -111,11 +113,13 @@ def evaluate(
     procedure: CompiledProcedure,
     events: Iterable[Event],
     today: date | None = None,
-    calendar: Any = None,
+    calendar: SchoolCalendar | None = None,
+    vakantieregio: str | None = None,
 ) -> CaseState:
     """Replay ``events`` in order. A refused transition changes nothing and is recorded; with
-    ``today``, a term not met by its due date is overdue. ``calendar`` (a SchoolCalendar)
-    counts school days in the procedure's region."""
+    ``today``, a term not met by its due date is overdue. School days are counted with
+    ``calendar`` in the school's ``vakantieregio`` (None: only the days off of every region);
+    a term in school days without a calendar raises :class:`engine.terms.TermError`."""
     state = CaseState(procedure.initial)
     started: dict[str, date] = {}
     met: dict[str, date] = {}
@@ -151,7 +155,7 @@ def evaluate(
     for term in procedure.terms:
         if term.id not in started:
             continue
-        due = due_date(term, started[term.id], calendar, procedure.region)
+        due = due_date(term, started[term.id], calendar, vakantieregio)
         met_on = met.get(term.id)
         term_state: TermState
         if met_on is not None:

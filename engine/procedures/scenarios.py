@@ -5,8 +5,8 @@ these due dates, these refusals. A ``*.scenarios.yaml`` names its procedure::
     scenarios:
       - name: de ontvangende school laat toe
         events:
-          - {form: overstapformulier, on: 2027-01-11}
-          - {transition: aanmelden, on: 2027-01-11, by: sending_school.medewerker}
+          - {form: overstapformulier, date: 2027-01-11}
+          - {transition: aanmelden, date: 2027-01-11, by: sending_school.medewerker}
         expect:
           status: aangemeld
           tasks: [aanmelding_beoordelen]
@@ -18,13 +18,14 @@ and column. :class:`TransitionCoverage` records which transitions some scenario 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..calendar import SchoolCalendar
 from ..errors import Diagnostics, Location, did_you_mean
 from ..loader import _explain, _locate
 from ..yamlsource import LocDict, LocList, to_plain
@@ -37,7 +38,7 @@ class _Strict(BaseModel):
 
 
 class ScenarioEvent(_Strict):
-    on: date = Field(description="the date it happened (YYYY-MM-DD)")
+    date: dt.date = Field(description="the day it happened (YYYY-MM-DD)")
     transition: str | None = Field(default=None, description="the transition made, by its id")
     form: str | None = Field(default=None, description="the form sent, by its id")
     by: str | None = Field(
@@ -76,6 +77,11 @@ class ProcedureExpectations(_Strict):
 class ProcedureScenario(_Strict):
     name: str = Field(description="what the scenario shows, in a few words")
     today: date | None = Field(default=None, description="the date for overdue terms")
+    vakantieregio: Literal["noord", "midden", "zuid"] | None = Field(
+        default=None,
+        description="the school's vakantieregio, for terms in school days (left out: only the "
+        "days off of every region count)",
+    )
     events: list[ScenarioEvent] = Field(default_factory=list, description="what happened, in order")
     expect: ProcedureExpectations = Field(description="where the case stands afterwards")
 
@@ -267,16 +273,16 @@ def compare(
 
 
 def run_scenario(
-    procedure: CompiledProcedure, scenario: ProcedureScenario, calendar: Any = None
+    procedure: CompiledProcedure,
+    scenario: ProcedureScenario,
+    calendar: SchoolCalendar | None = None,
 ) -> CaseState:
-    events = [Event(event.on, event.transition, event.form, event.by) for event in scenario.events]
-    return evaluate(procedure, events, scenario.today, calendar)
-
-
-def procedure_path(path: Path, data: Any) -> Path | None:
-    """The procedure (resolved) a scenario file's ``procedure:`` names, if readable."""
-    target = data.get("procedure") if isinstance(data, LocDict) else None
-    return (path.parent / target).resolve() if isinstance(target, str) else None
+    """The case after the scenario's events; raises :class:`engine.errors.EngineError` when a
+    term cannot be counted (no calendar, a day outside it)."""
+    events = [
+        Event(event.date, event.transition, event.form, event.by) for event in scenario.events
+    ]
+    return evaluate(procedure, events, scenario.today, calendar, scenario.vakantieregio)
 
 
 class TransitionCoverage:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from ..procedures import check_procedure_file
+from ..errors import EngineError
+from ..procedures import check_procedure_file, school_calendar
 from ..procedures.scenarios import (
     TransitionCoverage,
     check_names,
@@ -23,7 +23,6 @@ def run_procedure_file(
     data: LocDict,
     run: ScenarioRun,
     coverage: TransitionCoverage | None = None,
-    calendar: Any = None,
 ) -> ScenarioRun:
     parsed = parse(data, run.diagnostics)
     if parsed is None:
@@ -42,6 +41,7 @@ def run_procedure_file(
         )
         return run
     procedure = result.compiled
+    calendar = school_calendar(target)
     locations = result.transition_locations()
     forms = result.forms
     for index, scenario in enumerate(parsed.scenarios):
@@ -49,10 +49,14 @@ def run_procedure_file(
         run.total += 1
         problems = check_names(procedure, forms, raw)
         if not problems:
-            state = run_scenario(procedure, scenario, calendar)
-            if coverage is not None:
-                coverage.record(state, locations)
-            problems = compare(state, scenario.expect, raw["expect"])
+            try:
+                state = run_scenario(procedure, scenario, calendar)
+            except EngineError as exc:  # a term in school days that cannot be counted
+                problems = [(raw.loc, str(exc))]
+            else:
+                if coverage is not None:
+                    coverage.record(state, locations)
+                problems = compare(state, scenario.expect, raw["expect"])
         if problems:
             run.failures.extend(
                 Failure(where, scenario.name, message)
