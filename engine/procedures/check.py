@@ -40,6 +40,7 @@ class ProcedureChecker:
         self.diagnostics = diagnostics
         self.forms = forms
         self.left_out = set(left_out)
+        self.broken_links = False
         self.statuses = {status.id: status for status in procedure.statuses}
         self.transitions = {transition.id: transition for transition in procedure.transitions}
         self.parties: dict[str, Party] = {party.id: party for party in procedure.parties}
@@ -100,6 +101,7 @@ class ProcedureChecker:
     def status(self, name: str, where: Location) -> bool:
         if name in self.statuses:
             return True
+        self.broken_links = True  # what cannot be reached may be this mistake's consequence
         if name not in self.left_out:
             hint = did_you_mean(name, self.statuses) or "statuses: " + ", ".join(self.statuses)
             self.diagnostics.error(where, f"there is no status '{name}'", hint)
@@ -207,8 +209,8 @@ class ProcedureChecker:
     def check_reachable(self) -> None:
         """Every status reached from the initial one; every status not final can be left."""
         initial = next((s for s in self.procedure.statuses if s.initial), None)
-        if initial is None or self.left_out:
-            return  # a missing transition would explain what cannot be reached
+        if initial is None or self.left_out or self.broken_links:
+            return  # a missing or broken transition would explain what cannot be reached
         leaving: dict[str, list[str]] = {name: [] for name in self.statuses}
         for transition in self.procedure.transitions:
             if transition.from_ == ANY_STATUS:
