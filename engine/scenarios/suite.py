@@ -108,8 +108,7 @@ class SuiteResult:
         if self.problems:
             reasons.append(f"{self.problems} error{_s(self.problems)} in scenario files")
         if require_coverage and self.without_scenarios:
-            count = len(self.without_scenarios)
-            reasons.append(f"{count} form{_s(count)} without scenarios")
+            reasons.append(f"{self._untested()} without scenarios")
         if require_coverage and self.missing:
             count = len(self.missing)
             reasons.append(
@@ -163,10 +162,18 @@ class SuiteResult:
         if self.problems:
             summary += f", {self.problems} file error{_s(self.problems)}"
         if self.without_scenarios:
-            count = len(self.without_scenarios)
-            summary += f", {count} form{_s(count)} without scenarios"
+            summary += f", {self._untested()} without scenarios"
         lines.append(summary)
         return lines
+
+    def _untested(self) -> str:
+        """'2 forms', '1 procedure' or '1 form and 2 procedures': those without scenarios."""
+        procedures = sum(p.name.endswith(PROCEDURE_SUFFIX) for p in self.without_scenarios)
+        forms = len(self.without_scenarios) - procedures
+        parts = [f"{forms} form{_s(forms)}"] if forms else []
+        if procedures:
+            parts.append(f"{procedures} procedure{_s(procedures)}")
+        return " and ".join(parts)
 
 
 def _sharing_fragments(

@@ -59,8 +59,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         print(diagnostic.render(), file=out)
     failed = bool(errors) or (args.strict and bool(warnings))
     forms = len(workspace.results)
+    procedures = len(workspace.procedures)
+    also = f" and {procedures} procedure{'s' if procedures != 1 else ''}" if procedures else ""
     print(
-        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''} checked, "
+        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''}{also} checked, "
         f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
