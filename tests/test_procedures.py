@@ -519,3 +519,49 @@ def test_popo_check_reports_a_broken_procedure(write: Write, tmp_path: Path) -> 
     assert code == 1
     assert "p.procedure.yaml:" in out.getvalue()
     assert "error: there is no status 'aangemelt'" in out.getvalue()
+
+
+def test_a_transition_a_variant_changes_needs_the_variants_own_scenario(
+    write: Write, tmp_path: Path
+) -> None:
+    write("popo.lock", "")
+    write("overstapformulier.form.yaml", FORM)
+    write("overstapformulier.scenarios.yaml", _FORM_SCENARIOS)
+    write("base/p.procedure.yaml", PROCEDURE)
+    made_all = SCENARIOS + (
+        "  - name: ingetrokken\n"
+        "    events:\n"
+        "      - {transition: intrekken, date: 2027-01-11, by: sending_school.directeur}\n"
+        "    expect: {status: ingetrokken}\n"
+    )
+    write("base/p.scenarios.yaml", made_all)
+    variant = (
+        "extends: ../base/p.procedure.yaml\n"
+        "id: test-overstap-noord\n"
+        "version: 1\n"
+        "changes:\n"
+        "  - modify: afronden\n"
+        "    set: {who: [receiving_school]}\n"
+    )
+    write("noord/p.procedure.yaml", variant)
+    write(
+        "noord/p.scenarios.yaml",
+        "procedure: p.procedure.yaml\nscenarios:\n  - name: nieuw\n    expect: {status: gemeld}\n",
+    )
+    code, output = _test(tmp_path, "--require-coverage")
+    assert code == 1
+    assert (
+        "noord/p.procedure.yaml:6:16: not covered: no scenario makes the transition 'afronden' "
+        "of the procedure 'test-overstap-noord'"
+    ) in output
+    assert "coverage: 3 of 4 transitions of procedures made by a scenario" in output
+
+
+def test_a_term_in_school_days_without_a_calendar_is_a_warning(write: Write) -> None:
+    text = PROCEDURE.replace("unit: weeks", "unit: school_days")
+    assert problems(write, text) == [
+        f"{at(text, 'unit: school_days', 'school_days')}: warning: the term 'termijn' counts "
+        "school days, and the definitions folder has no school calendar that can be read | add "
+        f"the school holidays as a *.calendar.yaml file in {write('x', '').parent} (or fix its "
+        "errors)"
+    ]

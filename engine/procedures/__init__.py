@@ -22,7 +22,7 @@ from .check import check_procedure
 from .compile import Actor, CompiledProcedure, compile_procedure
 from .evaluate import CaseState, Event, Refusal, evaluate
 from .load import LoadedProcedure, load_procedure
-from .model import PARTY_ROLES, ProcedureDefinition
+from .model import PARTY_ROLES, ProcedureDefinition, Transition
 
 PROCEDURE_SUFFIX = ".procedure.yaml"
 _FORM_SUFFIX = ".form.yaml"
@@ -36,9 +36,13 @@ class ProcedureResult:
     forms: Collection[str] | None = None  # the form ids it was checked against
 
     def transition_locations(self) -> dict[str, Location]:
-        """Where each transition was written (its base's file for an inherited one)."""
+        """Where each transition was written: in its base's file when a variant inherits it
+        unchanged, at the variant's first change to it when the variant modifies it (so that
+        coverage asks the variant's scenarios to make it)."""
         model = self.loaded.model or self.loaded.partial
-        return {t.id: t.location() for t in model.transitions} if model is not None else {}
+        if model is None:
+            return {}
+        return {transition.id: _written_at(transition) for transition in model.transitions}
 
     @property
     def diagnostics(self) -> Diagnostics:
@@ -51,6 +55,15 @@ class ProcedureResult:
     @property
     def ok(self) -> bool:
         return self.compiled is not None
+
+
+def _written_at(transition: Transition) -> Location:
+    where = transition.location()
+    source = transition._src
+    if source is None:
+        return where
+    changed = [loc for loc in source.value_locs.values() if loc.file != where.file]
+    return min(changed, key=lambda loc: (loc.file, loc.line, loc.column), default=where)
 
 
 def definitions_root(path: Path) -> Path:
@@ -81,6 +94,20 @@ def form_ids(root: Path) -> frozenset[str]:
     return _FORM_IDS[key]
 
 
+def _needs_a_calendar(model: ProcedureDefinition, path: Path, diagnostics: Diagnostics) -> None:
+    """A term in school days cannot be counted without the school calendar."""
+    for term in model.terms:
+        if term.unit == "school_days" and school_calendar(path) is None:
+            diagnostics.warning(
+                term.location("unit"),
+                f"the term '{term.id}' counts school days, and the definitions folder has no "
+                "school calendar that can be read",
+                f"add the school holidays as a *{CALENDAR_SUFFIX} file in "
+                f"{definitions_root(path)} (or fix its errors)",
+            )
+            return
+
+
 def school_calendar(path: Path) -> SchoolCalendar | None:
     """The school calendar (``*.calendar.yaml``) of the definitions folder ``path`` is in, for
     terms in school days; None when there is none or it has errors (popo check reports them)."""
@@ -100,6 +127,7 @@ def check_procedure_file(path: Path | str, forms: Collection[str] | None = None)
     if model is None:
         return ProcedureResult(path, loaded, None, forms)
     check_procedure(model, loaded.diagnostics, forms, loaded.left_out)
+    _needs_a_calendar(model, path, loaded.diagnostics)
     compiled = None
     if loaded.model is not None and loaded.data is not None and not loaded.diagnostics.errors:
         compiled = compile_procedure(loaded.model, content_hash(loaded.data))
