@@ -225,6 +225,14 @@ def test_a_sound_procedure_compiles(write: Write) -> None:
             "error: there is no status 'aangemld'",
         ),
         (
+            "status: aangemeld,",
+            "status: klaar,",
+            "status: klaar,",
+            "klaar",
+            "warning: the task 'beoordelen' is open in the final status 'klaar', so it never "
+            "closes",
+        ),
+        (
             "    needs: [overstapformulier]",
             "    nedds: [overstapformulier]",
             "nedds",

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from ..errors import Diagnostics, Location, did_you_mean
 from ..model import Element
 from ..yamlsource import LocList
-from .model import ANY_STATUS, PARTY_ROLES, Party, ProcedureDefinition, Term, Transition
+from .model import ANY_STATUS, PARTY_ROLES, Party, ProcedureDefinition, Task, Term, Transition
 
 
 def item_location(element: Element, key: str, index: int) -> Location:
@@ -58,27 +58,23 @@ class ProcedureChecker:
         for term in self.procedure.terms:
             self.check_term(term)
         for task in self.procedure.tasks:
-            self.status(task.status, task.location("status"))
-            for actor, where in _listed(task, "who", task.who):
-                self.actor(actor, where)
-            if task.form is not None:
-                self.form(task.form, task.location("form"))
+            self.check_task(task)
 
     # ------------------------------------------------------------------ names
 
     def check_unique(self) -> None:
-        lists: list[tuple[str, list[Element]]] = [
-            ("party", list(self.procedure.parties)),
-            ("status", list(self.procedure.statuses)),
-            ("transition", list(self.procedure.transitions)),
-            ("term", list(self.procedure.terms)),
-            ("task", list(self.procedure.tasks)),
+        procedure = self.procedure
+        lists: list[tuple[str, list[tuple[str, Element]]]] = [
+            ("party", [(item.id, item) for item in procedure.parties]),
+            ("status", [(item.id, item) for item in procedure.statuses]),
+            ("transition", [(item.id, item) for item in procedure.transitions]),
+            ("term", [(item.id, item) for item in procedure.terms]),
+            ("task", [(item.id, item) for item in procedure.tasks]),
         ]
         # a variant's change names an item by its id alone, so ids are unique across the lists
         first: dict[str, tuple[str, Location]] = {}
         for kind, items in lists:
-            for item in items:
-                name = str(getattr(item, "id"))  # noqa: B009 - every item of these lists has one
+            for name, item in items:
                 where = item.location("id")
                 if name not in first:
                     first[name] = (kind, where)
@@ -241,6 +237,20 @@ class ProcedureChecker:
                     "not final",
                     f"add a transition from: {status.id}, or mark it final: true",
                 )
+
+    def check_task(self, task: Task) -> None:
+        known = self.status(task.status, task.location("status"))
+        if known and self.statuses[task.status].final:
+            self.diagnostics.warning(
+                task.location("status"),
+                f"the task '{task.id}' is open in the final status '{task.status}', so it "
+                "never closes",
+                "give it the status in which the work is to be done",
+            )
+        for actor, where in _listed(task, "who", task.who):
+            self.actor(actor, where)
+        if task.form is not None:
+            self.form(task.form, task.location("form"))
 
     def check_term(self, term: Term) -> None:
         if term.start is None:

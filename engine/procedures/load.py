@@ -92,16 +92,11 @@ def _prune(work: LocDict, loc: tuple[object, ...], left_out: set[str]) -> bool:
     if key in _STAND_INS:
         work[key] = _STAND_INS[key]
         return True
-    if key in work and not ProcedureDefinition.model_fields.get(key, _REQUIRED).is_required():
-        work.pop(key)
-        return True
-    if key not in ProcedureDefinition.model_fields and key in work:  # an unknown key
+    known = ProcedureDefinition.model_fields.get(key)
+    if key in work and (known is None or not known.is_required()):  # unknown, or optional
         work.pop(key)
         return True
     if key in LISTS and not isinstance(items, LocList):  # not a list: check the rest with none
         work[key] = LocList(work.loc)
         return True
     return False  # a required list is empty: nothing to check it against
-
-
-_REQUIRED = ProcedureDefinition.model_fields["id"]

@@ -130,11 +130,14 @@ class _Names:
     """Checks the names a scenario uses against the procedure, at their line and column."""
 
     def __init__(
-        self, procedure: CompiledProcedure, forms: Collection[str] | None, out: list[Any]
+        self,
+        procedure: CompiledProcedure,
+        forms: Collection[str] | None,
+        out: list[tuple[Location, str]],
     ) -> None:
         self.procedure = procedure
         self.forms = forms
-        self.out = out  # (location, message)
+        self.out = out
         self.tasks = [task.id for task in procedure.tasks]
         self.terms = [term.id for term in procedure.terms]
         self.events = sorted({n.event for t in procedure.transitions.values() for n in t.notify})

@@ -255,7 +255,11 @@ def run_suite(
                 tracker.expect(form_result.checked)
         result.missing = tracker.missing()
         for path, flow in flows.items():
-            if flow.definition is not None and path.resolve() not in unread:
+            read = {path.resolve(), *flow.loaded.files}
+            blocked = [unread[file] for file in sorted(read) if file in unread]
+            if blocked:
+                result.coverage_unknown.append((path, blocked))
+            elif flow.definition is not None:
                 tracker.transitions.expect(flow.definition.id, flow.transition_locations())
         result.untaken = tracker.transitions.missing()
     return result
