@@ -225,6 +225,41 @@ def test_a_sound_procedure_compiles(write: Write) -> None:
             "error: there is no status 'aangemld'",
         ),
         (
+            "  - {id: gemeld, label: Gemeld, initial: true}",
+            "  - {id: gemeld, label: Gemeld}",
+            "  - {id: gemeld",
+            "-",
+            "error: no status is the initial one",
+        ),
+        (
+            "  - {id: aangemeld, label: Aangemeld}",
+            "  - {id: aangemeld, label: Aangemeld, initial: true}",
+            "id: aangemeld, label: Aangemeld, initial",
+            "true",
+            "error: 'aangemeld' is a second initial status (the first is 'gemeld')",
+        ),
+        (
+            "expects: {transition: afronden}",
+            "expects: {transition: afronden, form: overstapformulier}",
+            "expects:",
+            "{",
+            "error: a term expects one thing: a transition or a form",
+        ),
+        (
+            "expects: {transition: afronden}",
+            "expects: {transition: afrondn}",
+            "afrondn",
+            "afrondn",
+            "error: there is no transition 'afrondn' | did you mean 'afronden'?",
+        ),
+        (
+            "{to: [receiving_school], event: aangemeld_bij_school}",
+            "{to: [receiving_school.ouder], event: aangemeld_bij_school}",
+            "receiving_school.ouder",
+            "receiving_school.ouder",
+            "error: receiving_school has no role 'ouder'",
+        ),
+        (
             "status: aangemeld,",
             "status: klaar,",
             "status: klaar,",
@@ -485,6 +520,30 @@ def test_unknown_names_in_a_scenario_are_reported_before_it_runs(
     ]:
         assert f"p.scenarios.yaml:{at(text, line_text, token)}: scenario" in output
         assert message in output
+
+
+def test_a_scenario_file_with_the_wrong_shape_is_reported_at_the_key(
+    write: Write, tmp_path: Path
+) -> None:
+    write("overstapformulier.form.yaml", FORM)
+    write("p.procedure.yaml", PROCEDURE)
+    text = SCENARIOS.replace("      status: aangemeld", "      statuss: aangemeld").replace(
+        "{transition: aanmelden, date: 2027-01-11, by: sending_school.medewerker}\n    expect:\n"
+        "      statuss",
+        "{transition: aanmelden, date: 2027-01-11}\n    expect:\n      statuss",
+    )
+    path = write("p.scenarios.yaml", text)
+    code, output = _test(path)
+    assert code == 1
+    assert (
+        f"p.scenarios.yaml:{at(text, 'statuss', 'statuss')}: error: unknown key 'statuss'"
+    ) in output
+    assert "hint: did you mean one of 'status'" in output
+    fixed = text.replace("statuss", "status")
+    write("p.scenarios.yaml", fixed)
+    code, output = _test(path)
+    line = at(fixed, "{transition: aanmelden, date: 2027-01-11}", "aanmelden")
+    assert f"p.scenarios.yaml:{line}: scenario 'aangemeld': a transition needs by:" in output
 
 
 _FORM_SCENARIOS = """
