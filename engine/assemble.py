@@ -44,10 +44,13 @@ class Composition:
     plural: str  # several, e.g. "fields, sections or pages"
     change_kinds: tuple[str, ...]
     forbidden: frozenset[str]
+    places: tuple[str, ...] = ("after", "before", "into")  # where an add puts its items
 
     def change_keys(self, kind: str) -> set[str]:
-        keys = CHANGE_KEYS[kind]
-        return keys if kind != "add" or "pages" in self.list_keys else keys - {"into"}
+        """The keys a change of ``kind`` may have."""
+        if kind != "add":
+            return CHANGE_KEYS[kind]
+        return {"add", *self.places}
 
 
 FORMS = Composition(
@@ -502,7 +505,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
     if not isinstance(new_items, LocList):
         diags.error(change.location_of("add"), f"add needs a list of {composition.plural}")
         return
-    places = [k for k in ("after", "before", "into") if k in allowed]
+    places = composition.places
     anchors = [k for k in places if k in change]
     if len(anchors) != 1:
         diags.error(

@@ -21,6 +21,7 @@ PROCEDURES = Composition(
     "parties, statuses, transitions, terms or tasks",
     ("modify", "remove", "add"),
     frozenset(LISTS),
+    ("after", "before"),
 )
 # keys without which the rest cannot be checked get a stand-in (their error is reported)
 _STAND_INS = {"id": "procedure", "version": 1, "title": ""}
