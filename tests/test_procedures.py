@@ -38,6 +38,7 @@ PROCEDURE = """
 id: test-overstap
 version: 1
 title: {nl: Overstap, en: Transfer}
+languages: [nl, en]
 parties:
   - id: sending_school
     roles: [medewerker, directeur]
@@ -223,6 +224,13 @@ def test_a_sound_procedure_compiles(write: Write) -> None:
             "aangemld",
             "aangemld",
             "error: there is no status 'aangemld'",
+        ),
+        (
+            "  - {id: klaar, label: Klaar, final: true}",
+            "  - {id: klaar, label: {nl: Klaar}, final: true}",
+            "{nl: Klaar}",
+            "{nl",
+            "error: missing translation (en) of 'Klaar' | add en: … to this text",
         ),
         (
             "  - {id: gemeld, label: Gemeld, initial: true}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
+from ..checker import check_texts
 from ..errors import Diagnostics, Location, did_you_mean
 from ..model import Element
 from ..yamlsource import LocList
@@ -49,6 +50,7 @@ class ProcedureChecker:
         }
 
     def check(self) -> None:
+        check_texts(self.procedure, self.procedure.languages, self.diagnostics)
         self.check_unique()
         self.check_parties()
         self.check_statuses()
