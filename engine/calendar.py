@@ -37,9 +37,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import DefinitionError, Diagnostics, EngineError, Location, did_you_mean
+from .errors import DefinitionError, Diagnostics, HintedError, Location, did_you_mean
 from .loader import _explain, _locate
-from .yamlsource import LoadedWithProblems, LocDict, LocList, load_file, to_plain
+from .yamlsource import LocDict, LocList, load_file, to_plain
 
 CALENDAR_SUFFIX = ".calendar.yaml"
 REGIONS = ("noord", "midden", "zuid")
@@ -51,6 +51,13 @@ SCHOOL_YEAR_STARTS = (8, 1)  # 1 August
 _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
+# what an editor offers for regions: (the checks below explain any other value)
+_REGIONS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "array", "items": {"enum": list(REGIONS)}},
+        {"enum": [ALL_REGIONS, *REGIONS]},
+    ]
+}
 _REGIONS_DESCRIPTION = (
     "the vakantieregio's this applies to: a list of noord, midden and zuid, or all; "
     "a school's region is the column VAKANTIEREGIO of DUO's register of school locations"
@@ -67,9 +74,12 @@ class _Strict(BaseModel):
 class HolidayEntry(_Strict):
     name: str = Field(
         description="which holiday: herfstvakantie, kerstvakantie, voorjaarsvakantie, "
-        "meivakantie or zomervakantie"
+        "meivakantie or zomervakantie",
+        json_schema_extra={"enum": list(HOLIDAYS)},
     )
-    regions: list[str] | str = Field(description=_REGIONS_DESCRIPTION)
+    regions: list[str] | str = Field(
+        description=_REGIONS_DESCRIPTION, json_schema_extra=_REGIONS_SCHEMA
+    )
     starts: dt.date = Field(
         description="the first day of the holiday (YYYY-MM-DD), often a Saturday"
     )
@@ -79,11 +89,16 @@ class HolidayEntry(_Strict):
 class DayOffEntry(_Strict):
     name: str = Field(description="what the day is, e.g. Koningsdag or Tweede Pinksterdag")
     date: dt.date = Field(description="the day (YYYY-MM-DD); list only days off on a weekday")
-    regions: list[str] | str = Field(default=ALL_REGIONS, description=_REGIONS_DESCRIPTION)
+    regions: list[str] | str = Field(
+        default=ALL_REGIONS, description=_REGIONS_DESCRIPTION, json_schema_extra=_REGIONS_SCHEMA
+    )
 
 
 class SchoolYearEntry(_Strict):
-    year: str = Field(description="the school year, e.g. 2026-2027 (1 August to 31 July)")
+    year: str = Field(
+        description="the school year, e.g. 2026-2027 (1 August to 31 July)",
+        json_schema_extra={"pattern": _YEAR.pattern},
+    )
     indicative: bool = Field(
         default=False,
         description="true: the dates are advice published ahead (adviesdata) and may still "
@@ -127,28 +142,35 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 # ---------------------------------------------------------------------- the calendar
 
 
-class CalendarError(EngineError):
+class CalendarError(HintedError):
     """A question the calendar cannot answer (an unknown region, a day it does not cover)."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 class CalendarGap(CalendarError):
     """The day lies in a school year the calendar does not hold: nothing is guessed."""
 
     def __init__(self, calendar: SchoolCalendar, day: dt.date) -> None:
-        self.school_year = school_year_label(school_year_of(day))
+        start = school_year_of(day)
+        self.school_year = school_year_label(start)
         self.day = day
         known = calendar.covered_years()
-        held = f"it covers {known[0]} to {known[-1]}" if known else "it covers no school year"
+        held = f"it covers {_and(known)}" if known else "it covers no school year"
         where = f" ({calendar.source})" if calendar.source else ""
+        if start in calendar.partial:
+            has = f"holds only some holidays of school year {self.school_year}"
+            hint = (
+                f"in the calendar file{where}, list every holiday of {self.school_year} and "
+                "remove its partial: true"
+            )
+        else:
+            has = f"has no school year {self.school_year}"
+            hint = (
+                f"add school year {self.school_year} with its holidays to the calendar file{where}"
+            )
         super().__init__(
-            f"the school calendar '{calendar.name}' has no school year {self.school_year}, "
-            f"so it cannot tell whether {day.isoformat()} is a school day; {held}",
-            f"add school year {self.school_year} with its holidays to the calendar file{where}",
+            f"the school calendar '{calendar.name}' {has}, so it cannot tell whether "
+            f"{day.isoformat()} is a school day; {held}",
+            hint,
         )
 
 
@@ -201,6 +223,7 @@ class SchoolCalendar:
     years: frozenset[int]  # start years of the school years the calendar covers
     periods: tuple[ClosedPeriod, ...]
     indicative: frozenset[int] = frozenset()
+    partial: frozenset[int] = frozenset()  # school years listed only for some holidays
     source: str = ""
     _closed: dict[str, frozenset[dt.date]] = field(
         init=False, repr=False, compare=False, hash=False
@@ -265,10 +288,7 @@ def load_calendar(path: Path | str) -> LoadedCalendar:
     loaded = LoadedCalendar(path, None)
     try:
         data = load_file(path)
-    except LoadedWithProblems as exc:
-        loaded.diagnostics.extend(exc.diagnostics)
-        return loaded
-    except DefinitionError as exc:
+    except DefinitionError as exc:  # a YAML error, a repeated key, …
         loaded.diagnostics.extend(exc.diagnostics)
         return loaded
     if not isinstance(data, LocDict):
@@ -341,12 +361,12 @@ def build_calendar(parsed: CalendarFile, source: str = "") -> SchoolCalendar:
     periods: list[ClosedPeriod] = []
     years: set[int] = set()
     indicative: set[int] = set()
+    partial: set[int] = set()
     for year in parsed.years:
         found = _YEAR.match(year.year)
         assert found is not None
         start = int(found.group(1))
-        if not year.partial:
-            years.add(start)
+        (partial if year.partial else years).add(start)
         if year.indicative:
             indicative.add(start)
         for holiday in year.holidays:
@@ -362,7 +382,12 @@ def build_calendar(parsed: CalendarFile, source: str = "") -> SchoolCalendar:
                 )
             )
     return SchoolCalendar(
-        parsed.calendar, frozenset(years), tuple(periods), frozenset(indicative), source
+        parsed.calendar,
+        frozenset(years),
+        tuple(periods),
+        frozenset(indicative),
+        frozenset(partial),
+        source,
     )
 
 
@@ -452,7 +477,7 @@ class _CalendarCheck:
         items = source.get("holidays")
         regions_of: dict[str, set[str]] = {}
         first_of: dict[str, Location] = {}
-        doubtful: set[str] = set()
+        doubtful: set[str] = set()  # holidays with an error already: no "missing region" too
         for holiday, item in zip(year.holidays, items if isinstance(items, LocList) else []):
             if holiday.name not in HOLIDAYS:
                 self.diagnostics.error(
@@ -470,14 +495,16 @@ class _CalendarCheck:
                     f"({holiday.starts.isoformat()})",
                     "swap starts: and ends:, or correct the date",
                 )
+                doubtful.add(holiday.name)
                 continue
             if start is not None and not self.in_school_year(holiday, item, start):
+                doubtful.add(holiday.name)
                 continue
             regions_of.setdefault(holiday.name, set()).update(_region_set(holiday.regions))
             first_of.setdefault(holiday.name, item.location_of("name"))
             if regions_ok:
                 self.check_overlap(holiday, year.year, item)
-            else:  # the regions meant are not known: do not report them as missing
+            else:
                 doubtful.add(holiday.name)
         if start is None:
             return

@@ -132,6 +132,15 @@ class ExpressionError(EngineError):
         super().__init__(message)
 
 
+class HintedError(EngineError):
+    """A question the engine cannot answer, with a message and a hint on what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
 class EvaluationError(EngineError):
     """An expression failed at run time (for example a value of an unexpected type)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .assemble import CHANGE_KINDS
+from .calendar import CalendarFile
 from .fieldtypes import MEDIA_TYPES
 from .messages import CATALOG, DEFAULT_LANGUAGE
 from .model import FormDefinition
@@ -219,6 +220,13 @@ def scenario_schema() -> dict[str, Any]:
         "anyOf": [{"$ref": "#/$defs/ScenarioFile"}, {"$ref": "#/$defs/ProcedureScenarioFile"}],
         "$defs": defs,
     }
+
+
+def calendar_schema() -> dict[str, Any]:
+    schema = CalendarFile.model_json_schema()
+    schema["$schema"] = SCHEMA_DIALECT
+    schema["title"] = "POPO school calendar (school holidays per vakantieregio)"
+    return schema
 
 
 _CSV_LIST = {

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Literal, get_args
 
 from .calendar import SchoolCalendar, region_name
-from .errors import EngineError, did_you_mean
+from .errors import HintedError, did_you_mean
 
 Unit = Literal["days", "weeks", "school_days"]
 UNITS: tuple[Unit, ...] = get_args(Unit)
@@ -31,17 +31,12 @@ _UNIT_OF_WORD: dict[str, Unit] = {
     word: unit for unit, languages in _WORDS.items() for pair in languages.values() for word in pair
 }
 _TERM = re.compile(r"^\s*(-?\d+)\s*(.*?)\s*$")
-_EXAMPLES = "e.g. 5 schooldagen, 6 weken, 14 dagen (or 5 school days, 6 weeks, 14 days)"
+_EXAMPLES = "e.g. 5 schooldagen, 6 weken, 14 dagen or 5 school days, 6 weeks, 14 days"
 MAX_AMOUNT = 3660  # ten years of days: a larger term is a typing error
 
 
-class TermError(EngineError):
+class TermError(HintedError):
     """A term that cannot be read or counted; ``hint`` says how to write it."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} ({hint})" if hint else message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import CheckResult, check_file
-from .calendar import CALENDAR_SUFFIX, load_calendar
+from .calendar import CALENDAR_SUFFIX, LoadedCalendar, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
 from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
@@ -64,6 +64,7 @@ class Workspace:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     index: dict[tuple[str, int], CheckResult] = field(default_factory=dict)
     procedures: list[ProcedureResult] = field(default_factory=list)
+    calendars: list[LoadedCalendar] = field(default_factory=list)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
@@ -129,7 +130,9 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
         procedures.setdefault(key, path)
     for path in discover(paths, CALENDAR_SUFFIX):
-        workspace.diagnostics.extend(load_calendar(path).diagnostics)
+        calendar = load_calendar(path)
+        workspace.calendars.append(calendar)
+        workspace.diagnostics.extend(calendar.diagnostics)
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from engine.schema import definition_schema, scenario_schema
+from engine.schema import calendar_schema, definition_schema, scenario_schema
 from runtime.cli import main
 
 from .conftest import REPOSITORY
@@ -33,6 +33,21 @@ def test_shipped_definitions_match_the_schema(path: Path) -> None:
 def test_scenarios_match_their_schema() -> None:
     for path in (REPOSITORY / "definitions").rglob("*.scenarios.yaml"):
         jsonschema.validate(_load(path), scenario_schema())
+
+
+def test_calendars_match_their_schema() -> None:
+    calendars = sorted((REPOSITORY / "definitions").rglob("*.calendar.yaml"))
+    assert calendars
+    for path in calendars:
+        jsonschema.validate(_load(path), calendar_schema())
+
+
+def test_the_calendar_schema_offers_the_regions_and_holidays() -> None:
+    data = _load(REPOSITORY / "definitions" / "calendars" / "schoolvakanties.calendar.yaml")
+    assert isinstance(data, dict)
+    data["years"][1]["holidays"][0]["regions"] = ["nord"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, calendar_schema())
 
 
 def test_the_schema_rejects_an_unknown_key() -> None:
@@ -68,6 +83,9 @@ def test_committed_schema_files_are_current() -> None:
     assert json.loads((committed / "scenarios.json").read_text()) == scenario_schema(), (
         "run: popo schema --scenarios -o docs/schema/scenarios.json"
     )
+    assert json.loads((committed / "calendar.json").read_text()) == calendar_schema(), (
+        "run: popo schema --calendar -o docs/schema/calendar.json"
+    )
 
 
 def _properties(node: object, path: str = "") -> list[tuple[str, dict[str, object]]]:
@@ -97,6 +115,13 @@ def test_every_property_of_the_scenario_schema_has_a_description() -> None:
 
     properties = _properties(scenario_schema())
     assert len(properties) > 20
+    missing = [path for path, schema in properties if not schema.get("description")]
+    assert missing == []
+
+
+def test_every_property_of_the_calendar_schema_has_a_description() -> None:
+    properties = _properties(calendar_schema())
+    assert len(properties) > 15
     missing = [path for path, schema in properties if not schema.get("description")]
     assert missing == []
 

@@ -59,10 +59,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         print(diagnostic.render(), file=out)
     failed = bool(errors) or (args.strict and bool(warnings))
     forms = len(workspace.results)
-    procedures = len(workspace.procedures)
-    also = f" and {procedures} procedure{'s' if procedures != 1 else ''}" if procedures else ""
+    others = [
+        f"{count} {name}{'s' if count != 1 else ''}"
+        for count, name in (
+            (len(workspace.procedures), "procedure"),
+            (len(workspace.calendars), "calendar"),
+        )
+        if count
+    ]
+    named = [f"{forms} form{'s' if forms != 1 else ''}", *others]
+    checked = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
     print(
-        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''}{also} checked, "
+        f"{'FAILED' if failed else 'OK'}: {checked} checked, "
         f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
@@ -166,9 +174,12 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.schema import definition_schema, scenario_schema
+    from engine.schema import calendar_schema, definition_schema, scenario_schema
 
-    schema = scenario_schema() if args.scenarios else definition_schema()
+    if args.calendar:
+        schema = calendar_schema()
+    else:
+        schema = scenario_schema() if args.scenarios else definition_schema()
     text = json.dumps(schema, indent=2, ensure_ascii=False)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -421,6 +432,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the definition language")
     schema.add_argument("--scenarios", action="store_true", help="the schema of scenario files")
+    schema.add_argument(
+        "--calendar", action="store_true", help="the schema of school calendar files"
+    )
     schema.add_argument("-o", "--output", help="write to this file")
     schema.set_defaults(handler=cmd_schema)
 
