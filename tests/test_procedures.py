@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from engine.calendar import read_calendar
-from engine.procedures import Event, check_procedure_file, compile_procedure_file, evaluate
+from engine.procedures import (
+    CompiledProcedure,
+    Event,
+    available,
+    check_procedure_file,
+    compile_procedure_file,
+    evaluate,
+    tasks_for,
+)
 from engine.terms import TermError
 from runtime.cli import main
 
@@ -360,7 +368,7 @@ def test_a_variant_cannot_redefine_a_list(write: Write) -> None:
     assert found[0].startswith("4:1: error: a variant cannot redefine 'statuses'")
 
 
-def _compiled(write: Write) -> object:
+def _compiled(write: Write) -> CompiledProcedure:
     write("overstapformulier.form.yaml", FORM)
     return compile_procedure_file(write("p.procedure.yaml", PROCEDURE))
 
@@ -368,7 +376,7 @@ def _compiled(write: Write) -> object:
 def test_evaluation_gives_status_refusals_tasks_and_terms(write: Write) -> None:
     procedure = _compiled(write)
     state = evaluate(
-        procedure,  # type: ignore[arg-type]
+        procedure,
         [
             Event(date(2027, 1, 11), transition="aanmelden", by="sending_school.medewerker"),
             Event(date(2027, 1, 11), form="overstapformulier"),
@@ -390,6 +398,30 @@ def test_evaluation_gives_status_refusals_tasks_and_terms(write: Write) -> None:
     assert [n.event for n in state.notifications] == ["aangemeld_bij_school"]
 
 
+def test_what_a_person_can_do_now_and_what_is_open_for_them(write: Write) -> None:
+    procedure = _compiled(write)
+    day = date(2027, 1, 11)
+    state = evaluate(procedure, [Event(day, form="overstapformulier")])
+    offered = {
+        by: [t.id for t in available(procedure, state, by, day)]
+        for by in ("sending_school.medewerker", "sending_school.directeur", "parents.ouder")
+    }
+    assert offered == {
+        "sending_school.medewerker": ["aanmelden"],
+        "sending_school.directeur": ["intrekken"],
+        "parents.ouder": [],
+    }
+    state = evaluate(
+        procedure,
+        [
+            *[Event(day, form="overstapformulier")],
+            Event(day, "aanmelden", by="sending_school.medewerker"),
+        ],
+    )
+    assert [task.id for task in tasks_for(state, "receiving_school.directeur")] == ["beoordelen"]
+    assert tasks_for(state, "sending_school.medewerker") == []
+
+
 def test_a_term_is_met_or_stops_with_the_case(write: Write) -> None:
     procedure = _compiled(write)
     start = [
@@ -397,13 +429,13 @@ def test_a_term_is_met_or_stops_with_the_case(write: Write) -> None:
         Event(date(2027, 1, 11), transition="aanmelden", by="sending_school.medewerker"),
     ]
     met = evaluate(
-        procedure,  # type: ignore[arg-type]
+        procedure,
         [*start, Event(date(2027, 1, 20), transition="afronden", by="receiving_school.directeur")],
     )
     assert (met.status, met.terms["termijn"].state) == ("klaar", "met")
     assert met.terms["termijn"].met_on == date(2027, 1, 20)
     stopped = evaluate(
-        procedure,  # type: ignore[arg-type]
+        procedure,
         [*start, Event(date(2027, 1, 20), transition="intrekken", by="sending_school.directeur")],
     )
     assert (stopped.status, stopped.terms["termijn"].state, stopped.tasks) == (

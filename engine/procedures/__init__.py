@@ -20,7 +20,7 @@ from ..errors import DefinitionError, Diagnostics, Location
 from ..versions import LOCK_NAME
 from .check import check_procedure
 from .compile import Actor, CompiledProcedure, compile_procedure
-from .evaluate import CaseState, Event, Refusal, evaluate
+from .evaluate import CaseState, Event, Refusal, available, evaluate, tasks_for
 from .load import LoadedProcedure, load_procedure
 from .model import PARTY_ROLES, ProcedureDefinition, Transition
 
@@ -154,6 +154,7 @@ __all__ = [
     "ProcedureDefinition",
     "ProcedureResult",
     "Refusal",
+    "available",
     "check_procedure",
     "check_procedure_file",
     "compile_procedure",
@@ -163,4 +164,5 @@ __all__ = [
     "form_ids",
     "load_procedure",
     "school_calendar",
+    "tasks_for",
 ]

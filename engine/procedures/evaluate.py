@@ -109,6 +109,25 @@ def refusal(
     return None
 
 
+def available(
+    procedure: CompiledProcedure, state: CaseState, by: str, on: date
+) -> list[CompiledTransition]:
+    """The transitions ``by`` (party.role) can make now: the actions to offer that person."""
+    return [
+        transition
+        for transition in procedure.transitions.values()
+        if refusal(procedure, state, Event(on, transition.id, by=by), len(state.history)) is None
+    ]
+
+
+def tasks_for(state: CaseState, by: str) -> list[OpenTask]:
+    """The open tasks of ``by`` (party.role): those of that role, or of the whole party."""
+    actor = Actor.parse(by)
+    return [
+        task for task in state.tasks if any(a.includes(actor.party, actor.role) for a in task.who)
+    ]
+
+
 def evaluate(
     procedure: CompiledProcedure,
     events: Iterable[Event],

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
+from engine.procedures import PROCEDURE_SUFFIX
 from engine.workspace import (
     FORM_SUFFIX,
-    PROCEDURE_SUFFIX,
     SCENARIO_SUFFIX,
     discover,
     lock_for_publish,
@@ -43,10 +43,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
     workspace = open_workspace(paths, _oso_catalog(out))
     diagnostics = workspace.all_diagnostics()
-    # a form that no scenario file names is untested: a warning (so --strict fails)
-    tested = [*workspace.results, *workspace.procedures]
-    named = scenarios_naming([r.path for r in tested], paths)
-    untested = [no_scenarios(r.path) for r in tested if not named[r.path.resolve()]]
+    # a form (or procedure) that no scenario file names is untested: a warning (so --strict fails)
+    tested = [r.path for r in workspace.results] + [p.path for p in workspace.procedures]
+    named = scenarios_naming(tested, paths)
+    untested = [no_scenarios(path) for path in tested if not named[path.resolve()]]
     diagnostics = sorted(
         [*diagnostics, *untested],
         key=lambda d: (d.location.file, d.location.line, d.location.column),
@@ -67,8 +67,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         )
         if count
     ]
-    named = [f"{forms} form{'s' if forms != 1 else ''}", *others]
-    checked = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+    counted = [f"{forms} form{'s' if forms != 1 else ''}", *others]
+    checked = ", ".join(counted[:-1]) + " and " + counted[-1] if len(counted) > 1 else counted[0]
     print(
         f"{'FAILED' if failed else 'OK'}: {checked} checked, "
         f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
