@@ -317,6 +317,31 @@ def test_every_independent_mistake_is_reported_in_one_run(write: Write) -> None:
     ], found  # the term expects the left-out afronden: not reported again
 
 
+def test_a_list_that_cannot_be_read_leaves_the_rest_checked(write: Write) -> None:
+    start = PROCEDURE.index("parties:")
+    end = PROCEDURE.index("statuses:")
+    text = (
+        PROCEDURE[:start]
+        + "parties: nope\n"
+        + PROCEDURE[end:].replace("needs: [overstapformulier]", "needs: [overstapformulir]")
+    )
+    found = [problem.split(" | ")[0] for problem in problems(write, text)]
+    assert found == [
+        f"{at(text, 'parties: nope', 'nope')}: error: 'parties' must be a list",
+        f"{at(text, 'overstapformulir', 'overstapformulir')}: error: there is no form "
+        "'overstapformulir'",
+    ]  # and no "does not take part" for every party named
+
+
+def test_two_mistakes_in_one_item_leave_out_that_item_only(write: Write) -> None:
+    text = PROCEDURE.replace("    from: aangemeld\n    to: klaar\n", "    to: 3\n")
+    found = [problem.split(" | ")[0] for problem in problems(write, text)]
+    assert found == [
+        f"{at(text, '  - id: afronden', 'id')}: error: 'from' is missing",
+        f"{at(text, 'to: 3', '3')}: error: 'to' must be text",
+    ], found
+
+
 def test_a_variant_changes_its_base_and_names_only_what_the_base_has(write: Write) -> None:
     write("overstapformulier.form.yaml", FORM)
     write("base/p.procedure.yaml", PROCEDURE)

@@ -126,7 +126,7 @@ def check_procedure_file(path: Path | str, forms: Collection[str] | None = None)
     model = loaded.model or loaded.partial
     if model is None:
         return ProcedureResult(path, loaded, None, forms)
-    check_procedure(model, loaded.diagnostics, forms, loaded.left_out)
+    check_procedure(model, loaded.diagnostics, forms, loaded.left_out, loaded.lost)
     _needs_a_calendar(model, path, loaded.diagnostics)
     compiled = None
     if loaded.model is not None and loaded.data is not None and not loaded.diagnostics.errors:

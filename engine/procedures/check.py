@@ -36,12 +36,14 @@ class ProcedureChecker:
         diagnostics: Diagnostics,
         forms: Collection[str] | None,
         left_out: Collection[str] = (),
+        lost: Collection[str] = (),
     ) -> None:
         self.procedure = procedure
         self.diagnostics = diagnostics
         self.forms = forms
         self.left_out = set(left_out)
-        self.broken_links = False
+        self.lost = set(lost)  # whole lists that could not be read: nothing in them is known
+        self.broken_links = bool(self.lost)
         self.statuses = {status.id: status for status in procedure.statuses}
         self.transitions = {transition.id: transition for transition in procedure.transitions}
         self.parties: dict[str, Party] = {party.id: party for party in procedure.parties}
@@ -100,7 +102,7 @@ class ProcedureChecker:
         if name in self.statuses:
             return True
         self.broken_links = True  # what cannot be reached may be this mistake's consequence
-        if name not in self.left_out:
+        if name not in self.left_out and "statuses" not in self.lost:
             hint = did_you_mean(name, self.statuses) or "statuses: " + ", ".join(self.statuses)
             self.diagnostics.error(where, f"there is no status '{name}'", hint)
         return False
@@ -125,6 +127,8 @@ class ProcedureChecker:
             )
             return
         declared = self.parties.get(party)
+        if "parties" in self.lost:
+            return
         if declared is None:
             if party not in self.left_out:
                 self.diagnostics.error(
@@ -160,7 +164,7 @@ class ProcedureChecker:
 
     def check_statuses(self) -> None:
         initial = [status for status in self.procedure.statuses if status.initial]
-        if not initial and not self.left_out:
+        if not initial and not self.left_out and not self.lost:
             self.diagnostics.error(
                 self.procedure.location("statuses"),
                 "no status is the initial one",
@@ -261,6 +265,8 @@ class ProcedureChecker:
                 f"the term '{term.id}' has no start, so it never runs",
                 "say what starts it: start: a transition id, or an event named in a notify",
             )
+        elif "transitions" in self.lost:
+            pass
         elif term.start not in {*self.transitions, *self.events, *self.left_out}:
             names = [*self.transitions, *sorted(self.events)]
             self.diagnostics.error(
@@ -278,7 +284,8 @@ class ProcedureChecker:
             )
             return
         wanted = expects.transition
-        if wanted is not None and wanted not in {*self.transitions, *self.left_out}:
+        known = {*self.transitions, *self.left_out}
+        if wanted is not None and wanted not in known and "transitions" not in self.lost:
             self.diagnostics.error(
                 expects.location("transition"),
                 f"there is no transition '{wanted}'",
@@ -293,7 +300,9 @@ def check_procedure(
     diagnostics: Diagnostics,
     forms: Collection[str] | None = None,
     left_out: Collection[str] = (),
+    lost: Collection[str] = (),
 ) -> None:
     """Report every cross-reference problem of ``procedure``; ``forms`` are the form ids that
-    ``needs`` may name (None: not checked)."""
-    ProcedureChecker(procedure, diagnostics, forms, left_out).check()
+    ``needs`` may name (None: not checked). ``left_out``: ids of items the loader left out;
+    ``lost``: lists it could not read at all (references into them are not reported)."""
+    ProcedureChecker(procedure, diagnostics, forms, left_out, lost).check()
