@@ -6,7 +6,9 @@ The engine is pure: it knows no web framework and no database. Its public API:
   (or a :class:`DefinitionError` listing every problem with file, line and column);
 * :func:`evaluate` and :func:`reevaluate`: answers to a :class:`FormState`;
 * :mod:`engine.versions`: content hashes, the lock file, diffs and migrations;
-* :mod:`engine.scenarios`: author test scenarios.
+* :mod:`engine.scenarios`: author test scenarios;
+* :mod:`engine.procedures`: procedures (``*.procedure.yaml``): statuses, transitions, terms
+  and tasks of a case, through the same stages;
 * :mod:`engine.calendar` and :mod:`engine.terms`: school days per vakantieregio, and terms
   ("5 schooldagen") counted in them.
 """

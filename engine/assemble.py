@@ -12,6 +12,7 @@ and line where the text was written:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,35 @@ CHANGE_KEYS = {  # the keys each kind of change may have
 }
 FRAGMENT_KEYS = {"fragment", "description", "choices", *LIST_KEYS}
 VARIANT_FORBIDDEN = {"pages"}
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What ``extends`` and ``changes`` work on in one kind of definition (forms, procedures):
+    the lists whose items (with an id) a change names, what an author calls those items, the
+    kinds of change allowed, and the keys a variant changes only through ``changes``."""
+
+    list_keys: tuple[str, ...]
+    elements: str  # one of them, e.g. "page, section or field"
+    plural: str  # several, e.g. "fields, sections or pages"
+    change_kinds: tuple[str, ...]
+    forbidden: frozenset[str]
+    places: tuple[str, ...] = ("after", "before", "into")  # where an add puts its items
+
+    def change_keys(self, kind: str) -> set[str]:
+        """The keys a change of ``kind`` may have."""
+        if kind != "add":
+            return CHANGE_KEYS[kind]
+        return {"add", *self.places}
+
+
+FORMS = Composition(
+    LIST_KEYS,
+    "page, section or field",
+    "fields, sections or pages",
+    CHANGE_KINDS,
+    frozenset(VARIANT_FORBIDDEN),
+)
 
 
 def _shallow(value: Any) -> Any:
@@ -65,8 +95,9 @@ def copy_located(value: Any) -> Any:
 class Assembler:
     """Loads definition files with their fragments and bases; caches each file once per run."""
 
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    def __init__(self, diagnostics: Diagnostics, composition: Composition = FORMS) -> None:
         self.diagnostics = diagnostics
+        self.composition = composition
         self._cache: dict[Path, Any] = {}
         self._mentions_include: dict[Path, bool] = {}
         self.files: set[Path] = set()
@@ -152,14 +183,15 @@ class Assembler:
         base: LocDict = copy_located(shared_base)  # the changes below edit it in place
         # migrations belong to one version's history: a variant or later version states its own
         base.pop("migrations", None)
-        for key in VARIANT_FORBIDDEN & set(data):
+        composition = self.composition
+        for key in composition.forbidden & set(data):
             self.diagnostics.error(
                 data.key_locs[key],
                 f"a variant cannot redefine '{key}'",
-                "change the base's pages with 'changes' (modify, add, remove, hide)",
+                f"change the base's {key} with 'changes' ({', '.join(composition.change_kinds)})",
             )
         for key, value in data.items():
-            if key in ("extends", "changes", *VARIANT_FORBIDDEN):
+            if key in ("extends", "changes", *composition.forbidden):
                 continue
             if (
                 key == "choices"
@@ -340,13 +372,15 @@ def _display(path: Path) -> str:
 # ---------------------------------------------------------------------- changes
 
 
-def _index(data: LocDict) -> dict[str, tuple[LocList, int, LocDict]]:
+def _index(
+    data: LocDict, list_keys: tuple[str, ...] = LIST_KEYS
+) -> dict[str, tuple[LocList, int, LocDict]]:
     """Every element with an id: its containing list, position and mapping."""
     found: dict[str, tuple[LocList, int, LocDict]] = {}
 
     def visit(node: Any) -> None:
         if isinstance(node, LocDict):
-            for key in LIST_KEYS:
+            for key in list_keys:
                 items = node.get(key)
                 if isinstance(items, LocList):
                     for index, item in enumerate(items):
@@ -360,28 +394,33 @@ def _index(data: LocDict) -> dict[str, tuple[LocList, int, LocDict]]:
 
 def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Assembler) -> None:
     diags = asm.diagnostics
+    composition = asm.composition
+    change_kinds = composition.change_kinds
     if not isinstance(change, LocDict):
-        diags.error(loc, "a change must be a mapping", "e.g. '- remove: field_id'")
+        diags.error(loc, "a change must be a mapping", "e.g. '- remove: an_id'")
         return
     # 'choices' changes have add/remove keys of their own
-    kinds = ["choices"] if "choices" in change else [k for k in change if k in CHANGE_KINDS]
+    if "choices" in change and "choices" in change_kinds:
+        kinds = ["choices"]
+    else:
+        kinds = [k for k in change if k in change_kinds]
     if len(kinds) > 1:  # the next change's '- ' is missing: its key landed in this one
         diags.error(change.key_locs[kinds[1]], _forgotten_dash(kinds[1]))
         return
     if not kinds:
-        hint = next(filter(None, (did_you_mean(str(k), CHANGE_KINDS) for k in change)), None)
+        hint = next(filter(None, (did_you_mean(str(k), change_kinds) for k in change)), None)
         diags.error(
             change.loc,
-            "a change names exactly one of: " + ", ".join(CHANGE_KINDS),
+            "a change names exactly one of: " + ", ".join(change_kinds),
             hint or "write one change per list item",
         )
         return
     kind = kinds[0]
-    allowed = CHANGE_KEYS[kind]
+    allowed = composition.change_keys(kind)
     unknown = [k for k in change if k not in allowed]
     # a key of another kind of change: the '- ' before it is missing, and the keys that
     # belong to that change are no mistakes of their own
-    stray = next((k for k in unknown if k in CHANGE_KINDS), None)
+    stray = next((k for k in unknown if k in change_kinds), None)
     for key in unknown:
         if stray is not None and key in CHANGE_KEYS[stray]:
             if key == stray:
@@ -392,14 +431,14 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
     if kind == "choices":
         _change_choices(data, change, diags, asm.removed_choices)
         return
-    index = _index(data)
+    index = _index(data, composition.list_keys)
 
     def lookup(key: str) -> tuple[LocList, int, LocDict] | None:
         target = change.get(key)
         if isinstance(target, (list, dict)):
             diags.error(
                 change.location_of(key),
-                f"{key} needs the id of one page, section or field",
+                f"{key} needs the id of one {composition.elements}",
                 "write one change per element, each starting with '- '",
             )
             return None
@@ -407,7 +446,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
             hint = did_you_mean(str(target), index)
             diags.error(
                 change.location_of(key),
-                f"the base has no page, section or field '{target}'",
+                f"the base has no {composition.elements} '{target}'",
                 hint,
             )
             return None
@@ -417,7 +456,7 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
         found = lookup("remove")
         if found:
             items, position, element = found
-            for removed in [change["remove"], *_index(element)]:
+            for removed in [change["remove"], *_index(element, composition.list_keys)]:
                 asm.removed_elements.setdefault(removed, change.location_of("remove"))
             del items[position]
             del items.item_locs[position]
@@ -464,11 +503,17 @@ def apply_change(data: LocDict, change: Any, loc: Location, path: Path, asm: Ass
     new_items = change.get("add")
     complete, asm.incomplete = not asm.incomplete, True  # until the items are added
     if not isinstance(new_items, LocList):
-        diags.error(change.location_of("add"), "add needs a list of fields, sections or pages")
+        diags.error(change.location_of("add"), f"add needs a list of {composition.plural}")
         return
-    anchors = [k for k in ("after", "before", "into") if k in change]
+    places = composition.places
+    anchors = [k for k in places if k in change]
     if len(anchors) != 1:
-        diags.error(change.loc, "add needs exactly one of after:, before: or into:")
+        diags.error(
+            change.loc,
+            "add needs exactly one of "
+            + ", ".join(f"{k}:" for k in places[:-1])
+            + f" or {places[-1]}:",
+        )
         return
     anchor = anchors[0]
     found = lookup(anchor)

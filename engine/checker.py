@@ -172,6 +172,33 @@ def _holds_elements(annotation: Any) -> bool:
     return any(_holds_elements(arg) for arg in get_args(annotation))
 
 
+def check_texts(root: Element, languages: list[str], diag: Diagnostics) -> None:
+    """Every text of ``root`` (a form, a procedure) written in each of ``languages``."""
+    for element, key, text in iter_texts(root):
+        if isinstance(text, dict):
+            missing = [lang for lang in languages if lang not in text or not text[lang]]
+            if missing:
+                shown = text.get(languages[0]) or next(iter(text.values()), "")
+                diag.error(
+                    element.location(key),
+                    f"missing translation ({', '.join(missing)}) of '{shorten(shown)}'",
+                    f"add {', '.join(f'{m}: …' for m in missing)} to this text",
+                )
+            extra = [lang for lang in text if lang not in languages]
+            if extra:
+                diag.warning(
+                    element.location(key),
+                    f"text in undeclared language(s) {', '.join(extra)}",
+                    "add the language to 'languages' or remove the text",
+                )
+        elif len(languages) > 1 and len(text.split()) > 1:
+            diag.warning(
+                element.location(key),
+                f"'{shorten(text)}' is shown untranslated in every language",
+                f"write it per language ({', '.join(languages)}) if it should be translated",
+            )
+
+
 def iter_texts(root: Any) -> list[tuple[Element, str, Text]]:
     """Every text a person sees, with the element and key that hold it."""
     found: list[tuple[Element, str, Text]] = []
@@ -306,30 +333,7 @@ class FormChecker:
     def check_translations(self) -> None:
         if self.notes.lost(self.form, "languages"):
             return  # the languages are reported; every text would be measured against a guess
-        languages = self.form.languages
-        for element, key, text in iter_texts(self.form):
-            if isinstance(text, dict):
-                missing = [lang for lang in languages if lang not in text or not text[lang]]
-                if missing:
-                    shown = text.get(languages[0]) or next(iter(text.values()), "")
-                    self.diag.error(
-                        element.location(key),
-                        f"missing translation ({', '.join(missing)}) of '{shorten(shown)}'",
-                        f"add {', '.join(f'{m}: …' for m in missing)} to this text",
-                    )
-                extra = [lang for lang in text if lang not in languages]
-                if extra:
-                    self.diag.warning(
-                        element.location(key),
-                        f"text in undeclared language(s) {', '.join(extra)}",
-                        "add the language to 'languages' or remove the text",
-                    )
-            elif len(languages) > 1 and len(text.split()) > 1:
-                self.diag.warning(
-                    element.location(key),
-                    f"'{shorten(text)}' is shown untranslated in every language",
-                    f"write it per language ({', '.join(languages)}) if it should be translated",
-                )
+        check_texts(self.form, self.form.languages, self.diag)
 
     def check_choices(self) -> None:
         for list_id, choices in self.form.choices.items():

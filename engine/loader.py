@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -18,6 +18,8 @@ from .checker import LoadNotes, _layout
 from .errors import Diagnostics, Location, did_you_mean
 from .model import FIELD_TYPES, REGION_RULE, Element, FormDefinition
 from .yamlsource import LocDict, LocList
+
+M = TypeVar("M", bound=Element)
 
 
 @dataclass
@@ -53,9 +55,15 @@ def load_definition(path: Path | str) -> LoadedDefinition:
     return loaded
 
 
-def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | None:
+def build_model(
+    data: LocDict,
+    diagnostics: Diagnostics,
+    root: type[M] = FormDefinition,  # type: ignore[assignment]
+) -> M | None:
+    """``data`` validated as a ``root`` (a form, by default), or None with every shape error
+    reported at its YAML node."""
     try:
-        model = FormDefinition.model_validate(data)
+        model = root.model_validate(data)
     except ValidationError as exc:
         seen: set[tuple[str, int, int, str]] = set()
         for error in _merge_text_errors(exc.errors()):
@@ -72,7 +80,7 @@ def build_model(data: LocDict, diagnostics: Diagnostics) -> FormDefinition | Non
             if marker in seen:
                 continue
             seen.add(marker)
-            message, hint = _explain(error, FormDefinition)
+            message, hint = _explain(error, root)
             diagnostics.error(location, message, hint)
         return None
     attach_sources(model, data)

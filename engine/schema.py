@@ -9,6 +9,9 @@ from .calendar import CalendarFile
 from .fieldtypes import MEDIA_TYPES
 from .messages import CATALOG, DEFAULT_LANGUAGE
 from .model import FormDefinition
+from .procedures.load import PROCEDURES
+from .procedures.model import ProcedureDefinition
+from .procedures.scenarios import ProcedureScenarioFile
 from .scenarios import ScenarioFile
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -115,6 +118,7 @@ def definition_schema() -> dict[str, Any]:
         ),
         "additionalProperties": False,
     }
+    _add_procedures(defs)
     _allow_includes(defs)
     _close_values(defs)
     lists = form["properties"]["choices"]
@@ -127,8 +131,73 @@ def definition_schema() -> dict[str, Any]:
             {"$ref": "#/$defs/FormDefinition"},
             {"$ref": "#/$defs/Variant"},
             {"$ref": "#/$defs/Fragment"},
+            {"$ref": "#/$defs/ProcedureDefinition"},
+            {"$ref": "#/$defs/ProcedureVariant"},
         ],
         "$defs": defs,
+    }
+
+
+_PROCEDURE_CHANGE_KEYS = {
+    "modify": "the id of the party, status, transition, term or task to change; set: says how",
+    "set": "with modify: the keys to change and their new values, e.g. {needs: [adviesformulier]}",
+    "remove": "the id of the party, status, transition, term or task this region leaves out",
+    "add": "new parties, statuses, transitions, terms or tasks, placed by after: or before:",
+    "after": "with add: the id after which the new items go",
+    "before": "with add: the id before which the new items go",
+}
+
+
+def _add_procedures(defs: dict[str, Any]) -> None:
+    """``*.procedure.yaml``: a procedure, or a regional variant of one (engine/procedures)."""
+    procedure = ProcedureDefinition.model_json_schema(by_alias=True)
+    for name, schema in procedure.pop("$defs", {}).items():
+        if name in defs and defs[name] != schema:
+            raise ValueError(f"two schema definitions are named {name}")
+        defs[name] = schema
+    defs["ProcedureDefinition"] = procedure
+    kinds = PROCEDURES.change_kinds
+    defs["ProcedureVariant"] = {
+        "type": "object",
+        "description": "A regional variant of a procedure: a base procedure plus changes.",
+        "required": ["extends", "id", "version"],
+        "properties": {
+            "extends": {
+                "type": "string",
+                "description": "the path of the procedure this variant starts from, relative "
+                "to this file, e.g. ../base/tussentijdse-overstap.procedure.yaml",
+            },
+            **{
+                key: {
+                    "$ref": f"#/$defs/ProcedureDefinition/properties/{key}",
+                    "description": value["description"] + " (replaces the base's)",
+                }
+                for key, value in procedure["properties"].items()
+                if key not in PROCEDURES.forbidden
+            },
+            "changes": {
+                "type": "array",
+                "description": "what this variant does differently from its base, one change "
+                "at a time (each starts with one of: " + ", ".join(kinds) + ")",
+                "items": {
+                    "type": "object",
+                    "description": "one of: " + ", ".join(kinds),
+                    "properties": _described(
+                        {
+                            "modify": {"type": "string"},
+                            "set": {"type": "object"},
+                            "remove": {"type": "string"},
+                            "add": {"type": "array"},
+                            "after": {"type": "string"},
+                            "before": {"type": "string"},
+                        },
+                        _PROCEDURE_CHANGE_KEYS,
+                    ),
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
     }
 
 
@@ -139,10 +208,18 @@ def _described(
 
 
 def scenario_schema() -> dict[str, Any]:
+    """Schema for ``*.scenarios.yaml``: the scenarios of a form, or of a procedure."""
     schema = ScenarioFile.model_json_schema()
-    schema["$schema"] = SCHEMA_DIALECT
-    schema["title"] = "POPO author test scenarios"
-    return schema
+    procedure = ProcedureScenarioFile.model_json_schema()
+    defs = {**procedure.pop("$defs", {}), **schema.pop("$defs", {})}
+    defs["ScenarioFile"] = schema
+    defs["ProcedureScenarioFile"] = procedure
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "POPO author test scenarios",
+        "anyOf": [{"$ref": "#/$defs/ScenarioFile"}, {"$ref": "#/$defs/ProcedureScenarioFile"}],
+        "$defs": defs,
+    }
 
 
 def calendar_schema() -> dict[str, Any]:

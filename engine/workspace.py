@@ -1,7 +1,8 @@
 """A folder of definitions as a whole: discovery, published versions and migrations.
 
 File names tell what a file is: ``*.form.yaml`` (a definition or regional variant),
-``*.fragment.yaml`` (shared fields or sections), ``*.scenarios.yaml`` (author tests),
+``*.fragment.yaml`` (shared fields or sections), ``*.procedure.yaml`` (how a case moves
+between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests),
 ``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`).
 """
 
@@ -15,6 +16,7 @@ from .api import CheckResult, check_file
 from .calendar import CALENDAR_SUFFIX, LoadedCalendar, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
+from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
 from .versions import (
     LOCK_NAME,
     LockEntry,
@@ -28,7 +30,7 @@ from .yamlsource import LocDict
 FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
-KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
+KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
 
 
 def discover(paths: list[Path], suffix: str) -> list[Path]:
@@ -61,12 +63,15 @@ class Workspace:
     results: list[CheckResult] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     index: dict[tuple[str, int], CheckResult] = field(default_factory=dict)
+    procedures: list[ProcedureResult] = field(default_factory=list)
     calendars: list[LoadedCalendar] = field(default_factory=list)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
         for result in self.results:
             items.extend(result.diagnostics)
+        for procedure in self.procedures:
+            items.extend(procedure.diagnostics)
         seen = set()
         unique = []
         for item in items:
@@ -108,6 +113,22 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
             continue
         workspace.index[key] = result
+    procedures: dict[tuple[str, int], Path] = {}
+    for path in discover(paths, PROCEDURE_SUFFIX):
+        procedure = check_procedure_file(path)
+        workspace.procedures.append(procedure)
+        flow = procedure.definition
+        if flow is None:
+            continue
+        key = (flow.id, flow.version)
+        if key in procedures:
+            workspace.diagnostics.error(
+                flow.location("version"),
+                f"the procedure '{flow.id}' version {flow.version} is also defined in "
+                f"{procedures[key]}",
+                "give each procedure its own id, or each version its own number",
+            )
+        procedures.setdefault(key, path)
     for path in discover(paths, CALENDAR_SUFFIX):
         calendar = load_calendar(path)
         workspace.calendars.append(calendar)
@@ -115,8 +136,10 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment, scenario or calendar file and is ignored",
-            "name it *.form.yaml, *.fragment.yaml, *.scenarios.yaml or *.calendar.yaml",
+            "this YAML file is not a form, fragment, procedure, scenario or calendar file and "
+            "is ignored",
+            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml, *.scenarios.yaml or "
+            "*.calendar.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)

@@ -17,6 +17,8 @@ import pytest
 
 from engine.api import check_file
 from engine.errors import DefinitionError, Diagnostic, Location
+from engine.procedures import PARTY_ROLES, PROCEDURE_SUFFIX, check_procedure_file
+from engine.procedures.scenarios import ProcedureScenarioFile
 from engine.scenarios import ScenarioFile
 from engine.yamlsource import MAX_BYTES, load_text, read_text, to_plain
 
@@ -59,16 +61,31 @@ def test_every_yaml_example_in_the_docs_loads(page: Path, line: int, text: str) 
     data = _load(page, line, text)
     if isinstance(data, dict) and "scenarios" in data and "form" in data:
         ScenarioFile.model_validate(to_plain(data))
+    if isinstance(data, dict) and "scenarios" in data and "procedure" in data:
+        ProcedureScenarioFile.model_validate(to_plain(data))
+
+
+def _is_procedure(data: Any) -> bool:
+    extends = data.get("extends") if isinstance(data, dict) else None
+    return isinstance(data, dict) and (
+        "statuses" in data or (isinstance(extends, str) and extends.endswith(PROCEDURE_SUFFIX))
+    )
 
 
 def _is_complete_form(text: str) -> bool:
     """A whole definition (id and pages) or variant (extends), with no … to fill in."""
     data = to_plain(load_text(text, "example"))
     whole = isinstance(data, dict) and ("extends" in data or {"id", "pages"} <= set(data))
-    return whole and not _has_placeholder(data)
+    return whole and not _has_placeholder(data) and not _is_procedure(data)
+
+
+def _is_complete_procedure(text: str) -> bool:
+    data = to_plain(load_text(text, "example"))
+    return _is_procedure(data) and not _has_placeholder(data)
 
 
 COMPLETE = [(page, line, text) for page, line, text in BLOCKS if _is_complete_form(text)]
+PROCEDURES = [(page, line, text) for page, line, text in BLOCKS if _is_complete_procedure(text)]
 
 
 def test_the_docs_have_complete_examples_to_check() -> None:
@@ -90,6 +107,35 @@ def test_complete_form_examples_check_clean(
     result = check_file(example)
     problems = [d.render() for d in result.diagnostics]
     assert result.ok and problems == [], f"{page.name}:{line}:\n" + "\n".join(problems)
+
+
+def test_the_docs_have_complete_procedures_to_check() -> None:
+    assert {page.name for page, _, _ in PROCEDURES} == {"procedures.md"}
+    assert len(PROCEDURES) == 3
+
+
+@pytest.mark.parametrize(
+    ("page", "line", "text"), PROCEDURES, ids=[f"{p.name}:{line}" for p, line, _ in PROCEDURES]
+)
+def test_complete_procedure_examples_check_clean(
+    page: Path, line: int, text: str, tmp_path: Path
+) -> None:
+    """A whole procedure or variant of the docs, saved in a region folder beside base/, checks."""
+    definitions = tmp_path / "definitions"
+    shutil.copytree(REPOSITORY / "definitions", definitions)
+    example = definitions / "docs-example" / f"example{PROCEDURE_SUFFIX}"
+    example.parent.mkdir()
+    example.write_text(text, encoding="utf-8")
+    result = check_procedure_file(example)
+    problems = [d.render() for d in result.diagnostics]
+    assert result.ok and problems == [], f"{page.name}:{line}:\n" + "\n".join(problems)
+
+
+def test_the_procedure_docs_list_every_party_and_role() -> None:
+    page = (DOCS / "procedures.md").read_text(encoding="utf-8")
+    for party, roles in PARTY_ROLES.items():
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{party}` |"))
+        assert row.endswith("| " + ", ".join(f"`{role}`" for role in roles) + " |"), row
 
 
 def test_the_size_limit_is_the_same_in_the_docs_and_the_tool(tmp_path: Path) -> None:

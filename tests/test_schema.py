@@ -14,8 +14,10 @@ from runtime.cli import main
 
 from .conftest import REPOSITORY
 
-DEFINITIONS = sorted((REPOSITORY / "definitions").rglob("*.form.yaml")) + sorted(
-    (REPOSITORY / "definitions").rglob("*.fragment.yaml")
+DEFINITIONS = (
+    sorted((REPOSITORY / "definitions").rglob("*.form.yaml"))
+    + sorted((REPOSITORY / "definitions").rglob("*.fragment.yaml"))
+    + sorted((REPOSITORY / "definitions").rglob("*.procedure.yaml"))
 )
 
 
@@ -53,6 +55,16 @@ def test_the_schema_rejects_an_unknown_key() -> None:
     data = _load(path)
     assert isinstance(data, dict)
     data["titel"] = "x"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, definition_schema())
+
+
+def test_the_schema_rejects_an_unknown_key_in_a_procedure_transition() -> None:
+    path = REPOSITORY / "definitions" / "base" / "tussentijdse-overstap.procedure.yaml"
+    data = _load(path)
+    assert isinstance(data, dict)
+    jsonschema.validate(data, definition_schema())
+    data["transitions"][0]["nedds"] = ["overstapformulier"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, definition_schema())
 

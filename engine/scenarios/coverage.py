@@ -6,6 +6,7 @@ from typing import Any
 
 from ..checker import CheckedForm, TypedExpression
 from ..compiler import TRACED_PURPOSES
+from ..procedures.scenarios import TransitionCoverage
 
 
 class Coverage:
@@ -19,6 +20,7 @@ class Coverage:
     def __init__(self) -> None:
         self.expected: dict[tuple[str, int, int, str], tuple[TypedExpression, str, str]] = {}
         self.seen: dict[tuple[str, int, int, str], set[str]] = {}
+        self.transitions = TransitionCoverage()  # of procedures: each one made by a scenario
 
     @staticmethod
     def key(typed: TypedExpression, purpose: str) -> tuple[str, int, int, str]:

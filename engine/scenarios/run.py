@@ -56,6 +56,12 @@ def run_file(
         )
         return run
     run.form = named_form(path, data)
+    if "procedure" in data and "form" not in data:
+        from .procedures import run_procedure_file
+
+        return run_procedure_file(
+            path, data, run, coverage.transitions if coverage is not None else None
+        )
     try:
         parsed = ScenarioFile.model_validate(to_plain(data))
     except ValidationError as exc:
@@ -105,8 +111,9 @@ def run_file(
 
 
 def named_form(path: Path, data: Any) -> Path | None:
-    """The form (resolved) that the ``form:`` of a scenario file's data names, if readable."""
-    form = data.get("form") if isinstance(data, LocDict) else None
+    """The form (resolved) that the ``form:`` of a scenario file's data names, if readable;
+    for a procedure's scenarios, the ``procedure:``."""
+    form = data.get("form", data.get("procedure")) if isinstance(data, LocDict) else None
     return (path.parent / form).resolve() if isinstance(form, str) else None
 
 

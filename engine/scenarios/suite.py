@@ -10,6 +10,7 @@ from pathlib import Path
 from ..api import CheckResult, check_file
 from ..checker import OsoCatalog, TypedExpression
 from ..errors import DefinitionError, Diagnostic, Location, Severity
+from ..procedures import PROCEDURE_SUFFIX, check_procedure_file
 from ..workspace import FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, discover
 from ..yamlsource import LoadedWithProblems, load_file
 from .coverage import Coverage, describe_missing
@@ -47,13 +48,26 @@ def scenarios_naming(forms: Iterable[Path], search: Iterable[Path] = ()) -> dict
 
 
 def no_scenarios(form: Path, severity: Severity = Severity.WARNING) -> Diagnostic:
-    """The message for a form that no scenario file names."""
-    name = form.name.removesuffix(FORM_SUFFIX)
+    """The message for a form (or procedure) that no scenario file names."""
+    if form.name.endswith(PROCEDURE_SUFFIX):
+        name, what, key, guide = (
+            form.name.removesuffix(PROCEDURE_SUFFIX),
+            "procedure",
+            "procedure",
+            "docs/procedures.md",
+        )
+    else:
+        name, what, key, guide = (
+            form.name.removesuffix(FORM_SUFFIX),
+            "form",
+            "form",
+            "docs/authoring.md",
+        )
     return Diagnostic(
         Location(str(form)),
-        "this form has no scenarios: no *.scenarios.yaml names it, so nothing of it is tested",
-        f"add {name}{SCENARIO_SUFFIX} beside it with form: {form.name} and at least one "
-        "scenario (docs/authoring.md, popo test)",
+        f"this {what} has no scenarios: no *.scenarios.yaml names it, so nothing of it is tested",
+        f"add {name}{SCENARIO_SUFFIX} beside it with {key}: {form.name} and at least one "
+        f"scenario ({guide}, popo test)",
         severity=severity,
     )
 
@@ -68,6 +82,8 @@ class SuiteResult:
     missing: list[tuple[TypedExpression, str, str, list[str]]] = field(default_factory=list)
     # forms whose coverage is not known: a scenario file of theirs (or of a base) has errors
     coverage_unknown: list[tuple[Path, list[Path]]] = field(default_factory=list)
+    # transitions of procedures that no scenario made: where, the procedure's id, its id
+    untaken: list[tuple[Location, str, str]] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -92,14 +108,16 @@ class SuiteResult:
         if self.problems:
             reasons.append(f"{self.problems} error{_s(self.problems)} in scenario files")
         if require_coverage and self.without_scenarios:
-            count = len(self.without_scenarios)
-            reasons.append(f"{count} form{_s(count)} without scenarios")
+            reasons.append(f"{self._untested()} without scenarios")
         if require_coverage and self.missing:
             count = len(self.missing)
             reasons.append(
                 f"{count} condition{_s(count)}, constraint{_s(count)} or filter{_s(count)} "
                 "not seen both ways"
             )
+        if require_coverage and self.untaken:
+            count = len(self.untaken)
+            reasons.append(f"{count} transition{_s(count)} of procedures never made")
         return reasons
 
     def ok(self, require_coverage: bool) -> bool:
@@ -115,6 +133,11 @@ class SuiteResult:
         lines.extend(no_scenarios(form, severity).render() for form in self.without_scenarios)
         if self.coverage is not None:
             lines.extend(describe_missing(*item) for item in self.missing)
+            lines.extend(
+                f"{where}: not covered: no scenario makes the transition '{name}' of the "
+                f"procedure '{procedure}'"
+                for where, procedure, name in self.untaken
+            )
             for form, files in self.coverage_unknown:
                 names = ", ".join(str(path) for path in files)
                 lines.append(
@@ -127,16 +150,30 @@ class SuiteResult:
                     f"coverage: {covered} of {self.coverage.total} conditions, constraints and "
                     "filters seen both ways"
                 )
+            transitions = self.coverage.transitions.total
+            if transitions:
+                lines.append(
+                    f"coverage: {transitions - len(self.untaken)} of {transitions} transitions "
+                    "of procedures made by a scenario"
+                )
         if not self.runs:
             lines.append("no scenario files (*.scenarios.yaml) found")
         summary = f"scenarios: {self.passed} passed, {self.failed} failed"
         if self.problems:
             summary += f", {self.problems} file error{_s(self.problems)}"
         if self.without_scenarios:
-            count = len(self.without_scenarios)
-            summary += f", {count} form{_s(count)} without scenarios"
+            summary += f", {self._untested()} without scenarios"
         lines.append(summary)
         return lines
+
+    def _untested(self) -> str:
+        """'2 forms', '1 procedure' or '1 form and 2 procedures': those without scenarios."""
+        procedures = sum(p.name.endswith(PROCEDURE_SUFFIX) for p in self.without_scenarios)
+        forms = len(self.without_scenarios) - procedures
+        parts = [f"{forms} form{_s(forms)}"] if forms else []
+        if procedures:
+            parts.append(f"{procedures} procedure{_s(procedures)}")
+        return " and ".join(parts)
 
 
 def _sharing_fragments(
@@ -171,14 +208,17 @@ def run_suite(
     oso: OsoCatalog | None = None,
     today: date | None = None,
     coverage: bool = False,
+    procedures: Sequence[Path] = (),
 ) -> SuiteResult:
     """Run the scenarios of ``forms``; with ``coverage``, find what of them is not covered.
 
     Runs ``scenario_files`` and every scenario file (under ``search`` or beside a form) that
     names one of ``forms`` or a form they build on: what a variant inherits is covered by its
     base's scenarios. Each of ``forms`` must be named by a scenario file, and with ``coverage``
-    each of their conditions, constraints and choice filters must have been seen both ways."""
+    each of their conditions, constraints and choice filters must have been seen both ways.
+    ``procedures`` are tested alike: named by a scenario file, each transition made by one."""
     checked = {form: check_file(form, oso) for form in dict.fromkeys(forms)}
+    flows = {path: check_procedure_file(path) for path in dict.fromkeys(procedures)}
     bases = [
         path
         for result in checked.values()
@@ -186,15 +226,21 @@ def run_suite(
         if path.name.endswith(FORM_SUFFIX)
     ]
     bases.extend(_sharing_fragments(checked.values(), search, oso))
+    bases.extend(
+        path
+        for flow in flows.values()
+        for path in sorted(flow.loaded.files)
+        if path.name.endswith(PROCEDURE_SUFFIX)
+    )
     files = {path.resolve(): path for path in scenario_files}
-    for found in scenarios_naming([*checked, *bases], search).values():
+    for found in scenarios_naming([*checked, *flows, *bases], search).values():
         for path in found:
             files.setdefault(path.resolve(), path)
     tracker = Coverage() if coverage else None
     versions = VersionFinder(oso)
     runs = [run_file(path, oso, today, tracker, versions) for path in files.values()]
     named = {run.form for run in runs}
-    without = [form for form in checked if form.resolve() not in named]
+    without = [form for form in [*checked, *flows] if form.resolve() not in named]
     result = SuiteResult(runs, without, tracker)
     if tracker is not None:
         # a scenario file that did not run leaves its form's coverage, and that of the forms
@@ -208,4 +254,12 @@ def run_suite(
             elif form_result.checked is not None:
                 tracker.expect(form_result.checked)
         result.missing = tracker.missing()
+        for path, flow in flows.items():
+            read = {path.resolve(), *flow.loaded.files}
+            blocked = [unread[file] for file in sorted(read) if file in unread]
+            if blocked:
+                result.coverage_unknown.append((path, blocked))
+            elif flow.definition is not None:
+                tracker.transitions.expect(flow.definition.id, flow.transition_locations())
+        result.untaken = tracker.transitions.missing()
     return result

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
+from engine.procedures import PROCEDURE_SUFFIX
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
@@ -42,9 +43,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     paths = [Path(p) for p in args.paths] or [DEFAULT_DEFINITIONS]
     workspace = open_workspace(paths, _oso_catalog(out))
     diagnostics = workspace.all_diagnostics()
-    # a form that no scenario file names is untested: a warning (so --strict fails)
-    named = scenarios_naming([r.path for r in workspace.results], paths)
-    untested = [no_scenarios(r.path) for r in workspace.results if not named[r.path.resolve()]]
+    # a form (or procedure) that no scenario file names is untested: a warning (so --strict fails)
+    tested = [r.path for r in workspace.results] + [p.path for p in workspace.procedures]
+    named = scenarios_naming(tested, paths)
+    untested = [no_scenarios(path) for path in tested if not named[path.resolve()]]
     diagnostics = sorted(
         [*diagnostics, *untested],
         key=lambda d: (d.location.file, d.location.line, d.location.column),
@@ -57,10 +59,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         print(diagnostic.render(), file=out)
     failed = bool(errors) or (args.strict and bool(warnings))
     forms = len(workspace.results)
-    calendars = len(workspace.calendars)
-    also = f" and {calendars} calendar{'s' if calendars != 1 else ''}" if calendars else ""
+    others = [
+        f"{count} {name}{'s' if count != 1 else ''}"
+        for count, name in (
+            (len(workspace.procedures), "procedure"),
+            (len(workspace.calendars), "calendar"),
+        )
+        if count
+    ]
+    counted = [f"{forms} form{'s' if forms != 1 else ''}", *others]
+    checked = ", ".join(counted[:-1]) + " and " + counted[-1] if len(counted) > 1 else counted[0]
     print(
-        f"{'FAILED' if failed else 'OK'}: {forms} form{'s' if forms != 1 else ''}{also} checked, "
+        f"{'FAILED' if failed else 'OK'}: {checked} checked, "
         f"{len(errors)} error{'s' if len(errors) != 1 else ''}, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
         file=out,
@@ -79,6 +89,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         _oso_catalog(out),
         date.fromisoformat(args.today) if args.today else None,
         coverage=args.coverage or args.require_coverage,
+        procedures=discover(paths, PROCEDURE_SUFFIX),
     )
     for line in suite.lines(args.require_coverage):
         print(line, file=out)

@@ -1,0 +1,308 @@
+"""Check a procedure's cross-references: every problem an error (or warning) at the author's
+line and column, with a hint. Items the loader left out are not reported again."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from ..checker import check_texts
+from ..errors import Diagnostics, Location, did_you_mean
+from ..model import Element
+from ..yamlsource import LocList
+from .model import ANY_STATUS, PARTY_ROLES, Party, ProcedureDefinition, Task, Term, Transition
+
+
+def item_location(element: Element, key: str, index: int) -> Location:
+    """Where item ``index`` of the list under ``key`` was written."""
+    source = element._src
+    items = source.get(key) if source is not None else None
+    if isinstance(items, LocList):
+        return items.location_of(index)
+    return element.location(key)
+
+
+def _listed(element: Element, key: str, value: list[str] | str) -> Iterable[tuple[str, Location]]:
+    if isinstance(value, str):
+        yield value, element.location(key)
+        return
+    for index, item in enumerate(value):
+        yield item, item_location(element, key, index)
+
+
+class ProcedureChecker:
+    def __init__(
+        self,
+        procedure: ProcedureDefinition,
+        diagnostics: Diagnostics,
+        forms: Collection[str] | None,
+        left_out: Collection[str] = (),
+        lost: Collection[str] = (),
+    ) -> None:
+        self.procedure = procedure
+        self.diagnostics = diagnostics
+        self.forms = forms
+        self.left_out = set(left_out)
+        self.lost = set(lost)  # whole lists that could not be read: nothing in them is known
+        self.broken_links = bool(self.lost)
+        self.statuses = {status.id: status for status in procedure.statuses}
+        self.transitions = {transition.id: transition for transition in procedure.transitions}
+        self.parties: dict[str, Party] = {party.id: party for party in procedure.parties}
+        self.events = {
+            notify.event for transition in procedure.transitions for notify in transition.notify
+        }
+
+    def check(self) -> None:
+        check_texts(self.procedure, self.procedure.languages, self.diagnostics)
+        self.check_unique()
+        self.check_parties()
+        self.check_statuses()
+        for transition in self.procedure.transitions:
+            self.check_transition(transition)
+        self.check_reachable()
+        for term in self.procedure.terms:
+            self.check_term(term)
+        for task in self.procedure.tasks:
+            self.check_task(task)
+
+    # ------------------------------------------------------------------ names
+
+    def check_unique(self) -> None:
+        procedure = self.procedure
+        lists: list[tuple[str, list[tuple[str, Element]]]] = [
+            ("party", [(item.id, item) for item in procedure.parties]),
+            ("status", [(item.id, item) for item in procedure.statuses]),
+            ("transition", [(item.id, item) for item in procedure.transitions]),
+            ("term", [(item.id, item) for item in procedure.terms]),
+            ("task", [(item.id, item) for item in procedure.tasks]),
+        ]
+        # a variant's change names an item by its id alone, so ids are unique across the lists
+        first: dict[str, tuple[str, Location]] = {}
+        for kind, items in lists:
+            for name, item in items:
+                where = item.location("id")
+                if name not in first:
+                    first[name] = (kind, where)
+                    continue
+                other, at = first[name]
+                if other == kind:
+                    self.diagnostics.error(
+                        where,
+                        f"the {kind} '{name}' is defined twice",
+                        f"give each {kind} its own id (the first is at line {at.line})",
+                    )
+                else:
+                    self.diagnostics.error(
+                        where,
+                        f"'{name}' is already the id of a {other} (line {at.line})",
+                        "give each item its own id: a regional variant's changes name items "
+                        "by id alone",
+                    )
+
+    def status(self, name: str, where: Location) -> bool:
+        if name in self.statuses:
+            return True
+        self.broken_links = True  # what cannot be reached may be this mistake's consequence
+        if name not in self.left_out and "statuses" not in self.lost:
+            hint = did_you_mean(name, self.statuses) or "statuses: " + ", ".join(self.statuses)
+            self.diagnostics.error(where, f"there is no status '{name}'", hint)
+        return False
+
+    def form(self, name: str, where: Location) -> None:
+        if self.forms is None or name in self.forms:
+            return
+        hint = did_you_mean(name, self.forms) or (
+            "forms are named by their id: " + ", ".join(sorted(self.forms))
+            if self.forms
+            else "no *.form.yaml was found beside this procedure"
+        )
+        self.diagnostics.error(where, f"there is no form '{name}'", hint)
+
+    def actor(self, text: str, where: Location) -> None:
+        """``party.role`` or ``party``: the party known and taking part, the role its own."""
+        party, _, role = text.partition(".")
+        if party not in PARTY_ROLES:
+            hint = did_you_mean(party, PARTY_ROLES) or "parties: " + ", ".join(PARTY_ROLES)
+            self.diagnostics.error(
+                where, f"there is no party '{party}'", hint + "; write party.role"
+            )
+            return
+        declared = self.parties.get(party)
+        if "parties" in self.lost:
+            return
+        if declared is None:
+            if party not in self.left_out:
+                self.diagnostics.error(
+                    where,
+                    f"the party '{party}' does not take part in this procedure",
+                    f"add it under parties: (- id: {party}, roles: [...])",
+                )
+            return
+        if not role:
+            return
+        if role not in PARTY_ROLES[party]:
+            known = PARTY_ROLES[party]
+            hint = did_you_mean(role, known) or f"the roles of {party}: " + ", ".join(known)
+            self.diagnostics.error(where, f"{party} has no role '{role}'", hint)
+        elif role not in declared.roles:
+            self.diagnostics.error(
+                where,
+                f"the role '{role}' of {party} does not take part in this procedure",
+                f"add it to the roles of {party} under parties: (line {declared.location().line})",
+            )
+
+    # ------------------------------------------------------------------ parts
+
+    def check_parties(self) -> None:
+        for party in self.procedure.parties:
+            known = PARTY_ROLES[party.id]
+            for role, where in _listed(party, "roles", party.roles):
+                if role not in known:
+                    hint = did_you_mean(role, known) or f"the roles of {party.id}: " + ", ".join(
+                        known
+                    )
+                    self.diagnostics.error(where, f"{party.id} has no role '{role}'", hint)
+
+    def check_statuses(self) -> None:
+        initial = [status for status in self.procedure.statuses if status.initial]
+        if not initial and not self.left_out and not self.lost:
+            self.diagnostics.error(
+                self.procedure.location("statuses"),
+                "no status is the initial one",
+                "mark the status a new case starts in with initial: true",
+            )
+        for extra in initial[1:]:
+            self.diagnostics.error(
+                extra.location("initial"),
+                f"'{extra.id}' is a second initial status (the first is '{initial[0].id}')",
+                "a case starts in one status: keep initial: true on one of them",
+            )
+        for status in self.procedure.statuses:
+            if status.initial and status.final:
+                self.diagnostics.error(
+                    status.location("final"),
+                    f"the status '{status.id}' is both initial and final",
+                    "a case that starts over has nothing to do: remove one of them",
+                )
+
+    def check_transition(self, transition: Transition) -> None:
+        if transition.from_ != ANY_STATUS:
+            for name, where in _listed(transition, "from", transition.from_):
+                if name == ANY_STATUS:
+                    self.diagnostics.error(
+                        where,
+                        "'any' stands alone",
+                        "write from: any (every status that is not final), or list statuses",
+                    )
+                elif self.status(name, where) and self.statuses[name].final:
+                    self.diagnostics.error(
+                        where,
+                        f"the status '{name}' is final, so no transition leaves it",
+                        f"remove final: true from '{name}', or start this transition elsewhere",
+                    )
+        self.status(transition.to, transition.location("to"))
+        for actor, where in _listed(transition, "who", transition.who):
+            self.actor(actor, where)
+        for form, where in _listed(transition, "needs", transition.needs):
+            self.form(form, where)
+        for notify in transition.notify:
+            for actor, where in _listed(notify, "to", notify.to):
+                self.actor(actor, where)
+
+    def check_reachable(self) -> None:
+        """Every status reached from the initial one; every status not final can be left."""
+        initial = next((s for s in self.procedure.statuses if s.initial), None)
+        if initial is None or self.left_out or self.broken_links:
+            return  # a missing or broken transition would explain what cannot be reached
+        leaving: dict[str, list[str]] = {name: [] for name in self.statuses}
+        for transition in self.procedure.transitions:
+            if transition.from_ == ANY_STATUS:
+                sources = [name for name, status in self.statuses.items() if not status.final]
+            else:
+                sources = [name for name in transition.sources if name in self.statuses]
+            for source in sources:
+                leaving[source].append(transition.to)
+        reached = {initial.id}
+        todo = [initial.id]
+        while todo:
+            for target in leaving[todo.pop()]:
+                if target in self.statuses and target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        for status in self.procedure.statuses:
+            if status.id not in reached:
+                self.diagnostics.error(
+                    status.location("id"),
+                    f"no transition reaches the status '{status.id}'",
+                    f"add a transition with to: {status.id} from a status that can be reached "
+                    f"from '{initial.id}', or remove the status",
+                )
+            elif not status.final and not leaving[status.id]:
+                self.diagnostics.error(
+                    status.location("id"),
+                    f"the status '{status.id}' is a dead end: no transition leaves it and it is "
+                    "not final",
+                    f"add a transition from: {status.id}, or mark it final: true",
+                )
+
+    def check_task(self, task: Task) -> None:
+        known = self.status(task.status, task.location("status"))
+        if known and self.statuses[task.status].final:
+            self.diagnostics.warning(
+                task.location("status"),
+                f"the task '{task.id}' is open in the final status '{task.status}', so it "
+                "never closes",
+                "give it the status in which the work is to be done",
+            )
+        for actor, where in _listed(task, "who", task.who):
+            self.actor(actor, where)
+        if task.form is not None:
+            self.form(task.form, task.location("form"))
+
+    def check_term(self, term: Term) -> None:
+        if term.start is None:
+            self.diagnostics.error(
+                term.location("id"),
+                f"the term '{term.id}' has no start, so it never runs",
+                "say what starts it: start: a transition id, or an event named in a notify",
+            )
+        elif "transitions" in self.lost:
+            pass
+        elif term.start not in {*self.transitions, *self.events, *self.left_out}:
+            names = [*self.transitions, *sorted(self.events)]
+            self.diagnostics.error(
+                term.location("start"),
+                f"there is no transition or event '{term.start}' to start the term",
+                did_you_mean(term.start, names) or "transitions: " + ", ".join(self.transitions),
+            )
+        expects = term.expects
+        named = [key for key in ("transition", "form") if getattr(expects, key) is not None]
+        if len(named) != 1:
+            self.diagnostics.error(
+                term.location("expects"),
+                "a term expects one thing: a transition or a form",
+                "write expects: {transition: an_id} or expects: {form: a_form_id}",
+            )
+            return
+        wanted = expects.transition
+        known = {*self.transitions, *self.left_out}
+        if wanted is not None and wanted not in known and "transitions" not in self.lost:
+            self.diagnostics.error(
+                expects.location("transition"),
+                f"there is no transition '{wanted}'",
+                did_you_mean(wanted, self.transitions),
+            )
+        if expects.form is not None:
+            self.form(expects.form, expects.location("form"))
+
+
+def check_procedure(
+    procedure: ProcedureDefinition,
+    diagnostics: Diagnostics,
+    forms: Collection[str] | None = None,
+    left_out: Collection[str] = (),
+    lost: Collection[str] = (),
+) -> None:
+    """Report every cross-reference problem of ``procedure``; ``forms`` are the form ids that
+    ``needs`` may name (None: not checked). ``left_out``: ids of items the loader left out;
+    ``lost``: lists it could not read at all (references into them are not reported)."""
+    ProcedureChecker(procedure, diagnostics, forms, left_out, lost).check()

@@ -1,0 +1,161 @@
+"""The procedure language as a typed model: what a ``*.procedure.yaml`` may contain.
+
+A procedure says how a case (a pupil's transfer, a registration) moves: its statuses, the
+transitions between them and who may make each, the forms a transition needs, who is told, the
+terms that run and the tasks that are open. Cross-references are checked in :mod:`.check`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..model import FORM_ID_PATTERN, ID_PATTERN, LANGUAGE_PATTERN, REGION_PATTERN, Element, Text
+
+# The parties of a case and the roles a person of each may act in: the runtime's roles
+# (runtime/access/accounts.py) plus 'ouder' for parents. Named here once; the checker, the
+# documentation and the JSON schema read it.
+PARTY_ROLES: dict[str, tuple[str, ...]] = {
+    "sending_school": ("medewerker", "intern_begeleider", "directeur", "bestuur"),
+    "receiving_school": ("medewerker", "intern_begeleider", "directeur", "bestuur"),
+    "parents": ("ouder",),
+    "swv": ("swv",),
+}
+"""sending_school: the school the pupil leaves; receiving_school: the school the pupil goes
+to; parents: the pupil's parents or carers; swv: the samenwerkingsverband (the regional
+partnership of school boards for special needs support)."""
+
+ANY_STATUS = "any"
+"""``from: any``: the transition can be made from every status that is not final."""
+
+UNITS = ("days", "weeks", "school_days")
+
+_ID = "the name of this item: lower-case letters, digits and _; unique among its kind"
+_LABEL = "the name a person sees: one text, or one per language {nl: …, en: …}"
+_ACTORS = (
+    "who may do this, as party.role (e.g. receiving_school.directeur), or a party for "
+    "every role the procedure gives it (e.g. parents)"
+)
+
+
+class Party(Element):
+    id: Literal["sending_school", "receiving_school", "parents", "swv"] = Field(
+        description="the party: sending_school (the school the pupil leaves), receiving_school "
+        "(the school the pupil goes to), parents, or swv (the samenwerkingsverband)"
+    )
+    label: Text | None = Field(default=None, description=_LABEL)
+    roles: list[str] = Field(
+        min_length=1,
+        description="the roles of this party that take part: for schools medewerker, "
+        "intern_begeleider, directeur, bestuur; for parents ouder; for the swv swv",
+    )
+
+
+class Status(Element):
+    id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. aangemeld")
+    label: Text = Field(description=_LABEL)
+    initial: bool = Field(default=False, description="true for the one status a new case starts in")
+    final: bool = Field(
+        default=False,
+        description="true when the case is over in this status: no transition leaves it",
+    )
+
+
+class Notify(Element):
+    to: list[str] = Field(
+        min_length=1, description="who is told, as party.role or a whole party (e.g. parents)"
+    )
+    event: str = Field(
+        pattern=ID_PATTERN,
+        description="the name of the event the message is about, e.g. aanmelding_ontvangen; "
+        "a term may start with it",
+    )
+
+
+class Transition(Element):
+    id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. toelaten")
+    from_: list[str] | str = Field(
+        alias="from",
+        description="the status (or list of statuses) it starts from; 'any' for every status "
+        "that is not final",
+    )
+    to: str = Field(description="the status the case is in afterwards")
+    label: Text = Field(description="the name of the action a person sees, e.g. Toelaten")
+    who: list[str] = Field(min_length=1, description=_ACTORS)
+    needs: list[str] = Field(
+        default_factory=list,
+        description="the forms (by form id, e.g. overstapformulier) that must have been sent "
+        "before this transition can be made",
+    )
+    notify: list[Notify] = Field(
+        default_factory=list, description="who is told when the transition is made, and why"
+    )
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+
+
+class Expected(Element):
+    transition: str | None = Field(
+        default=None, description="the transition that must have been made by the due date"
+    )
+    form: str | None = Field(
+        default=None, description="the form (by id) that must have been sent by the due date"
+    )
+
+
+class Term(Element):
+    id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. okr_termijn")
+    label: Text = Field(description=_LABEL)
+    start: str | None = Field(
+        default=None,
+        description="what starts the term: a transition id, or an event named in a notify",
+    )
+    amount: int = Field(ge=1, description="how long the term is, in units")
+    unit: Literal["days", "weeks", "school_days"] = Field(
+        description="days (calendar days), weeks, or school_days (days the school is open in "
+        "the region: no weekends, holidays or study days)"
+    )
+    expects: Expected = Field(
+        description="what must have happened by the due date: {transition: id} or {form: id}"
+    )
+
+
+class Task(Element):
+    id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. okr_opstellen")
+    label: Text = Field(description="what is to be done, as a person reads it")
+    status: str = Field(description="the status in which the task is open")
+    who: list[str] = Field(min_length=1, description="whose task it is: " + _ACTORS)
+    form: str | None = Field(default=None, description="the form (by id) the task is about, if any")
+
+
+class ProcedureDefinition(Element):
+    id: str = Field(
+        pattern=FORM_ID_PATTERN,
+        description="the procedure's name: lower-case letters, digits, _ and -; a regional "
+        "variant adds its region, e.g. tussentijdse-overstap-noord",
+    )
+    version: int = Field(ge=1, description="a whole number from 1")
+    title: Text = Field(description="the title a person sees: one text, or {nl: …, en: …}")
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]] = Field(
+        default_factory=lambda: ["nl"],
+        min_length=1,
+        description="the languages every text is written in; the first is the default "
+        "(nl: Dutch, en: English)",
+    )
+    description: Text | None = Field(
+        default=None, description="a short explanation of what the procedure is for"
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=REGION_PATTERN,
+        description="the region whose variant this is, in lower case (e.g. noord); school "
+        "days are counted with that region's holidays",
+    )
+    parties: list[Party] = Field(min_length=1, description="who takes part, with their roles")
+    statuses: list[Status] = Field(min_length=1, description="the statuses a case can be in")
+    transitions: list[Transition] = Field(min_length=1, description="the moves between statuses")
+    terms: list[Term] = Field(default_factory=list, description="the deadlines that run")
+    tasks: list[Task] = Field(default_factory=list, description="what is open for whom in a status")
