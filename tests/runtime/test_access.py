@@ -120,6 +120,7 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/forms/{form_id:str}/oso",  # a new draft at the user's school: tested in test_oso
         "/password/reset/{token:str}",  # no pupil data: a single-use reset link
         "/notifications/{notification_id:uuid}/open",  # one's own only: test_notifications
+        "/links/{link_id:uuid}/revoke",  # the school's own links only: test_links_for_parents
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

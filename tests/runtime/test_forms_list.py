@@ -63,7 +63,8 @@ def test_the_list_filters_by_status_and_form_and_pages(client: Client) -> None:
     assert set(started) <= set(listed(everything.text)) | set(listed(second)) | set(
         listed(client.get("/forms?form=adviesformulier-noord&page=3").text)
     )
-    assert listed(client.get("/forms?status=submitted&form=adviesformulier-noord").text) == []
+    sent = listed(client.get("/forms?status=submitted&form=adviesformulier-noord").text)
+    assert set(sent).isdisjoint(started)  # none of these was sent
     # nonsense in the address is ignored, not an error
     hostile = ("?page=-4", "?page=99999999999", "?page=%C2%B2", "?status=%27;drop", "?page=0")
     for query in (*hostile, "?form=" + "x" * 500):
