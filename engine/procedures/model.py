@@ -151,8 +151,8 @@ class ProcedureDefinition(Element):
     region: str | None = Field(
         default=None,
         pattern=REGION_PATTERN,
-        description="the region whose variant this is, in lower case (e.g. noord); school "
-        "days are counted with that region's holidays",
+        description="the region whose variant this is, in lower case (e.g. noord); base "
+        "procedures have none (school days follow each school's vakantieregio)",
     )
     parties: list[Party] = Field(min_length=1, description="who takes part, with their roles")
     statuses: list[Status] = Field(min_length=1, description="the statuses a case can be in")
