@@ -31,6 +31,20 @@ REGION_RULE = (
     "use lower-case letters and digits, words joined by '-' (for example west or noord-holland)"
 )
 
+# the languages of a definition (form or procedure): every text is written in each of them
+Languages = list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]]
+
+
+def languages_field() -> Any:
+    """The ``languages`` key of a definition, with its default and its description."""
+    return Field(
+        default_factory=lambda: ["nl"],
+        min_length=1,
+        description="the languages every text is written in; the first is the default "
+        "(nl: Dutch, en: English)",
+    )
+
+
 Text = str | dict[str, str]
 """Text a person sees: one string, or a map from language code to string."""
 
@@ -532,12 +546,7 @@ class FormDefinition(Element):
         "adviesformulier (advice on placement), aanmeldformulier (parents register their "
         "child) or custom"
     )
-    languages: list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]] = Field(
-        default_factory=lambda: ["nl"],
-        min_length=1,
-        description="the languages every text is written in; the first is the default "
-        "(nl: Dutch, en: English)",
-    )
+    languages: Languages = languages_field()
     description: Text | None = Field(
         default=None, description="a short explanation shown above the form"
     )

@@ -7,11 +7,19 @@ terms that run and the tasks that are open. Cross-references are checked in :mod
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from ..model import FORM_ID_PATTERN, ID_PATTERN, LANGUAGE_PATTERN, REGION_PATTERN, Element, Text
+from ..model import (
+    FORM_ID_PATTERN,
+    ID_PATTERN,
+    REGION_PATTERN,
+    Element,
+    Languages,
+    Text,
+    languages_field,
+)
 
 # The parties of a case and the roles a person of each may act in: the runtime's roles
 # (runtime/access/accounts.py) plus 'ouder' for parents. Named here once; the checker, the
@@ -139,12 +147,7 @@ class ProcedureDefinition(Element):
     )
     version: int = Field(ge=1, description="a whole number from 1")
     title: Text = Field(description="the title a person sees: one text, or {nl: …, en: …}")
-    languages: list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]] = Field(
-        default_factory=lambda: ["nl"],
-        min_length=1,
-        description="the languages every text is written in; the first is the default "
-        "(nl: Dutch, en: English)",
-    )
+    languages: Languages = languages_field()
     description: Text | None = Field(
         default=None, description="a short explanation of what the procedure is for"
     )
