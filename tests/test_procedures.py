@@ -284,6 +284,20 @@ def test_a_sound_procedure_compiles(write: Write) -> None:
             "closes",
         ),
         (
+            "    to: ingetrokken",
+            "    to: klaar  # twice",
+            "klaar  # twice",
+            "klaar",
+            "error: 'intrekken' and 'afronden' both go from 'aangemeld' to 'klaar' | merge them",
+        ),
+        (
+            "tasks:",
+            "reasons:\n  - {id: verhuizing, label: V}\n  - {id: verhuizing, label: W}\ntasks:",
+            "{id: verhuizing, label: W}",
+            "verhuizing",
+            "error: the reason 'verhuizing' is defined twice",
+        ),
+        (
             "    needs: [overstapformulier]",
             "    nedds: [overstapformulier]",
             "nedds",

@@ -58,6 +58,7 @@ class ProcedureChecker:
         self.check_statuses()
         for transition in self.procedure.transitions:
             self.check_transition(transition)
+        self.check_pairs()
         self.check_reachable()
         for term in self.procedure.terms:
             self.check_term(term)
@@ -74,6 +75,7 @@ class ProcedureChecker:
             ("transition", [(item.id, item) for item in procedure.transitions]),
             ("term", [(item.id, item) for item in procedure.terms]),
             ("task", [(item.id, item) for item in procedure.tasks]),
+            ("reason", [(item.id, item) for item in procedure.reasons]),
         ]
         # a variant's change names an item by its id alone, so ids are unique across the lists
         first: dict[str, tuple[str, Location]] = {}
@@ -207,6 +209,26 @@ class ProcedureChecker:
         for notify in transition.notify:
             for actor, where in _listed(notify, "to", notify.to):
                 self.actor(actor, where)
+
+    def check_pairs(self) -> None:
+        """A status change is known by where it starts and ends (the history of a case keeps
+        those two), so two transitions cannot make the same change."""
+        open_statuses = [s.id for s in self.procedure.statuses if not s.final]
+        made: dict[tuple[str, str], str] = {}
+        for transition in self.procedure.transitions:
+            sources = open_statuses if transition.from_ == ANY_STATUS else transition.sources
+            for source in sources:
+                pair = (source, transition.to)
+                other = made.setdefault(pair, transition.id)
+                if other != transition.id:
+                    self.diagnostics.error(
+                        transition.location("to"),
+                        f"'{transition.id}' and '{other}' both go from '{source}' to "
+                        f"'{transition.to}'",
+                        "merge them into one transition (with every role in who), or let one "
+                        "of them start elsewhere",
+                    )
+                    break
 
     def check_reachable(self) -> None:
         """Every status reached from the initial one; every status not final can be left."""

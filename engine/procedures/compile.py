@@ -88,7 +88,16 @@ class CompiledProcedure:
     transitions: dict[str, CompiledTransition]
     terms: tuple[CompiledTerm, ...]
     tasks: tuple[CompiledTask, ...]
+    reasons: tuple[tuple[str, Text], ...] = ()  # (id, label), in the author's order
     content_hash: str = ""
+
+    def transition_between(self, source: str, target: str) -> CompiledTransition | None:
+        """The transition that moves a case from ``source`` to ``target`` (one at most: the
+        checker refuses two)."""
+        for transition in self.transitions.values():
+            if source in transition.sources and transition.target == target:
+                return transition
+        return None
 
 
 def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> CompiledProcedure:
@@ -147,5 +156,6 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
         transitions,
         terms,
         tasks,
+        tuple((reason.id, reason.label) for reason in procedure.reasons),
         digest,
     )

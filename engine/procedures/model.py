@@ -139,6 +139,11 @@ class Task(Element):
     form: str | None = Field(default=None, description="the form (by id) the task is about, if any")
 
 
+class Reason(Element):
+    id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. verhuizing")
+    label: Text = Field(description=_LABEL)
+
+
 class ProcedureDefinition(Element):
     id: str = Field(
         pattern=FORM_ID_PATTERN,
@@ -162,3 +167,8 @@ class ProcedureDefinition(Element):
     transitions: list[Transition] = Field(min_length=1, description="the moves between statuses")
     terms: list[Term] = Field(default_factory=list, description="the deadlines that run")
     tasks: list[Task] = Field(default_factory=list, description="what is open for whom in a status")
+    reasons: list[Reason] = Field(
+        default_factory=list,
+        description="the reasons a case can have, the region's list (e.g. verhuizing, "
+        "conflict); the first is offered first",
+    )
