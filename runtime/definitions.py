@@ -1,5 +1,5 @@
-"""The region's definitions the running application offers (forms today; procedures and
-overviews next), compiled once at start-up and shared by every domain."""
+"""The region's definitions the running application offers (forms, procedures and the school
+calendar; overviews next), compiled once at start-up and shared by every domain."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.calendar import SchoolCalendar
 from engine.compiler import CompiledForm
 from engine.errors import Severity
+from engine.messages import localize
+from engine.procedures import CompiledProcedure
 from engine.versions import LockFile
 from engine.workspace import open_workspace
 from oso_mapping.element_tree import load_element_tree
@@ -38,10 +41,33 @@ class FormEntry:
 
 
 @dataclass
+class ProcedureEntry:
+    procedure: CompiledProcedure
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.procedure.id
+
+    @property
+    def family(self) -> str:
+        """The base procedure's id, which a regional variant extends with ``-<region>``:
+        ``tussentijdse-overstap`` for ``tussentijdse-overstap-noord``."""
+        region = self.procedure.region
+        suffix = f"-{region}"
+        if region and self.procedure.id.endswith(suffix):
+            return self.procedure.id[: -len(suffix)]
+        return self.procedure.id
+
+
+@dataclass
 class Registry:
-    """Compiled forms by id and version; drafts are started on the newest published version."""
+    """Compiled forms and procedures by id and version, and the school calendar; drafts are
+    started on the newest published version of a form, cases on the newest procedure."""
 
     forms: dict[tuple[str, int], FormEntry] = field(default_factory=dict)
+    procedures: dict[tuple[str, int], ProcedureEntry] = field(default_factory=dict)
+    calendar: SchoolCalendar | None = None
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -60,12 +86,22 @@ class Registry:
             registry.forms[(result.compiled.id, result.compiled.version)] = FormEntry(
                 result.compiled, result.path, published
             )
+        for procedure in workspace.procedures:
+            if procedure.compiled is not None:
+                key = (procedure.compiled.id, procedure.compiled.version)
+                registry.procedures[key] = ProcedureEntry(procedure.compiled, procedure.path)
+        registry.calendar = next(
+            (c.calendar for c in workspace.calendars if c.calendar is not None), None
+        )
         if registry.problems:
             log.warning(
                 "definitions with errors are not offered",
                 extra={"errors": len(registry.problems), "folder": str(folder)},
             )
-        log.info("definitions loaded", extra={"forms": len(registry.forms)})
+        log.info(
+            "definitions loaded",
+            extra={"forms": len(registry.forms), "procedures": len(registry.procedures)},
+        )
         return registry
 
     def get(self, form_id: str, version: int) -> FormEntry | None:
@@ -83,3 +119,21 @@ class Registry:
         ids = sorted({f for f, _ in self.forms})
         entries = [self.latest(form_id) for form_id in ids]
         return [e for e in entries if e is not None and e.published]
+
+    def form_title(self, form_id: str, language: str) -> str:
+        """A form's title as a person reads it (its newest version's), else its id."""
+        entry = self.latest(form_id)
+        return localize(entry.form.definition.title, language) if entry is not None else form_id
+
+    def procedure(self, procedure_id: str, version: int) -> CompiledProcedure | None:
+        entry = self.procedures.get((procedure_id, version))
+        return entry.procedure if entry is not None else None
+
+    def procedure_for(self, family: str, region: str | None) -> CompiledProcedure | None:
+        """The newest procedure of ``family`` (a base id, e.g. ``aanmelding``) for a school in
+        ``region``: the region's variant where it has one, else the base."""
+        entries = [e for e in self.procedures.values() if e.family == family]
+        own = [e for e in entries if region and e.procedure.region == region]
+        pool = own or [e for e in entries if e.procedure.region is None]
+        best = max(pool, key=lambda e: e.procedure.version, default=None)
+        return best.procedure if best is not None else None

@@ -20,9 +20,19 @@ from .oso.plugin import DOMAIN as OSO
 from .pupils.plugin import DOMAIN as PUPILS
 from .settings import Settings, use_class
 from .statuses import db as status_tables
+from .transfers.plugin import DOMAIN as TRANSFERS
 from .web.language import use_templates
 
-DOMAINS: tuple[Domain, ...] = (AUTHORING, ORGANISATIONS, ACCESS, HOME, FORMS, OSO, PUPILS)
+DOMAINS: tuple[Domain, ...] = (
+    AUTHORING,
+    ORGANISATIONS,
+    ACCESS,
+    HOME,
+    FORMS,
+    OSO,
+    PUPILS,
+    TRANSFERS,
+)
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)
 

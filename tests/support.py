@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from datetime import date
@@ -77,3 +78,34 @@ def downloaded(client: Client, base: str, seconds: float = 90) -> Any:
         if response.status_code != 202 or time.monotonic() > deadline:
             return response
         time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------- pupil numbers
+# BSN and onderwijsnummer pass the 11-test (runtime/pupils/numbers.py); these make valid ones.
+
+WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+def remainder(digits: str) -> int:
+    return sum(int(d) * w for d, w in zip(digits, WEIGHTS, strict=True)) % 11
+
+
+def with_check_digit(first: str, wanted: int) -> str | None:
+    """The 9-digit number that starts with the 8 digits ``first`` and leaves ``wanted``; None
+    when its check digit would have to be 10."""
+    check = (remainder(first + "0") - wanted) % 11
+    return first + str(check) if check < 10 else None
+
+
+def a_bsn(rng: random.Random) -> str:
+    while True:
+        found = with_check_digit(f"{rng.randrange(10**7, 10**8)}", 0)
+        if found is not None:
+            return found
+
+
+def an_onderwijsnummer(rng: random.Random) -> str:
+    while True:
+        found = with_check_digit(f"10{rng.randrange(10**6):06d}", 5)
+        if found is not None:
+            return found

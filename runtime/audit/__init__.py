@@ -266,7 +266,13 @@ class Subject:
 
     object_type: str
     id: InstrumentedAttribute[Any]
-    organisation: InstrumentedAttribute[Any]
+    # the organisation it belongs to; or several (a transfer: both schools), read by any
+    organisation: InstrumentedAttribute[Any] | tuple[InstrumentedAttribute[Any], ...]
+
+    def organisations(self) -> tuple[InstrumentedAttribute[Any], ...]:
+        found = self.organisation
+        return found if isinstance(found, tuple) else (found,)
+
     # the domain's own purposes of accesses to it (marked with N_), shown translated too
     purposes: tuple[str, ...] = ()
 
@@ -306,7 +312,7 @@ def for_pupil(
                         AuditEvent.object_type == subject.object_type,
                         func.replace(AuditEvent.object_id, "-", "").in_(
                             select(func.replace(cast(subject.id, String), "-", "")).where(
-                                readable(subject.organisation)
+                                or_(*(readable(column) for column in subject.organisations()))
                             )
                         ),
                     )

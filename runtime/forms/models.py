@@ -29,6 +29,9 @@ class Draft(Base):
     form_version: Mapped[int] = mapped_column(Integer)
     definition_hash: Mapped[str] = mapped_column(String(64))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    # the pupil the form is about and the transfer it is for, when it was started for them
+    pupil_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pupil.id"))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("transfer.id"), index=True)
     language: Mapped[str] = mapped_column(String(5), default="nl")
     # loaded only when needed: a page whose rendering is cached does not read the answers
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
@@ -64,6 +67,8 @@ class Submission(Base):
     form_version: Mapped[int] = mapped_column(Integer)
     definition_hash: Mapped[str] = mapped_column(String(64))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    pupil_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pupil.id"))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("transfer.id"), index=True)
     language: Mapped[str] = mapped_column(String(5))
     answers: Mapped[dict[str, Any]] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

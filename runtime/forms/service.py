@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -124,6 +124,17 @@ def _recall(draft: Draft) -> FormState | None:
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+Submitted = Callable[[Session, Registry, Submission], None]
+SUBMITTED: list[Submitted] = []
+"""What runs in a submission's transaction once it is made: another domain that a form is sent
+for (a transfer) registers here with :func:`on_submit`, so that forms knows no such domain."""
+
+
+def on_submit(callback: Submitted) -> None:
+    if callback not in SUBMITTED:
+        SUBMITTED.append(callback)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -167,17 +178,32 @@ class FormsService:
 
     # ------------------------------------------------------------------ drafts
 
-    def start(self, form_id: str, language: str, organisation_id: uuid.UUID | None = None) -> Draft:
+    def start(
+        self,
+        form_id: str,
+        language: str,
+        organisation_id: uuid.UUID | None = None,
+        *,
+        pupil_id: uuid.UUID | None = None,
+        transfer_id: uuid.UUID | None = None,
+        prefill: Mapping[str, Any] | None = None,
+    ) -> Draft:
+        """A new draft of the newest published version of ``form_id``; for a pupil (and a
+        transfer), begun with ``prefill``: the answers POPO already holds, of the keys the form
+        has (runtime/pupils/service.prefill)."""
         entry = self.registry.latest(form_id)
         if entry is None or not entry.published:
             raise NotFound(form_id)
+        known = set(entry.form.by_key)
         draft = Draft(
             form_id=entry.id,
             form_version=entry.version,
             definition_hash=entry.form.content_hash,
             organisation_id=organisation_id,
+            pupil_id=pupil_id,
+            transfer_id=transfer_id,
             language=language,
-            answers={},
+            answers={k: _copy(v) for k, v in (prefill or {}).items() if k in known},
             attempted_pages={},
         )
         self.session.add(draft)
@@ -547,6 +573,8 @@ class FormsService:
             form_version=draft.form_version,
             definition_hash=draft.definition_hash,
             organisation_id=draft.organisation_id,
+            pupil_id=draft.pupil_id,
+            transfer_id=draft.transfer_id,
             language=draft.language,
             answers=answer_paths.to_json(state.submission()),
             aanmeldcode=code,
@@ -571,6 +599,8 @@ class FormsService:
             role=role,
             facts=attempt.facts,
         )
+        for callback in SUBMITTED:
+            callback(self.session, self.registry, submission)
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
 

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from engine.messages import localize
 from renderers import i18n
 
 from .. import outbox
@@ -53,6 +54,9 @@ class Event:
     facts: frozenset[str]
     dates: frozenset[str] = frozenset()
     in_app: bool = True
+    # facts that are a text per language ({"nl": ..., "en": ...}, a label from a definition),
+    # written in the recipient's language
+    texts: frozenset[str] = frozenset()
 
 
 EVENTS: dict[str, Event] = {}  # filled from the domains (runtime/domains.py)
@@ -109,6 +113,14 @@ def checked(event: Event, facts: Mapping[str, Any]) -> dict[str, Any]:
         if name in event.dates:
             if not isinstance(value, date):
                 raise UndeclaredFact(f"fact {name!r} of {event.kind!r} must be a date")
+        elif name in event.texts:
+            if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) and len(v) <= MAX_FACT_LENGTH
+                for k, v in value.items()
+            ):
+                raise UndeclaredFact(
+                    f"fact {name!r} of {event.kind!r} must be a short text per language"
+                )
         elif isinstance(value, bool) or not isinstance(value, str | int):
             raise UndeclaredFact(f"fact {name!r} of {event.kind!r} must be a text or a number")
         elif len(str(value)) > MAX_FACT_LENGTH:
@@ -135,6 +147,8 @@ def render(kind: str, language: str, link: str, facts: Mapping[str, Any]) -> Mes
     language = i18n.normalize(language)
     for name in event.dates:
         values[name] = i18n.format_date(values[name], language)
+    for name in event.texts:
+        values[name] = localize(values[name], language)
     template = environment(_FOLDERS[kind]).get_template(f"{kind}.{language}.txt")
     text = template.render(link=link, **values)
     subject, _, body = text.partition("\n\n")

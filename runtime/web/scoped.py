@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -54,17 +54,17 @@ def reach(
     model: type[T],
     object_id: uuid.UUID | str,
     *,
-    column: scope.OrganisationColumn,
+    column: scope.OrganisationColumn | Sequence[scope.OrganisationColumn],
     purpose: str | None,
     detail: Callable[[T], str] | None = None,
     pupil: Callable[[T], str | None] | None = None,
     options: Sequence[ExecutableOption] = (),
 ) -> Reached[T]:
     """The ``model`` with id ``object_id`` that the logged-in person may read by ``column`` (its
-    organisation), locked when the request changes it; 404 otherwise. Recorded with
-    ``purpose`` (one of audit.PURPOSES), followed by ``": " + detail(obj)``, and the pupil
-    ``pupil(obj)``; not recorded with ``purpose=None``, for a request that reads no pupil data
-    of it (a status poll)."""
+    organisation; or several, such as a transfer's two schools: readable by any), locked when
+    the request changes it; 404 otherwise. Recorded with ``purpose`` (one of audit.PURPOSES),
+    followed by ``": " + detail(obj)``, and the pupil ``pupil(obj)``; not recorded with
+    ``purpose=None``, for a request that reads no pupil data of it (a status poll)."""
     who = logged_in(request, session)
     try:
         key = object_id if isinstance(object_id, uuid.UUID) else uuid.UUID(object_id)
@@ -72,9 +72,12 @@ def reach(
         raise NotFoundException() from exc
     writing = changes(request)
     today = clock_of(session).today()
+    columns = list(column) if isinstance(column, list | tuple) else [column]
+    may_write = or_(*(scope.writable(c, who) for c in columns))
+    may_read = or_(*(scope.readable(c, who, today) for c in columns))
     query = (
-        select(model, scope.writable(column, who).label("writable"))
-        .where(getattr(model, "id") == key, scope.readable(column, who, today))  # noqa: B009
+        select(model, may_write.label("writable"))
+        .where(getattr(model, "id") == key, may_read)  # noqa: B009
         .options(*options)
     )
     if writing:

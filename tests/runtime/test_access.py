@@ -121,6 +121,10 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/password/reset/{token:str}",  # no pupil data: a single-use reset link
         "/notifications/{notification_id:uuid}/open",  # one's own only: test_notifications
         "/links/{link_id:uuid}/revoke",  # the school's own links only: test_links_for_parents
+        # a transfer: its two schools and their boards and SWVs only: test_transfers
+        "/transfers/{transfer_id:uuid}",
+        "/transfers/{transfer_id:uuid}/forms/{form_id:str}",
+        "/transfers/{transfer_id:uuid}/steps/{step_id:str}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

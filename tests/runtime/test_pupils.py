@@ -34,37 +34,11 @@ from runtime.pupils.settings import PupilsSettings
 from runtime.settings import Settings
 from runtime.state import AppState
 
+from ..support import a_bsn, an_onderwijsnummer, remainder, with_check_digit
 from .conftest import DATABASE_URL
 from .test_scope import READS, principal_of, schools
 
 # ---------------------------------------------------------------------- the 11-test
-
-WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-
-
-def remainder(digits: str) -> int:
-    return sum(int(d) * w for d, w in zip(digits, WEIGHTS, strict=True)) % 11
-
-
-def with_check_digit(first: str, wanted: int) -> str | None:
-    """The 9-digit number that starts with the 8 digits ``first`` and leaves ``wanted``; None
-    when its check digit would have to be 10."""
-    check = (remainder(first + "0") - wanted) % 11
-    return first + str(check) if check < 10 else None
-
-
-def a_bsn(rng: random.Random) -> str:
-    while True:
-        found = with_check_digit(f"{rng.randrange(10**7, 10**8)}", 0)
-        if found is not None:
-            return found
-
-
-def an_onderwijsnummer(rng: random.Random) -> str:
-    while True:
-        found = with_check_digit(f"10{rng.randrange(10**6):06d}", 5)
-        if found is not None:
-            return found
 
 
 @pytest.mark.parametrize(
