@@ -760,8 +760,8 @@ def _published_with(path: Path, entry: Entry, new_hash: str | None) -> list[str]
     def changed_by_edit(version: LockEntry) -> bool:
         if version.sources:
             return name in version.sources and version.sources[name] != new_hash
-        return version.file == name or LockFile.key(version.form, version.version) in entry.forms
+        return version.file == name or version.name in entry.forms
 
     found = [version for version in lock.entries.values() if changed_by_edit(version)]
     found.sort(key=lambda version: (version.form, version.version))
-    return [LockFile.key(version.form, version.version) for version in found]
+    return [version.name for version in found]

@@ -13,10 +13,13 @@ from typing import TextIO
 
 from engine.errors import Severity
 from engine.procedures import PROCEDURE_SUFFIX
+from engine.versions import PROCEDURE
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
+    Versioned,
     discover,
+    kind_of,
     lock_for_publish,
     open_workspace,
 )
@@ -189,17 +192,24 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
-    """Publish one form version: only when it checks clean, its scenarios pass and cover it."""
+    """Publish one form or procedure version: only when it checks clean, its scenarios pass
+    and cover it."""
     from engine.scenarios import run_suite
 
     path = Path(args.file)
     root = Path(args.dir) if args.dir else None
     oso = _oso_catalog(out)
     workspace = open_workspace([root or path.parent], oso)
-    result = next((r for r in workspace.results if r.path.resolve() == path.resolve()), None)
+    candidates: list[Versioned] = [*workspace.results, *workspace.procedures]
+    result = next((r for r in candidates if r.path.resolve() == path.resolve()), None)
     if result is None:
-        print(f"error: {path} is not a form file (*.form.yaml) in {root or path.parent}", file=out)
+        print(
+            f"error: {path} is not a form file (*{FORM_SUFFIX}) or procedure file "
+            f"(*{PROCEDURE_SUFFIX}) in {root or path.parent}",
+            file=out,
+        )
         return 2
+    kind = kind_of(result)
     diagnostics = workspace.all_diagnostics()
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in result.diagnostics.sorted() if d.severity is Severity.WARNING]
@@ -211,16 +221,19 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     model = result.definition
     name = f"{model.id}@{model.version}"
     lock = lock_for_publish(path, root)
-    entry = lock.get(model.id, model.version)
+    entry = lock.get(model.id, model.version, kind)
     if entry is not None:
         if entry.sha256 == result.content_hash:
             print(f"{name} is already published", file=out)
             return 0
         print(f"error: {name} was published before with other content", file=out)
         return 1
-    # the scenarios of this form and of the forms it builds on, with coverage of this form
+    # the scenarios of this form (or procedure) and of those it builds on, with its coverage
     today = date.fromisoformat(args.today) if args.today else None
-    suite = run_suite([path], (), [root or path.parent], oso, today, coverage=True)
+    forms, procedures = ([], [path]) if kind == PROCEDURE else ([path], [])
+    suite = run_suite(
+        forms, (), [root or path.parent], oso, today, coverage=True, procedures=procedures
+    )
     for line in suite.lines(require_coverage=True):
         print(line, file=out)
     reasons = suite.reasons(require_coverage=True)
@@ -230,7 +243,7 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  - {reason}", file=out)
         print(f"fix these first; popo test --require-coverage {path} shows the same", file=out)
         return 1
-    lock.publish(model.id, model.version, result.content_hash, path, result.loaded.files)
+    lock.publish(model.id, model.version, result.content_hash, path, result.loaded.files, kind)
     lock.write()
     noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
     print(
@@ -443,7 +456,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="record a version as published in popo.lock, once it checks clean and its "
         "scenarios pass and cover it",
     )
-    publish.add_argument("file", help="the *.form.yaml to publish")
+    publish.add_argument("file", help="the *.form.yaml or *.procedure.yaml to publish")
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     publish.set_defaults(handler=cmd_publish)
