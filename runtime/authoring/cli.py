@@ -255,7 +255,8 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
-    """Every text of every form to a CSV or XLIFF file, and the translations back into YAML."""
+    """Every text of every form and procedure to a CSV or XLIFF file, and the translations back
+    into YAML."""
     from engine.translations import (
         TranslationError,
         collect,
@@ -287,8 +288,11 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
                 except ValueError:  # relative and absolute paths: no folder in common
                     where = "other folders"
                 count = len(collection.inherited)
+                which = (
+                    "forms and procedures" if "procedure" in collection.kinds.values() else "forms"
+                )
                 print(
-                    f"not exported: {count} text{'s' if count != 1 else ''} that the forms in "
+                    f"not exported: {count} text{'s' if count != 1 else ''} that the {which} in "
                     f"{args.dir} inherit from {where} ({len(files)} "
                     f"file{'s' if len(files) != 1 else ''}): they belong to the translation of "
                     f"{where}; --with-inherited exports them too, marked inherited",
@@ -301,8 +305,7 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
             missing = sum(1 for e in collection.entries if e.status == "missing")
             print(
                 f"wrote {args.output}: {len(collection.entries)} texts "
-                f"({missing} without {args.language}) of "
-                f"{len({f for e in collection.entries for f in e.forms})} forms",
+                f"({missing} without {args.language}) of {collection.counted()}",
                 file=out,
             )
             return 1 if collection.broken else 0
