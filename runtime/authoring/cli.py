@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
-from engine.procedures import PROCEDURE_SUFFIX
-from engine.versions import PROCEDURE
+from engine.procedures import PROCEDURE_SUFFIX, ProcedureResult
+from engine.versions import FORM, PROCEDURE, Change
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
     Versioned,
+    Workspace,
     discover,
     kind_of,
     lock_for_publish,
@@ -103,20 +104,36 @@ def _parse_ref(text: str) -> tuple[str, int]:
     form, sep, version = text.partition("@")
     if not sep or not version.isdigit():
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not FORM@VERSION (a form id and a version number), "
+            f"'{text}' is not ID@VERSION (the id of a form or procedure and a version number), "
             "e.g. onderwijskundig-rapport@2"
         )
     return form, int(version)
 
 
 DIFF_USAGE = (
-    "popo diff [FOLDER] FORM@A FORM@B, e.g. "
+    "popo diff [FOLDER] ID@A ID@B (two forms or two procedures), e.g. "
     "popo diff definitions onderwijskundig-rapport@1 onderwijskundig-rapport@2"
 )
 
 
+def _find_version(workspace: Workspace, ident: str, version: int) -> Versioned | str:
+    """The valid form (else procedure) ``ident@version``, or why there is none."""
+    form = workspace.find(ident, version)
+    if form is not None and form.checked is not None:
+        return form
+    procedure = workspace.find_procedure(ident, version)
+    if procedure is not None and procedure.ok:
+        return procedure
+    for kind in (FORM, PROCEDURE):
+        versions = workspace.versions(ident, kind)
+        if versions:
+            return f"versions of the {kind} '{ident}': {', '.join(map(str, versions))}"
+    return f"no form or procedure '{ident}' in {workspace.paths[0]}/"
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.versions import diff, group_changes
+    from engine.procedures.diff import diff_procedures
+    from engine.versions import diff
 
     refs = list(args.refs)
     if len(refs) == 3:
@@ -125,32 +142,39 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         print(f"error: {DIFF_USAGE}", file=out)
         return 2
     workspace = open_workspace([Path(args.dir)])
-    found = []
+    found: list[Versioned] = []
     for ref in refs:
         try:
-            form, version = _parse_ref(ref)
+            ident, version = _parse_ref(ref)
         except argparse.ArgumentTypeError as problem:
             print(f"error: {problem}\nusage: {DIFF_USAGE}", file=out)
             return 2
-        result = workspace.find(form, version)
-        if result is None or result.checked is None:
-            versions = workspace.versions(form)
-            hint = (
-                f"versions of '{form}': {', '.join(map(str, versions))}"
-                if versions
-                else (f"no form '{form}' in {args.dir}/")
-            )
-            print(f"error: {ref} not found or not valid ({hint})", file=out)
+        result = _find_version(workspace, ident, version)
+        if isinstance(result, str):
+            print(f"error: {ref} not found or not valid ({result})", file=out)
             return 2
         found.append(result)
     old, new = found
+    title = f"{refs[0]} → {refs[1]}"
+    changes: list[Change]
+    if isinstance(old, ProcedureResult) or isinstance(new, ProcedureResult):
+        if not isinstance(old, ProcedureResult) or not isinstance(new, ProcedureResult):
+            kinds = [kind_of(old), kind_of(new)]
+            print(
+                f"error: {refs[0]} is a {kinds[0]} and {refs[1]} a {kinds[1]}: popo diff "
+                "compares two forms or two procedures",
+                file=out,
+            )
+            return 2
+        assert old.definition is not None and new.definition is not None
+        changes = diff_procedures(old.definition, new.definition)
+        return _print_changes(title, changes, False, args.exit_code, out)
     assert old.checked is not None and new.checked is not None
     assert old.definition is not None and new.definition is not None
     migration = next(
         (m for m in new.definition.migrations if m.from_version == old.definition.version),
         None,
     )
-    title = f"{refs[0]} → {refs[1]}"
     if migration is not None and migration.drafts == "finish":
         title += f" (drafts of version {migration.from_version} finish on that version)"
         migration = None
@@ -160,6 +184,15 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     elif migration is not None:
         title += f" (with the migration from version {migration.from_version})"
     changes = diff(old.checked, new.checked, migration)
+    return _print_changes(title, changes, True, args.exit_code, out)
+
+
+def _print_changes(
+    title: str, changes: list[Change], migrations: bool, exit_code: bool, out: TextIO
+) -> int:
+    """The changes under their headings, and how many of each kind (forms have migrations)."""
+    from engine.versions import group_changes
+
     print(title, file=out)
     for heading, items in group_changes(changes):
         print(heading, file=out)
@@ -167,13 +200,13 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  {change.label:<10}  {change.description}", file=out)
     breaking = [c for c in changes if c.breaking]
     migrated = [c for c in changes if c.migrated]
+    handled = f"{len(migrated)} handled by the migration, " if migrations else ""
     print(
         f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {len(breaking)} breaking, "
-        f"{len(migrated)} handled by the migration, "
-        f"{len(changes) - len(breaking) - len(migrated)} compatible",
+        f"{handled}{len(changes) - len(breaking) - len(migrated)} compatible",
         file=out,
     )
-    return 1 if breaking and args.exit_code else 0
+    return 1 if breaking and exit_code else 0
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -436,9 +469,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     test.set_defaults(handler=cmd_test)
 
     diff = commands.add_parser(
-        "diff", help="what changes between two versions: [FOLDER] FORM@A FORM@B"
+        "diff",
+        help="what changes between two versions of a form or procedure: [FOLDER] ID@A ID@B",
     )
-    diff.add_argument("refs", nargs="+", metavar="[FOLDER] FORM@A FORM@B")
+    diff.add_argument("refs", nargs="+", metavar="[FOLDER] ID@A ID@B")
     diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
     diff.add_argument(
