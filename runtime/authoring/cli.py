@@ -398,13 +398,18 @@ def cmd_new_region(args: argparse.Namespace, out: TextIO) -> int:
     for diagnostic in diagnostics:
         print(diagnostic.render(), file=out)
     forms = len(workspace.results)
+    procedures = len(workspace.procedures)
+    counted = f"{forms} forms" + (
+        f" and {procedures} procedure{'s' if procedures != 1 else ''}" if procedures else ""
+    )
     print(
-        f"{'OK' if not diagnostics else 'CHECK'}: {forms} forms in {plan.folder}, "
+        f"{'OK' if not diagnostics else 'CHECK'}: {counted} in {plan.folder}, "
         f"{len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''}",
         file=out,
     )
+    each = "each form and procedure" if procedures else "each form"
     print(
-        f"next: describe the region's changes in each form, then run popo check --strict "
+        f"next: describe the region's changes in {each}, then run popo check --strict "
         f"{plan.folder} and popo test --require-coverage {definitions} (docs/regions.md)",
         file=out,
     )
@@ -532,7 +537,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     new_region = commands.add_parser(
         "new-region",
-        help="start a region: a variant of each of the four forms, scenarios and a README",
+        help="start a region: a variant of each of the four forms and of each procedure, "
+        "scenarios and a README",
     )
     new_region.add_argument("name", help="the region, in lower case: west, noord-holland")
     new_region.add_argument(
