@@ -343,9 +343,11 @@ def test_the_regions_guide_works_as_written(
             assert status == 1 and all(line in shown for line in block.strip().split("\n")), output
     assert followed == 3
     assert ran.count("new-region") == 1 and "test" in ran and "diff" in ran
-    assert ran.count("publish") == 4  # all four forms, published with the region's changes
+    # all four forms, published with the region's changes, and the two procedures
+    assert ran.count("publish") == 6
     lock = (tmp_path / "definitions" / "popo.lock").read_text(encoding="utf-8")
     assert "overstapformulier-west" in lock
+    assert "\nprocedures:\n" in lock and "  tussentijdse-overstap-west@1:\n" in lock
     assert "swv_consulent_betrokken" in (
         tmp_path / "definitions" / "west" / "overstapformulier.form.yaml"
     ).read_text(encoding="utf-8")
