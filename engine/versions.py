@@ -3,7 +3,9 @@
 A published version never changes. ``popo publish`` records its content hash in ``popo.lock``
 (found in the folder of the definition or the nearest folder above it), with the hash of each
 source file that went into it (the form, its fragments, its base); ``popo check`` fails when a
-published version's content no longer matches, and names the file that was edited. ``popo diff``
+published version's content no longer matches, and names the file that was edited. Procedures
+are locked alike, in the lock's ``procedures:`` section (their diff is
+:mod:`engine.procedures.diff`). ``popo diff``
 lists what a person filling the form would notice, each change classified as compatible or
 breaking, and a definition's ``migrations`` tell how answers of an earlier version carry over
 (renames, value maps, knowingly dropped fields) or that drafts finish on the earlier version.
