@@ -605,17 +605,29 @@ def test_the_labels_of_a_procedure_are_exported_and_imported_like_a_forms(
         "Ouders melden hun kind aan.": "Parents register their child.",
         "Aangemeld": "Registered",
         "Toelaten": "Admit",
-        "Besluit over de toelating": "Decide on admission",
     }
-    for row in rows[1:]:
-        row[6] = filled.get(row[5], row[6])
-    out_file = io.StringIO()
-    csv.writer(out_file, delimiter=";").writerows(rows)
-    (tmp_path / "en.csv").write_text(out_file.getvalue(), encoding="utf-8-sig")
+
+    def fill(texts: dict[str, str]) -> None:
+        for row in rows[1:]:
+            row[6] = texts.get(row[5], row[6])
+        out_file = io.StringIO()
+        csv.writer(out_file, delimiter=";").writerows(rows)
+        (tmp_path / "en.csv").write_text(out_file.getvalue(), encoding="utf-8-sig")
+
+    fill(filled)
     assert main(["translations", "import", "en.csv"]) == 0
     out = capsys.readouterr().out
     assert f"changed {file}:14:28: status:aangemeld label: (none) → 'Registered'" in out
-    assert "translations (en): 4 changed, 5 unchanged, 0 stale, 0 still missing" in out
+    # what is still missing is named at its place, as for a form's text
+    assert (
+        f"missing {file}:36:12: task:besluiten label has no en text "
+        "('Besluit over de toelating')\n" in out
+    )
+    assert "translations (en): 3 changed, 5 unchanged, 0 stale, 1 still missing" in out
+    fill({"Besluit over de toelating": "Decide on admission"})
+    assert main(["translations", "import", "en.csv"]) == 0
+    out = capsys.readouterr().out
+    assert "translations (en): 1 changed, 8 unchanged, 0 stale, 0 still missing" in out
     text = procedure.read_text()
     assert (
         "  - {id: aangemeld, label: {nl: Aangemeld, en: Registered}}   # no English yet\n" in text
