@@ -125,7 +125,7 @@ def plan_region(
             variants[_base_id(definition.id, definition.region)] = (
                 f"{_base_id(definition.id, definition.region)}-{name}"
             )
-    for procedure in procedures:
+    for procedure in [*procedures, *_base_procedures_without_variant(chosen, procedures, plan)]:
         flow = procedure.definition
         assert flow is not None
         if flow.region is None:
@@ -161,6 +161,38 @@ def _procedures(source_dir: Path) -> list[ProcedureResult]:
             f"run popo check {source_dir} and fix them first"
         )
     return list(found.values())
+
+
+def _base_procedures_without_variant(
+    chosen: dict[FormKind, CheckResult], procedures: list[ProcedureResult], plan: RegionPlan
+) -> list[ProcedureResult]:
+    """For a region made from a region: the procedures of the base folder (the one its forms
+    extend) that the source region has no variant of; the new region starts them from the base."""
+    bases = {
+        (result.path.parent / str(load_file(result.path)["extends"])).resolve().parent
+        for result in chosen.values()
+        if result.definition is not None and result.definition.region is not None
+    }
+    if len(bases) != 1:
+        return []  # made from the base, or from forms on several bases: nothing to add
+    have = {
+        _base_id(p.definition.id, p.definition.region or "") for p in procedures if p.definition
+    }
+    missing = [
+        procedure
+        for procedure in _procedures(bases.pop())
+        if procedure.definition is not None
+        and procedure.definition.region is None
+        and procedure.definition.id not in have
+    ]
+    for procedure in missing:
+        flow = procedure.definition
+        assert flow is not None
+        plan.notes.append(
+            f"the folder you started from has no variant of the procedure '{flow.id}': "
+            f"{flow.id}{PROCEDURE_SUFFIX} starts from the base's {procedure.path.name}"
+        )
+    return missing
 
 
 def _instruments(source_dir: Path, oso: OsoCatalog | None) -> dict[FormKind, CheckResult]:

@@ -225,6 +225,29 @@ def test_a_region_from_another_region_copies_its_procedures_with_its_own_forms(
     assert status == 0, output
 
 
+def test_a_procedure_the_source_region_has_no_variant_of_starts_from_the_base(
+    definitions: Path,
+) -> None:
+    for path in (definitions / "noord").glob("aanmelding.*"):
+        path.unlink()
+    (definitions / "popo.lock").write_text("forms: {}\n")  # nothing published
+    status, output = popo("new-region", "oost", "--from", "noord", "--dir", str(definitions))
+    assert status == 0, output
+    assert (
+        "note: the folder you started from has no variant of the procedure 'aanmelding': "
+        "aanmelding.procedure.yaml starts from the base's aanmelding.procedure.yaml" in output
+    )
+    oost = definitions / "oost"
+    assert load_file(oost / "aanmelding.procedure.yaml")["extends"] == (
+        "../base/aanmelding.procedure.yaml"
+    )
+    assert load_file(oost / "tussentijdse-overstap.procedure.yaml")["changes"]  # noord's copy
+    status, output = popo("check", "--strict", str(oost))
+    assert status == 0, output
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
+
+
 def test_new_region_refuses_a_base_with_a_broken_procedure(definitions: Path) -> None:
     procedure = definitions / "base" / "aanmelding.procedure.yaml"
     procedure.write_text(procedure.read_text().replace("to: ingeschreven", "to: ingeschrevn"))
