@@ -36,6 +36,7 @@ from .csvsource import BOM, CsvProblem, decode, detect_delimiter, read_rows
 from .errors import DefinitionError, Location
 from .loader import load_definition
 from .model import Element, FormDefinition, GroupField, _ChoiceBase
+from .procedures.model import ProcedureDefinition, Term
 from .versions import LockEntry, LockFile
 from .yamlsource import LocDict, load_text
 
@@ -85,10 +86,36 @@ class Collection:
     broken: list[str] = field(default_factory=list)  # forms that do not load
     # texts written outside the folder, left out of ``entries`` (collect(inherited=False))
     inherited: list[Entry] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # id@version → "form" or "procedure"
+
+    def counted(self) -> str:
+        """``3 forms and 2 procedures``: the definitions whose texts were collected."""
+        names = {name for entry in self.entries for name in entry.forms}
+        forms = sum(1 for name in names if self.kinds.get(name) != "procedure")
+        procedures = len(names) - forms
+        parts = [f"{forms} form{'s' if forms != 1 else ''}"] if forms or not procedures else []
+        if procedures:
+            parts.append(f"{procedures} procedure{'s' if procedures != 1 else ''}")
+        return " and ".join(parts)
 
     def by_ident(self) -> dict[tuple[str, str, str], Entry]:
         """Every text found, the inherited ones left out included."""
         return {entry.ident: entry for entry in [*self.entries, *self.inherited]}
+
+
+def _procedure_elements(procedure: ProcedureDefinition) -> Iterator[tuple[Element, str]]:
+    """Every element of a procedure that may hold texts: ``procedure``, ``party:parents``,
+    ``status:aangemeld``, ``transition:toelaten``, ``term:beslistermijn``, ``task:besluiten``."""
+    yield procedure, "procedure"
+    for kind, items in (
+        ("party", procedure.parties),
+        ("status", procedure.statuses),
+        ("transition", procedure.transitions),
+        ("term", procedure.terms),
+        ("task", procedure.tasks),
+    ):
+        for item in items:
+            yield item, f"{kind}:{item.id}"
 
 
 def _elements(form: FormDefinition) -> Iterator[tuple[Element, str]]:
@@ -121,6 +148,8 @@ def _texts(element: Element) -> Iterator[tuple[str, Any, str, Any]]:
     if not isinstance(src, LocDict):
         return
     for key in _layout(type(element))[0]:
+        if key == "unit" and isinstance(element, Term):  # days, weeks: a value, not a text
+            continue
         value = getattr(element, key)
         if value is None:
             continue
@@ -139,29 +168,47 @@ def _status(text: Any, source: str, target: str) -> tuple[str, str, str]:
     return text, "", SAME if len(text.split()) <= 1 else MISSING
 
 
-def collect(folder: Path, target: str, source: str = "nl", inherited: bool = True) -> Collection:
-    """Every text of every form under ``folder`` that is shown in ``target``. Texts written in
-    files outside ``folder`` (a variant's base, a shared fragment) are marked ``inherited``;
-    ``inherited=False`` moves them from ``entries`` to ``Collection.inherited``."""
+def _definitions(
+    folder: Path, collection: Collection
+) -> Iterator[tuple[FormDefinition | ProcedureDefinition, Iterator[tuple[Element, str]]]]:
+    """The forms and the procedures under ``folder`` in both languages of ``collection``, each
+    with its elements; those that do not load or lack a language are noted in ``collection``."""
+    from .procedures import PROCEDURE_SUFFIX, load_procedure
     from .workspace import FORM_SUFFIX, discover
 
+    for suffix in (FORM_SUFFIX, PROCEDURE_SUFFIX):
+        for path in discover([folder], suffix):
+            model = (
+                load_definition(path).model if suffix == FORM_SUFFIX else load_procedure(path).model
+            )
+            if model is None:
+                collection.broken.append(str(path))
+                continue
+            if collection.target not in model.languages or collection.source not in model.languages:
+                collection.skipped.append(
+                    f"{model.id} ({path}): its languages are {', '.join(model.languages)}"
+                )
+                continue
+            collection.kinds[f"{model.id}@{model.version}"] = (
+                "form" if suffix == FORM_SUFFIX else "procedure"
+            )
+            if isinstance(model, ProcedureDefinition):
+                yield model, _procedure_elements(model)
+            else:
+                yield model, _elements(model)
+
+
+def collect(folder: Path, target: str, source: str = "nl", inherited: bool = True) -> Collection:
+    """Every text of every form and procedure under ``folder`` that is shown in ``target``.
+    Texts written in files outside ``folder`` (a variant's base, a shared fragment) are marked
+    ``inherited``; ``inherited=False`` moves them from ``entries`` to ``Collection.inherited``."""
     if target == source:
         raise TranslationError(f"the language to translate into is the source language {source}")
     collection = Collection(source, target)
     root = (folder if folder.is_dir() else folder.parent).resolve()
     seen: dict[tuple[str, str, str], Entry] = {}
-    for path in discover([folder], FORM_SUFFIX):
-        loaded = load_definition(path)
-        form = loaded.model
-        if form is None:
-            collection.broken.append(str(path))
-            continue
-        if target not in form.languages or source not in form.languages:
-            collection.skipped.append(
-                f"{form.id} ({path}): its languages are {', '.join(form.languages)}"
-            )
-            continue
-        for element, name in _elements(form):
+    for form, elements in _definitions(folder, collection):
+        for element, name in elements:
             for key, holder, holder_key, text in _texts(element):
                 location = (
                     holder.location_of(holder_key)
@@ -760,8 +807,8 @@ def _published_with(path: Path, entry: Entry, new_hash: str | None) -> list[str]
     def changed_by_edit(version: LockEntry) -> bool:
         if version.sources:
             return name in version.sources and version.sources[name] != new_hash
-        return version.file == name or LockFile.key(version.form, version.version) in entry.forms
+        return version.file == name or version.name in entry.forms
 
     found = [version for version in lock.entries.values() if changed_by_edit(version)]
     found.sort(key=lambda version: (version.form, version.version))
-    return [LockFile.key(version.form, version.version) for version in found]
+    return [version.name for version in found]

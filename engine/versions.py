@@ -3,7 +3,9 @@
 A published version never changes. ``popo publish`` records its content hash in ``popo.lock``
 (found in the folder of the definition or the nearest folder above it), with the hash of each
 source file that went into it (the form, its fragments, its base); ``popo check`` fails when a
-published version's content no longer matches, and names the file that was edited. ``popo diff``
+published version's content no longer matches, and names the file that was edited. Procedures
+are locked alike, in the lock's ``procedures:`` section (their diff is
+:mod:`engine.procedures.diff`). ``popo diff``
 lists what a person filling the form would notice, each change classified as compatible or
 breaking, and a definition's ``migrations`` tell how answers of an earlier version carry over
 (renames, value maps, knowingly dropped fields) or that drafts finish on the earlier version.
@@ -29,9 +31,13 @@ from .yamlsource import LocDict, load_file
 
 LOCK_NAME = "popo.lock"
 LOCK_HEADER = (
-    "# Published form versions: the content hash of each, and of each source file in it.\n"
-    "# Written by `popo publish`; `popo check` fails when a published version is edited.\n"
+    "# Published form and procedure versions: the content hash of each, and of each source\n"
+    "# file in it. Written by `popo publish`; `popo check` fails when a published version is\n"
+    "# edited.\n"
 )
+FORM, PROCEDURE = "form", "procedure"
+"""The kinds of definition a lock records, each in its own section (``forms:``, ``procedures:``)."""
+_SECTIONS = {FORM: "forms", PROCEDURE: "procedures"}
 
 
 # ---------------------------------------------------------------------- lock file
@@ -47,6 +53,12 @@ class LockEntry:
     # each source file (relative to the lock's folder) → the hash of its content; empty in lock
     # files written before sources were recorded
     sources: dict[str, str] = dataclass_field(default_factory=dict)
+    kind: str = FORM  # FORM (``form`` is a form id) or PROCEDURE (a procedure id)
+
+    @property
+    def name(self) -> str:
+        """``id@version``, as messages name a version."""
+        return f"{self.form}@{self.version}"
 
 
 class LockFile:
@@ -55,11 +67,14 @@ class LockFile:
         self.entries = entries
 
     @staticmethod
-    def key(form: str, version: int) -> str:
-        return f"{form}@{version}"
+    def key(form: str, version: int, kind: str = FORM) -> str:
+        """The entry's key: ``id@version`` for a form, ``procedure:id@version`` for a procedure
+        (a form and a procedure may share an id; each has its own section in the file)."""
+        name = f"{form}@{version}"
+        return name if kind == FORM else f"{kind}:{name}"
 
-    def get(self, form: str, version: int) -> LockEntry | None:
-        return self.entries.get(self.key(form, version))
+    def get(self, form: str, version: int, kind: str = FORM) -> LockEntry | None:
+        return self.entries.get(self.key(form, version, kind))
 
     @classmethod
     def find(cls, start: Path) -> LockFile | None:
@@ -77,25 +92,31 @@ class LockFile:
     def read(cls, path: Path) -> LockFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         entries: dict[str, LockEntry] = {}
-        for key, item in (data.get("forms") or {}).items():
-            form, _, version = str(key).partition("@")
-            entries[key] = LockEntry(
-                form,
-                int(version),
-                item["sha256"],
-                item.get("file", ""),
-                str(item.get("published", "")),
-                {str(k): str(v) for k, v in (item.get("sources") or {}).items()},
-            )
+        for kind, section in _SECTIONS.items():
+            for key, item in (data.get(section) or {}).items():
+                form, _, version = str(key).partition("@")
+                entries[cls.key(form, int(version), kind)] = LockEntry(
+                    form,
+                    int(version),
+                    item["sha256"],
+                    item.get("file", ""),
+                    str(item.get("published", "")),
+                    {str(k): str(v) for k, v in (item.get("sources") or {}).items()},
+                    kind,
+                )
         return cls(path, entries)
 
     def write(self) -> None:
-        forms: dict[str, Any] = {}
-        for key, e in sorted(self.entries.items()):
-            forms[key] = {"sha256": e.sha256, "file": e.file, "published": e.published}
+        sections: dict[str, dict[str, Any]] = {section: {} for section in _SECTIONS.values()}
+        for e in sorted(self.entries.values(), key=lambda e: e.name):
+            item: dict[str, Any] = {"sha256": e.sha256, "file": e.file, "published": e.published}
             if e.sources:
-                forms[key]["sources"] = dict(sorted(e.sources.items()))
-        text = LOCK_HEADER + yaml.safe_dump({"forms": forms}, sort_keys=False, allow_unicode=True)
+                item["sources"] = dict(sorted(e.sources.items()))
+            sections[_SECTIONS[e.kind]][e.name] = item
+        content = {"forms": sections["forms"]}
+        if sections["procedures"]:
+            content["procedures"] = sections["procedures"]
+        text = LOCK_HEADER + yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(self.path)
@@ -117,16 +138,24 @@ class LockFile:
         sha256: str,
         file: Path,
         sources: Iterable[Path] | None = None,
+        kind: str = FORM,
     ) -> LockEntry:
-        """Record a version as published, with the hash of each file that went into it
-        (``sources``; found by assembling ``file`` when not given)."""
-        if sources is None:
+        """Record a version of a form (or, with ``kind=PROCEDURE``, a procedure) as published,
+        with the hash of each file that went into it (``sources``; found by assembling
+        ``file`` when not given)."""
+        if sources is None and kind == PROCEDURE:
+            from .procedures import load_procedure
+
+            sources = load_procedure(file).files
+        elif sources is None:
             from .loader import load_definition
 
             sources = load_definition(file).files
-        entry = LockEntry(form, version, sha256, self.relative(file), date.today().isoformat())
+        entry = LockEntry(
+            form, version, sha256, self.relative(file), date.today().isoformat(), kind=kind
+        )
         entry.sources = self.source_hashes(sources)
-        self.entries[self.key(form, version)] = entry
+        self.entries[self.key(form, version, kind)] = entry
         return entry
 
     def source_hashes(self, sources: Iterable[Path]) -> dict[str, str]:
@@ -942,7 +971,9 @@ def migrate_answers(
 
 
 __all__ = [
+    "FORM",
     "LOCK_NAME",
+    "PROCEDURE",
     "Change",
     "LockEntry",
     "LockFile",

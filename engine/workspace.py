@@ -18,7 +18,9 @@ from .checker import OsoCatalog
 from .errors import Diagnostics, Location
 from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
 from .versions import (
+    FORM,
     LOCK_NAME,
+    PROCEDURE,
     LockEntry,
     LockFile,
     SourceHashes,
@@ -31,6 +33,14 @@ FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
 KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
+
+Versioned = CheckResult | ProcedureResult
+"""A form or a procedure: both are published in popo.lock and never change afterwards."""
+
+
+def kind_of(result: Versioned) -> str:
+    """FORM or PROCEDURE: the lock file's section for ``result``, and the word in messages."""
+    return PROCEDURE if isinstance(result, ProcedureResult) else FORM
 
 
 def discover(paths: list[Path], suffix: str) -> list[Path]:
@@ -65,6 +75,7 @@ class Workspace:
     index: dict[tuple[str, int], CheckResult] = field(default_factory=dict)
     procedures: list[ProcedureResult] = field(default_factory=list)
     calendars: list[LoadedCalendar] = field(default_factory=list)
+    procedure_index: dict[tuple[str, int], ProcedureResult] = field(default_factory=dict)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
@@ -88,8 +99,13 @@ class Workspace:
     def find(self, form_id: str, version: int) -> CheckResult | None:
         return self.index.get((form_id, version))
 
-    def versions(self, form_id: str) -> list[int]:
-        return sorted(v for (f, v) in self.index if f == form_id)
+    def versions(self, form_id: str, kind: str = FORM) -> list[int]:
+        """The versions of a form (or, with ``kind=PROCEDURE``, of a procedure) found."""
+        index = self.procedure_index if kind == PROCEDURE else self.index
+        return sorted(v for (f, v) in index if f == form_id)
+
+    def find_procedure(self, procedure_id: str, version: int) -> ProcedureResult | None:
+        return self.procedure_index.get((procedure_id, version))
 
 
 def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspace:
@@ -113,7 +129,6 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
             continue
         workspace.index[key] = result
-    procedures: dict[tuple[str, int], Path] = {}
     for path in discover(paths, PROCEDURE_SUFFIX):
         procedure = check_procedure_file(path)
         workspace.procedures.append(procedure)
@@ -121,14 +136,15 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
         if flow is None:
             continue
         key = (flow.id, flow.version)
-        if key in procedures:
+        if key in workspace.procedure_index:
             workspace.diagnostics.error(
                 flow.location("version"),
                 f"the procedure '{flow.id}' version {flow.version} is also defined in "
-                f"{procedures[key]}",
+                f"{workspace.procedure_index[key].path}",
                 "give each procedure its own id, or each version its own number",
             )
-        procedures.setdefault(key, path)
+            continue
+        workspace.procedure_index[key] = procedure
     for path in discover(paths, CALENDAR_SUFFIX):
         calendar = load_calendar(path)
         workspace.calendars.append(calendar)
@@ -147,10 +163,13 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
 
 
 def _check_locks(workspace: Workspace) -> None:
+    """Published forms and procedures that changed since (each edited file once), and
+    published versions whose file is gone."""
     locks: dict[Path, LockFile] = {}
-    edited: list[tuple[LockFile, LockEntry, CheckResult]] = []
+    edited: list[tuple[LockFile, LockEntry, Versioned]] = []
     unchanged_files: set[Path] = set()
-    for result in workspace.results:
+    published: list[Versioned] = [*workspace.results, *workspace.procedures]
+    for result in published:
         model = result.definition
         if model is None or result.content_hash is None:
             continue
@@ -158,7 +177,7 @@ def _check_locks(workspace: Workspace) -> None:
         if lock is None:
             continue
         lock = locks.setdefault(lock.path, lock)
-        entry = lock.get(model.id, model.version)
+        entry = lock.get(model.id, model.version, kind_of(result))
         if entry is None:
             continue
         if entry.sha256 == result.content_hash:
@@ -169,7 +188,8 @@ def _check_locks(workspace: Workspace) -> None:
         _blame_edits(workspace, edited, unchanged_files)
     for lock in locks.values():
         for entry in lock.entries.values():
-            if (entry.form, entry.version) not in workspace.index:
+            index = workspace.procedure_index if entry.kind == PROCEDURE else workspace.index
+            if (entry.form, entry.version) not in index:
                 target = lock.path.parent / entry.file
                 if not target.exists():
                     workspace.diagnostics.error(
@@ -181,7 +201,7 @@ def _check_locks(workspace: Workspace) -> None:
 
 def _blame_edits(
     workspace: Workspace,
-    edited: list[tuple[LockFile, LockEntry, CheckResult]],
+    edited: list[tuple[LockFile, LockEntry, Versioned]],
     unchanged_files: set[Path],
 ) -> None:
     """Report each edited source file once, with the published versions the edit changes.
@@ -192,8 +212,8 @@ def _blame_edits(
     version which is still unchanged includes.
     """
     hashes = SourceHashes()
-    blamed: dict[Path, list[tuple[LockFile, LockEntry, CheckResult]]] = {}
-    unexplained: list[tuple[LockFile, LockEntry, CheckResult]] = []
+    blamed: dict[Path, list[tuple[LockFile, LockEntry, Versioned]]] = {}
+    unexplained: list[tuple[LockFile, LockEntry, Versioned]] = []
     guesses: dict[int, set[Path]] = {}
     for index, (lock, entry, result) in enumerate(edited):
         if entry.sources:
@@ -236,17 +256,17 @@ def _blame_edits(
             model.location("version"),
             f"version {model.version} of '{model.id}' was published on {entry.published} "
             "and has been edited since (it, or a file it includes, differs from popo.lock)",
-            _new_version_hint(workspace, model.id),
+            _new_version_hint(workspace, model.id, kind_of(result)),
         )
 
 
 def _report_uncertain_edit(
     workspace: Workspace,
-    versions: list[tuple[LockFile, LockEntry, CheckResult]],
+    versions: list[tuple[LockFile, LockEntry, Versioned]],
     suspects: list[Path],
 ) -> None:
     """Versions from a lock that records no source files, edited in one of ``suspects``."""
-    names = sorted(f"{entry.form}@{entry.version}" for _, entry, _ in versions)
+    names = sorted(entry.name for _, entry, _ in versions)
     lock = versions[0][0]
     first = next(
         (result for lock, entry, result in versions if lock.resolve(entry.file) in suspects),
@@ -260,16 +280,16 @@ def _report_uncertain_edit(
         f"{_and(names)} {have} been edited since {'it was' if len(names) == 1 else 'they were'} "
         f"published, in {files} ({lock.path.name} does not record which files went into "
         f"{'it' if len(names) == 1 else 'them'})",
-        "undo the edit first (published versions never change); to change a form, make a new "
-        "version: a new file that extends: the published one, with version: one higher and your "
-        "changes, then run popo publish",
+        f"undo the edit first (published versions never change); to change a "
+        f"{kind_of(first)}, make a new version: a new file that extends: the published one, "
+        "with version: one higher and your changes, then run popo publish",
     )
 
 
-def _new_version_hint(workspace: Workspace, form_id: str) -> str:
-    free = max(workspace.versions(form_id), default=0) + 1
+def _new_version_hint(workspace: Workspace, form_id: str, kind: str = FORM) -> str:
+    free = max(workspace.versions(form_id, kind), default=0) + 1
     return (
-        "undo the edit first (published versions never change); to change the form, make a "
+        f"undo the edit first (published versions never change); to change the {kind}, make a "
         f"new version: a new file that extends: this one, with version: {free} and your "
         "changes, then run popo publish"
     )
@@ -278,10 +298,10 @@ def _new_version_hint(workspace: Workspace, form_id: str) -> str:
 def _report_edited_file(
     workspace: Workspace,
     path: Path,
-    versions: list[tuple[LockFile, LockEntry, CheckResult]],
+    versions: list[tuple[LockFile, LockEntry, Versioned]],
     hashes: SourceHashes,
 ) -> None:
-    names = sorted(f"{entry.form}@{entry.version}" for _, entry, _ in versions)
+    names = sorted(entry.name for _, entry, _ in versions)
     own = next(
         ((entry, result) for lock, entry, result in versions if lock.resolve(entry.file) == path),
         None,
@@ -290,24 +310,26 @@ def _report_edited_file(
         entry, result = own
         model = result.definition
         assert model is not None
-        others = [name for name in names if name != f"{entry.form}@{entry.version}"]
+        others = [name for name in names if name != entry.name]
         builds = "builds" if len(others) == 1 else "build"
         also = f"; the edit also changes {_and(others)}, which {builds} on it" if others else ""
         workspace.diagnostics.error(
             model.location("version"),
             f"version {model.version} of '{model.id}' was published on {entry.published} "
             f"and this file has been edited since{also}",
-            _new_version_hint(workspace, model.id),
+            _new_version_hint(workspace, model.id, kind_of(result)),
         )
         return
     data = hashes.data(path)
     is_fragment = path.name.endswith(FRAGMENT_SUFFIX) and isinstance(data, LocDict)
     location = Location(_display(path), 1, 1)
     if isinstance(data, LocDict):
-        location = data.key_locs.get("fragment", data.loc)
+        location = data.key_locs.get("fragment") or data.key_locs.get("id") or data.loc
     what = f"the fragment '{data.get('fragment')}'" if is_fragment else "this file"
     were = "was" if len(names) == 1 else "were"
-    forms = "that form" if len(names) == 1 else "those forms"
+    kinds = {entry.kind for _, entry, _ in versions}
+    noun = kinds.pop() if len(kinds) == 1 else "definition"
+    forms = f"that {noun}" if len(names) == 1 else f"those {noun}s"
     workspace.diagnostics.error(
         location,
         f"{what} has been edited since {_and(names)} {were} published with it, "
@@ -366,4 +388,12 @@ def lock_for_publish(path: Path, root: Path | None = None) -> LockFile:
     return LockFile(folder / LOCK_NAME, {})
 
 
-__all__ = ["LocDict", "Workspace", "discover", "lock_for_publish", "open_workspace"]
+__all__ = [
+    "LocDict",
+    "Versioned",
+    "Workspace",
+    "discover",
+    "kind_of",
+    "lock_for_publish",
+    "open_workspace",
+]

@@ -187,6 +187,20 @@ def test_every_shipped_form_is_published_and_unchanged() -> None:
         assert entry.sha256 == result.content_hash
 
 
+def test_every_shipped_procedure_is_published_and_unchanged() -> None:
+    from engine.versions import PROCEDURE, LockFile
+
+    lock = LockFile.read(DEFINITIONS / "popo.lock")
+    workspace = _workspace()
+    assert len(workspace.procedures) == 6
+    for result in workspace.procedures:
+        model = result.definition
+        assert model is not None
+        entry = lock.get(model.id, model.version, PROCEDURE)
+        assert entry is not None, f"{model.id}@{model.version} is not published"
+        assert entry.sha256 == result.content_hash
+
+
 def test_scenarios_cover_every_condition_and_constraint(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test", "--require-coverage", str(DEFINITIONS)]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out

@@ -265,3 +265,125 @@ def test_long_texts_are_shortened_to_where_they_differ() -> None:
     assert text_changes("hint", None, "Zoals in het paspoort", ["nl"]) == [
         'hint: (none) → "Zoals in het paspoort"'
     ]
+
+
+PROCEDURE_V1 = """
+id: aanmelding
+version: 1
+title: {nl: Aanmelding, en: Registration}
+languages: [nl, en]
+parties:
+  - {id: parents, roles: [ouder]}
+  - {id: receiving_school, roles: [medewerker, directeur]}
+statuses:
+  - {id: concept, label: {nl: Concept, en: Draft}, initial: true}
+  - {id: aangemeld, label: {nl: Aangemeld, en: Registered}}
+  - {id: wachtlijst, label: {nl: Op de wachtlijst, en: On the waiting list}}
+  - {id: toegelaten, label: {nl: Toegelaten, en: Admitted}}
+  - {id: ingeschreven, label: {nl: Ingeschreven, en: Enrolled}, final: true}
+transitions:
+  - {id: aanmelden, from: concept, to: aangemeld, label: {nl: Aanmelden, en: Register},
+     who: [parents.ouder]}
+  - {id: wachten, from: aangemeld, to: wachtlijst, label: {nl: Wachten, en: Wait},
+     who: [receiving_school.directeur]}
+  - {id: toelaten, from: [aangemeld, wachtlijst], to: toegelaten,
+     label: {nl: Toelaten, en: Admit}, who: [receiving_school.directeur]}
+  - {id: inschrijven, from: toegelaten, to: ingeschreven,
+     label: {nl: Inschrijven, en: Enrol}, who: [receiving_school.medewerker]}
+terms:
+  - {id: beslistermijn, label: {nl: Beslissen, en: Decide}, start: aanmelden, amount: 6,
+     unit: weeks, expects: {transition: toelaten}}
+tasks:
+  - {id: besluiten, label: {nl: Besluit, en: Decide}, status: aangemeld,
+     who: [receiving_school.directeur]}
+"""
+
+PROCEDURE_V2 = """
+extends: aanmelding.v1.procedure.yaml
+version: 2
+changes:
+  - remove: wachten
+  - remove: wachtlijst
+  - modify: toelaten
+    set:
+      from: aangemeld
+      label: {nl: Toelaten, en: Accept}
+      who: [receiving_school.directeur, receiving_school.medewerker]
+  - modify: toegelaten
+    set: {final: true}
+  - remove: inschrijven
+  - remove: ingeschreven
+  - modify: beslistermijn
+    set: {amount: 4}
+  - add:
+      - {id: aanmelding_bekijken, label: {nl: Bekijk de aanmelding, en: Look at it},
+         status: aangemeld, who: [receiving_school.medewerker]}
+    after: besluiten
+"""
+
+
+def test_diff_of_two_procedure_versions_lists_what_changed_per_item(
+    tmp_path: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("aanmelding.v1.procedure.yaml", PROCEDURE_V1)
+    write("aanmelding.v2.procedure.yaml", PROCEDURE_V2)
+    assert main(["diff", str(tmp_path), "aanmelding@1", "aanmelding@2"]) == 0
+    assert capsys.readouterr().out == (
+        "aanmelding@1 → aanmelding@2\n"
+        "status 'toegelaten'\n"
+        "  BREAKING    now final: a case in this status can no longer move\n"
+        "status 'wachtlijst'\n"
+        "  BREAKING    removed: a case in this status has no place in the new version\n"
+        "status 'ingeschreven'\n"
+        "  BREAKING    removed: a case in this status has no place in the new version\n"
+        "transition 'toelaten'\n"
+        "  compatible  from: [aangemeld, wachtlijst] → aangemeld\n"
+        '  compatible  label (en): "Admit" → "Accept"\n'
+        "  compatible  who: added receiving_school.medewerker\n"
+        "transition 'wachten'\n"
+        "  compatible  removed\n"
+        "transition 'inschrijven'\n"
+        "  compatible  removed\n"
+        "term 'beslistermijn'\n"
+        "  compatible  amount: 6 → 4\n"
+        "task 'aanmelding_bekijken'\n"
+        "  compatible  new task, open in the status aangemeld\n"
+        "10 changes: 3 breaking, 7 compatible\n"
+    )
+    # as for forms: --exit-code fails on a breaking change, and the changes have their place
+    assert main(["diff", str(tmp_path), "aanmelding@1", "aanmelding@2", "--exit-code"]) == 1
+    capsys.readouterr()
+
+
+def test_diff_of_procedures_names_what_it_cannot_compare(
+    tmp_path: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("aanmelding.v1.procedure.yaml", PROCEDURE_V1)
+    write("rich.v1.form.yaml", RICH_V1)
+    assert main(["diff", str(tmp_path), "aanmelding@1", "aanmelding@3"]) == 2
+    assert capsys.readouterr().out == (
+        "error: aanmelding@3 not found or not valid (versions of the procedure 'aanmelding': 1)\n"
+    )
+    assert main(["diff", str(tmp_path), "aanmelding@1", "rich@1"]) == 2
+    assert capsys.readouterr().out == (
+        "error: aanmelding@1 is a procedure and rich@1 a form: popo diff compares two forms or "
+        "two procedures\n"
+    )
+
+
+def test_the_procedure_diff_locates_each_change_in_the_new_version(write: Write) -> None:
+    from engine.procedures import check_procedure_file
+    from engine.procedures.diff import diff_procedures
+
+    old = check_procedure_file(write("aanmelding.v1.procedure.yaml", PROCEDURE_V1), forms=())
+    new = check_procedure_file(write("aanmelding.v2.procedure.yaml", PROCEDURE_V2), forms=())
+    assert old.definition is not None and new.definition is not None
+    located = {
+        (str(change), change.location.line if change.location else None)
+        for change in diff_procedures(old.definition, new.definition)
+    }
+    assert ("compatible  term 'beslistermijn': amount: 6 → 4", 16) in located
+    assert (
+        "compatible  task 'aanmelding_bekijken': new task, open in the status aangemeld",
+        18,
+    ) in (located)

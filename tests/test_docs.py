@@ -111,7 +111,7 @@ def test_complete_form_examples_check_clean(
 
 def test_the_docs_have_complete_procedures_to_check() -> None:
     assert {page.name for page, _, _ in PROCEDURES} == {"procedures.md"}
-    assert len(PROCEDURES) == 3
+    assert len(PROCEDURES) == 4
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ INSTRUMENTS = (
     "adviesformulier",
     "aanmeldformulier",
 )
+PROCEDURES = ("aanmelding", "tussentijdse-overstap")
 
 
 @pytest.fixture
@@ -42,11 +43,12 @@ def test_a_region_from_the_base_has_the_four_instruments(definitions: Path) -> N
     status, output = popo("new-region", "west", "--from", "base", "--dir", str(definitions))
     assert status == 0, output
     west = definitions / "west"
-    assert f"OK: 4 forms in {west}, 0 problems" in output
+    assert f"OK: 4 forms and 2 procedures in {west}, 0 problems" in output
     assert sorted(p.name for p in west.iterdir()) == sorted(
         ["README.md"]
         + [f"{name}.form.yaml" for name in INSTRUMENTS]
-        + [f"{name}.scenarios.yaml" for name in INSTRUMENTS]
+        + [f"{name}.procedure.yaml" for name in PROCEDURES]
+        + [f"{name}.scenarios.yaml" for name in (*INSTRUMENTS, *PROCEDURES)]
     )
     for name in INSTRUMENTS:
         form = load_file(west / f"{name}.form.yaml")
@@ -70,10 +72,79 @@ def test_the_new_region_checks_clean_and_passes_with_coverage(definitions: Path)
     assert popo("new-region", "west", "--dir", str(definitions))[0] == 0
     status, output = popo("check", "--strict", str(definitions / "west"))
     assert status == 0, output
-    assert "OK: 4 forms checked, 0 errors, 0 warnings" in output
+    assert "OK: 4 forms and 2 procedures checked, 0 errors, 0 warnings" in output
     status, output = popo("test", "--require-coverage", str(definitions))
     assert status == 0, output
     assert ", 0 failed" in output
+    # the region's folder on its own: its procedures are named by its own scenario files
+    status, output = popo("test", "--require-coverage", str(definitions / "west"))
+    assert status == 0, output
+    assert "without scenarios" not in output
+
+
+def test_a_region_from_the_base_has_a_variant_of_each_procedure(definitions: Path) -> None:
+    status, output = popo("new-region", "west", "--dir", str(definitions))
+    assert status == 0, output
+    west = definitions / "west"
+    procedure = west / "aanmelding.procedure.yaml"
+    data = load_file(procedure)
+    assert data["extends"] == "../base/aanmelding.procedure.yaml"
+    assert (data["id"], data["version"], data["region"]) == ("aanmelding-west", 1, "west")
+    assert data["title"] == {
+        "nl": "Aanmelding door ouders – Regio West",
+        "en": "Registration by parents – Region West",
+    }
+    assert data["changes"] == []
+    text = procedure.read_text()
+    # an example of changes, commented out: the region's own form, a term of its own
+    assert (
+        "# changes:\n"
+        "#   - modify: aanmelden      # needs the region's form, not the base's\n"
+        "#     set:\n"
+        "#       needs: [aanmeldformulier-west]\n"
+        "#   - modify: beslistermijn      # shorter than the base's 6 weeks\n"
+        "#     set: {amount: 5}\n" in text
+    )
+    assert (
+        "note: aanmelding.procedure.yaml still names the base's aanmeldformulier, not the "
+        "region's aanmeldformulier-west: the comment in it shows how to change that" in output
+    )
+    scenarios = load_file(west / "aanmelding.scenarios.yaml")
+    assert scenarios["procedure"] == "aanmelding.procedure.yaml"
+    assert [s["expect"]["status"] for s in scenarios["scenarios"]] == ["concept", "aangemeld"]
+    readme = (west / "README.md").read_text()
+    assert "| `aanmelding.procedure.yaml` | — |" in readme
+    assert "popo publish definitions/west/PROCEDURE.procedure.yaml --dir definitions" in readme
+
+
+def test_the_example_changes_of_a_scaffolded_procedure_work_and_its_scenarios_notice(
+    definitions: Path,
+) -> None:
+    """A consultant follows the comment: the region's own form and a shorter term. The derived
+    scenario about the first step now fails, at its line, until it sends the region's form."""
+    assert popo("new-region", "west", "--dir", str(definitions))[0] == 0
+    procedure = definitions / "west" / "aanmelding.procedure.yaml"
+    text = procedure.read_text()
+    example = [line[2:] for line in text.split("\n") if line.startswith(("# changes:", "#  "))]
+    procedure.write_text(text.replace("changes: []\n", "\n".join(example) + "\n"))
+    status, output = popo("check", "--strict", str(definitions / "west"))
+    assert status == 0, output
+    scenarios = definitions / "west" / "aanmelding.scenarios.yaml"
+    run = run_file(scenarios)
+    assert run.passed == 1 and run.total == 2
+    shown = [f.render() for f in run.failures]
+    assert (
+        f"{scenarios}:19:15: scenario 'de eerste stap: aanmelden': status is 'concept', not "
+        "'aangemeld'" in shown
+    ), shown
+    assert any("aanmeldformulier-west" in line for line in shown), shown
+    scenarios.write_text(
+        scenarios.read_text().replace("{form: aanmeldformulier,", "{form: aanmeldformulier-west,")
+    )
+    run = run_file(scenarios)
+    assert run.passed == run.total == 2
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
 
 
 def test_the_scaffolded_scenarios_test_the_form_and_fail_when_it_changes(
@@ -126,6 +197,64 @@ def test_a_region_from_another_region_copies_its_changes_and_scenarios(
     assert popo("check", "--strict", str(oost))[0] == 0
     status, output = popo("test", "--require-coverage", str(definitions))
     assert status == 0, output
+
+
+def test_a_region_from_another_region_copies_its_procedures_with_its_own_forms(
+    definitions: Path,
+) -> None:
+    status, output = popo("new-region", "oost", "--from", "noord", "--dir", str(definitions))
+    assert status == 0, output
+    oost = definitions / "oost"
+    procedure = load_file(oost / "tussentijdse-overstap.procedure.yaml")
+    noord = load_file(definitions / "noord" / "tussentijdse-overstap.procedure.yaml")
+    assert procedure["extends"] == "../base/tussentijdse-overstap.procedure.yaml"
+    assert (procedure["id"], procedure["region"]) == ("tussentijdse-overstap-oost", "oost")
+    # noord's changes, naming oost's forms where noord's named its own
+    assert len(procedure["changes"]) == len(noord["changes"])
+    assert procedure["changes"][0]["set"]["needs"] == ["overstapformulier-oost"]
+    assert procedure["changes"][2]["set"]["amount"] == 5
+    assert procedure["changes"][2]["set"]["expects"] == {"form": "onderwijskundig-rapport-oost"}
+    scenarios = (oost / "tussentijdse-overstap.scenarios.yaml").read_text()
+    assert "procedure: tussentijdse-overstap.procedure.yaml\n" in scenarios
+    assert "{form: overstapformulier-oost, date: 2027-01-11}" in scenarios
+    assert "vakantieregio: noord" in scenarios  # the school holidays' region is not POPO's
+    assert "-noord" not in scenarios
+    status, output = popo("check", "--strict", str(oost))
+    assert status == 0, output
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
+
+
+def test_a_procedure_the_source_region_has_no_variant_of_starts_from_the_base(
+    definitions: Path,
+) -> None:
+    for path in (definitions / "noord").glob("aanmelding.*"):
+        path.unlink()
+    (definitions / "popo.lock").write_text("forms: {}\n")  # nothing published
+    status, output = popo("new-region", "oost", "--from", "noord", "--dir", str(definitions))
+    assert status == 0, output
+    assert (
+        "note: the folder you started from has no variant of the procedure 'aanmelding': "
+        "aanmelding.procedure.yaml starts from the base's aanmelding.procedure.yaml" in output
+    )
+    oost = definitions / "oost"
+    assert load_file(oost / "aanmelding.procedure.yaml")["extends"] == (
+        "../base/aanmelding.procedure.yaml"
+    )
+    assert load_file(oost / "tussentijdse-overstap.procedure.yaml")["changes"]  # noord's copy
+    status, output = popo("check", "--strict", str(oost))
+    assert status == 0, output
+    status, output = popo("test", "--require-coverage", str(definitions))
+    assert status == 0, output
+
+
+def test_new_region_refuses_a_base_with_a_broken_procedure(definitions: Path) -> None:
+    procedure = definitions / "base" / "aanmelding.procedure.yaml"
+    procedure.write_text(procedure.read_text().replace("to: ingeschreven", "to: ingeschrevn"))
+    status, output = popo("new-region", "west", "--dir", str(definitions))
+    assert status == 2
+    assert "has procedures with errors (aanmelding.procedure.yaml)" in output
+    assert not (definitions / "west").exists()
 
 
 @pytest.mark.parametrize(
@@ -237,9 +366,11 @@ def test_the_regions_guide_works_as_written(
             assert status == 1 and all(line in shown for line in block.strip().split("\n")), output
     assert followed == 3
     assert ran.count("new-region") == 1 and "test" in ran and "diff" in ran
-    assert ran.count("publish") == 4  # all four forms, published with the region's changes
+    # all four forms, published with the region's changes, and the two procedures
+    assert ran.count("publish") == 6
     lock = (tmp_path / "definitions" / "popo.lock").read_text(encoding="utf-8")
     assert "overstapformulier-west" in lock
+    assert "\nprocedures:\n" in lock and "  tussentijdse-overstap-west@1:\n" in lock
     assert "swv_consulent_betrokken" in (
         tmp_path / "definitions" / "west" / "overstapformulier.form.yaml"
     ).read_text(encoding="utf-8")

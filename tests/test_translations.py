@@ -524,3 +524,156 @@ def test_the_shipped_definitions_export_with_nothing_missing() -> None:
     assert collection.broken == []
     assert len(collection.entries) > 300
     assert [e for e in collection.entries if e.status == "missing"] == []
+
+
+PROCEDURE = """\
+# A procedure in two languages, half translated: comments and layout must survive an import.
+id: aanmelding
+version: 1
+title: {nl: Aanmelding door ouders, en: Registration by parents}
+description: Ouders melden hun kind aan.
+languages: [nl, en]
+parties:
+  - id: parents
+    roles: [ouder]
+  - id: receiving_school
+    roles: [directeur]
+statuses:
+  - {id: concept, label: {nl: Nog niet aangemeld, en: Not registered yet}, initial: true}
+  - {id: aangemeld, label: {nl: Aangemeld}}   # no English yet
+  - {id: toegelaten, label: {nl: Toegelaten, en: Admitted}, final: true}
+transitions:
+  - id: aanmelden
+    from: concept
+    to: aangemeld
+    label: {nl: Aanmelden, en: Register}
+    who: [parents.ouder]
+  - id: toelaten
+    from: aangemeld
+    to: toegelaten
+    label: {nl: Toelaten}
+    who: [receiving_school.directeur]
+terms:
+  - id: beslistermijn
+    label: {nl: De school beslist, en: The school decides}
+    start: aanmelden
+    amount: 6
+    unit: weeks
+    expects: {transition: toelaten}
+tasks:
+  - id: besluiten
+    label: {nl: Besluit over de toelating, en: ''}
+    status: aangemeld
+    who: [receiving_school.directeur]
+"""
+
+
+def test_the_labels_of_a_procedure_are_exported_and_imported_like_a_forms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    procedure = folder / "aanmelding.procedure.yaml"
+    procedure.write_text(PROCEDURE)
+    # popo check names each missing English text at its place, as for a form
+    file = "defs/aanmelding.procedure.yaml"
+    assert main(["check", file]) == 1
+    out = capsys.readouterr().out
+    assert f"{file}:14:28: error: missing translation (en) of 'Aangemeld'" in out
+    assert f"{file}:25:12: error: missing translation (en) of 'Toelaten'" in out
+
+    assert main(["translations", "export", "defs", "--language", "en", "-o", "en.csv"]) == 0
+    assert capsys.readouterr().out == ("wrote en.csv: 9 texts (4 without en) of 1 procedure\n")
+    rows = list(
+        csv.reader(io.StringIO((tmp_path / "en.csv").read_text("utf-8-sig")), delimiter=";")
+    )
+    assert [row[2:6] for row in rows[1:]] == [
+        ["procedure", "title", "translated", "Aanmelding door ouders"],
+        ["procedure", "description", "missing", "Ouders melden hun kind aan."],
+        ["status:concept", "label", "translated", "Nog niet aangemeld"],
+        ["status:aangemeld", "label", "missing", "Aangemeld"],
+        ["status:toegelaten", "label", "translated", "Toegelaten"],
+        ["transition:aanmelden", "label", "translated", "Aanmelden"],
+        ["transition:toelaten", "label", "missing", "Toelaten"],
+        ["term:beslistermijn", "label", "translated", "De school beslist"],
+        ["task:besluiten", "label", "missing", "Besluit over de toelating"],
+    ]
+    assert {row[1] for row in rows[1:]} == {"aanmelding@1"}
+
+    filled = {
+        "Ouders melden hun kind aan.": "Parents register their child.",
+        "Aangemeld": "Registered",
+        "Toelaten": "Admit",
+    }
+
+    def fill(texts: dict[str, str]) -> None:
+        for row in rows[1:]:
+            row[6] = texts.get(row[5], row[6])
+        out_file = io.StringIO()
+        csv.writer(out_file, delimiter=";").writerows(rows)
+        (tmp_path / "en.csv").write_text(out_file.getvalue(), encoding="utf-8-sig")
+
+    fill(filled)
+    assert main(["translations", "import", "en.csv"]) == 0
+    out = capsys.readouterr().out
+    assert f"changed {file}:14:28: status:aangemeld label: (none) → 'Registered'" in out
+    # what is still missing is named at its place, as for a form's text
+    assert (
+        f"missing {file}:36:12: task:besluiten label has no en text "
+        "('Besluit over de toelating')\n" in out
+    )
+    assert "translations (en): 3 changed, 5 unchanged, 0 stale, 1 still missing" in out
+    fill({"Besluit over de toelating": "Decide on admission"})
+    assert main(["translations", "import", "en.csv"]) == 0
+    out = capsys.readouterr().out
+    assert "translations (en): 1 changed, 8 unchanged, 0 stale, 0 still missing" in out
+    text = procedure.read_text()
+    assert (
+        "  - {id: aangemeld, label: {nl: Aangemeld, en: Registered}}   # no English yet\n" in text
+    )
+    assert (
+        "description: {nl: Ouders melden hun kind aan., en: Parents register their child.}\n"
+        in (text)
+    )
+    assert "unit: weeks\n" in text
+    assert main(["check", file]) == 0
+    capsys.readouterr()
+
+
+def test_an_import_refuses_a_published_procedures_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "popo.lock").write_text("forms: {}\n")
+    procedure = folder / "aanmelding.procedure.yaml"
+    procedure.write_text(
+        PROCEDURE.replace("{nl: Aangemeld}", "{nl: Aangemeld, en: Registered}")
+        .replace("{nl: Toelaten}", "{nl: Toelaten, en: Admit}")
+        .replace("en: ''", "en: Decide")
+        .replace("description: Ouders melden hun kind aan.\n", "")
+    )
+    scenarios = folder / "aanmelding.scenarios.yaml"
+    scenarios.write_text(
+        "procedure: aanmelding.procedure.yaml\n"
+        "scenarios:\n"
+        "  - name: aangemeld en toegelaten\n"
+        "    events:\n"
+        "      - {transition: aanmelden, date: 2027-03-01, by: parents.ouder}\n"
+        "      - {transition: toelaten, date: 2027-03-02, by: receiving_school.directeur}\n"
+        "    expect: {status: toegelaten}\n"
+    )
+    assert main(["publish", str(procedure), "--dir", str(folder)]) == 0
+    assert main(["translations", "export", "defs", "--language", "en", "-o", "en.csv"]) == 0
+    export = (tmp_path / "en.csv").read_text("utf-8-sig")
+    (tmp_path / "en.csv").write_text(export.replace(";Admit", ";Accept"), encoding="utf-8-sig")
+    capsys.readouterr()
+    assert main(["translations", "import", "en.csv"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "refused defs/aanmelding.procedure.yaml:24:12: transition:toelaten label: this file is "
+        "part of the published aanmelding@1; translate it in a new version\n" in out
+    )
+    assert "Admit" in procedure.read_text()

@@ -352,7 +352,7 @@ def test_popo_diff_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", definitions, "kennismaking@1", "kennismaking@2"]) == 0
     assert capsys.readouterr().out == out
     assert main(["diff", "kennismaking@1", "kennismaking@9", "--dir", definitions]) == 2
-    assert "versions of 'kennismaking': 1, 2" in capsys.readouterr().out
+    assert "versions of the form 'kennismaking': 1, 2" in capsys.readouterr().out
 
 
 def test_a_breaking_change_a_version_inherits_is_reported_in_its_own_file(
@@ -386,8 +386,8 @@ def test_popo_diff_names_what_it_needs_without_a_traceback(
     assert main(["diff", "definitions", "overstapformulier", "overstapformulier-noord"]) == 2
     out = capsys.readouterr().out
     assert out.startswith(
-        "error: 'overstapformulier' is not FORM@VERSION (a form id and a version number), "
-        "e.g. onderwijskundig-rapport@2\nusage: popo diff [FOLDER] FORM@A FORM@B"
+        "error: 'overstapformulier' is not ID@VERSION (the id of a form or procedure and a "
+        "version number), e.g. onderwijskundig-rapport@2\nusage: popo diff [FOLDER] ID@A ID@B"
     )
 
 

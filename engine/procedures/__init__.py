@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..api import content_hash
@@ -47,6 +48,14 @@ class ProcedureResult:
     @property
     def diagnostics(self) -> Diagnostics:
         return self.loaded.diagnostics
+
+    @cached_property
+    def content_hash(self) -> str | None:
+        """The hash ``popo.lock`` records for a published version (as for a form's: of the
+        procedure as assembled, its base included); None when it does not load."""
+        if self.loaded.model is None or self.loaded.data is None:
+            return None
+        return content_hash(self.loaded.data)
 
     @property
     def definition(self) -> ProcedureDefinition | None:

@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
-from engine.procedures import PROCEDURE_SUFFIX
+from engine.procedures import PROCEDURE_SUFFIX, ProcedureResult
+from engine.versions import FORM, PROCEDURE, Change
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
+    Versioned,
+    Workspace,
     discover,
+    kind_of,
     lock_for_publish,
     open_workspace,
 )
@@ -100,20 +104,36 @@ def _parse_ref(text: str) -> tuple[str, int]:
     form, sep, version = text.partition("@")
     if not sep or not version.isdigit():
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not FORM@VERSION (a form id and a version number), "
+            f"'{text}' is not ID@VERSION (the id of a form or procedure and a version number), "
             "e.g. onderwijskundig-rapport@2"
         )
     return form, int(version)
 
 
 DIFF_USAGE = (
-    "popo diff [FOLDER] FORM@A FORM@B, e.g. "
+    "popo diff [FOLDER] ID@A ID@B (two forms or two procedures), e.g. "
     "popo diff definitions onderwijskundig-rapport@1 onderwijskundig-rapport@2"
 )
 
 
+def _find_version(workspace: Workspace, ident: str, version: int) -> Versioned | str:
+    """The valid form (else procedure) ``ident@version``, or why there is none."""
+    form = workspace.find(ident, version)
+    if form is not None and form.checked is not None:
+        return form
+    procedure = workspace.find_procedure(ident, version)
+    if procedure is not None and procedure.ok:
+        return procedure
+    for kind in (FORM, PROCEDURE):
+        versions = workspace.versions(ident, kind)
+        if versions:
+            return f"versions of the {kind} '{ident}': {', '.join(map(str, versions))}"
+    return f"no form or procedure '{ident}' in {workspace.paths[0]}/"
+
+
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.versions import diff, group_changes
+    from engine.procedures.diff import diff_procedures
+    from engine.versions import diff
 
     refs = list(args.refs)
     if len(refs) == 3:
@@ -122,32 +142,39 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         print(f"error: {DIFF_USAGE}", file=out)
         return 2
     workspace = open_workspace([Path(args.dir)])
-    found = []
+    found: list[Versioned] = []
     for ref in refs:
         try:
-            form, version = _parse_ref(ref)
+            ident, version = _parse_ref(ref)
         except argparse.ArgumentTypeError as problem:
             print(f"error: {problem}\nusage: {DIFF_USAGE}", file=out)
             return 2
-        result = workspace.find(form, version)
-        if result is None or result.checked is None:
-            versions = workspace.versions(form)
-            hint = (
-                f"versions of '{form}': {', '.join(map(str, versions))}"
-                if versions
-                else (f"no form '{form}' in {args.dir}/")
-            )
-            print(f"error: {ref} not found or not valid ({hint})", file=out)
+        result = _find_version(workspace, ident, version)
+        if isinstance(result, str):
+            print(f"error: {ref} not found or not valid ({result})", file=out)
             return 2
         found.append(result)
     old, new = found
+    title = f"{refs[0]} → {refs[1]}"
+    changes: list[Change]
+    if isinstance(old, ProcedureResult) or isinstance(new, ProcedureResult):
+        if not isinstance(old, ProcedureResult) or not isinstance(new, ProcedureResult):
+            kinds = [kind_of(old), kind_of(new)]
+            print(
+                f"error: {refs[0]} is a {kinds[0]} and {refs[1]} a {kinds[1]}: popo diff "
+                "compares two forms or two procedures",
+                file=out,
+            )
+            return 2
+        assert old.definition is not None and new.definition is not None
+        changes = diff_procedures(old.definition, new.definition)
+        return _print_changes(title, changes, False, args.exit_code, out)
     assert old.checked is not None and new.checked is not None
     assert old.definition is not None and new.definition is not None
     migration = next(
         (m for m in new.definition.migrations if m.from_version == old.definition.version),
         None,
     )
-    title = f"{refs[0]} → {refs[1]}"
     if migration is not None and migration.drafts == "finish":
         title += f" (drafts of version {migration.from_version} finish on that version)"
         migration = None
@@ -157,6 +184,15 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     elif migration is not None:
         title += f" (with the migration from version {migration.from_version})"
     changes = diff(old.checked, new.checked, migration)
+    return _print_changes(title, changes, True, args.exit_code, out)
+
+
+def _print_changes(
+    title: str, changes: list[Change], migrations: bool, exit_code: bool, out: TextIO
+) -> int:
+    """The changes under their headings, and how many of each kind (forms have migrations)."""
+    from engine.versions import group_changes
+
     print(title, file=out)
     for heading, items in group_changes(changes):
         print(heading, file=out)
@@ -164,13 +200,13 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  {change.label:<10}  {change.description}", file=out)
     breaking = [c for c in changes if c.breaking]
     migrated = [c for c in changes if c.migrated]
+    handled = f"{len(migrated)} handled by the migration, " if migrations else ""
     print(
         f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {len(breaking)} breaking, "
-        f"{len(migrated)} handled by the migration, "
-        f"{len(changes) - len(breaking) - len(migrated)} compatible",
+        f"{handled}{len(changes) - len(breaking) - len(migrated)} compatible",
         file=out,
     )
-    return 1 if breaking and args.exit_code else 0
+    return 1 if breaking and exit_code else 0
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -189,17 +225,24 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
-    """Publish one form version: only when it checks clean, its scenarios pass and cover it."""
+    """Publish one form or procedure version: only when it checks clean, its scenarios pass
+    and cover it."""
     from engine.scenarios import run_suite
 
     path = Path(args.file)
     root = Path(args.dir) if args.dir else None
     oso = _oso_catalog(out)
     workspace = open_workspace([root or path.parent], oso)
-    result = next((r for r in workspace.results if r.path.resolve() == path.resolve()), None)
+    candidates: list[Versioned] = [*workspace.results, *workspace.procedures]
+    result = next((r for r in candidates if r.path.resolve() == path.resolve()), None)
     if result is None:
-        print(f"error: {path} is not a form file (*.form.yaml) in {root or path.parent}", file=out)
+        print(
+            f"error: {path} is not a form file (*{FORM_SUFFIX}) or procedure file "
+            f"(*{PROCEDURE_SUFFIX}) in {root or path.parent}",
+            file=out,
+        )
         return 2
+    kind = kind_of(result)
     diagnostics = workspace.all_diagnostics()
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in result.diagnostics.sorted() if d.severity is Severity.WARNING]
@@ -211,16 +254,19 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     model = result.definition
     name = f"{model.id}@{model.version}"
     lock = lock_for_publish(path, root)
-    entry = lock.get(model.id, model.version)
+    entry = lock.get(model.id, model.version, kind)
     if entry is not None:
         if entry.sha256 == result.content_hash:
             print(f"{name} is already published", file=out)
             return 0
         print(f"error: {name} was published before with other content", file=out)
         return 1
-    # the scenarios of this form and of the forms it builds on, with coverage of this form
+    # the scenarios of this form (or procedure) and of those it builds on, with its coverage
     today = date.fromisoformat(args.today) if args.today else None
-    suite = run_suite([path], (), [root or path.parent], oso, today, coverage=True)
+    forms, procedures = ([], [path]) if kind == PROCEDURE else ([path], [])
+    suite = run_suite(
+        forms, (), [root or path.parent], oso, today, coverage=True, procedures=procedures
+    )
     for line in suite.lines(require_coverage=True):
         print(line, file=out)
     reasons = suite.reasons(require_coverage=True)
@@ -230,7 +276,7 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  - {reason}", file=out)
         print(f"fix these first; popo test --require-coverage {path} shows the same", file=out)
         return 1
-    lock.publish(model.id, model.version, result.content_hash, path, result.loaded.files)
+    lock.publish(model.id, model.version, result.content_hash, path, result.loaded.files, kind)
     lock.write()
     noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
     print(
@@ -242,7 +288,8 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
-    """Every text of every form to a CSV or XLIFF file, and the translations back into YAML."""
+    """Every text of every form and procedure to a CSV or XLIFF file, and the translations back
+    into YAML."""
     from engine.translations import (
         TranslationError,
         collect,
@@ -274,8 +321,11 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
                 except ValueError:  # relative and absolute paths: no folder in common
                     where = "other folders"
                 count = len(collection.inherited)
+                which = (
+                    "forms and procedures" if "procedure" in collection.kinds.values() else "forms"
+                )
                 print(
-                    f"not exported: {count} text{'s' if count != 1 else ''} that the forms in "
+                    f"not exported: {count} text{'s' if count != 1 else ''} that the {which} in "
                     f"{args.dir} inherit from {where} ({len(files)} "
                     f"file{'s' if len(files) != 1 else ''}): they belong to the translation of "
                     f"{where}; --with-inherited exports them too, marked inherited",
@@ -288,8 +338,7 @@ def cmd_translations(args: argparse.Namespace, out: TextIO) -> int:
             missing = sum(1 for e in collection.entries if e.status == "missing")
             print(
                 f"wrote {args.output}: {len(collection.entries)} texts "
-                f"({missing} without {args.language}) of "
-                f"{len({f for e in collection.entries for f in e.forms})} forms",
+                f"({missing} without {args.language}) of {collection.counted()}",
                 file=out,
             )
             return 1 if collection.broken else 0
@@ -349,13 +398,18 @@ def cmd_new_region(args: argparse.Namespace, out: TextIO) -> int:
     for diagnostic in diagnostics:
         print(diagnostic.render(), file=out)
     forms = len(workspace.results)
+    procedures = len(workspace.procedures)
+    counted = f"{forms} forms" + (
+        f" and {procedures} procedure{'s' if procedures != 1 else ''}" if procedures else ""
+    )
     print(
-        f"{'OK' if not diagnostics else 'CHECK'}: {forms} forms in {plan.folder}, "
+        f"{'OK' if not diagnostics else 'CHECK'}: {counted} in {plan.folder}, "
         f"{len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''}",
         file=out,
     )
+    each = "each form and procedure" if procedures else "each form"
     print(
-        f"next: describe the region's changes in each form, then run popo check --strict "
+        f"next: describe the region's changes in {each}, then run popo check --strict "
         f"{plan.folder} and popo test --require-coverage {definitions} (docs/regions.md)",
         file=out,
     )
@@ -420,9 +474,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     test.set_defaults(handler=cmd_test)
 
     diff = commands.add_parser(
-        "diff", help="what changes between two versions: [FOLDER] FORM@A FORM@B"
+        "diff",
+        help="what changes between two versions of a form or procedure: [FOLDER] ID@A ID@B",
     )
-    diff.add_argument("refs", nargs="+", metavar="[FOLDER] FORM@A FORM@B")
+    diff.add_argument("refs", nargs="+", metavar="[FOLDER] ID@A ID@B")
     diff.add_argument("--dir", default=str(DEFAULT_DEFINITIONS), help="definitions folder")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
     diff.add_argument(
@@ -443,7 +498,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="record a version as published in popo.lock, once it checks clean and its "
         "scenarios pass and cover it",
     )
-    publish.add_argument("file", help="the *.form.yaml to publish")
+    publish.add_argument("file", help="the *.form.yaml or *.procedure.yaml to publish")
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     publish.set_defaults(handler=cmd_publish)
@@ -482,7 +537,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     new_region = commands.add_parser(
         "new-region",
-        help="start a region: a variant of each of the four forms, scenarios and a README",
+        help="start a region: a variant of each of the four forms and of each procedure, "
+        "scenarios and a README",
     )
     new_region.add_argument("name", help="the region, in lower case: west, noord-holland")
     new_region.add_argument(
