@@ -12,7 +12,7 @@ from engine.compiler import CompiledForm
 from engine.errors import Severity
 from engine.messages import localize
 from engine.procedures import CompiledProcedure
-from engine.versions import LockFile
+from engine.versions import PROCEDURE, LockFile
 from engine.workspace import open_workspace
 from oso_mapping.element_tree import load_element_tree
 
@@ -44,6 +44,7 @@ class FormEntry:
 class ProcedureEntry:
     procedure: CompiledProcedure
     path: Path
+    published: bool
 
     @property
     def id(self) -> str:
@@ -87,9 +88,14 @@ class Registry:
                 result.compiled, result.path, published
             )
         for procedure in workspace.procedures:
-            if procedure.compiled is not None:
-                key = (procedure.compiled.id, procedure.compiled.version)
-                registry.procedures[key] = ProcedureEntry(procedure.compiled, procedure.path)
+            compiled = procedure.compiled
+            if compiled is None:
+                continue
+            entry = lock.get(compiled.id, compiled.version, PROCEDURE) if lock else None
+            published = entry is not None and entry.sha256 == compiled.content_hash
+            registry.procedures[(compiled.id, compiled.version)] = ProcedureEntry(
+                compiled, procedure.path, published
+            )
         registry.calendar = next(
             (c.calendar for c in workspace.calendars if c.calendar is not None), None
         )
@@ -130,9 +136,10 @@ class Registry:
         return entry.procedure if entry is not None else None
 
     def procedure_for(self, family: str, region: str | None) -> CompiledProcedure | None:
-        """The newest procedure of ``family`` (a base id, e.g. ``aanmelding``) for a school in
-        ``region``: the region's variant where it has one, else the base."""
-        entries = [e for e in self.procedures.values() if e.family == family]
+        """The newest published procedure of ``family`` (a base id, e.g. ``aanmelding``) for a
+        school in ``region``: the region's variant where it has one, else the base. A transfer
+        keeps the version it started on (:meth:`procedure`), published or not since."""
+        entries = [e for e in self.procedures.values() if e.family == family and e.published]
         own = [e for e in entries if region and e.procedure.region == region]
         pool = own or [e for e in entries if e.procedure.region is None]
         best = max(pool, key=lambda e: e.procedure.version, default=None)
