@@ -6,7 +6,7 @@ and "my work" (/work). Thin: the rules are in service.py, the scope in queries.p
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +25,7 @@ from renderers import i18n
 from .. import audit
 from ..access import scope
 from ..access.accounts import Principal
+from ..clock import AMSTERDAM
 from ..forms import queries as form_queries
 from ..forms.models import Draft, Submission
 from ..forms.service import FormsService, NotFound
@@ -73,6 +74,11 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat((text or "").strip()) if text else None
     except ValueError:
         return None
+
+
+def _midnight(day: date) -> datetime:
+    """The start of ``day`` in the Netherlands."""
+    return datetime.combine(day, time(), tzinfo=AMSTERDAM)
 
 
 def _school_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -132,10 +138,10 @@ def register(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -
             problems["from"] = i18n.gettext(language, "Give a date as day-month-year.")
         if wanted["until"] and until is None:
             problems["until"] = i18n.gettext(language, "Give a date as day-month-year.")
-        if since is not None:
-            query = query.where(func.date(Transfer.created_at) >= since.isoformat())
+        if since is not None:  # days in the Netherlands
+            query = query.where(Transfer.created_at >= _midnight(since))
         if until is not None:
-            query = query.where(func.date(Transfer.created_at) <= until.isoformat())
+            query = query.where(Transfer.created_at < _midnight(until + timedelta(days=1)))
         if wanted["overdue"]:
             query = query.where(Transfer.due_on < today, Transfer.closed_at.is_(None))
         if wanted["q"]:

@@ -292,6 +292,13 @@ def test_the_register_filters_searches_and_pages_with_and_without_htmx(
         "/transfers", params={"q": data["achternaam"]}, headers={"HX-Request": "true"}
     ).text
     assert data["achternaam"] in partial and "<html" not in partial
+    today = date.today()
+    this_week = {"from": (today - timedelta(days=1)).isoformat(), "until": today.isoformat()}
+    assert f"/transfers/{url.split('/')[2]}" in client.get("/transfers", params=this_week).text
+    tomorrow = {"from": (today + timedelta(days=1)).isoformat()}
+    assert f"/transfers/{url.split('/')[2]}" not in client.get("/transfers", params=tomorrow).text
+    sorted_by_due = client.get("/transfers", params={"sort": "due", "overdue": "1"})
+    assert sorted_by_due.status_code == 200
     bad = client.get("/transfers", params={"from": "gisteren", "page": "abc"})
     assert bad.status_code == 200 and "dag-maand-jaar" in bad.text
 
