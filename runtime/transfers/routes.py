@@ -234,15 +234,15 @@ def _search(session: Session, popo: AppState, query: Any, text: str) -> Any:
         except InvalidNumber:
             pupil = None
         return query.where(Transfer.pupil_id == (pupil.id if pupil else None))
+    # the names of the pupils of the transfers in scope only: the scope's indexes go first
     pattern = f"%{text.lower()}%"
-    names = select(Pupil.id).where(
+    return query.join(Pupil, Pupil.id == Transfer.pupil_id).where(
         or_(
             func.lower(Pupil.achternaam).like(pattern),
             func.lower(Pupil.voornamen).like(pattern),
             func.lower(func.coalesce(Pupil.roepnaam, "")).like(pattern),
         )
     )
-    return query.where(Transfer.pupil_id.in_(names))
 
 
 # ---------------------------------------------------------------------- starting one
