@@ -194,7 +194,11 @@ class FormsService:
         entry = self.registry.latest(form_id)
         if entry is None or not entry.published:
             raise NotFound(form_id)
-        known = set(entry.form.by_key)
+        given = {
+            key: _copy(value)
+            for key, value in (prefill or {}).items()
+            if key in entry.form.by_key and _fits(entry.form.by_key[key], value)
+        }
         draft = Draft(
             form_id=entry.id,
             form_version=entry.version,
@@ -203,7 +207,7 @@ class FormsService:
             pupil_id=pupil_id,
             transfer_id=transfer_id,
             language=language,
-            answers={k: _copy(v) for k, v in (prefill or {}).items() if k in known},
+            answers=given,
             attempted_pages={},
         )
         self.session.add(draft)
@@ -726,6 +730,14 @@ def _number(values: list[str] | None) -> int | None:
     """A revision number a page posted, if it posted one."""
     text = values[-1] if values else ""
     return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def _fits(node: Any, value: Any) -> bool:
+    """A prefilled answer the field can hold: a choice among its choices (a region's form may
+    not have every reason), anything else as it is (the form's checks speak on its page)."""
+    if node.kind == "choice":
+        return isinstance(value, str) and value in node.choice_values
+    return True
 
 
 def _copy(value: Any) -> Any:

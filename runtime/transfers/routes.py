@@ -635,7 +635,7 @@ def start_form(
     transfer_id: FromPath[uuid.UUID],
     form_id: FromPath[str],
 ) -> Redirect | Response[str]:
-    """Start a form for the transfer, prefilled from the pupil POPO holds."""
+    """Start a form for the transfer, prefilled from what POPO holds (pupil and transfer)."""
     language = request_language(request)
     with popo.db.session() as session:
         reached = _reach(request, popo, session, transfer_id, PURPOSE_FORM)
@@ -683,7 +683,7 @@ def start_form(
                 organisation,
                 pupil_id=pupil.id,
                 transfer_id=transfer.id,
-                prefill=pupils.prefill(pupil, number),
+                prefill={**service.prefill(transfer), **pupils.prefill(pupil, number)},
             )
         except NotFound as exc:
             raise NotFoundException() from exc

@@ -242,6 +242,39 @@ class TransferService:
         transfer.updated_at = self.clock.now()
         self.refresh(transfer)
 
+    def prefill(self, transfer: Transfer) -> dict[str, Any]:
+        """The answers a form for ``transfer`` begins with besides the pupil's
+        (runtime/pupils/service.prefill), by the keys of the shipped forms: the current school
+        (name, BRIN, vestiging), the new school as the first preference, the desired date and
+        the reason. A form takes the keys (and choices) it has."""
+        answers: dict[str, Any] = {}
+        current = (
+            self.session.get(Organisation, transfer.sending_school_id)
+            if transfer.sending_school_id
+            else None
+        )
+        if current is not None:
+            answers["school_naam"] = current.name
+            if len(current.code) == 6:
+                answers["school_brin"], answers["school_vestiging"] = (
+                    current.code[:4],
+                    current.code[4:],
+                )
+        rows = []
+        for choice in transfer.choices:
+            school = self.session.get(Organisation, choice.school_id)
+            if school is not None:
+                row = {"voorkeur_school": school.name, "voorkeur_brin": school.code}
+                if school.city:
+                    row["voorkeur_plaats"] = school.city
+                rows.append(row)
+        if rows:
+            answers["voorkeursscholen"] = rows
+        if transfer.desired_date is not None:
+            answers["overstapdatum"] = transfer.desired_date.isoformat()
+        answers["reden"] = transfer.reason
+        return answers
+
     # ------------------------------------------------------------------ where it stands
 
     def forms_sent(self, transfer: Transfer) -> list[Submission]:

@@ -154,6 +154,11 @@ def test_the_form_started_for_a_transfer_is_prefilled_from_the_pupil(
     assert draft.answers["achternaam"] == data["achternaam"]
     assert draft.answers["voornamen"] == "Sanne Maria"
     assert draft.answers["bsn"] == data["number"]
+    # and from the transfer: the current school, the new one as first preference, date, reason
+    assert (draft.answers["school_brin"], draft.answers["school_vestiging"]) == ("12AB", "00")
+    assert draft.answers["voorkeursscholen"][0]["voorkeur_brin"] == "34CD00"
+    assert draft.answers["overstapdatum"] == data["desired_date"]
+    assert draft.answers["reden"] == "verhuizing"
     page = client.get(url).text
     assert "Formulier verstuurd" in page and "Aanmelden bij de nieuwe school" in page
 
