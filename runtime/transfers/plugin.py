@@ -7,20 +7,24 @@ from pathlib import Path
 
 from ..audit import Subject
 from ..domain import Domain
-from ..forms.service import on_submit
+from ..forms.service import after_submit, on_confirmation, on_submit
 from ..notifications import Event
-from . import models, queries, routes
+from . import models, queries, registration, routes
 from .service import TransferService
 
 on_submit(
     lambda session, registry, submission: TransferService(session, registry).form_sent(submission)
 )
+# a parent's aanmeldformulier sent through a school's link: the registration at the school
+after_submit(registration.on_sent)
+on_confirmation(registration.confirmation)
 
 DOMAIN = Domain(
     name="transfers",
     routes=routes.ROUTES,
     models=models,
     templates=Path(__file__).parent / "templates",
+    tasks=(registration.register_again,),
     events=(
         # a step of a transfer's procedure was taken: which, and where the transfer now is
         Event(
