@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from runtime.access.models import UserAccount
 from runtime.forms.models import Draft, Submission
@@ -136,7 +136,7 @@ def transfers_of(seeded: AppState, achternaam: str) -> list[Transfer]:
 
 
 def test_a_parents_registration_lands_in_the_schools_register(
-    anonymous: Client, linde: Client, seeded: AppState
+    app: Litestar, anonymous: Client, linde: Client, seeded: AppState
 ) -> None:
     achternaam = f"Yilmaz-{uuid.uuid4().hex[:6]}"
     bsn = a_bsn(random.Random())
@@ -197,6 +197,11 @@ def test_a_parents_registration_lands_in_the_schools_register(
             )
         ).all()
         assert any(str(transfer.id) in n.link for n in told)
+
+    # the school's administration (the role the procedure tells): a task on its work list
+    for staff_client in logged_in(app, "administratie@linde.demo"):
+        work = staff_client.get("/work").text
+        assert "Bekijk de aanmelding" in work and achternaam in work
 
     # a double submit: the same submission, one registration
     submit(anonymous, base)
@@ -271,3 +276,47 @@ def test_a_form_sent_by_staff_is_no_registration(client: Client, seeded: AppStat
         forms.save(draft, entry, forms.state(draft, entry), answers)
         submission, _ = forms.submit(draft, entry, may_change=True)
         assert submission.transfer_id is None and submission.pupil_id is None
+
+
+def test_a_registration_that_fails_keeps_the_submission_and_tries_again(
+    anonymous: Client, seeded: AppState
+) -> None:
+    """The submission is the legal record: when the registration cannot be made (here: a
+    stored submission without the child's number), nothing of it is written, the submission
+    stays, and the job that tries again is queued."""
+    from runtime import jobs
+    from runtime.forms.service import FormsService
+    from runtime.transfers import registration
+
+    started = anonymous.post("/start/demo-aanmelden-noord", data={}, follow_redirects=False)
+    resume = started.headers["location"]
+    with seeded.db.session() as session:
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        from runtime.forms.models import PublicLink
+        from runtime.forms.service import token_hash
+
+        link = session.scalar(
+            select(PublicLink).where(PublicLink.token_hash == token_hash(resume.split("/r/")[1]))
+        )
+        assert link is not None and link.draft_id is not None
+        draft = forms.draft(link.draft_id)
+        submission = Submission(
+            draft_id=draft.id,
+            form_id=draft.form_id,
+            form_version=draft.form_version,
+            definition_hash=draft.definition_hash,
+            organisation_id=draft.organisation_id,
+            language="nl",
+            answers={"kind_achternaam": "Zonder-nummer"},
+        )
+        session.add(submission)
+        session.flush()
+        before = session.scalar(select(func.count()).select_from(Transfer))
+        registration.on_sent(forms, submission)  # does not raise
+        assert submission.transfer_id is None
+        assert session.scalar(select(func.count()).select_from(Transfer)) == before
+        submission_id = submission.id
+    with seeded.db.session() as session:
+        assert session.get(Submission, submission_id) is not None
+    queued = [args for name, args in jobs.waiting(seeded) if name == "register_aanmelding"]
+    assert {"submission_id": str(submission_id)} in queued
