@@ -165,6 +165,9 @@ def test_a_parents_registration_lands_in_the_schools_register(
         assert access is not None and follow.group(1) not in access.token_hash  # only a hash
     again = anonymous.get(target).text  # the secret is shown once
     assert follow.group(1) not in again and transfer.reference in again
+    assert "Bewaar deze link" not in again and "Vraag de school om een nieuwe link" in again
+    english = anonymous.get(f"{target}?lang=en").text
+    assert "Your registration" in english and "decides within 4 weeks" in english
 
     # the pupil, the parents as guardians, the schools in the parents' order
     with seeded.db.session() as session:
