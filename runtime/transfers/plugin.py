@@ -3,12 +3,18 @@ its page, steps, forms and timeline, and the notifications its steps send."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from ..audit import Subject
+from ..definitions import Registry
 from ..domain import Domain
+from ..forms.models import Submission
 from ..forms.service import after_submit, on_confirmation, on_submit
 from ..notifications import Event
+from ..web.language import templates
 from . import models, queries, registration, routes
 from .service import TransferService
 
@@ -17,7 +23,20 @@ on_submit(
 )
 # a parent's aanmeldformulier sent through a school's link: the registration at the school
 after_submit(registration.on_sent)
-on_confirmation(registration.confirmation)
+
+
+def confirmation(
+    session: Session, registry: Registry, submission: Submission, language: str
+) -> str | None:
+    """The registration's block on the parent's confirmation page (registration.py)."""
+    found = registration.confirmation(session, registry, submission, language)
+    if found is None:
+        return None
+    page = templates(language).get_template("registration_confirmation.html")
+    return page.render({field.name: getattr(found, field.name) for field in fields(found)})
+
+
+on_confirmation(confirmation)
 
 DOMAIN = Domain(
     name="transfers",

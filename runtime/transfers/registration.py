@@ -24,14 +24,15 @@ import logging
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.messages import localize
+from engine.procedures.compile import CompiledTerm
 
 from .. import jobs
 from ..clock import dutch_date
@@ -43,7 +44,6 @@ from ..organisations.models import Organisation
 from ..pupils import service as pupils
 from ..pupils.models import Pupil
 from ..settings import Settings
-from ..web.language import templates
 from . import parents
 from .models import ParentAccess, Transfer
 from .service import TransferService, _aware
@@ -256,13 +256,27 @@ def _date(value: Any) -> date | None:
 # ------------------------------------------------------------------ the confirmation page
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What a parent's confirmation page says of the registration their form made."""
+
+    transfer: Transfer
+    school: str
+    received: date | None  # the receipt date: the day of the step aanmelden
+    status: str  # in the page's language
+    decision_due: date | None  # the beslistermijn's due date
+    term: CompiledTerm | None
+    others: list[str]  # the other schools, in the parents' order
+    secret: str | None  # the link to follow it, the first time the page is shown
+
+
 def confirmation(
     session: Session, registry: Registry, submission: Submission, language: str
-) -> str | None:
-    """The parent's confirmation page's block for a registration: the school, the receipt
+) -> Confirmation | None:
+    """The parent's confirmation page's facts for a registration: the school, the receipt
     date, the transfer's reference, what happens next (the decision's due date) and the link
-    to follow the registration. That link's secret is shown once, on the first view of this
-    page; later views say that it was shown."""
+    to follow the registration. That link's secret is made and shown once, on the first view
+    of the page; later views say that it was shown (only its hash is stored)."""
     if submission.transfer_id is None:
         return None
     transfer = session.get(Transfer, submission.transfer_id)
@@ -280,7 +294,6 @@ def confirmation(
     )
     state = service.state(transfer)
     procedure = service.procedure(transfer)
-    term = next((t for t in procedure.terms if t.id == "beslistermijn"), None)
     decision = state.terms.get("beslistermijn")
     shown = session.scalar(
         select(ParentAccess.id).where(
@@ -295,18 +308,13 @@ def confirmation(
         for choice in transfer.choices[1:]
         if (s := session.get(Organisation, choice.school_id)) is not None
     ]
-    content = (
-        templates(language)
-        .get_template("registration_confirmation.html")
-        .render(
-            transfer=transfer,
-            school=school.name if school else "",
-            received=received,
-            status=localize(procedure.statuses[transfer.status].label, language),
-            decision_due=decision.due if decision else None,
-            term=term,
-            others=others,
-            secret=secret,
-        )
+    return Confirmation(
+        transfer=transfer,
+        school=school.name if school else "",
+        received=received,
+        status=localize(procedure.statuses[transfer.status].label, language),
+        decision_due=decision.due if decision else None,
+        term=next((t for t in procedure.terms if t.id == "beslistermijn"), None),
+        others=others,
+        secret=secret,
     )
-    return Markup(content)
