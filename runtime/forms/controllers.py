@@ -18,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from engine.evaluate import FormState, template_of
 from engine.messages import localize
@@ -46,6 +46,7 @@ from .service import (
     BadRowAction,
     FormsService,
     NotFound,
+    confirmation,
     posted_revision,
     service_for,
 )
@@ -647,6 +648,12 @@ def submission_page(
         if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
+        # a parent's page: what the submission started elsewhere (a registration, CONFIRMATIONS)
+        extra = None
+        if ctx.link is not None:
+            extra = confirmation(
+                ctx.service.session, ctx.service.registry, submission, ctx.draft.language
+            )
         content = (
             templates(ctx.draft.language)
             .get_template("submitted.html")
@@ -659,6 +666,7 @@ def submission_page(
                 draft_url=ctx.base_url,
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 school_name=parents_school(ctx),
+                confirmation=Markup(extra) if extra else None,
                 language_url=language_url(request),
             )
         )

@@ -135,6 +135,43 @@ def on_submit(callback: Submitted) -> None:
         SUBMITTED.append(callback)
 
 
+AfterSubmit = Callable[["FormsService", Submission], None]
+AFTER_SUBMIT: list[AfterSubmit] = []
+"""Like SUBMITTED, for a domain that needs the application's settings as well (the pupil key
+to register a child, the base URL of links in e-mails): the callback gets the forms service
+(its session, registry and settings) and runs in the submission's transaction, after the
+SUBMITTED callbacks. Registered with :func:`after_submit`."""
+
+
+def after_submit(callback: AfterSubmit) -> None:
+    if callback not in AFTER_SUBMIT:
+        AFTER_SUBMIT.append(callback)
+
+
+Confirmation = Callable[[Session, Registry, Submission, str], str | None]
+CONFIRMATIONS: list[Confirmation] = []
+"""What a parent's confirmation page says besides the form's own lines: another domain that
+a parent's submission started something in (a registration at a school) registers here with
+:func:`on_confirmation` a callback that returns a block of HTML for the page (in the language
+given), or None. Called in the page's transaction; the first block given is shown."""
+
+
+def on_confirmation(callback: Confirmation) -> None:
+    if callback not in CONFIRMATIONS:
+        CONFIRMATIONS.append(callback)
+
+
+def confirmation(
+    session: Session, registry: Registry, submission: Submission, language: str
+) -> str | None:
+    """The block another domain adds to a parent's confirmation page (see CONFIRMATIONS)."""
+    for callback in CONFIRMATIONS:
+        found = callback(session, registry, submission, language)
+        if found:
+            return found
+    return None
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -605,6 +642,8 @@ class FormsService:
         )
         for callback in SUBMITTED:
             callback(self.session, self.registry, submission)
+        for after in AFTER_SUBMIT:
+            after(self, submission)
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
 

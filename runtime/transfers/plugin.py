@@ -3,24 +3,47 @@ its page, steps, forms and timeline, and the notifications its steps send."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from ..audit import Subject
+from ..definitions import Registry
 from ..domain import Domain
-from ..forms.service import on_submit
+from ..forms.models import Submission
+from ..forms.service import after_submit, on_confirmation, on_submit
 from ..notifications import Event
-from . import models, queries, routes
+from ..web.language import templates
+from . import models, queries, registration, routes
 from .service import TransferService
 
 on_submit(
     lambda session, registry, submission: TransferService(session, registry).form_sent(submission)
 )
+# a parent's aanmeldformulier sent through a school's link: the registration at the school
+after_submit(registration.on_sent)
+
+
+def confirmation(
+    session: Session, registry: Registry, submission: Submission, language: str
+) -> str | None:
+    """The registration's block on the parent's confirmation page (registration.py)."""
+    found = registration.confirmation(session, registry, submission, language)
+    if found is None:
+        return None
+    page = templates(language).get_template("registration_confirmation.html")
+    return page.render({field.name: getattr(found, field.name) for field in fields(found)})
+
+
+on_confirmation(confirmation)
 
 DOMAIN = Domain(
     name="transfers",
     routes=routes.ROUTES,
     models=models,
     templates=Path(__file__).parent / "templates",
+    tasks=(registration.register_again,),
     events=(
         # a step of a transfer's procedure was taken: which, and where the transfer now is
         Event(

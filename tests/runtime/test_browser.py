@@ -353,6 +353,19 @@ def test_parents_fill_the_registration_with_the_keyboard_only(
     page.keyboard.press("Enter")
     page.wait_for_url("**/submission")
     assert "Verzonden" in page.content()
+    # the registration: its confirmation names the school and the next step, and it lands in
+    # the school's register (runtime/transfers/registration.py)
+    confirmation = page.locator("#registration").inner_text()
+    assert "Basisschool De Linde (demo)" in confirmation and "uiterlijk" in confirmation
+    reference = page.locator("#registration strong").inner_text()
+    check_accessibility(page)
+    school = page.context.browser.new_context().new_page()
+    try:
+        log_in(school, base, "directeur@linde.demo", axe=False)
+        school.goto(f"{base}/transfers?q={reference}")
+        assert reference in school.content() and "Aangemeld" in school.content()
+    finally:
+        school.context.close()
 
 
 def test_the_pages_work_with_javascript_off(server: tuple[str, Settings], browser: Any) -> None:
