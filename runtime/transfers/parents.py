@@ -180,10 +180,12 @@ def tell_parents(
     for guardian in guardians_to_mail(session, transfer):
         theirs = list(
             session.scalars(
-                select(ParentAccess).where(
+                select(ParentAccess)
+                .where(
                     ParentAccess.transfer_id == transfer.id,
                     ParentAccess.guardian_id == guardian.id,
                 )
+                .order_by(ParentAccess.created_at, ParentAccess.id)
             )
         )
         language = theirs[-1].language if theirs else "nl"
