@@ -107,7 +107,7 @@ def _say(key: str, language: str, **values: str) -> str:
 def _party_text(party: str, names: dict[str, str], language: str) -> str:
     words = localize(PARTY_WORDS.get(party, {"en": party}), language)
     name = names.get(party)
-    return f"{words} ({name})" if name else words
+    return f"{words}, {name}" if name else words
 
 
 def _is_any(run: RunningProcedure, sources: tuple[str, ...]) -> bool:

@@ -115,7 +115,7 @@ def test_a_school_makes_a_link_and_a_parent_follows_the_transfer_in_dutch_and_en
     assert page.status_code == 200, page.text[:2000]
     text = page.text
     assert "Aangemeld" in text and "Basisschool De Linde (demo)" in text
-    assert "Aan zet: de nieuwe school (Basisschool De Linde (demo))." in text
+    assert "Aan zet: de nieuwe school, Basisschool De Linde (demo)." in text
     assert "De volgende stap: in behandeling nemen of niet in behandeling nemen." in text
     assert "De nieuwe school neemt de aanmelding in behandeling: uiterlijk" in text
     assert "Overstap gestart" in text  # the timeline parents may see
@@ -126,7 +126,7 @@ def test_a_school_makes_a_link_and_a_parent_follows_the_transfer_in_dutch_and_en
         english = other.get(link, params={"lang": "en"}).text
     finally:
         other.__exit__(None, None, None)
-    assert "Whose turn it is: the new school (Basisschool De Linde (demo))." in english
+    assert "Whose turn it is: the new school, Basisschool De Linde (demo)." in english
     assert "The next step: take into consideration or do not take into consideration." in english
     assert "Registered" in english
     # the school's page lists the link as active; every parent's access is in the audit log
@@ -214,6 +214,22 @@ def test_another_school_cannot_make_or_switch_off_a_link(
     with seeded.db.session() as session:
         still = session.get(ParentAccess, access.id)
         assert still is not None and still.revoked_at is None
+
+
+def test_a_reading_role_sees_the_links_but_cannot_make_one(
+    client: Client, app: Litestar, seeded: AppState
+) -> None:
+    url, _ = registered(client, seeded)
+    make_link(client, url)
+    board = second_device(app)
+    try:
+        log_in(board, "bestuur@noorderbasis.demo")
+        page = board.get(url)
+        assert page.status_code == 200, page.text[:1000]
+        assert "actief" in page.text and f'action="{url}/parents"' not in page.text
+        assert board.post(f"{url}/parents", data={"language": "nl"}).status_code == 403
+    finally:
+        board.__exit__(None, None, None)
 
 
 def test_the_parents_read_the_report_and_add_their_view_which_both_schools_see(
