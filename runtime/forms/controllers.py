@@ -57,7 +57,7 @@ log = logging.getLogger("popo.forms")
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
 DRAFT_PATHS = ("/drafts/{ref:str}", "/r/{ref:str}")
-PARENT_PATHS = ("/r/", "/start/")  # a parent's pages: public links, no account
+PARENT_PATHS = ("/r/", "/start/", "/p/", "/ouders")  # a parent's pages: public links, no account
 
 
 def paths(suffix: str) -> list[str]:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import clock_of
+from .. import notifications
+from ..clock import clock_of, dutch_date
+from ..pupils.models import Guardian
 from ..refusals import Gone
-from .models import ParentAccess, Transfer
+from .models import ParentAccess, Transfer, TransferEvent
 
 LINK_DAYS = 180  # a transfer rarely takes longer; a school can make a new link
 
@@ -86,3 +90,161 @@ def links_of(session: Session, transfer: Transfer) -> list[ParentAccess]:
             .order_by(ParentAccess.created_at.desc(), ParentAccess.id)
         )
     )
+
+
+def state_of(access: ParentAccess, now: datetime) -> str:
+    """``active``, ``expired`` or ``revoked``: what a school's list of links says of one."""
+    if access.revoked_at is not None:
+        return "revoked"
+    if _aware(access.expires_at) < now:
+        return "expired"
+    return "active"
+
+
+def link_of(session: Session, transfer: Transfer, access_id: uuid.UUID) -> ParentAccess | None:
+    """One of ``transfer``'s links, by its id (None when it is not this transfer's)."""
+    return session.scalar(
+        select(ParentAccess).where(
+            ParentAccess.id == access_id, ParentAccess.transfer_id == transfer.id
+        )
+    )
+
+
+def guardians_to_mail(session: Session, transfer: Transfer) -> list[Guardian]:
+    """The pupil's guardians with gezag and an e-mail address: whom a link may be mailed to and
+    whom a status change is told."""
+    return list(
+        session.scalars(
+            select(Guardian)
+            .where(
+                Guardian.pupil_id == transfer.pupil_id,
+                Guardian.gezag.is_(True),
+                Guardian.email.is_not(None),
+                Guardian.email != "",
+            )
+            .order_by(Guardian.position)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class GuardianRecipient:
+    """A guardian as notifications.notify knows a recipient (not an account: no in-app line)."""
+
+    id: uuid.UUID
+    email: str
+    language: str
+
+
+def mail_link(
+    session: Session,
+    transfer: Transfer,
+    guardian: Guardian,
+    base_url: str,
+    *,
+    language: str,
+    created_by: uuid.UUID | None,
+) -> ParentAccess:
+    """Make a link for ``guardian`` and mail it to them (the only place its secret goes)."""
+    access, token = create_link(
+        session, transfer, language=language, guardian_id=guardian.id, created_by=created_by
+    )
+    notifications.notify(
+        session,
+        "transfer_parents_link",
+        [GuardianRecipient(guardian.id, guardian.email or "", language)],
+        f"{base_url.rstrip('/')}/p/{token}",
+        reference=transfer.reference,
+        expires_on=dutch_date(_aware(access.expires_at)),
+    )
+    return access
+
+
+def tell_parents(
+    session: Session,
+    transfer: Transfer,
+    base_url: str,
+    *,
+    step: dict[str, str],
+    status: dict[str, str],
+) -> int:
+    """Tell the guardians with gezag and an e-mail address that the transfer moved on.
+
+    The mail carries no secret: a guardian with an active link of their own is asked to open
+    it (the link from the earlier e-mail). A guardian who has none yet (never mailed, or their
+    link expired) gets a new link of their own in a separate mail, made now. A guardian whose
+    link a school switched off gets the notice without a link: switching off is the school's
+    decision, and a status change does not undo it (docs/security.md)."""
+    now = clock_of(session).now()
+    told = 0
+    for guardian in guardians_to_mail(session, transfer):
+        theirs = list(
+            session.scalars(
+                select(ParentAccess)
+                .where(
+                    ParentAccess.transfer_id == transfer.id,
+                    ParentAccess.guardian_id == guardian.id,
+                )
+                .order_by(ParentAccess.created_at, ParentAccess.id)
+            )
+        )
+        language = theirs[-1].language if theirs else "nl"
+        active = [a for a in theirs if state_of(a, now) == "active"]
+        revoked = any(a.revoked_at is not None for a in theirs)
+        if not active and not revoked:
+            mail_link(session, transfer, guardian, base_url, language=language, created_by=None)
+        told += notifications.notify(
+            session,
+            "transfer_parents_step",
+            [GuardianRecipient(guardian.id, guardian.email or "", language)],
+            f"{base_url.rstrip('/')}/ouders",  # no secret: a page that says how
+            reference=transfer.reference,
+            step=step,
+            status=status,
+            has_link=1 if active or not revoked else 0,
+        )
+    return told
+
+
+def views_of(session: Session, transfer: Transfer) -> list[TransferEvent]:
+    """The parents' views on the transfer's reports, oldest first."""
+    return list(
+        session.scalars(
+            select(TransferEvent)
+            .where(TransferEvent.transfer_id == transfer.id, TransferEvent.kind == "parents_view")
+            .order_by(TransferEvent.id)
+        )
+    )
+
+
+def current_views(views: list[TransferEvent]) -> set[int]:
+    """The ids of the views that count: the latest per report version (a later one
+    supersedes an earlier one on the same version)."""
+    latest: dict[str | None, int] = {}
+    for view in views:
+        latest[view.subject] = view.id
+    return set(latest.values())
+
+
+def staff_section(session: Session, transfer: Transfer, may_change: bool) -> dict[str, Any]:
+    """What the transfer page's "Ouders" section shows: the links with their state, the
+    guardians a link may be mailed to, and the parents' views."""
+    now = clock_of(session).now()
+    guardians = guardians_to_mail(session, transfer)
+    names = {g.id: g.naam for g in guardians}
+    links = [
+        {
+            "access": access,
+            "state": state_of(access, now),
+            "guardian": names.get(access.guardian_id) if access.guardian_id else None,
+        }
+        for access in links_of(session, transfer)
+    ]
+    views = views_of(session, transfer)
+    return {
+        "may_change": may_change,
+        "links": links,
+        "guardians": [(g.id, g.naam) for g in guardians],
+        "views": list(reversed(views)),
+        "counting": current_views(views),
+    }

@@ -15,7 +15,7 @@ from ..forms.models import Submission
 from ..forms.service import after_submit, on_confirmation, on_submit
 from ..notifications import Event
 from ..web.language import templates
-from . import models, queries, registration, routes
+from . import models, parent_routes, queries, registration, routes
 from .service import TransferService
 
 on_submit(
@@ -40,7 +40,7 @@ on_confirmation(confirmation)
 
 DOMAIN = Domain(
     name="transfers",
-    routes=routes.ROUTES,
+    routes=routes.ROUTES + parent_routes.ROUTES,
     models=models,
     templates=Path(__file__).parent / "templates",
     tasks=(registration.register_again,),
@@ -51,6 +51,27 @@ DOMAIN = Domain(
             frozenset({"reference", "step", "status"}),
             texts=frozenset({"step", "status"}),
         ),
+        # a parents' link, mailed to a guardian: the link is the secret, so never in the app
+        Event(
+            "transfer_parents_link",
+            frozenset({"reference", "expires_on"}),
+            dates=frozenset({"expires_on"}),
+            in_app=False,
+        ),
+        # the parents told of a step: no link in it (see parents.tell_parents)
+        Event(
+            "transfer_parents_step",
+            frozenset({"reference", "step", "status", "has_link"}),
+            texts=frozenset({"step", "status"}),
+            in_app=False,
+        ),
     ),
-    audited=(Subject("transfer", models.Transfer.id, queries.COLUMNS, purposes=routes.PURPOSES),),
+    audited=(
+        Subject(
+            "transfer",
+            models.Transfer.id,
+            queries.COLUMNS,
+            purposes=routes.PURPOSES + parent_routes.PURPOSES,
+        ),
+    ),
 )

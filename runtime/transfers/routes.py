@@ -42,7 +42,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import queries
+from . import parents, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -536,6 +536,15 @@ def _transfer_page(
         drafts=[(d, popo.registry.form_title(d.form_id, language)) for d in drafts],
         startable=[(form, popo.registry.form_title(form, language)) for form in startable],
         timeline=service.timeline(transfer, party, language),
+        parents=parents.staff_section(
+            session,
+            transfer,
+            session.scalar(
+                select(Transfer.id).where(Transfer.id == transfer.id, queries.changeable(who))
+            )
+            is not None,
+        ),
+        parents_notice=request.query_params.get("parents") or "",
         refusal=refusal,
         notice=notice,
         today=service.clock.today(),

@@ -37,6 +37,7 @@ from ..organisations.models import Organisation
 from ..pupils.models import Pupil
 from ..statuses.db import StatusChange, move
 from ..statuses.workflow import TransitionRefused
+from . import parents
 from .models import Transfer, TransferChoice, TransferEvent
 from .procedure import RunningProcedure, Seat, actors_of, running
 
@@ -449,7 +450,7 @@ class TransferService:
         schools = {seat.party: seat.organisation_id for seat in seats(transfer)}
         for actor in to:
             if actor.party not in schools:
-                continue  # the parents are told through their link (runtime/transfers/parents)
+                continue  # the parents are told by tell (parents.tell_parents)
             roles = [actor.role] if actor.role else list(procedure.roles.get(actor.party, ()))
             for account in self.staff(schools[actor.party], roles):
                 found.setdefault(account.id, account)
@@ -458,6 +459,15 @@ class TransferService:
     def tell(self, transfer: Transfer, run: RunningProcedure, step: CompiledTransition) -> None:
         """The step's notifications: an e-mail (no pupil data, a link) and a line in the app."""
         for notify in step.notify:
+            if any(actor.party == "parents" for actor in notify.to):
+                # by e-mail only, without their link's secret (parents.tell_parents)
+                parents.tell_parents(
+                    self.session,
+                    transfer,
+                    self.base_url,
+                    step=dict(_text(step.label)),
+                    status=dict(_text(run.procedure.statuses[step.target].label)),
+                )
             accounts = self.recipients(transfer, run.procedure, notify.to)
             if not accounts:
                 continue
@@ -560,6 +570,12 @@ class TransferService:
 
 EVENT_TEXTS: dict[str, dict[str, str]] = {
     "started": {"nl": "Overstap gestart", "en": "Transfer started"},
+    "parents_view": {"nl": "Zienswijze van de ouders", "en": "The parents' view"},
+    "parents_link": {"nl": "Link voor de ouders gemaakt", "en": "Link for the parents made"},
+    "parents_link_off": {
+        "nl": "Link voor de ouders uitgezet",
+        "en": "Link for the parents switched off",
+    },
 }
 
 

@@ -1,0 +1,657 @@
+"""The parents' side of a transfer, and the schools' part in it.
+
+Parents follow their child's transfer through their own link, ``/p/{secret}``, without an
+account: where it stands and what comes next in plain words, the schools, the timeline as
+parents may see it, the steps the procedure lets parents take (withdrawing, with a
+confirmation), and the onderwijskundig rapport (OKR) with a form for their view (zienswijze).
+A wrong secret is a 404 page, an expired or switched off link the Gone page (410); every
+access is recorded in the audit log as a parent's.
+
+The schools make a link on the transfer's page (shown once, or mailed to a guardian with
+gezag), see their links, and switch one off after a confirmation: only staff who may change
+the transfer (web/scoped.reach on a POST; another school's transfer is a 404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy.orm import Session
+
+from engine.evaluate import evaluate
+from engine.messages import localize
+from engine.procedures import CaseState
+from renderers import i18n
+from renderers.html import FormView
+
+from .. import audit
+from ..clock import dutch_date
+from ..forms.models import Submission
+from ..pupils import service as pupils
+from ..pupils.models import Guardian, Pupil
+from ..refusals import ReadOnly
+from ..state import AppState
+from ..statuses.workflow import TransitionRefused
+from ..web.blocking import in_thread
+from ..web.language import chosen_language, request_language, templates
+from ..web.pages import html, language_url, message_page
+from ..web.posted import Posted
+from ..web.scoped import record
+from . import parents
+from .models import ParentAccess, Transfer
+from .procedure import RunningProcedure
+from .routes import _reach, _school_names
+from .service import TransferService
+
+PURPOSE_PARENTS_SEE = audit.N_("see the transfer as a parent")
+PURPOSE_PARENTS_STEP = audit.N_("take a step of the transfer as a parent")
+PURPOSE_PARENTS_OKR = audit.N_("read the educational report as a parent")
+PURPOSE_PARENTS_VIEW = audit.N_("add the parents' view")
+PURPOSE_LINK_MAKE = audit.N_("make a parents' link for the transfer")
+PURPOSE_LINK_OFF = audit.N_("switch off a parents' link for the transfer")
+PURPOSES = (
+    PURPOSE_PARENTS_SEE,
+    PURPOSE_PARENTS_STEP,
+    PURPOSE_PARENTS_OKR,
+    PURPOSE_PARENTS_VIEW,
+    PURPOSE_LINK_MAKE,
+    PURPOSE_LINK_OFF,
+)
+PARENT_ACTORS = ["parents.ouder"]
+PARENT_NAME = "Ouder/verzorger"
+OKR_FORM = "onderwijskundig-rapport"  # and its regional variants, -noord, -zuid
+MAX_VIEW = 4000
+
+# the parties as parents read them
+PARTY_WORDS: dict[str, dict[str, str]] = {
+    "sending_school": {"nl": "de huidige school", "en": "the current school"},
+    "receiving_school": {"nl": "de nieuwe school", "en": "the new school"},
+    "parents": {"nl": "u", "en": "you"},
+    "swv": {"nl": "het samenwerkingsverband", "en": "the samenwerkingsverband"},
+}
+SENTENCES: dict[str, dict[str, str]] = {
+    "holder": {"nl": "Aan zet: {who}.", "en": "Whose turn it is: {who}."},
+    "next": {"nl": "De volgende stap: {steps}.", "en": "The next step: {steps}."},
+    "form_first": {
+        "nl": "Daarvoor stuurt {who} eerst het formulier '{form}'.",
+        "en": "For that, {who} first sends the form '{form}'.",
+    },
+    "due": {"nl": "{term}: uiterlijk {date}.", "en": "{term}: by {date} at the latest."},
+    "overdue": {
+        "nl": "{term}: dat had uiterlijk {date} moeten gebeuren.",
+        "en": "{term}: this should have happened by {date}.",
+    },
+    "final": {
+        "nl": "De overstap is afgesloten ({status}). Er volgt geen stap meer.",
+        "en": "The transfer is closed ({status}). No step follows.",
+    },
+    "waiting": {
+        "nl": "Er is nu geen stap te zetten. De school neemt contact met u op als dat nodig is.",
+        "en": "There is no step to take now. The school will contact you when needed.",
+    },
+    "or": {"nl": " of ", "en": " or "},
+}
+
+
+def _say(key: str, language: str, **values: str) -> str:
+    return localize(SENTENCES[key], language).format(**values)
+
+
+def _party_text(party: str, names: dict[str, str], language: str) -> str:
+    words = localize(PARTY_WORDS.get(party, {"en": party}), language)
+    name = names.get(party)
+    return f"{words}, {name}" if name else words
+
+
+def _is_any(run: RunningProcedure, sources: tuple[str, ...]) -> bool:
+    """A step from every open status (``from: any``, such as withdrawing): never "next"."""
+    open_statuses = {s for s in run.procedure.statuses if not run.final(s)}
+    return len(sources) > 1 and open_statuses <= set(sources)
+
+
+def progress(
+    service: TransferService,
+    transfer: Transfer,
+    run: RunningProcedure,
+    state: CaseState,
+    names: dict[str, str],
+    language: str,
+) -> list[str]:
+    """Where the transfer stands for parents, in plain sentences: who holds it, the next step
+    (the procedure's steps from the current status, and a form one needs first), and the terms
+    with their due dates. Derived from the procedure and the open tasks, not written per
+    status."""
+    if run.final(transfer.status):
+        return [_say("final", language, status=run.label(transfer.status, language))]
+    sent = {s.form_id for s in service.forms_sent(transfer)}
+    steps = [
+        step
+        for step in run.procedure.transitions.values()
+        if transfer.status in step.sources
+        and not _is_any(run, step.sources)
+        and not step.allows("parents", "ouder")
+    ]
+    holders: list[str] = []
+    for task in state.tasks:
+        holders.extend(actor.party for actor in task.who)
+    for step in steps:
+        holders.extend(actor.party for actor in step.who)
+    holders = [p for p in dict.fromkeys(holders) if p != "parents"]
+    result: list[str] = []
+    if holders:
+        who = ", ".join(_party_text(p, names, language) for p in holders)
+        result.append(_say("holder", language, who=who))
+    if steps:
+        labels = localize(SENTENCES["or"], language).join(
+            localize(step.label, language).lower() for step in steps
+        )
+        result.append(_say("next", language, steps=labels))
+        for step in steps:
+            missing = [form for form in step.needs if not _sent(form, sent)]
+            if missing:
+                who = _party_text(step.who[0].party, {}, language)
+                form = service.registry.form_title(missing[0], language)
+                result.append(_say("form_first", language, who=who, form=form))
+                break
+    for term_id, term in state.terms.items():
+        if term.state not in ("running", "overdue"):
+            continue
+        label = next(t.label for t in run.procedure.terms if t.id == term_id)
+        key = "overdue" if term.state == "overdue" else "due"
+        when = i18n.format_date(term.due, language)
+        result.append(_say(key, language, term=localize(label, language), date=when))
+    if not result:
+        result.append(_say("waiting", language))
+    return result
+
+
+def _sent(form: str, sent: set[str]) -> bool:
+    return form in sent or any(s.startswith(f"{form}-") for s in sent)
+
+
+# ---------------------------------------------------------------------- reaching a link
+
+
+@dataclass
+class ByLink:
+    """A transfer as a parent's link reaches it."""
+
+    access: ParentAccess
+    transfer: Transfer
+    language: str
+    token: str
+
+    @property
+    def base(self) -> str:
+        return f"/p/{self.token}"
+
+
+def _by_link(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    token: str,
+    purpose: str,
+    *,
+    changed: bool = False,
+    detail: str = "",
+) -> ByLink:
+    """The transfer of the link ``token`` (404 when no link has it, Gone when it expired or
+    was switched off), recorded in the audit log as a parent's access."""
+    try:
+        access = parents.reached(session, token)
+    except parents.UnknownLink as exc:
+        raise NotFoundException() from exc
+    transfer = session.get(Transfer, access.transfer_id, with_for_update=changed)
+    if transfer is None:
+        raise NotFoundException()
+    pupil = session.get(Pupil, transfer.pupil_id)
+    number = pupils.number_of(popo.settings, pupil) if pupil is not None else None
+    record(
+        request,
+        session,
+        popo.settings.audit_key,
+        None,
+        changed,
+        "transfer",
+        str(transfer.id),
+        f"{purpose}: {detail or transfer.reference}",
+        number,
+    )
+    language = chosen_language(request) or i18n.normalize(access.language)
+    return ByLink(access, transfer, language, token)
+
+
+def _render(
+    request: Request[Any, Any, Any], language: str, template: str, status: int = 200, **values: Any
+) -> Response[str]:
+    content = (
+        templates(language)
+        .get_template(template)
+        .render(language_url=language_url(request), **values)
+    )
+    response = html(content, status)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the address is the secret
+    return response
+
+
+def okr_of(service: TransferService, transfer: Transfer) -> Submission | None:
+    """The latest onderwijskundig rapport sent for the transfer (a corrected one is a new
+    submission: a new version of the report)."""
+    found = [s for s in service.forms_sent(transfer) if _sent(OKR_FORM, {s.form_id})]
+    return found[-1] if found else None
+
+
+def _okr_answers(popo: AppState, submission: Submission, language: str) -> Any:
+    entry = popo.registry.get(submission.form_id, submission.form_version)
+    if entry is None or entry.form.content_hash != submission.definition_hash:
+        return None
+    state = evaluate(entry.form, submission.answers, dutch_date(submission.submitted_at))
+    view = FormView(entry.form, state, language)
+    return view.t(entry.form.definition.title), view.answers()
+
+
+def _pdf_ready(popo: AppState, submission: Submission) -> bool:
+    return submission.pdf_sha256 is not None and popo.archive.exists(submission.pdf_sha256)
+
+
+def _parents_page(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    link: ByLink,
+    status: int = 200,
+    refusal: str | None = None,
+    notice: str | None = None,
+    view_error: str | None = None,
+    view_text: str = "",
+) -> Response[str]:
+    language = link.language
+    transfer = link.transfer
+    service = TransferService(session, popo.registry, popo.settings.base_url)
+    run = service.running(transfer)
+    state = service.state(transfer)
+    schools = _school_names(session, {transfer.sending_school_id, transfer.receiving_school_id})
+    names = {
+        party: schools[school_id]
+        for party, school_id in (
+            ("sending_school", transfer.sending_school_id),
+            ("receiving_school", transfer.receiving_school_id),
+        )
+        if school_id in schools
+    }
+    actions = service.actions(transfer, PARENT_ACTORS)
+    okr = okr_of(service, transfer)
+    views = parents.views_of(session, transfer)
+    counting = parents.current_views(views)
+    okr_title, okr_answers = (None, [])
+    if okr is not None:
+        rendered = _okr_answers(popo, okr, language)
+        if rendered is not None:
+            okr_title, okr_answers = rendered
+    return _render(
+        request,
+        language,
+        "parent_transfer.html",
+        status,
+        link=link,
+        transfer=transfer,
+        status_label=run.label(transfer.status, language),
+        final=run.final(transfer.status),
+        procedure_title=localize(run.procedure.title, language),
+        progress=progress(service, transfer, run, state, names, language),
+        sending=names.get("sending_school"),
+        receiving=names.get("receiving_school"),
+        steps=[(step.id, localize(step.label, language)) for step in actions.possible],
+        timeline=service.timeline(transfer, "parents", language),
+        okr=okr,
+        okr_title=okr_title,
+        okr_answers=okr_answers,
+        okr_pdf=okr is not None and _pdf_ready(popo, okr),
+        my_views=[v for v in views if okr is not None and v.subject == str(okr.id)],
+        counting=counting,
+        max_view=MAX_VIEW,
+        view_error=view_error,
+        view_text=view_text,
+        refusal=refusal,
+        notice=notice,
+    )
+
+
+NOTICES = {
+    "view": audit.N_("Thank you: your view has been added. Both schools see it."),
+    "step": audit.N_("Done: the transfer is now at the status shown below."),
+}
+
+
+@get("/p/{token:str}")
+@in_thread
+def parents_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+) -> Response[str]:
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
+        done = request.query_params.get("done") or ""
+        notice = i18n.gettext(link.language, NOTICES[done]) if done in NOTICES else None
+        return _parents_page(request, popo, session, link, notice=notice)
+
+
+@get("/p/{token:str}/steps/{step_id:str}")
+@in_thread
+def parents_step_question(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    token: FromPath[str],
+    step_id: FromPath[str],
+) -> Response[str]:
+    """Asks before a parents' step (withdrawing cannot be undone)."""
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        step = next(
+            (s for s in service.actions(link.transfer, PARENT_ACTORS).possible if s.id == step_id),
+            None,
+        )
+        if step is None:
+            raise NotFoundException()
+        run = service.running(link.transfer)
+        return _render(
+            request,
+            link.language,
+            "parent_step.html",
+            link=link,
+            transfer=link.transfer,
+            step_id=step.id,
+            step_label=localize(step.label, link.language),
+            target_label=run.label(step.target, link.language),
+        )
+
+
+@post("/p/{token:str}/steps/{step_id:str}")
+@in_thread
+def parents_step(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    token: FromPath[str],
+    step_id: FromPath[str],
+) -> Response[str] | Redirect:
+    """A parents' step (withdrawing), confirmed; refused like a school's (a stale page, not
+    now), with nothing changed and the reason on the parents' page."""
+    version_text = posted.get("version")
+    version = int(version_text) if version_text.isdigit() and len(version_text) < 9 else None
+    with popo.db.session() as session:
+        link = _by_link(
+            request, popo, session, token, PURPOSE_PARENTS_STEP, changed=True, detail=step_id[:60]
+        )
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        try:
+            with session.begin_nested():
+                service.take(
+                    link.transfer,
+                    step_id[:60],
+                    actors=PARENT_ACTORS,
+                    version=version,
+                    actor_id=None,
+                    actor_name=PARENT_NAME,
+                )
+        except TransitionRefused as refused:
+            session.refresh(link.transfer)
+            code = 409 if refused.code == "stale" else 403 if refused.code == "guard:who" else 400
+            return _parents_page(
+                request, popo, session, link, code, refusal=refused.text(link.language)
+            )
+        target = f"{link.base}?done=step"
+    return Redirect(target, status_code=303)
+
+
+@post("/p/{token:str}/okr/{submission_id:uuid}/view")
+@in_thread
+def parents_view(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    token: FromPath[str],
+    submission_id: FromPath[uuid.UUID],
+) -> Response[str] | Redirect:
+    """The parents' view on a version of the OKR: free text, required, at most 4000
+    characters. A second view on the same version supersedes the first (both stay on the
+    timeline)."""
+    text = (posted.get("view") or "").replace("\r\n", "\n").strip()
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_VIEW, changed=True)
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        okr = okr_of(service, link.transfer)
+        if okr is None or okr.id != submission_id:
+            # not this transfer's report, or no longer its latest version
+            raise NotFoundException()
+        error = None
+        if not text:
+            error = audit.N_("Write your view before you send it.")
+        elif len(text) > MAX_VIEW:
+            error = audit.N_("Your view is longer than 4000 characters; shorten it.")
+        if error is not None:
+            return _parents_page(
+                request,
+                popo,
+                session,
+                link,
+                400,
+                view_error=i18n.gettext(link.language, error),
+                view_text=text[: MAX_VIEW * 2],
+            )
+        service.record(
+            link.transfer,
+            "parents_view",
+            actor_id=None,
+            actor_name=PARENT_NAME,
+            party="parents",
+            role="ouder",
+            subject=str(okr.id),
+            detail=text,
+        )
+        link.transfer.updated_at = service.clock.now()
+        target = f"{link.base}?done=view"
+    return Redirect(target, status_code=303)
+
+
+@get("/p/{token:str}/okr/{submission_id:uuid}.pdf")
+@in_thread
+def parents_okr_pdf(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    token: FromPath[str],
+    submission_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    """The archived PDF of the transfer's OKR, once the archive made it."""
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_OKR)
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        okr = okr_of(service, link.transfer)
+        if okr is None or okr.id != submission_id or not _pdf_ready(popo, okr):
+            raise NotFoundException()
+        digest, name = okr.pdf_sha256, f"{okr.form_id}-{str(okr.id)[:8]}.pdf"
+    assert digest is not None
+    return Response(
+        popo.archive.get(digest),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@get("/ouders")
+@in_thread
+def parents_help(request: Request[Any, Any, Any]) -> Response[str]:
+    """Where the parents' mails point (they carry no secret): how to follow a transfer."""
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "Following your child's transfer"),
+        i18n.gettext(
+            language,
+            "You follow your child's transfer with the personal link POPO e-mailed you "
+            "earlier, or that the school gave you. Have you lost it, or does it no longer "
+            "work? Ask the school for a new link.",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------- the schools' part
+
+
+def _guardian(session: Session, transfer: Transfer, text: str) -> Guardian | None:
+    try:
+        wanted = uuid.UUID(text)
+    except ValueError:
+        return None
+    return next((g for g in parents.guardians_to_mail(session, transfer) if g.id == wanted), None)
+
+
+@post("/transfers/{transfer_id:uuid}/parents")
+@in_thread
+def make_link(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    transfer_id: FromPath[uuid.UUID],
+) -> Response[str] | Redirect:
+    """A school makes a parents' link: shown once on the page that answers, or mailed to a
+    guardian with gezag (then never shown)."""
+    language = i18n.normalize(posted.get("language"))
+    with popo.db.session() as session:
+        reached = _reach(request, popo, session, transfer_id, PURPOSE_LINK_MAKE)
+        transfer, who = reached.obj, reached.who
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        wanted = (posted.get("guardian") or "").strip()
+        guardian = _guardian(session, transfer, wanted) if wanted else None
+        if wanted and guardian is None:
+            raise NotFoundException()
+        if guardian is not None:
+            access = parents.mail_link(
+                session,
+                transfer,
+                guardian,
+                popo.settings.base_url,
+                language=language,
+                created_by=who.user_id,
+            )
+            token = None
+        else:
+            access, token = parents.create_link(
+                session, transfer, language=language, created_by=who.user_id
+            )
+        service.record(
+            transfer,
+            "parents_link",
+            actor_id=who.user_id,
+            actor_name=who.name,
+            party=None,
+            role=None,
+            visible_to=("sending_school", "receiving_school"),
+        )
+        if token is None:
+            target = f"/transfers/{transfer.id}?parents=mailed#ouders"
+        else:
+            address = f"{popo.settings.base_url.rstrip('/')}/p/{token}"
+            ui = request_language(request)
+            content = (
+                templates(ui)
+                .get_template("transfer_parent_link.html")
+                .render(
+                    language_url=language_url(request),
+                    transfer=transfer,
+                    address=address,
+                    link_language=language,
+                    expires_at=access.expires_at,
+                )
+            )
+            response = html(content)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+    return Redirect(target, status_code=303)
+
+
+def _link_for(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    transfer_id: uuid.UUID,
+    access_id: uuid.UUID,
+) -> tuple[Transfer, Any, ParentAccess]:
+    reached = _reach(request, popo, session, transfer_id, PURPOSE_LINK_OFF)
+    if not reached.writes:
+        raise ReadOnly()
+    access = parents.link_of(session, reached.obj, access_id)
+    if access is None:
+        raise NotFoundException()
+    return reached.obj, reached.who, access
+
+
+@get("/transfers/{transfer_id:uuid}/parents/{access_id:uuid}/off")
+@in_thread
+def link_off_question(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+    access_id: FromPath[uuid.UUID],
+) -> Response[str]:
+    with popo.db.session() as session:
+        transfer, _, access = _link_for(request, popo, session, transfer_id, access_id)
+        content = (
+            templates(request_language(request))
+            .get_template("transfer_parent_link_off.html")
+            .render(language_url=language_url(request), transfer=transfer, access=access)
+        )
+        return html(content)
+
+
+@post("/transfers/{transfer_id:uuid}/parents/{access_id:uuid}/off")
+@in_thread
+def link_off(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+    access_id: FromPath[uuid.UUID],
+) -> Redirect:
+    with popo.db.session() as session:
+        transfer, who, access = _link_for(request, popo, session, transfer_id, access_id)
+        if access.revoked_at is None:
+            parents.revoke(session, access)
+            TransferService(session, popo.registry, popo.settings.base_url).record(
+                transfer,
+                "parents_link_off",
+                actor_id=who.user_id,
+                actor_name=who.name,
+                party=None,
+                role=None,
+                visible_to=("sending_school", "receiving_school"),
+            )
+        target = f"/transfers/{transfer.id}?parents=off#ouders"
+    return Redirect(target, status_code=303)
+
+
+ROUTES = [
+    parents_help,
+    parents_page,
+    parents_step_question,
+    parents_step,
+    parents_view,
+    parents_okr_pdf,
+    make_link,
+    link_off_question,
+    link_off,
+]
