@@ -297,7 +297,11 @@ def confirmation(
     decision = state.terms.get("beslistermijn")
     shown = session.scalar(
         select(ParentAccess.id).where(
-            ParentAccess.transfer_id == transfer.id, ParentAccess.created_by.is_(None)
+            # the confirmation's own link: made by no school and for no one guardian (the
+            # links mailed to each guardian, parents.tell_parents, name theirs)
+            ParentAccess.transfer_id == transfer.id,
+            ParentAccess.created_by.is_(None),
+            ParentAccess.guardian_id.is_(None),
         )
     )
     secret = None

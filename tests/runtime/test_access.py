@@ -125,6 +125,13 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/transfers/{transfer_id:uuid}",
         "/transfers/{transfer_id:uuid}/forms/{form_id:str}",
         "/transfers/{transfer_id:uuid}/steps/{step_id:str}",
+        "/transfers/{transfer_id:uuid}/parents",  # staff who change it only: test_transfer_parents
+        "/transfers/{transfer_id:uuid}/parents/{access_id:uuid}/off",  # the same
+        # a parents' link to their child's transfer: test_transfer_parents
+        "/p/{token:str}",
+        "/p/{token:str}/steps/{step_id:str}",
+        "/p/{token:str}/okr/{submission_id:uuid}/view",
+        "/p/{token:str}/okr/{submission_id:uuid}.pdf",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
