@@ -9,7 +9,7 @@ from ..audit import Subject
 from ..domain import Domain
 from ..forms.service import on_submit
 from ..notifications import Event
-from . import models, queries, routes
+from . import message_routes, models, queries, routes
 from .service import TransferService
 
 on_submit(
@@ -18,7 +18,7 @@ on_submit(
 
 DOMAIN = Domain(
     name="transfers",
-    routes=routes.ROUTES,
+    routes=[*routes.ROUTES, *message_routes.ROUTES],
     models=models,
     templates=Path(__file__).parent / "templates",
     events=(
@@ -28,6 +28,19 @@ DOMAIN = Domain(
             frozenset({"reference", "step", "status"}),
             texts=frozenset({"step", "status"}),
         ),
+        # a new message on a transfer's thread: for whom (a school's role), never its text
+        Event(
+            "transfer_message",
+            frozenset({"reference", "recipient_role"}),
+            texts=frozenset({"recipient_role"}),
+        ),
     ),
-    audited=(Subject("transfer", models.Transfer.id, queries.COLUMNS, purposes=routes.PURPOSES),),
+    audited=(
+        Subject(
+            "transfer",
+            models.Transfer.id,
+            queries.COLUMNS,
+            purposes=routes.PURPOSES + message_routes.PURPOSES,
+        ),
+    ),
 )

@@ -41,7 +41,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import queries
+from . import messages, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -449,6 +449,8 @@ def _transfer_page(
     status: int = 200,
     refusal: str | None = None,
     notice: str | None = None,
+    thread_values: dict[str, str] | None = None,
+    thread_problems: dict[str, str] | None = None,
 ) -> Response[str]:
     language = request_language(request)
     service = TransferService(session, popo.registry, popo.settings.base_url)
@@ -530,6 +532,15 @@ def _transfer_page(
         drafts=[(d, popo.registry.form_title(d.form_id, language)) for d in drafts],
         startable=[(form, popo.registry.form_title(form, language)) for form in startable],
         timeline=service.timeline(transfer, party, language),
+        thread=messages.MessageService(session, popo.registry, popo.settings, popo.files).view(
+            transfer,
+            messages.reader_of(run.procedure, transfer, who),
+            language,
+            action=f"/transfers/{transfer.id}/messages",
+            files_url=f"/transfers/{transfer.id}/messages",
+            values=thread_values,
+            problems=thread_problems,
+        ),
         refusal=refusal,
         notice=notice,
         today=service.clock.today(),
@@ -580,6 +591,8 @@ def transfer_page(
             notice = i18n.gettext(
                 request_language(request), "Done: the transfer is now at the status shown below."
             )
+        elif request.query_params.get("sent"):
+            notice = i18n.gettext(request_language(request), "Your message was sent.")
         return _transfer_page(request, popo, session, reached.obj, reached.who, notice=notice)
 
 

@@ -125,6 +125,9 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/transfers/{transfer_id:uuid}",
         "/transfers/{transfer_id:uuid}/forms/{form_id:str}",
         "/transfers/{transfer_id:uuid}/steps/{step_id:str}",
+        # a transfer's messages: its two schools only (another: 404): test_transfer_messages
+        "/transfers/{transfer_id:uuid}/messages",
+        "/transfers/{transfer_id:uuid}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
