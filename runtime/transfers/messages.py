@@ -271,9 +271,18 @@ class MessageService:
         return found
 
     def default_addressee(self, addressees: Sequence[Addressee], reader: Reader) -> str:
-        """The other school's intern begeleider where there is one, else the first."""
+        """The other school's intern begeleider where there is one, else the parents (a
+        registration by parents has one school), else the first; the parents write to the
+        new school by default."""
+        if PARENTS in reader.parties:
+            for one in addressees:
+                if one.party == "receiving_school":
+                    return one.key
         for one in addressees:
             if one.party not in reader.parties and one.role == "intern_begeleider":
+                return one.key
+        for one in addressees:
+            if one.party == PARENTS and PARENTS not in reader.parties:
                 return one.key
         return addressees[0].key if addressees else ""
 
