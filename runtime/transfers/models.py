@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.base import Base, utcnow
@@ -111,3 +111,69 @@ class ParentAccess(Base):
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class TransferMessage(Base):
+    """A message on a transfer's thread, from one party to another: written by an account (a
+    school's staff member, in the party and role they act in) or by the parents on their
+    link (``author_id`` None, ``author_access_id`` their :class:`ParentAccess`), addressed to
+    a party and, for a school, optionally one of its roles ("the IB of De Linde"), never to a
+    person: every account with that role at that school reads it (runtime/transfers/
+    messages.py)."""
+
+    __tablename__ = "transfer_message"
+    __table_args__ = (Index("ix_transfer_message_transfer", "transfer_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    transfer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transfer.id"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column()  # the account; None: the parents
+    author_access_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parent_access.id"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_party: Mapped[str] = mapped_column(String(20))  # sending_school | ... | parents
+    author_role: Mapped[str | None] = mapped_column(String(40))
+    author_organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"))
+    to_party: Mapped[str] = mapped_column(String(20))
+    to_role: Mapped[str | None] = mapped_column(String(40))  # None: anyone of the party
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        back_populates="message", order_by="MessageAttachment.position"
+    )
+
+
+class MessageAttachment(Base):
+    """A file sent with a message, checked and stored as a form's attachment is (its type read
+    from its content, within the upload limit; the bytes content-addressed in the BlobStore)."""
+
+    __tablename__ = "message_attachment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transfer_message.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[TransferMessage] = relationship(back_populates="attachments")
+
+
+class MessageRead(Base):
+    """That one addressee read a message, and when: an account of the addressed school and
+    role, or the parents by their link (``parent_access_id``). Read status is per account: a
+    colleague's reading does not mark it read for another; the sender sees who read it."""
+
+    __tablename__ = "message_read"
+    __table_args__ = (
+        UniqueConstraint("message_id", "account_id", name="uq_message_read_account"),
+        UniqueConstraint("message_id", "parent_access_id", name="uq_message_read_access"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transfer_message.id"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column()
+    parent_access_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parent_access.id"))
+    reader_name: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

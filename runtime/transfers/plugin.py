@@ -15,7 +15,7 @@ from ..forms.models import Submission
 from ..forms.service import after_submit, on_confirmation, on_submit
 from ..notifications import Event
 from ..web.language import templates
-from . import models, parent_routes, queries, registration, routes
+from . import message_routes, models, parent_routes, queries, registration, routes
 from .service import TransferService
 
 on_submit(
@@ -40,7 +40,7 @@ on_confirmation(confirmation)
 
 DOMAIN = Domain(
     name="transfers",
-    routes=routes.ROUTES + parent_routes.ROUTES,
+    routes=[*routes.ROUTES, *parent_routes.ROUTES, *message_routes.ROUTES],
     models=models,
     templates=Path(__file__).parent / "templates",
     tasks=(registration.register_again,),
@@ -65,13 +65,19 @@ DOMAIN = Domain(
             texts=frozenset({"step", "status"}),
             in_app=False,
         ),
+        # a new message on a transfer's thread: for whom (a school's role), never its text
+        Event(
+            "transfer_message",
+            frozenset({"reference", "recipient_role"}),
+            texts=frozenset({"recipient_role"}),
+        ),
     ),
     audited=(
         Subject(
             "transfer",
             models.Transfer.id,
             queries.COLUMNS,
-            purposes=routes.PURPOSES + parent_routes.PURPOSES,
+            purposes=routes.PURPOSES + parent_routes.PURPOSES + message_routes.PURPOSES,
         ),
     ),
 )

@@ -42,7 +42,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import parents, queries
+from . import messages, parents, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -455,6 +455,8 @@ def _transfer_page(
     status: int = 200,
     refusal: str | None = None,
     notice: str | None = None,
+    thread_values: dict[str, str] | None = None,
+    thread_problems: dict[str, str] | None = None,
 ) -> Response[str]:
     language = request_language(request)
     service = TransferService(session, popo.registry, popo.settings.base_url)
@@ -545,6 +547,15 @@ def _transfer_page(
             is not None,
         ),
         parents_notice=request.query_params.get("parents") or "",
+        thread=messages.MessageService(session, popo.registry, popo.settings, popo.files).view(
+            transfer,
+            messages.reader_of(run.procedure, transfer, who),
+            language,
+            action=f"/transfers/{transfer.id}/messages",
+            files_url=f"/transfers/{transfer.id}/messages",
+            values=thread_values,
+            problems=thread_problems,
+        ),
         refusal=refusal,
         notice=notice,
         today=service.clock.today(),
@@ -595,6 +606,8 @@ def transfer_page(
             notice = i18n.gettext(
                 request_language(request), "Done: the transfer is now at the status shown below."
             )
+        elif request.query_params.get("sent"):
+            notice = i18n.gettext(request_language(request), "Your message was sent.")
         return _transfer_page(request, popo, session, reached.obj, reached.who, notice=notice)
 
 

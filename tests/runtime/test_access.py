@@ -132,6 +132,9 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/p/{token:str}/steps/{step_id:str}",
         "/p/{token:str}/okr/{submission_id:uuid}/view",
         "/p/{token:str}/okr/{submission_id:uuid}.pdf",
+        # a transfer's messages: its two schools only (another: 404): test_transfer_messages
+        "/transfers/{transfer_id:uuid}/messages",
+        "/transfers/{transfer_id:uuid}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
