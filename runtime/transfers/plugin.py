@@ -28,6 +28,12 @@ DOMAIN = Domain(
             frozenset({"reference", "step", "status"}),
             texts=frozenset({"step", "status"}),
         ),
+        # the new school recorded the enrolment: the previous school deregisters the day before
+        Event(
+            "transfer_enrolled",
+            frozenset({"reference", "enrolled_on", "deregistered_on"}),
+            dates=frozenset({"enrolled_on", "deregistered_on"}),
+        ),
     ),
     audited=(Subject("transfer", models.Transfer.id, queries.COLUMNS, purposes=routes.PURPOSES),),
 )

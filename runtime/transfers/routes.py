@@ -41,7 +41,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import queries
+from . import handover, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -519,6 +519,14 @@ def _transfer_page(
         procedure_title=localize(run.procedure.title, language),
         reason=service.reason_label(transfer, language),
         possible=[(step.id, localize(step.label, language)) for step in actions.possible],
+        records={
+            step.id: (
+                step.records,
+                handover.proposed(step.records, transfer.enrolled_on, service.clock.today()),
+            )
+            for step in actions.possible
+            if step.records
+        },
         blocked=[
             (localize(step.label, language), popo.registry.form_title(form, language))
             for step, form in actions.blocked
@@ -596,6 +604,7 @@ def take_step(
     the transfer's page, with nothing changed."""
     language = request_language(request)
     version = _number(posted.get("version"), 0) if posted.get("version") else None
+    on = _date(posted.get("date"))  # a step that records a date (handover.py) checks it
     with popo.db.session() as session:
         reached = _reach(request, popo, session, transfer_id, PURPOSE_STEP)
         transfer, who = reached.obj, reached.who
@@ -610,6 +619,7 @@ def take_step(
                     version=version,
                     actor_id=who.user_id,
                     actor_name=who.name,
+                    on=on,
                 )
         except TransitionRefused as refused:  # nothing written: the savepoint is rolled back
             session.refresh(transfer)

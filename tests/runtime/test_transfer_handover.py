@@ -1,0 +1,164 @@
+"""The hand-over of a transfer as the schools do it: the new school records the enrolment with
+its date and the previous school is told at once; the previous school deregisters on the day
+before (a gap or an overlap is refused with a message, nothing changed)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from litestar import Litestar
+from sqlalchemy import select
+
+from runtime.access.models import UserAccount
+from runtime.notifications.models import Notification
+from runtime.outbox import OutboxMessage
+from runtime.pupils.models import Pupil
+from runtime.state import AppState
+from runtime.transfers.models import Transfer, TransferEvent
+
+from .test_transfers import Client, logged_in, new_transfer, send_form_for, version_of
+
+
+@pytest.fixture
+def linde(app: Litestar, seeded: AppState) -> Iterator[Client]:
+    yield from logged_in(app, "directeur@linde.demo")
+
+
+@pytest.fixture
+def regenboog_staff(app: Litestar, seeded: AppState) -> Iterator[Client]:
+    yield from logged_in(app, "leerkracht@regenboog.demo")
+
+
+def step(client: Client, url: str, step_id: str, **data: str) -> None:
+    page = client.get(url).text
+    response = client.post(
+        f"{url}/steps/{step_id}",
+        data={"version": version_of(page), **data},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:3000]
+
+
+def admitted(client: Client, linde: Client, seeded: AppState) -> tuple[str, dict[str, str]]:
+    """A transfer from De Regenboog that De Linde admitted."""
+    url, data = new_transfer(client)
+    send_form_for(client, seeded, url, "overstapformulier-noord")
+    step(client, url, "aanmelden")
+    step(linde, url, "in_behandeling_nemen")
+    step(linde, url, "toelaten")
+    return url, data
+
+
+def transfer_of(seeded: AppState, url: str) -> Transfer:
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        session.expunge(transfer)
+        return transfer
+
+
+def enrolled(
+    client: Client, linde: Client, seeded: AppState, on: date
+) -> tuple[str, dict[str, str]]:
+    url, data = admitted(client, linde, seeded)
+    step(linde, url, "inschrijven", date=on.isoformat())
+    return url, data
+
+
+def test_the_enrolment_asks_for_its_date_and_the_previous_school_is_told_at_once(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, data = admitted(client, linde, seeded)
+    page = linde.get(url).text
+    assert 'name="date"' in page and "Inschrijfdatum" in page
+    on = date.today() + timedelta(days=7)
+    step(linde, url, "inschrijven", date=on.isoformat())
+    transfer = transfer_of(seeded, url)
+    assert transfer.status == "ingeschreven" and transfer.enrolled_on == on
+    with seeded.db.session() as session:
+        pupil = session.get(Pupil, transfer.pupil_id)
+        assert pupil is not None and pupil.current_school_id == transfer.receiving_school_id
+        event = session.scalar(
+            select(TransferEvent).where(
+                TransferEvent.transfer_id == transfer.id, TransferEvent.kind == "enrolled"
+            )
+        )
+        assert event is not None and event.on == on and event.party == "receiving_school"
+        # the previous school's staff: a notification and a mail, with both dates
+        for email in ("ib@regenboog.demo", "leerkracht@regenboog.demo"):
+            account = session.scalar(select(UserAccount).where(UserAccount.email == email))
+            assert account is not None
+            told = session.scalars(
+                select(Notification).where(
+                    Notification.user_id == account.id,
+                    Notification.event == "transfer_enrolled",
+                )
+            ).all()
+            assert any(str(transfer.id) in n.link for n in told), email
+            mails = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.recipient == email,
+                    OutboxMessage.body.contains(transfer.reference),
+                )
+            ).all()
+            mail = next(m for m in mails if "ingeschreven" in m.subject)
+            assert str(on.day) in mail.body and str((on - timedelta(days=1)).day) in mail.body
+            assert data["achternaam"] not in mail.body and data["number"] not in mail.body
+    page = client.get(url).text
+    assert "Ingeschreven per" in page and 'id="enrolled-on"' in page
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Vul de datum in"),
+        ("31-02-2027", "Vul de datum in"),
+        ("2020-01-01", "vóór het begin van de overstap"),
+        ((date.today() + timedelta(days=400)).isoformat(), "meer dan een jaar vooruit"),
+    ],
+)
+def test_a_wrong_enrolment_date_is_refused_and_changes_nothing(
+    client: Client, linde: Client, seeded: AppState, value: str, message: str
+) -> None:
+    url, _ = admitted(client, linde, seeded)
+    before = transfer_of(seeded, url)
+    page = linde.get(url).text
+    response = linde.post(
+        f"{url}/steps/inschrijven", data={"version": version_of(page), "date": value}
+    )
+    assert response.status_code == 400
+    assert message in response.text and "er is niets veranderd" in response.text
+    after = transfer_of(seeded, url)
+    assert (after.status, after.version, after.enrolled_on) == (
+        "toegelaten",
+        before.version,
+        None,
+    )
+
+
+def test_the_deregistration_proposes_the_day_before_and_refuses_a_gap_or_an_overlap(
+    client: Client, linde: Client, regenboog_staff: Client, seeded: AppState
+) -> None:
+    on = date.today() + timedelta(days=10)
+    url, _ = enrolled(client, linde, seeded, on)
+    day_before = on - timedelta(days=1)
+    page = regenboog_staff.get(url).text
+    proposed = f'aria-describedby="date-uitschrijven-hint" value="{day_before.isoformat()}"'
+    assert proposed in page
+    for value, message in (
+        ((on - timedelta(days=3)).isoformat(), "op geen enkele school"),
+        (on.isoformat(), "op twee scholen"),
+    ):
+        response = regenboog_staff.post(
+            f"{url}/steps/uitschrijven", data={"version": version_of(page), "date": value}
+        )
+        assert response.status_code == 400
+        assert message in response.text and "er is niets veranderd" in response.text
+        assert transfer_of(seeded, url).deregistered_on is None
+    step(regenboog_staff, url, "uitschrijven", date=day_before.isoformat())
+    transfer = transfer_of(seeded, url)
+    assert transfer.status == "uitgeschreven" and transfer.deregistered_on == day_before
+    assert "Uitgeschreven per" in linde.get(url).text
