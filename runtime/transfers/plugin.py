@@ -9,7 +9,7 @@ from ..audit import Subject
 from ..domain import Domain
 from ..forms.service import on_submit
 from ..notifications import Event
-from . import models, queries, routes
+from . import models, queries, routes, tasks
 from .service import TransferService
 
 on_submit(
@@ -21,6 +21,7 @@ DOMAIN = Domain(
     routes=routes.ROUTES,
     models=models,
     templates=Path(__file__).parent / "templates",
+    tasks=tasks.TASKS,
     events=(
         # a step of a transfer's procedure was taken: which, and where the transfer now is
         Event(

@@ -41,7 +41,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import handover, queries
+from . import handover, proof, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -58,7 +58,8 @@ PURPOSE_SEE = audit.N_("see the transfer")
 PURPOSE_STEP = audit.N_("take a step of the transfer")
 PURPOSE_FORM = audit.N_("start a form for the transfer")
 PURPOSE_START = audit.N_("start a transfer")
-PURPOSES = (PURPOSE_SEE, PURPOSE_STEP, PURPOSE_FORM, PURPOSE_START)
+PURPOSE_PROOF = audit.N_("download the proof of deregistration")
+PURPOSES = (PURPOSE_SEE, PURPOSE_STEP, PURPOSE_FORM, PURPOSE_START, PURPOSE_PROOF)
 
 
 def _number(text: str | None, low: int = 1, high: int = MAX_PAGE) -> int:
@@ -631,6 +632,37 @@ def take_step(
     return Redirect(target, status_code=303)
 
 
+@get("/transfers/{transfer_id:uuid}/bewijs-van-uitschrijving.pdf")
+@in_thread
+def deregistration_proof(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    """The bewijs van uitschrijving, for both schools (reach scopes and audits), in the
+    reader's language; while the job is making it, the transfer's page says so (202)."""
+    language = request_language(request)
+    with popo.db.session() as session:
+        reached = _reach(request, popo, session, transfer_id, PURPOSE_PROOF)
+        transfer = reached.obj
+        if transfer.deregistered_on is None:
+            raise NotFoundException()
+        digest = proof.ready(popo, session, transfer.id, language)
+        if digest is None:
+            proof.queue(session, transfer)
+            notice = i18n.gettext(
+                language,
+                "The proof of deregistration is being made; it can be downloaded here in a minute.",
+            )
+            return _transfer_page(request, popo, session, transfer, reached.who, 202, notice=notice)
+        name = f"bewijs-van-uitschrijving-{transfer.reference}.pdf"
+    return Response(
+        popo.archive.get(digest),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @post("/transfers/{transfer_id:uuid}/forms/{form_id:str}")
 @in_thread
 def start_form(
@@ -771,4 +803,13 @@ def my_work(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
         )
 
 
-ROUTES = [register, new_transfer, start_transfer, transfer_page, take_step, start_form, my_work]
+ROUTES = [
+    register,
+    new_transfer,
+    start_transfer,
+    transfer_page,
+    take_step,
+    start_form,
+    my_work,
+    deregistration_proof,
+]

@@ -39,7 +39,7 @@ from ..pupils.models import Pupil
 from ..pupils.service import change_school
 from ..statuses.db import StatusChange, move
 from ..statuses.workflow import TransitionRefused
-from . import handover
+from . import handover, proof
 from .models import Transfer, TransferChoice, TransferEvent
 from .procedure import RunningProcedure, Seat, actors_of, running
 
@@ -411,6 +411,7 @@ class TransferService:
         else:
             transfer.deregistered_on = on
             kind, organisation_id = "deregistered", transfer.sending_school_id
+            proof.queue(self.session, transfer)  # the bewijs van uitschrijving, by a job
         self.record(
             transfer,
             kind,
@@ -563,6 +564,8 @@ class TransferService:
             shown_to = [p for p in event.visible_to.split(",") if p]
             if party is not None and shown_to and party not in shown_to:
                 continue
+            if event.kind == proof.KIND and not (event.subject or "").startswith("nl:"):
+                continue  # one line for the proof, whatever its languages
             entries.append(
                 Entry(
                     _aware(event.at),
@@ -589,6 +592,10 @@ EVENT_TEXTS: dict[str, dict[str, str]] = {
     "started": {"nl": "Overstap gestart", "en": "Transfer started"},
     "enrolled": {"nl": "Ingeschreven per", "en": "Enrolled on"},
     "deregistered": {"nl": "Uitgeschreven per", "en": "Deregistered on"},
+    "deregistration_proof": {
+        "nl": "Bewijs van uitschrijving gemaakt",
+        "en": "Proof of deregistration made",
+    },
 }
 
 

@@ -4,19 +4,25 @@ before (a gap or an overlap is refused with a message, nothing changed)."""
 
 from __future__ import annotations
 
+import io
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from litestar import Litestar
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from runtime.access.models import UserAccount
+from runtime.audit.models import AuditEvent
 from runtime.notifications.models import Notification
+from runtime.organisations.models import Organisation
 from runtime.outbox import OutboxMessage
 from runtime.pupils.models import Pupil
 from runtime.state import AppState
+from runtime.transfers import proof
 from runtime.transfers.models import Transfer, TransferEvent
 
 from .test_transfers import Client, logged_in, new_transfer, send_form_for, version_of
@@ -25,6 +31,11 @@ from .test_transfers import Client, logged_in, new_transfer, send_form_for, vers
 @pytest.fixture
 def linde(app: Litestar, seeded: AppState) -> Iterator[Client]:
     yield from logged_in(app, "directeur@linde.demo")
+
+
+@pytest.fixture
+def kompas(app: Litestar, seeded: AppState) -> Iterator[Client]:
+    yield from logged_in(app, "ib@kompas.demo")
 
 
 @pytest.fixture
@@ -162,3 +173,73 @@ def test_the_deregistration_proposes_the_day_before_and_refuses_a_gap_or_an_over
     transfer = transfer_of(seeded, url)
     assert transfer.status == "uitgeschreven" and transfer.deregistered_on == day_before
     assert "Uitgeschreven per" in linde.get(url).text
+
+
+def deregistered(
+    client: Client, linde: Client, regenboog_staff: Client, seeded: AppState
+) -> tuple[str, dict[str, str], date]:
+    on = date.today() + timedelta(days=5)
+    url, data = enrolled(client, linde, seeded, on)
+    step(regenboog_staff, url, "uitschrijven", date=(on - timedelta(days=1)).isoformat())
+    return url, data, on
+
+
+def proof_made(seeded: AppState, url: str, seconds: float = 90) -> dict[str, str]:
+    """The proof's digests once the job (the client's in-process worker) has made them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with seeded.db.session() as session:
+            found = proof.stored(session, uuid.UUID(url.split("/")[2]))
+        if len(found) == 2 or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_the_proof_of_deregistration_is_made_by_the_job_for_both_schools_only(
+    client: Client,
+    linde: Client,
+    regenboog_staff: Client,
+    kompas: Client,
+    seeded: AppState,
+) -> None:
+    url, data, on = deregistered(client, linde, regenboog_staff, seeded)
+    made = proof_made(seeded, url)
+    assert set(made) == {"nl", "en"}
+    transfer = transfer_of(seeded, url)
+    for school in (client, linde):
+        page = school.get(url).text
+        assert f'href="{url}/bewijs-van-uitschrijving.pdf"' in page
+        assert "Bewijs van uitschrijving gemaakt" in page
+        pdf = school.get(f"{url}/bewijs-van-uitschrijving.pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        reader = PdfReader(io.BytesIO(pdf.content))
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        for wanted in (
+            "Bewijs van uitschrijving",
+            data["achternaam"],
+            "De Regenboog",
+            "De Linde",
+            transfer.reference,
+            "Datum van afgifte",
+            str(on.year),
+        ):
+            assert wanted in text, (wanted, text)
+        assert "bewijs.json" in reader.attachments
+    with seeded.db.session() as session:
+        brins = [
+            session.get(Organisation, school_id).code  # type: ignore[union-attr]
+            for school_id in (transfer.sending_school_id, transfer.receiving_school_id)
+        ]
+        audited = session.scalars(
+            select(AuditEvent.purpose).where(
+                AuditEvent.object_id == str(transfer.id),
+                AuditEvent.purpose.startswith("download the proof of deregistration"),
+            )
+        ).all()
+    assert len(audited) >= 2
+    assert all(brin in text for brin in brins)
+    english = linde.get(f"{url}/bewijs-van-uitschrijving.pdf?lang=en")
+    english_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(english.content)).pages)
+    assert "Proof of deregistration" in " ".join(english_text.split())
+    # another school: as if there were no such transfer
+    assert kompas.get(f"{url}/bewijs-van-uitschrijving.pdf").status_code == 404
