@@ -7,14 +7,17 @@ from pathlib import Path
 
 from ..audit import Subject
 from ..domain import Domain
-from ..forms.service import on_submit
+from ..forms.service import on_grant, on_submit
 from ..notifications import Event
-from . import models, queries, routes, tasks
+from . import models, okr, queries, routes, tasks
 from .service import TransferService
 
 on_submit(
     lambda session, registry, submission: TransferService(session, registry).form_sent(submission)
 )
+
+# the new school reads the transfer's OKR once the pupil is enrolled and it is klaargezet
+on_grant(okr.grant)
 
 DOMAIN = Domain(
     name="transfers",

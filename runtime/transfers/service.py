@@ -592,6 +592,15 @@ EVENT_TEXTS: dict[str, dict[str, str]] = {
     "started": {"nl": "Overstap gestart", "en": "Transfer started"},
     "enrolled": {"nl": "Ingeschreven per", "en": "Enrolled on"},
     "deregistered": {"nl": "Uitgeschreven per", "en": "Deregistered on"},
+    "okr_ready": {
+        "nl": "Onderwijskundig rapport klaargezet voor de nieuwe school",
+        "en": "Educational report made ready for the new school",
+    },
+    "okr_retrieved": {
+        "nl": "Onderwijskundig rapport opgehaald door de nieuwe school",
+        "en": "Educational report retrieved by the new school",
+    },
+    "parents_view": {"nl": "Zienswijze van de ouders toegevoegd", "en": "Parents' view added"},
     "deregistration_proof": {
         "nl": "Bewijs van uitschrijving gemaakt",
         "en": "Proof of deregistration made",

@@ -127,6 +127,8 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/transfers/{transfer_id:uuid}/steps/{step_id:str}",
         # both schools only, another school 404: test_transfer_handover
         "/transfers/{transfer_id:uuid}/bewijs-van-uitschrijving.pdf",
+        "/transfers/{transfer_id:uuid}/okr-ready",  # the sending school only
+        "/transfers/{transfer_id:uuid}/forms/{form_id:str}/oso",  # as forms/{form_id}
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

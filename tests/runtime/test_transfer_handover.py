@@ -15,8 +15,11 @@ from litestar import Litestar
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from oso_mapping.settings import schema_dir
 from runtime.access.models import UserAccount
 from runtime.audit.models import AuditEvent
+from runtime.forms.models import Draft
+from runtime.forms.service import FormsService
 from runtime.notifications.models import Notification
 from runtime.organisations.models import Organisation
 from runtime.outbox import OutboxMessage
@@ -25,6 +28,7 @@ from runtime.state import AppState
 from runtime.transfers import proof
 from runtime.transfers.models import Transfer, TransferEvent
 
+from ..support import answer_the_rest
 from .test_transfers import Client, logged_in, new_transfer, send_form_for, version_of
 
 
@@ -243,3 +247,140 @@ def test_the_proof_of_deregistration_is_made_by_the_job_for_both_schools_only(
     assert "Proof of deregistration" in " ".join(english_text.split())
     # another school: as if there were no such transfer
     assert kompas.get(f"{url}/bewijs-van-uitschrijving.pdf").status_code == 404
+
+
+OKR = "onderwijskundig-rapport-noord"
+needs_oso = pytest.mark.skipif(schema_dir() is None, reason="needs ../shared/oso/2019.1")
+
+
+def oso_example() -> bytes:
+    folder = schema_dir()
+    assert folder is not None
+    return (folder / "examples" / "Voorbeelddossier_OV_POPO_full.xml").read_bytes()
+
+
+def okr_from_oso(client: Client, url: str) -> uuid.UUID:
+    response = client.post(
+        f"{url}/forms/{OKR}/oso",
+        files={"dossier": ("dossier.xml", oso_example(), "application/xml")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:2000]
+    assert response.headers["location"].endswith("/oso-import")
+    return uuid.UUID(response.headers["location"].split("/")[2])
+
+
+def okr_drafts(state: AppState, url: str) -> int:
+    with state.db.session() as session:
+        return (
+            len(
+                session.scalars(
+                    select(Draft.id).where(Draft.transfer_id == uuid.UUID(url.split("/")[2]))
+                ).all()
+            )
+            - 1
+        )  # the overstapformulier
+
+
+def complete(state: AppState, draft_id: uuid.UUID) -> None:
+    """Answer what the dossier did not (as the school would on the form's pages), then send."""
+    with state.db.session() as session:
+        forms = FormsService(session, state.registry, state.settings, state.files)
+        draft = forms.draft(draft_id)
+        entry = forms.entry(draft)
+        answers = answer_the_rest(entry.form, draft.answers, date.today())
+        forms.save(draft, entry, forms.state(draft, entry), answers)
+        forms.submit(draft, entry, may_change=True)
+
+
+@needs_oso
+def test_the_new_school_opens_the_okr_only_once_enrolled_and_klaargezet(
+    client: Client, linde: Client, kompas: Client, seeded: AppState
+) -> None:
+    url, data = admitted(client, linde, seeded)
+    # the current school writes the OKR for the transfer (from its OSO dossier) and sends it
+    draft_id = okr_from_oso(client, url)
+    complete(seeded, draft_id)
+    page = client.get(url).text
+    assert "Onderwijskundig rapport: overdracht" in page
+    assert "De ouders hebben nog geen zienswijze toegevoegd" in page  # warned
+    assert f'action="{url}/okr-ready"' in page
+    # the new school sees that it exists, and when it will be available: not yet
+    for address in ("/submission", "/submission.pdf", "/submission.oso.xml"):
+        early = linde.get(f"/drafts/{draft_id}{address}")
+        assert early.status_code == 403, address
+        assert "zodra de leerling bij uw school is ingeschreven" in early.text
+        assert data["achternaam"] not in early.text
+    assert (
+        "de inschrijving is nog niet vastgelegd" in linde.get(f"/drafts/{draft_id}/submission").text
+    )
+    assert "U kunt het openen zodra" in linde.get(url).text
+    # made ready, but not enrolled yet: still not
+    response = client.post(f"{url}/okr-ready", follow_redirects=False)
+    assert response.status_code == 303, response.text[:2000]
+    again = client.post(f"{url}/okr-ready")
+    assert again.status_code == 400 and "al klaargezet" in again.text
+    not_yet = linde.get(f"/drafts/{draft_id}/submission")
+    assert not_yet.status_code == 403
+    assert "het rapport is klaargezet; de inschrijving is nog niet vastgelegd" in not_yet.text
+    # the new school may not make it ready itself
+    assert linde.post(f"{url}/okr-ready").status_code == 400
+    # enrolled: now it opens, its PDF and OSO export too, and the retrieval is on the timeline
+    step(linde, url, "inschrijven", date=date.today().isoformat())
+    opened = linde.get(f"/drafts/{draft_id}/submission")
+    assert opened.status_code == 200 and "Downloaden als OSO-dossier" in opened.text
+    assert linde.get(f"/drafts/{draft_id}/submission.oso.xml").status_code == 200
+    assert f'href="/drafts/{draft_id}/submission"' in linde.get(url).text
+    timeline = client.get(url).text
+    assert "Onderwijskundig rapport klaargezet voor de nieuwe school" in timeline
+    assert "Onderwijskundig rapport opgehaald door de nieuwe school" in timeline
+    assert "Opgehaald door" in timeline
+    with seeded.db.session() as session:
+        retrieved = session.scalars(
+            select(TransferEvent).where(
+                TransferEvent.transfer_id == uuid.UUID(url.split("/")[2]),
+                TransferEvent.kind == "okr_retrieved",
+            )
+        ).all()
+        assert len(retrieved) == 1  # once per person, however often they open it
+        assert "parents" in retrieved[0].visible_to.split(",")
+        audited = session.scalars(
+            select(AuditEvent.purpose).where(AuditEvent.object_id == str(draft_id))
+        ).all()
+    assert any(p.endswith("(transfer hand-over)") for p in audited)
+    # another school: nothing
+    assert kompas.get(f"/drafts/{draft_id}/submission").status_code == 404
+
+
+def test_the_okr_cannot_be_made_ready_before_it_is_sent(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, _ = admitted(client, linde, seeded)
+    response = client.post(f"{url}/okr-ready")
+    assert response.status_code == 400
+    assert "zodra het is verstuurd" in response.text and "er is niets veranderd" in response.text
+
+
+@needs_oso
+def test_an_oso_dossier_for_a_transfer_starts_a_linked_prefilled_okr(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, _ = admitted(client, linde, seeded)
+    page = client.get(url).text
+    assert f'action="{url}/forms/{OKR}/oso"' in page
+    # a refused dossier: a message on the transfer's page, nothing started
+    refused = client.post(
+        f"{url}/forms/{OKR}/oso",
+        files={"dossier": ("x.xml", b"dit is geen xml", "application/xml")},
+    )
+    assert refused.status_code == 400 and "geen correct XML-bestand" in refused.text
+    assert okr_drafts(seeded, url) == 0
+    draft_id = okr_from_oso(client, url)
+    with seeded.db.session() as session:
+        draft = session.get(Draft, draft_id)
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert draft is not None and transfer is not None
+        assert draft.transfer_id == transfer.id and draft.pupil_id == transfer.pupil_id
+        assert draft.oso_import is not None
+        # from the dossier
+        assert "Berg" in str(draft.answers.values())
