@@ -17,7 +17,7 @@ import base64
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from engine.compiler import CompiledForm
@@ -205,3 +205,84 @@ def render_pdf(
 
 def title(form: CompiledForm, language: str) -> str:
     return i18n.gettext(language, "Archive") + ": " + str(form.definition.title)
+
+
+@dataclass(frozen=True)
+class ProofInfo:
+    """What a bewijs van uitschrijving (proof of deregistration) says: the pupil, both schools
+    (with their BRIN), the two dates, the transfer's reference and the date of issue."""
+
+    transfer_id: str
+    reference: str
+    pupil: str
+    birth_date: date | None
+    sending_school: str
+    sending_brin: str
+    receiving_school: str
+    receiving_brin: str
+    enrolled_on: date
+    deregistered_on: date
+    issued_at: datetime  # the moment the deregistration was recorded
+    language: str
+
+    @property
+    def moment(self) -> datetime:
+        at = self.issued_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def proof_html(info: ProofInfo) -> str:
+    """The HTML of a bewijs van uitschrijving in ``info.language``."""
+    env = environment(info.language)
+    title = i18n.gettext(info.language, "Proof of deregistration")
+    return env.get_template("deregistration_proof.html").render(
+        info=info,
+        title=title,
+        header_title=css_string(title),
+        footer_reference=css_string(
+            f"{info.reference} · {i18n.format_date(info.moment.date(), info.language)}"
+        ),
+        page_counter=page_counter(info.language),
+        language_url=lambda code: "",
+    )
+
+
+def render_proof_pdf(html: str, info: ProofInfo) -> bytes:
+    """The proof as PDF/A-3b, its facts attached as JSON; deterministic like an archive."""
+    from weasyprint import HTML, Attachment
+
+    moment = info.moment.replace(tzinfo=None)
+    payload = json.dumps(
+        {
+            "kind": "bewijs_van_uitschrijving",
+            "transfer": info.transfer_id,
+            "reference": info.reference,
+            "sending_school_brin": info.sending_brin,
+            "receiving_school_brin": info.receiving_brin,
+            "enrolled_on": info.enrolled_on.isoformat(),
+            "deregistered_on": info.deregistered_on.isoformat(),
+            "issued_at": info.moment.isoformat(),
+            "language": info.language,
+        },
+        ensure_ascii=False,
+        indent=2,
+        sort_keys=True,
+    ).encode("utf-8")
+    attachment = Attachment(
+        string=payload,
+        base_url=None,
+        name="bewijs.json",
+        description="POPO proof of deregistration (JSON)",
+        relationship="Data",
+        created=moment,
+        modified=moment,
+    )
+    identifier = (info.transfer_id.replace("-", "") + info.language).encode("ascii")[:32]
+    result = HTML(string=html, base_url=None).write_pdf(
+        pdf_variant="pdf/a-3b",
+        attachments=[attachment],
+        custom_metadata=True,
+        pdf_identifier=identifier,
+    )
+    assert result is not None
+    return result

@@ -299,6 +299,20 @@ def test_a_sound_procedure_compiles(write: Write) -> None:
         ),
         (
             "    needs: [overstapformulier]",
+            "    needs: [overstapformulier]\n    records: enrolement",
+            "records: enrolement",
+            "enrolement",
+            "error: a transition cannot record 'enrolement' | did you mean 'enrolment'?",
+        ),
+        (
+            "    needs: [overstapformulier]",
+            "    needs: [overstapformulier]\n    records: birthday",
+            "records: birthday",
+            "birthday",
+            "error: a transition cannot record 'birthday' | records: enrolment or deregistration",
+        ),
+        (
+            "    needs: [overstapformulier]",
             "    nedds: [overstapformulier]",
             "nedds",
             "nedds",
@@ -314,6 +328,17 @@ def test_each_mistake_is_an_error_where_it_is_written(
     found = problems(write, text)
     wanted = f"{at(text, line_text, token)}: {message}"
     assert any(problem.startswith(wanted) for problem in found), (wanted, found)
+
+
+def test_a_transition_records_the_enrolment_or_the_deregistration(write: Write) -> None:
+    write("overstapformulier.form.yaml", FORM)
+    text = PROCEDURE.replace(
+        "    who: [receiving_school.directeur]\n  - id: intrekken",
+        "    who: [receiving_school.directeur]\n    records: enrolment\n  - id: intrekken",
+    )
+    compiled = compile_procedure_file(write("p.procedure.yaml", text))
+    assert compiled.transitions["afronden"].records == "enrolment"
+    assert compiled.transitions["aanmelden"].records is None
 
 
 def test_every_independent_mistake_is_reported_in_one_run(write: Write) -> None:
@@ -640,6 +665,16 @@ scenarios:
 
 
 # ---------------------------------------------------------------------- shipped definitions
+
+
+def test_the_shipped_procedures_record_enrolment_and_deregistration() -> None:
+    for region in (None, "noord", "zuid"):
+        folder = DEFINITIONS / (region or "base")
+        overstap = compile_procedure_file(folder / "tussentijdse-overstap.procedure.yaml")
+        aanmelding = compile_procedure_file(folder / "aanmelding.procedure.yaml")
+        assert overstap.transitions["inschrijven"].records == "enrolment"
+        assert overstap.transitions["uitschrijven"].records == "deregistration"
+        assert aanmelding.transitions["inschrijven"].records == "enrolment"
 
 
 def test_the_shipped_procedures_check_and_their_variants_differ() -> None:

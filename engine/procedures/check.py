@@ -9,7 +9,16 @@ from ..checker import check_texts
 from ..errors import Diagnostics, Location, did_you_mean
 from ..model import Element
 from ..yamlsource import LocList
-from .model import ANY_STATUS, PARTY_ROLES, Party, ProcedureDefinition, Task, Term, Transition
+from .model import (
+    ANY_STATUS,
+    PARTY_ROLES,
+    RECORDS,
+    Party,
+    ProcedureDefinition,
+    Task,
+    Term,
+    Transition,
+)
 
 
 def item_location(element: Element, key: str, index: int) -> Location:
@@ -209,6 +218,13 @@ class ProcedureChecker:
         for notify in transition.notify:
             for actor, where in _listed(notify, "to", notify.to):
                 self.actor(actor, where)
+        if transition.records is not None and transition.records not in RECORDS:
+            hint = did_you_mean(transition.records, RECORDS) or "records: " + " or ".join(RECORDS)
+            self.diagnostics.error(
+                transition.location("records"),
+                f"a transition cannot record '{transition.records}'",
+                hint,
+            )
 
     def check_pairs(self) -> None:
         """A status change is known by where it starts and ends (the history of a case keeps

@@ -51,6 +51,7 @@ class CompiledTransition:
     who: tuple[Actor, ...]
     needs: tuple[str, ...]
     notify: tuple[CompiledNotify, ...]
+    records: str | None = None  # "enrolment" | "deregistration": the date this step records
 
     def allows(self, party: str, role: str | None) -> bool:
         return any(actor.includes(party, role) for actor in self.who)
@@ -119,6 +120,7 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
                 CompiledNotify(tuple(Actor.parse(actor) for actor in notify.to), notify.event)
                 for notify in transition.notify
             ),
+            transition.records,
         )
         for transition in procedure.transitions
     }

@@ -39,6 +39,14 @@ ANY_STATUS = "any"
 
 UNITS = ("days", "weeks", "school_days")
 
+RECORDS: dict[str, str] = {
+    "enrolment": "the receiving school records the date the pupil is enrolled (inschrijving)",
+    "deregistration": "the sending school records the date the pupil is deregistered "
+    "(uitschrijving): the day before the enrolment",
+}
+"""What a transition can record about the case besides its new status: ``records: enrolment``
+asks for the enrolment date, ``records: deregistration`` for the deregistration date."""
+
 _ID = "the name of this item: lower-case letters, digits and _; unique among its kind"
 _LABEL = "the name a person sees: one text, or one per language {nl: …, en: …}"
 _ACTORS = (
@@ -98,6 +106,12 @@ class Transition(Element):
     )
     notify: list[Notify] = Field(
         default_factory=list, description="who is told when the transition is made, and why"
+    )
+    records: str | None = Field(
+        default=None,
+        description="what the person taking this step records besides the status: "
+        + "; ".join(f"{name} ({text})" for name, text in RECORDS.items()),
+        json_schema_extra={"enum": list(RECORDS)},
     )
 
     @property

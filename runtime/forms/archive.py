@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -98,12 +99,19 @@ def _organisation_name(session: Session, organisation_id: uuid.UUID | None) -> s
 
 def render(popo: AppState, job: ArchiveJob) -> bytes:
     """Render in a worker process and wait for it (called from a handler's thread, never on
-    the event loop). A worker that died (killed, out of memory) breaks its pool: the pool is
-    built again and the job tried once more."""
+    the event loop)."""
+    return in_worker(popo, render_pdf, job.document, job.answers, job.info, job.files)
+
+
+def in_worker(popo: AppState, fn: Callable[..., bytes], *args: Any) -> bytes:
+    """Run a PDF rendering ``fn(*args)`` in a worker process and wait for it (every PDF POPO
+    makes goes through here: the submissions' archives, a transfer's bewijs van uitschrijving).
+    A worker that died (killed, out of memory) breaks its pool: the pool is built again and the
+    job tried once more."""
     for attempt in (1, 2):
         pool = popo.workers()
         try:
-            return pool.submit(render_pdf, job.document, job.answers, job.info, job.files).result()
+            return pool.submit(fn, *args).result()
         except BrokenProcessPool:
             if attempt == 2:
                 raise

@@ -4,13 +4,14 @@ link (``/r/{token}``), and work with and without JavaScript (htmx)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response, get, post
@@ -46,13 +47,16 @@ from .service import (
     BadRowAction,
     FormsService,
     NotFound,
+    NotYet,
     confirmation,
+    granted,
     posted_revision,
     service_for,
 )
 from .status import DraftStatus
 
 log = logging.getLogger("popo.forms")
+P = ParamSpec("P")
 
 FIELD_HEADER = "X-POPO-Field"  # set by static/popo.js on every htmx change request
 
@@ -91,6 +95,7 @@ def open_draft(
     popo: AppState,
     ref: str,
     purpose: str | None = "fill in the form",
+    grantable: bool = False,
 ) -> Iterator[Context]:
     """The draft this request reaches, in one database transaction (committed on success).
 
@@ -103,18 +108,7 @@ def open_draft(
             if request.url.path.startswith("/r/"):
                 ctx = _by_link(request, popo, service, ref, purpose)
             else:
-                reached = scoped.reach(
-                    request,
-                    session,
-                    popo.audit_key,
-                    Draft,
-                    ref,
-                    column=Draft.organisation_id,
-                    purpose=purpose,
-                    detail=lambda draft: draft.form_id,
-                    pupil=service.pupil,
-                    options=CHANGE_LOAD if scoped.changes(request) else (),
-                )
+                reached = reach_draft(request, popo, service, ref, purpose, grantable)
                 draft = reached.obj
                 base = f"/drafts/{draft.id}"
                 entry = service.entry(draft)
@@ -125,6 +119,74 @@ def open_draft(
         if language is not None:
             service.set_language(ctx.draft, language)
         yield ctx
+
+
+def reach_draft(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    service: FormsService,
+    ref: str,
+    purpose: str | None,
+    grantable: bool = False,
+) -> scoped.Reached[Draft]:
+    """The draft a member of staff reaches by its organisation (404 otherwise); for a
+    ``grantable`` read of a sent form (its page, PDF, OSO export), also one another domain
+    grants them (service.on_grant: the new school's OKR of a transfer), audited as such, or
+    NotYet with when it will be."""
+    session = service.session
+    try:
+        return scoped.reach(
+            request,
+            session,
+            popo.audit_key,
+            Draft,
+            ref,
+            column=Draft.organisation_id,
+            purpose=purpose,
+            detail=lambda draft: draft.form_id,
+            pupil=service.pupil,
+            options=CHANGE_LOAD if scoped.changes(request) else (),
+        )
+    except NotFoundException:
+        if not grantable or purpose is None or scoped.changes(request):
+            raise
+        who = guards.logged_in(request, session)
+        try:
+            draft = session.get(Draft, uuid.UUID(ref))
+        except ValueError:
+            draft = None
+        if draft is None or not granted(session, who, draft, purpose):
+            raise
+        scoped.record(
+            request,
+            session,
+            popo.audit_key,
+            who,
+            False,
+            "draft",
+            str(draft.id),
+            f"{purpose}: {draft.form_id} (transfer hand-over)",
+            service.pupil(draft),
+        )
+        return scoped.Reached(draft, who, False)
+
+
+def not_yet_page(fn: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:
+    """A grantable route's answer when the form will be readable later: a page saying when."""
+
+    @functools.wraps(fn)
+    async def handler(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except NotYet as exc:
+            request = kwargs["request"]
+            assert isinstance(request, Request)
+            language = request_language(request)
+            return message_page(
+                request, language, localize(exc.title, language), exc.text(language), 403
+            )
+
+    return handler
 
 
 def _by_link(
@@ -640,11 +702,12 @@ def mark_incomplete(ctx: Context, form_state: FormState) -> str:
 
 
 @get(paths("/submission"))
+@not_yet_page
 @in_thread
 def submission_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[str]:
-    with open_draft(request, popo, ref, "see the submission") as ctx:
+    with open_draft(request, popo, ref, "see the submission", grantable=True) as ctx:
         if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)
@@ -699,11 +762,12 @@ def submission_status(
 
 
 @get(paths("/submission.pdf"))
+@not_yet_page
 @in_thread
 def submission_pdf(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
-    with open_draft(request, popo, ref, "download the archived submission") as ctx:
+    with open_draft(request, popo, ref, "download the archived submission", grantable=True) as ctx:
         if ctx.draft.status != DraftStatus.SUBMITTED:
             raise NotFoundException()
         submission = ctx.service.submitted(ctx.draft)

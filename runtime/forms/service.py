@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, undefer
 
 from engine.compiler import CompiledForm
 from engine.evaluate import FormState, changed_keys, evaluate, reevaluate, template_of
-from engine.messages import Message, message
+from engine.messages import Message, localize, message
 
 from ..clock import Clock, clock_of
 from ..definitions import FormEntry, Registry
@@ -170,6 +170,40 @@ def confirmation(
         if found:
             return found
     return None
+
+
+class NotYet(Exception):
+    """A submission another domain will grant this person later (e.g. the new school's OKR
+    once the pupil is enrolled): the page says so, in the reader's language."""
+
+    def __init__(self, title: Mapping[str, str], text: Mapping[str, str], **params: str) -> None:
+        self.title = dict(title)
+        self.texts = dict(text)
+        self.params = params
+        super().__init__(self.text("en"))
+
+    def text(self, language: str) -> str:
+        return localize(self.texts, language).format(**self.params)
+
+
+Granting = Callable[[Session, Any, Draft, str], bool]
+"""``(session, principal, draft, purpose)``: True when the domain grants the logged-in person
+(a Principal) reading the sent draft beyond its organisation (and records that it did); False
+when it has nothing to say; raises :class:`NotYet` when it will grant it later."""
+GRANTS: list[Granting] = []
+
+
+def on_grant(callback: Granting) -> None:
+    """Register a grant (runtime/transfers: the new school's OKR), so forms knows no domain."""
+    if callback not in GRANTS:
+        GRANTS.append(callback)
+
+
+def granted(session: Session, principal: Any, draft: Draft, purpose: str) -> bool:
+    """Whether a registered grant lets ``principal`` read the sent ``draft`` (NotYet: later)."""
+    if draft.status != "submitted":
+        return False
+    return any(grant(session, principal, draft, purpose) for grant in GRANTS)
 
 
 def token_hash(token: str) -> str:

@@ -18,8 +18,9 @@ from oso_mapping.dossier import MAX_DOSSIER_BYTES, N_, DossierError
 from renderers import i18n
 
 from ..definitions import FormEntry
+from ..forms.controllers import not_yet_page, reach_draft
 from ..forms.models import Draft
-from ..forms.service import CHANGE_LOAD, FormsService, NotFound, service_for
+from ..forms.service import FormsService, NotFound, service_for
 from ..forms.status import DraftStatus
 from ..state import AppState
 from ..web import guards, scoped
@@ -65,25 +66,20 @@ def refused(
 
 @contextmanager
 def staff_draft(
-    request: Request[Any, Any, Any], popo: AppState, ref: str, purpose: str
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    ref: str,
+    purpose: str,
+    grantable: bool = False,
 ) -> Iterator[tuple[FormsService, Draft, FormEntry]]:
     """The draft a member of staff reaches at ``/drafts/{ref}`` (web/scoped.py: 404 outside
-    their scope), with its service and definition, in one transaction; audited."""
+    their scope; a ``grantable`` read of a sent form also one granted to them, see
+    forms/controllers.reach_draft), with its service and definition, in one transaction;
+    audited."""
     with popo.db.session() as session:
         service = service_for(popo, session)
         try:
-            draft = scoped.reach(
-                request,
-                session,
-                popo.audit_key,
-                Draft,
-                ref,
-                column=Draft.organisation_id,
-                purpose=purpose,
-                detail=lambda draft: draft.form_id,
-                pupil=service.pupil,
-                options=CHANGE_LOAD if scoped.changes(request) else (),
-            ).obj
+            draft = reach_draft(request, popo, service, ref, purpose, grantable).obj
             entry = service.entry(draft)
         except NotFound as exc:
             raise NotFoundException() from exc
@@ -168,12 +164,17 @@ def import_report(
 
 
 @get("/drafts/{ref:str}/submission.oso.xml")
+@not_yet_page
 @in_thread
 def download_dossier(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], ref: FromPath[str]
 ) -> Response[Any]:
     """The submitted rapport as an OSO 2019.1 dossier, validated the official way first."""
-    with staff_draft(request, popo, ref, "download the OSO export") as (service, draft, entry):
+    with staff_draft(request, popo, ref, "download the OSO export", grantable=True) as (
+        service,
+        draft,
+        entry,
+    ):
         if draft.status != DraftStatus.SUBMITTED or not entry.exchanges_oso:
             raise NotFoundException()
         result = OsoExchange(service).export_submission(service.submitted(draft))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -60,15 +61,27 @@ class OsoExchange:
         filename: str,
         language: str,
         organisation_id: uuid.UUID | None,
+        *,
+        pupil_id: uuid.UUID | None = None,
+        transfer_id: uuid.UUID | None = None,
+        prefill: Mapping[str, Any] | None = None,
     ) -> tuple[Draft, ImportResult]:
-        """A new draft of ``form_id`` filled from the dossier. DossierError when the file is
-        refused; then nothing is stored."""
+        """A new draft of ``form_id`` filled from the dossier; for a pupil (and a transfer),
+        linked to them, what the dossier does not answer begun with ``prefill`` (what POPO
+        holds of the pupil). DossierError when the file is refused; then nothing is stored."""
         entry = self.forms.registry.latest(form_id)
         if entry is None or not entry.published or not entry.exchanges_oso:
             raise NotFound(form_id)
         result = import_dossier(read_dossier(data), entry.form)
-        draft = self.forms.start(form_id, language, organisation_id)
-        answers = result.answers
+        draft = self.forms.start(
+            form_id,
+            language,
+            organisation_id,
+            pupil_id=pupil_id,
+            transfer_id=transfer_id,
+            prefill=prefill,
+        )
+        answers = {**draft.answers, **result.answers}
         unmapped = list(result.unmapped)
         for item in result.files:
             node = entry.form.by_key[template_of(item.key)]

@@ -12,10 +12,10 @@ from ..audit import Subject
 from ..definitions import Registry
 from ..domain import Domain
 from ..forms.models import Submission
-from ..forms.service import after_submit, on_confirmation, on_submit
+from ..forms.service import after_submit, on_confirmation, on_grant, on_submit
 from ..notifications import Event
 from ..web.language import templates
-from . import message_routes, models, parent_routes, queries, registration, routes
+from . import message_routes, models, okr, parent_routes, queries, registration, routes, tasks
 from .service import TransferService
 
 on_submit(
@@ -23,6 +23,8 @@ on_submit(
 )
 # a parent's aanmeldformulier sent through a school's link: the registration at the school
 after_submit(registration.on_sent)
+# the new school reads the transfer's OKR once the pupil is enrolled and it is klaargezet
+on_grant(okr.grant)
 
 
 def confirmation(
@@ -43,7 +45,7 @@ DOMAIN = Domain(
     routes=[*routes.ROUTES, *parent_routes.ROUTES, *message_routes.ROUTES],
     models=models,
     templates=Path(__file__).parent / "templates",
-    tasks=(registration.register_again,),
+    tasks=tasks.TASKS,
     events=(
         # a step of a transfer's procedure was taken: which, and where the transfer now is
         Event(
@@ -64,6 +66,12 @@ DOMAIN = Domain(
             frozenset({"reference", "step", "status", "has_link"}),
             texts=frozenset({"step", "status"}),
             in_app=False,
+        ),
+        # the new school recorded the enrolment: the previous school deregisters the day before
+        Event(
+            "transfer_enrolled",
+            frozenset({"reference", "enrolled_on", "deregistered_on"}),
+            dates=frozenset({"enrolled_on", "deregistered_on"}),
         ),
         # a new message on a transfer's thread: for whom (a school's role), never its text
         Event(

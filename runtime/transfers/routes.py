@@ -6,6 +6,7 @@ and "my work" (/work). Thin: the rules are in service.py, the scope in queries.p
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.messages import localize
 from engine.procedures import Actor
+from oso_mapping.dossier import MAX_DOSSIER_BYTES, DossierError
 from renderers import i18n
 
 from .. import audit
@@ -30,6 +32,7 @@ from ..forms import queries as form_queries
 from ..forms.models import Draft, Submission
 from ..forms.service import FormsService, NotFound
 from ..organisations.models import Organisation
+from ..oso.service import OsoExchange
 from ..pupils import service as pupils
 from ..pupils.models import Pupil
 from ..pupils.numbers import InvalidNumber, kind_of, valid
@@ -42,7 +45,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import messages, parents, queries
+from . import handover, messages, okr, parents, proof, queries
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -59,7 +62,18 @@ PURPOSE_SEE = audit.N_("see the transfer")
 PURPOSE_STEP = audit.N_("take a step of the transfer")
 PURPOSE_FORM = audit.N_("start a form for the transfer")
 PURPOSE_START = audit.N_("start a transfer")
-PURPOSES = (PURPOSE_SEE, PURPOSE_STEP, PURPOSE_FORM, PURPOSE_START)
+PURPOSE_PROOF = audit.N_("download the proof of deregistration")
+PURPOSE_OKR_READY = audit.N_("make the educational report ready for the new school")
+PURPOSE_OSO = audit.N_("start a form for a transfer from an OSO dossier")
+PURPOSES = (
+    PURPOSE_SEE,
+    PURPOSE_STEP,
+    PURPOSE_FORM,
+    PURPOSE_START,
+    PURPOSE_PROOF,
+    PURPOSE_OKR_READY,
+    PURPOSE_OSO,
+)
 
 
 def _number(text: str | None, low: int = 1, high: int = MAX_PAGE) -> int:
@@ -527,6 +541,14 @@ def _transfer_page(
         procedure_title=localize(run.procedure.title, language),
         reason=service.reason_label(transfer, language),
         possible=[(step.id, localize(step.label, language)) for step in actions.possible],
+        records={
+            step.id: (
+                step.records,
+                handover.proposed(step.records, transfer.enrolled_on, service.clock.today()),
+            )
+            for step in actions.possible
+            if step.records
+        },
         blocked=[
             (localize(step.label, language), popo.registry.form_title(form, language))
             for step, form in actions.blocked
@@ -537,6 +559,11 @@ def _transfer_page(
         sent=[(s, popo.registry.form_title(s.form_id, language)) for s in sent],
         drafts=[(d, popo.registry.form_title(d.form_id, language)) for d in drafts],
         startable=[(form, popo.registry.form_title(form, language)) for form in startable],
+        oso_forms={
+            form
+            for form in startable
+            if (entry := popo.registry.latest(form)) is not None and entry.exchanges_oso
+        },
         timeline=service.timeline(transfer, party, language),
         parents=parents.staff_section(
             session,
@@ -556,10 +583,34 @@ def _transfer_page(
             values=thread_values,
             problems=thread_problems,
         ),
+        okr=_okr_view(session, transfer, party, who),
         refusal=refusal,
         notice=notice,
         today=service.clock.today(),
     )
+
+
+def _okr_view(
+    session: Session, transfer: Transfer, party: str | None, who: Principal
+) -> dict[str, Any] | None:
+    """What the transfer's page says of the OKR hand-over, for the party reading it."""
+    sent = okr.sent(session, transfer)
+    if sent is None:
+        return None
+    ready = okr.event(session, transfer, "okr_ready")
+    sending_staff = transfer.sending_school_id is not None and any(
+        r.organisation_id == transfer.sending_school_id and r.role in scope.WRITING_ROLES
+        for r in who.roles
+    )
+    return {
+        "submission": sent,
+        "ready": ready,
+        "parents_view": okr.event(session, transfer, "parents_view"),
+        "retrievals": okr.retrievals(session, transfer),
+        "available": okr.available(session, transfer),
+        "may_ready": sending_staff and ready is None,
+        "party": party,
+    }
 
 
 def _pp(text: str) -> tuple[str, str | None]:
@@ -624,6 +675,7 @@ def take_step(
     the transfer's page, with nothing changed."""
     language = request_language(request)
     version = _number(posted.get("version"), 0) if posted.get("version") else None
+    on = _date(posted.get("date"))  # a step that records a date (handover.py) checks it
     with popo.db.session() as session:
         reached = _reach(request, popo, session, transfer_id, PURPOSE_STEP)
         transfer, who = reached.obj, reached.who
@@ -638,6 +690,7 @@ def take_step(
                     version=version,
                     actor_id=who.user_id,
                     actor_name=who.name,
+                    on=on,
                 )
         except TransitionRefused as refused:  # nothing written: the savepoint is rolled back
             session.refresh(transfer)
@@ -647,6 +700,147 @@ def take_step(
             )
         target = f"/transfers/{transfer.id}?done=1"
     return Redirect(target, status_code=303)
+
+
+@get("/transfers/{transfer_id:uuid}/bewijs-van-uitschrijving.pdf")
+@in_thread
+def deregistration_proof(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    """The bewijs van uitschrijving, for both schools (reach scopes and audits), in the
+    reader's language; while the job is making it, the transfer's page says so (202)."""
+    language = request_language(request)
+    with popo.db.session() as session:
+        reached = _reach(request, popo, session, transfer_id, PURPOSE_PROOF)
+        transfer = reached.obj
+        if transfer.deregistered_on is None:
+            raise NotFoundException()
+        digest = proof.ready(popo, session, transfer.id, language)
+        if digest is None:
+            proof.queue(session, transfer)
+            notice = i18n.gettext(
+                language,
+                "The proof of deregistration is being made; it can be downloaded here in a minute.",
+            )
+            return _transfer_page(request, popo, session, transfer, reached.who, 202, notice=notice)
+        name = f"bewijs-van-uitschrijving-{transfer.reference}.pdf"
+    return Response(
+        popo.archive.get(digest),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@post("/transfers/{transfer_id:uuid}/okr-ready")
+@in_thread
+def okr_ready(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+) -> Response[str] | Redirect:
+    """Klaarzetten: the sending school makes the sent OKR ready for the new school (once)."""
+    language = request_language(request)
+    with popo.db.session() as session:
+        reached = _reach(request, popo, session, transfer_id, PURPOSE_OKR_READY)
+        transfer, who = reached.obj, reached.who
+        roles = [
+            r
+            for r in who.roles
+            if r.organisation_id == transfer.sending_school_id and r.role in scope.WRITING_ROLES
+        ]
+        refusal = None
+        if not roles:
+            refusal = i18n.gettext(
+                language, "Only the previous school makes the educational report ready."
+            )
+        elif okr.sent(session, transfer) is None:
+            refusal = i18n.gettext(
+                language,
+                "The educational report can be made ready once it has been sent; nothing "
+                "was changed.",
+            )
+        elif okr.event(session, transfer, "okr_ready") is not None:
+            refusal = i18n.gettext(language, "The educational report is ready already.")
+        if refusal is not None:
+            return _transfer_page(request, popo, session, transfer, who, 400, refusal=refusal)
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        service.record(
+            transfer,
+            "okr_ready",
+            actor_id=who.user_id,
+            actor_name=who.name,
+            party="sending_school",
+            role=roles[0].role,
+            organisation_id=transfer.sending_school_id,
+            visible_to=okr.EVERYONE,
+        )
+        transfer.version += 1
+        target = f"/transfers/{transfer.id}?done=1"
+    return Redirect(target, status_code=303)
+
+
+OSO_UPLOAD_LIMIT = MAX_DOSSIER_BYTES + 1024 * 1024  # as the OSO upload of a new form
+
+
+@dataclass(frozen=True)
+class _Start:
+    organisation: uuid.UUID | None
+    pupil: Pupil
+    prefill: dict[str, Any]
+
+
+def _may_start(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    transfer: Transfer,
+    who: Principal,
+    form_id: str,
+) -> _Start | Redirect | Response[str]:
+    """What a form started for the transfer begins with, or where to go instead: the open
+    draft of that form, or the page saying it cannot be started by this person now."""
+    language = request_language(request)
+    service = TransferService(session, popo.registry, popo.settings.base_url)
+    run = service.running(transfer)
+    actors = actors_for(run.procedure, transfer, who.roles)
+    present = {s.form_id for s in service.forms_sent(transfer)}
+    open_drafts = {
+        d.form_id: d.id
+        for d in session.scalars(
+            select(Draft).where(Draft.transfer_id == transfer.id, Draft.status == "open")
+        )
+    }
+    if form_id in open_drafts:
+        return Redirect(f"/drafts/{open_drafts[form_id]}", status_code=303)
+    if form_id not in _startable_forms(popo, run.procedure, transfer, actors, present):
+        return _transfer_page(
+            request,
+            popo,
+            session,
+            transfer,
+            who,
+            400,
+            refusal=i18n.gettext(
+                language, "This form cannot be started for this transfer by you now."
+            ),
+        )
+    organisation = next(
+        (
+            s
+            for s in (transfer.sending_school_id, transfer.receiving_school_id)
+            if any(r.organisation_id == s and r.role in scope.WRITING_ROLES for r in who.roles)
+        ),
+        None,
+    )
+    pupil = session.get(Pupil, transfer.pupil_id)
+    assert pupil is not None
+    number = pupils.readable_number(session, popo.settings, pupil, who, actor(request, who))
+    service = TransferService(session, popo.registry, popo.settings.base_url)
+    return _Start(
+        organisation, pupil, {**service.prefill(transfer), **pupils.prefill(pupil, number)}
+    )
 
 
 @post("/transfers/{transfer_id:uuid}/forms/{form_id:str}")
@@ -662,54 +856,68 @@ def start_form(
     with popo.db.session() as session:
         reached = _reach(request, popo, session, transfer_id, PURPOSE_FORM)
         transfer, who = reached.obj, reached.who
-        service = TransferService(session, popo.registry, popo.settings.base_url)
-        run = service.running(transfer)
-        actors = actors_for(run.procedure, transfer, who.roles)
-        present = {s.form_id for s in service.forms_sent(transfer)}
-        open_drafts = {
-            d.form_id: d.id
-            for d in session.scalars(
-                select(Draft).where(Draft.transfer_id == transfer.id, Draft.status == "open")
-            )
-        }
-        if form_id in open_drafts:
-            return Redirect(f"/drafts/{open_drafts[form_id]}", status_code=303)
-        if form_id not in _startable_forms(popo, run.procedure, transfer, actors, present):
-            return _transfer_page(
-                request,
-                popo,
-                session,
-                transfer,
-                who,
-                400,
-                refusal=i18n.gettext(
-                    language, "This form cannot be started for this transfer by you now."
-                ),
-            )
-        organisation = next(
-            (
-                s
-                for s in (transfer.sending_school_id, transfer.receiving_school_id)
-                if any(r.organisation_id == s and r.role in scope.WRITING_ROLES for r in who.roles)
-            ),
-            None,
-        )
-        pupil = session.get(Pupil, transfer.pupil_id)
-        assert pupil is not None
-        number = pupils.readable_number(session, popo.settings, pupil, who, actor(request, who))
+        start = _may_start(request, popo, session, transfer, who, form_id)
+        if not isinstance(start, _Start):
+            return start
         forms = FormsService(session, popo.registry, popo.settings, popo.files)
         try:
             draft = forms.start(
                 form_id,
                 language,
-                organisation,
-                pupil_id=pupil.id,
+                start.organisation,
+                pupil_id=start.pupil.id,
                 transfer_id=transfer.id,
-                prefill={**service.prefill(transfer), **pupils.prefill(pupil, number)},
+                prefill=start.prefill,
             )
         except NotFound as exc:
             raise NotFoundException() from exc
         target = f"/drafts/{draft.id}"
+    return Redirect(target, status_code=303)
+
+
+@post(
+    "/transfers/{transfer_id:uuid}/forms/{form_id:str}/oso",
+    request_max_body_size=OSO_UPLOAD_LIMIT,
+)
+@in_thread
+def start_form_from_oso(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    transfer_id: FromPath[uuid.UUID],
+    form_id: FromPath[str],
+) -> Redirect | Response[str]:
+    """Start the OKR for the transfer from the OSO dossier the school's administration system
+    exported: linked to the transfer and the pupil, what the dossier does not hold prefilled
+    from the pupil; the school then sees what the dossier did not carry."""
+    language = request_language(request)
+    upload = posted.uploads.get("dossier")
+    with popo.db.session() as session:
+        reached = _reach(request, popo, session, transfer_id, PURPOSE_OSO)
+        transfer, who = reached.obj, reached.who
+        start = _may_start(request, popo, session, transfer, who, form_id)
+        if not isinstance(start, _Start):
+            return start
+        forms = FormsService(session, popo.registry, popo.settings, popo.files)
+        exchange = OsoExchange(forms)
+        try:
+            with session.begin_nested():  # a refused dossier leaves nothing behind
+                draft, _ = exchange.start_from_dossier(
+                    form_id,
+                    upload.data if upload is not None else b"",
+                    upload.filename if upload is not None else "",
+                    language,
+                    start.organisation,
+                    pupil_id=start.pupil.id,
+                    transfer_id=transfer.id,
+                    prefill=start.prefill,
+                )
+        except NotFound as exc:
+            raise NotFoundException() from exc
+        except DossierError as exc:
+            message = i18n.gettext(language, exc.message).format(**exc.params)
+            return _transfer_page(request, popo, session, transfer, who, 400, refusal=message)
+        target = f"/drafts/{draft.id}/oso-import"
     return Redirect(target, status_code=303)
 
 
@@ -789,4 +997,15 @@ def my_work(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
         )
 
 
-ROUTES = [register, new_transfer, start_transfer, transfer_page, take_step, start_form, my_work]
+ROUTES = [
+    register,
+    new_transfer,
+    start_transfer,
+    transfer_page,
+    take_step,
+    start_form,
+    my_work,
+    deregistration_proof,
+    okr_ready,
+    start_form_from_oso,
+]

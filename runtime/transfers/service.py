@@ -27,6 +27,7 @@ from engine.messages import localize
 from engine.procedures import CaseState, CompiledProcedure, Event, evaluate
 from engine.procedures.compile import CompiledTransition
 from engine.terms import TermError
+from renderers import i18n
 
 from .. import notifications
 from ..access.models import RoleAssignment, UserAccount
@@ -35,9 +36,10 @@ from ..definitions import Registry
 from ..forms.models import Submission
 from ..organisations.models import Organisation
 from ..pupils.models import Pupil
+from ..pupils.service import change_school
 from ..statuses.db import StatusChange, move
 from ..statuses.workflow import TransitionRefused
-from . import parents
+from . import handover, parents, proof
 from .models import Transfer, TransferChoice, TransferEvent
 from .procedure import RunningProcedure, Seat, actors_of, running
 
@@ -369,11 +371,14 @@ class TransferService:
         actor_id: uuid.UUID | None,
         actor_name: str,
         reason: str | None = None,
+        on: date | None = None,
     ) -> CompiledTransition:
         """Take the step ``step_id`` on ``transfer`` (locked by the caller) as a person acting
         as ``actors``, from a page that showed ``version``. Refused (nothing written) when the
         page is stale, the step is unknown or not possible from here, the person's role may
-        not take it, or a form it needs has not been sent."""
+        not take it, or a form it needs has not been sent. A step that records a date
+        (``records:`` in the procedure) takes it as ``on`` and refuses a wrong one
+        (runtime/transfers/handover.py)."""
         run = self.running(transfer)
         if version is not None and version != transfer.version:
             raise Refused("stale", REFUSALS["stale"], status=self._status_text(run, transfer))
@@ -390,6 +395,11 @@ class TransferService:
                 status=self._status_text(run, transfer),
             )
         acting = next((a for a in actors if step.allows(*_parts(a))), actors[0] if actors else None)
+        if step.records == handover.ENROLMENT:
+            started_on = _dutch_day(transfer.created_at)
+            on = handover.checked_enrolment(on, started_on, self.clock.today())
+        elif step.records == handover.DEREGISTRATION:
+            on = handover.checked_deregistration(on, transfer.enrolled_on)
         forms = sorted({s.form_id for s in self.forms_sent(transfer)})
         move(
             self.session,
@@ -406,10 +416,46 @@ class TransferService:
         transfer.updated_at = now
         if run.final(step.target):
             transfer.closed_at = now
+        if step.records is not None and on is not None:
+            self._record_date(transfer, step.records, on, acting, actor_id, actor_name)
         self.session.flush()
         self.refresh(transfer)
         self.tell(transfer, run, step)
         return step
+
+    def _record_date(
+        self,
+        transfer: Transfer,
+        records: str,
+        on: date,
+        acting: str | None,
+        actor_id: uuid.UUID | None,
+        actor_name: str,
+    ) -> None:
+        """Store the enrolment (the pupil's current school becomes the new school at once:
+        from now on its staff reach the pupil) or the deregistration, on the timeline."""
+        party, role = _parts(acting or "")
+        if records == handover.ENROLMENT:
+            transfer.enrolled_on = on
+            pupil = self.session.get(Pupil, transfer.pupil_id)
+            if pupil is not None and transfer.receiving_school_id is not None:
+                change_school(self.session, pupil, transfer.receiving_school_id)
+            kind, organisation_id = "enrolled", transfer.receiving_school_id
+        else:
+            transfer.deregistered_on = on
+            kind, organisation_id = "deregistered", transfer.sending_school_id
+            proof.queue(self.session, transfer)  # the bewijs van uitschrijving, by a job
+        self.record(
+            transfer,
+            kind,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            party=party or None,
+            role=role,
+            organisation_id=organisation_id,
+            subject=on.isoformat(),
+            on=on,
+        )
 
     def refresh(self, transfer: Transfer) -> CaseState:
         """Store what is derived from the events for the register: the next due date."""
@@ -470,6 +516,20 @@ class TransferService:
                 )
             accounts = self.recipients(transfer, run.procedure, notify.to)
             if not accounts:
+                continue
+            if step.records == handover.ENROLMENT and transfer.enrolled_on is not None:
+                # the previous school is told at once (the law gives a week: WPO art. 40),
+                # with the enrolment date and the deregistration date that follows from it
+                notifications.notify(
+                    self.session,
+                    "transfer_enrolled",
+                    accounts,
+                    f"{self.base_url}/transfers/{transfer.id}",
+                    ref=f"{transfer.id}:{transfer.version}:{notify.event}",
+                    reference=transfer.reference,
+                    enrolled_on=transfer.enrolled_on,
+                    deregistered_on=handover.deregistration_for(transfer.enrolled_on),
+                )
                 continue
             notifications.notify(
                 self.session,
@@ -546,6 +606,8 @@ class TransferService:
             shown_to = [p for p in event.visible_to.split(",") if p]
             if party is not None and shown_to and party not in shown_to:
                 continue
+            if event.kind == proof.KIND and not (event.subject or "").startswith("nl:"):
+                continue  # one line for the proof, whatever its languages
             entries.append(
                 Entry(
                     _aware(event.at),
@@ -576,12 +638,28 @@ EVENT_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Link voor de ouders uitgezet",
         "en": "Link for the parents switched off",
     },
+    "enrolled": {"nl": "Ingeschreven per", "en": "Enrolled on"},
+    "deregistered": {"nl": "Uitgeschreven per", "en": "Deregistered on"},
+    "okr_ready": {
+        "nl": "Onderwijskundig rapport klaargezet voor de nieuwe school",
+        "en": "Educational report made ready for the new school",
+    },
+    "okr_retrieved": {
+        "nl": "Onderwijskundig rapport opgehaald door de nieuwe school",
+        "en": "Educational report retrieved by the new school",
+    },
+    "deregistration_proof": {
+        "nl": "Bewijs van uitschrijving gemaakt",
+        "en": "Proof of deregistration made",
+    },
 }
 
 
 def event_text(event: TransferEvent, language: str) -> str:
     """What a timeline event says, in the reader's language."""
     text = localize(EVENT_TEXTS.get(event.kind, {"en": event.kind}), language)
+    if event.kind in ("enrolled", "deregistered") and event.subject:
+        return f"{text} {i18n.format_date(date.fromisoformat(event.subject), language)}"
     return f"{text}: {event.detail}" if event.detail else text
 
 

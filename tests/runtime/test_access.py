@@ -135,6 +135,10 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         # a transfer's messages: its two schools only (another: 404): test_transfer_messages
         "/transfers/{transfer_id:uuid}/messages",
         "/transfers/{transfer_id:uuid}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
+        # both schools only, another school 404: test_transfer_handover
+        "/transfers/{transfer_id:uuid}/bewijs-van-uitschrijving.pdf",
+        "/transfers/{transfer_id:uuid}/okr-ready",  # the sending school only
+        "/transfers/{transfer_id:uuid}/forms/{form_id:str}/oso",  # as forms/{form_id}
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
