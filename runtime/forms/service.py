@@ -570,7 +570,7 @@ class FormsService:
         size = len(upload.data)
         element = node.element
         meta: dict[str, Any] = {
-            "name": _safe_name(upload.filename),
+            "name": safe_name(upload.filename),
             "media_type": media_type,
             "size": size,
         }
@@ -839,6 +839,6 @@ def _changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
     return keys
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "bestand"
     return "".join(c for c in base if c.isprintable() and c not in '<>:"|?*')[:200]

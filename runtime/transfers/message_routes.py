@@ -24,6 +24,7 @@ from ..web.pages import page
 from ..web.posted import Posted
 from . import routes
 from .messages import MAX_CHARS, MAX_FILES, MessageRefused, MessageService, reader_of
+from .models import MessageAttachment
 
 PURPOSE_WRITE = audit.N_("write a message on the transfer")
 PURPOSE_FILE = audit.N_("download a file of a message on the transfer")
@@ -109,16 +110,21 @@ def download_file(
         found = service.attachment(transfer, reader, message_id, attachment_id)
         if found is None:
             raise NotFoundException()  # the audit record is rolled back with the rest
-        return Response(
-            popo.files.get(found.sha256),
-            media_type="application/octet-stream",
-            headers={
-                "Content-Disposition": content_disposition(found.filename),
-                "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'none'; sandbox",
-                "Cache-Control": "private, no-store",
-            },
-        )
+        return download(popo, found)
+
+
+def download(popo: AppState, attachment: MessageAttachment) -> Response[bytes]:
+    """A message's file as a download, whatever its type (never shown in the browser)."""
+    return Response(
+        popo.files.get(attachment.sha256),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": content_disposition(attachment.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 ROUTES = [post_message, download_file]

@@ -41,11 +41,12 @@ from ..access.accounts import Principal
 from ..clock import clock_of
 from ..definitions import Registry
 from ..forms import files as file_types
-from ..forms.service import _safe_name as safe_name
+from ..forms.service import safe_name
 from ..forms.settings import FormsSettings
 from ..organisations.models import Organisation
 from ..settings import Settings
 from ..storage import BlobStore, Upload
+from . import parents
 from .models import MessageAttachment, MessageRead, ParentAccess, Transfer, TransferMessage
 from .procedure import PARTIES, ROLE_NAMES
 from .service import TransferService, actors_for, seats
@@ -150,13 +151,16 @@ def reader_of(procedure: CompiledProcedure, transfer: Transfer, who: Principal) 
     return Reader(actors, account_id=who.user_id, name=who.name)
 
 
+NEW_MESSAGE = {"nl": "Nieuw bericht van de school", "en": "A new message from the school"}
+
+
 def parents_reader(access: ParentAccess) -> Reader:
     return Reader(("parents.ouder",), access_id=access.id, name=PARTIES[PARENTS]["nl"])
 
 
 def parents_to_tell(message: TransferMessage) -> bool:
     """Whether the parents are to be told of ``message`` (it is addressed to them): the
-    parents' pages send that notice through their link."""
+    guardians are mailed a notice without the message, to open their link."""
     return message.to_party == PARENTS
 
 
@@ -415,7 +419,17 @@ class MessageService:
 
     def tell(self, transfer: Transfer, message: TransferMessage) -> int:
         """E-mail (and a line in the application) to the addressed role's accounts: the
-        transfer's reference, whom the message is for and a link; never the message itself."""
+        transfer's reference, whom the message is for and a link; never the message itself.
+        A message to the parents is told to the guardians through their links (parents.py)."""
+        if parents_to_tell(message):
+            status = self.transfers.procedure(transfer).statuses[transfer.status].label
+            return parents.tell_parents(
+                self.session,
+                transfer,
+                self.base_url,
+                step=NEW_MESSAGE,
+                status={"nl": localize(status, "nl"), "en": localize(status, "en")},
+            )
         accounts = self.recipients(transfer, message)
         if not accounts:
             return 0

@@ -45,6 +45,8 @@ from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from ..web.scoped import record
 from . import parents
+from .message_routes import FILE_FIELDS, download
+from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
 from .procedure import RunningProcedure
 from .routes import _reach, _school_names
@@ -56,7 +58,11 @@ PURPOSE_PARENTS_OKR = audit.N_("read the educational report as a parent")
 PURPOSE_PARENTS_VIEW = audit.N_("add the parents' view")
 PURPOSE_LINK_MAKE = audit.N_("make a parents' link for the transfer")
 PURPOSE_LINK_OFF = audit.N_("switch off a parents' link for the transfer")
+PURPOSE_PARENTS_WRITE = audit.N_("write a message on the transfer as a parent")
+PURPOSE_PARENTS_FILE = audit.N_("download a file of a message as a parent")
 PURPOSES = (
+    PURPOSE_PARENTS_WRITE,
+    PURPOSE_PARENTS_FILE,
     PURPOSE_PARENTS_SEE,
     PURPOSE_PARENTS_STEP,
     PURPOSE_PARENTS_OKR,
@@ -273,6 +279,8 @@ def _parents_page(
     notice: str | None = None,
     view_error: str | None = None,
     view_text: str = "",
+    thread_values: dict[str, str] | None = None,
+    thread_problems: dict[str, str] | None = None,
 ) -> Response[str]:
     language = link.language
     transfer = link.transfer
@@ -323,12 +331,35 @@ def _parents_page(
         view_text=view_text,
         refusal=refusal,
         notice=notice,
+        thread=_thread(popo, session, link, thread_values, thread_problems),
+    )
+
+
+def _thread(
+    popo: AppState,
+    session: Session,
+    link: ByLink,
+    values: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+    posted: bool = False,
+) -> Any:
+    """The messages to and from the parents, with the form to write to a school."""
+    return MessageService(session, popo.registry, popo.settings, popo.files).view(
+        link.transfer,
+        parents_reader(link.access),
+        link.language,
+        action=f"{link.base}/messages",
+        files_url=f"{link.base}/messages",
+        values=values,
+        problems=problems,
+        posted=posted,
     )
 
 
 NOTICES = {
     "view": audit.N_("Thank you: your view has been added. Both schools see it."),
     "step": audit.N_("Done: the transfer is now at the status shown below."),
+    "sent": audit.N_("Your message was sent."),
 }
 
 
@@ -492,6 +523,66 @@ def parents_okr_pdf(
     )
 
 
+@post("/p/{token:str}/messages")
+@in_thread
+def parents_message(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    token: FromPath[str],
+) -> Response[str] | Redirect:
+    """The parents write to one of the schools; refused (no text, a file not accepted) with the
+    text kept and nothing written, as a school's message is."""
+    values = {"to": posted.get("to")[:80], "body": posted.get("body")[: MAX_CHARS * 10]}
+    uploads = [posted.uploads[name] for name in FILE_FIELDS if name in posted.uploads]
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_WRITE, changed=True)
+        service = MessageService(session, popo.registry, popo.settings, popo.files)
+        try:
+            with session.begin_nested():
+                service.post(
+                    link.transfer,
+                    parents_reader(link.access),
+                    values["to"],
+                    values["body"],
+                    uploads,
+                )
+        except MessageRefused as refused:
+            problems = refused.texts(link.language)
+            if request.headers.get("hx-request"):
+                thread = _thread(popo, session, link, values, problems)
+                return _render(request, link.language, "transfer_thread.html", thread=thread)
+            return _parents_page(
+                request, popo, session, link, 400, thread_values=values, thread_problems=problems
+            )
+        if request.headers.get("hx-request"):
+            thread = _thread(popo, session, link, posted=True)
+            return _render(request, link.language, "transfer_thread.html", thread=thread)
+        target = f"{link.base}?done=sent#messages"
+    return Redirect(target, status_code=303)
+
+
+@get("/p/{token:str}/messages/{message_id:uuid}/files/{attachment_id:uuid}")
+@in_thread
+def parents_message_file(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    token: FromPath[str],
+    message_id: FromPath[uuid.UUID],
+    attachment_id: FromPath[uuid.UUID],
+) -> Response[bytes]:
+    """A file of a message the parents see, always as a download; 404 for any other."""
+    with popo.db.session() as session:
+        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_FILE)
+        service = MessageService(session, popo.registry, popo.settings, popo.files)
+        found = service.attachment(
+            link.transfer, parents_reader(link.access), message_id, attachment_id
+        )
+        if found is None:
+            raise NotFoundException()
+        return download(popo, found)
+
+
 @get("/ouders")
 @in_thread
 def parents_help(request: Request[Any, Any, Any]) -> Response[str]:
@@ -651,6 +742,8 @@ ROUTES = [
     parents_step,
     parents_view,
     parents_okr_pdf,
+    parents_message,
+    parents_message_file,
     make_link,
     link_off_question,
     link_off,

@@ -346,3 +346,46 @@ def test_the_parents_are_told_by_mail_without_the_pupils_name_or_the_secret(
             assert not session.scalars(
                 select(Notification).where(Notification.event.like("transfer_parents%"))
             ).all()
+
+
+def test_the_parents_and_the_school_write_to_each_other_through_the_link(
+    client: Client, parent: Client, seeded: AppState
+) -> None:
+    url, _ = registered(client, seeded)
+    link = make_link(client, url)
+    sent = client.post(
+        f"{url}/messages",
+        data={"to": "parents", "body": "Beste ouders, de aanmelding is verstuurd."},
+        files={"file_1": ("", b"", "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:2000]
+    page = parent.get(link).text
+    assert "Beste ouders, de aanmelding is verstuurd." in page and 'id="messages"' in page
+    answer = parent.post(
+        f"{link}/messages",
+        data={"to": "receiving_school", "body": "Dank u. Wanneer hoort u van de nieuwe school?"},
+        files={
+            "file_1": (
+                "vraag.pdf",
+                b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF\n",
+                "application/pdf",
+            )
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[:2000]
+    assert "Uw bericht is verstuurd." in parent.get(answer.headers["location"]).text
+    # the school sees the parents' message with its file; the parents download it too
+    school_page = client.get(url).text
+    assert "Wanneer hoort u van de nieuwe school?" in school_page
+    files = re.findall(r'href="(/p/[^"]+/messages/[^"]+/files/[^"]+)"', parent.get(link).text)
+    assert files and parent.get(files[0]).status_code == 200
+    assert parent.get(files[0].replace(link, "/p/" + "x" * 43)).status_code == 404
+    # an empty message is refused, nothing written, the page says why
+    empty = parent.post(
+        f"{link}/messages",
+        data={"to": "receiving_school", "body": "  "},
+        files={"file_1": ("", b"", "application/octet-stream")},
+    )
+    assert empty.status_code == 400 and "error-summary" in empty.text
