@@ -132,6 +132,8 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/p/{token:str}/steps/{step_id:str}",
         "/p/{token:str}/okr/{submission_id:uuid}/view",
         "/p/{token:str}/okr/{submission_id:uuid}.pdf",
+        "/p/{token:str}/messages",  # the parents' own thread: test_transfer_parents
+        "/p/{token:str}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
         # a transfer's messages: its two schools only (another: 404): test_transfer_messages
         "/transfers/{transfer_id:uuid}/messages",
         "/transfers/{transfer_id:uuid}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
