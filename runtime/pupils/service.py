@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -182,15 +182,30 @@ def reached(session: Session, who: Principal, pupil_id: uuid.UUID) -> Pupil | No
     return found
 
 
-def may_see_number(pupil: Pupil, who: Principal | None) -> bool:
+NumberGrant = Callable[[Session, Pupil, Principal], bool]
+NUMBER_GRANTS: list[NumberGrant] = []
+"""Who else sees a pupil's number in full, by another domain's rule (runtime/transfers: the
+previous school until the transfer is closed, to finish the onderwijskundig rapport); each
+callback says True or has nothing to say. Registered with :func:`on_number_grant`."""
+
+
+def on_number_grant(callback: NumberGrant) -> None:
+    if callback not in NUMBER_GRANTS:
+        NUMBER_GRANTS.append(callback)
+
+
+def may_see_number(session: Session, pupil: Pupil, who: Principal | None) -> bool:
     """The full number is for the staff of the pupil's own school (the roles that write its
-    data); every other role, and the command line, sees it masked."""
+    data) and for whom a registered grant names; every other role, and the command line, sees
+    it masked."""
+    if who is None:
+        return False
     school = pupil.current_school_id
-    return (
-        who is not None
-        and school is not None
-        and any(r.role in scope.WRITING_ROLES and r.organisation_id == school for r in who.roles)
-    )
+    if school is not None and any(
+        r.role in scope.WRITING_ROLES and r.organisation_id == school for r in who.roles
+    ):
+        return True
+    return any(grant(session, pupil, who) for grant in NUMBER_GRANTS)
 
 
 def number_of(settings: Settings, pupil: Pupil) -> str:
@@ -208,7 +223,7 @@ def readable_number(
     actor: audit.Actor,
 ) -> str | None:
     """The pupil's full number if ``who`` may see it (recorded in the audit log), else None."""
-    if not may_see_number(pupil, who):
+    if not may_see_number(session, pupil, who):
         return None
     number = number_of(settings, pupil)
     audit.record(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
+from ..access.scope import WRITING_ROLES
 from ..clock import clock_of
 from ..forms.models import Draft, Submission
 from ..forms.service import NotYet
@@ -152,3 +153,26 @@ class _NotYet(NotYet):
     def text(self, language: str) -> str:
         template = NOT_YET.get(language, NOT_YET["nl"])
         return template.format(reference=self.params["reference"], now=self.now(language))
+
+
+def number_grant(session: Session, pupil: Any, who: Any) -> bool:
+    """The previous school sees its former pupil's number in full until the transfer is
+    closed: it still writes the OKR after the pupil is enrolled elsewhere (pupils.service
+    on_number_grant)."""
+    schools = [
+        role.organisation_id
+        for role in who.roles
+        if role.role in WRITING_ROLES and role.organisation_id is not None
+    ]
+    if not schools:
+        return False
+    found = session.scalar(
+        select(Transfer.id)
+        .where(
+            Transfer.pupil_id == pupil.id,
+            Transfer.sending_school_id.in_(schools),
+            Transfer.closed_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -14,6 +14,7 @@ from ..domain import Domain
 from ..forms.models import Submission
 from ..forms.service import after_submit, on_confirmation, on_grant, on_submit
 from ..notifications import Event
+from ..pupils.service import on_number_grant
 from ..web.language import templates
 from . import message_routes, models, okr, parent_routes, queries, registration, routes, tasks
 from .service import TransferService
@@ -25,6 +26,8 @@ on_submit(
 after_submit(registration.on_sent)
 # the new school reads the transfer's OKR once the pupil is enrolled and it is klaargezet
 on_grant(okr.grant)
+# the previous school sees its former pupil's number until the transfer is closed
+on_number_grant(okr.number_grant)
 
 
 def confirmation(
