@@ -121,6 +121,9 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/password/reset/{token:str}",  # no pupil data: a single-use reset link
         "/notifications/{notification_id:uuid}/open",  # one's own only: test_notifications
         "/links/{link_id:uuid}/revoke",  # the school's own links only: test_links_for_parents
+        "/organisation/api-tokens/{token_id:uuid}/revoke",  # its own tokens only: test_api
+        "/api/v1/organisations/{organisation_id:uuid}",  # in the token's scope only: test_api
+        "/schema/{path:str}",  # the API's OpenAPI document (no data): test_api
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
