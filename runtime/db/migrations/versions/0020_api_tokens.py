@@ -1,8 +1,8 @@
 """the organisations' API tokens (runtime/access/tokens.py): a school administration system's
 key to POPO's API for one organisation and role; only the secret's hash is stored
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
