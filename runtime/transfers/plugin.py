@@ -9,7 +9,7 @@ from ..audit import Subject
 from ..domain import Domain
 from ..forms.service import on_submit
 from ..notifications import Event
-from . import models, queries, routes
+from . import api_routes, models, queries, routes
 from .service import TransferService
 
 on_submit(
@@ -18,7 +18,7 @@ on_submit(
 
 DOMAIN = Domain(
     name="transfers",
-    routes=routes.ROUTES,
+    routes=[*routes.ROUTES, api_routes.ROUTER],
     models=models,
     templates=Path(__file__).parent / "templates",
     events=(
