@@ -36,7 +36,12 @@ def _out(organisation: Organisation) -> OrganisationOut:
     )
 
 
-@get("/organisation", summary="The token's organisation", tags=["organisations"])
+@get(
+    "/organisation",
+    summary="The token's organisation",
+    tags=["organisations"],
+    responses=api.ERRORS,
+)
 @in_thread
 def own_organisation(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState]
@@ -54,6 +59,7 @@ def own_organisation(
     "/organisations",
     summary="The organisations whose pupil data the token may read",
     tags=["organisations"],
+    responses=api.ERRORS,
 )
 @in_thread
 def readable_organisations(
@@ -76,6 +82,7 @@ def readable_organisations(
     "/organisations/{organisation_id:uuid}",
     summary="One organisation whose pupil data the token may read",
     tags=["organisations"],
+    responses=api.ERRORS,
 )
 @in_thread
 def readable_organisation(

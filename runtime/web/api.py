@@ -23,11 +23,13 @@ import secrets
 from importlib import metadata
 from typing import Any, cast
 
+import msgspec
 from litestar import Request, Response, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
@@ -87,6 +89,31 @@ _TITLES = {
 }
 
 
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An error of the API (RFC 9457): ``code`` for programs, ``detail`` for people in the
+    language of ``Accept-Language`` (Dutch unless English is preferred)."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    reference: str | None = None  # a server error's, in POPO's log
+
+
+def _answer(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem, description=description, media_type=PROBLEM, generate_examples=False
+    )
+
+
+# the errors of every API route, for its documentation: ``@get(..., responses=api.ERRORS)``
+ERRORS: dict[int, ResponseSpec] = {
+    401: _answer("No API token, or an unknown or revoked one (code token_missing, token_invalid)"),
+    404: _answer("Not found, or outside the token's scope (code not_found)"),
+}
+
+
 class TokenRequired(NotAuthorizedException):
     """No working API token with the request: ``invalid`` when one was sent but is unknown or
     revoked (RFC 6750's ``invalid_token``)."""
@@ -126,19 +153,18 @@ def problem(
     detail: str | None = None,
     reference: str | None = None,
     headers: dict[str, str] | None = None,
-) -> Response[dict[str, Any]]:
+) -> Response[Problem]:
     """A problem response: ``detail`` (an English message id) translated to the request's
     language; the status's own code and detail unless given."""
     own_code, own_detail = _PROBLEMS.get(status) or _PROBLEMS[500 if status >= 500 else 400]
-    content: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "code": code or own_code,
-        "detail": i18n.gettext(language(request), detail or own_detail),
-    }
-    if reference:
-        content["reference"] = reference
+    content = Problem(
+        type="about:blank",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        code=code or own_code,
+        detail=i18n.gettext(language(request), detail or own_detail),
+        reference=reference,
+    )
     return Response(
         content,
         status_code=status,
@@ -147,7 +173,7 @@ def problem(
     )
 
 
-def problem_of(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def problem_of(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """The problem response for an exception of an API request (web/errors.py asks)."""
     if isinstance(exc, TokenRequired):
         code, detail = _INVALID_TOKEN if exc.invalid else _PROBLEMS[401]

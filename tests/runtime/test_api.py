@@ -7,6 +7,7 @@ the OpenAPI document holds the API and nothing of the pages."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from litestar import Litestar, Request, post
+from litestar import Litestar, Request, get, post
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from runtime.db.migrate import alembic_config, upgrade
 from runtime.domain import Domain
 from runtime.domains import DOMAINS, AppSettings
 from runtime.organisations.models import Organisation
+from runtime.refusals import ReadOnly
 from runtime.settings import Settings
 from runtime.state import AppState
 from runtime.web import api
@@ -253,7 +255,7 @@ def test_no_working_token_is_a_401_problem(system: Client, header: str | None) -
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.headers["www-authenticate"].startswith("Bearer")
     problem = response.json()
-    assert set(problem) >= {"type", "title", "status", "code", "detail"}
+    assert set(problem) == {"type", "title", "status", "code", "detail"}
     assert problem["code"] in {"token_missing", "token_invalid"}
 
 
@@ -334,6 +336,11 @@ def test_the_schema_documents_the_api_and_no_page(system: Client) -> None:
     assert set(schema["components"]["schemas"]["OrganisationOut"]["properties"]) == {
         "id", "name", "code", "kind",
     }  # fmt: skip
+    refused = operation["responses"]["401"]["content"]["application/problem+json"]["schema"]
+    assert refused["$ref"].endswith("/Problem")
+    assert {"code", "detail", "status"} <= set(
+        schema["components"]["schemas"]["Problem"]["required"]
+    )
 
 
 def test_every_api_route_is_guarded_by_the_token(app: Litestar) -> None:
@@ -370,6 +377,63 @@ def test_a_domain_adds_an_endpoint_that_posts_without_a_browsers_token(
             select(AuditEvent).where(AuditEvent.object_id == str(token.id))
         ).one()
         assert event.action == "change" and event.purpose == "API call: POST /api/v1/echo"
+
+
+@get("/boom")
+async def boom() -> None:
+    raise RuntimeError("a bug")
+
+
+@get("/read-only")
+async def read_only() -> None:
+    raise ReadOnly()
+
+
+def test_a_failing_endpoint_is_a_problem_with_a_reference(
+    settings: Settings, seeded: AppState, directeur: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    extra = Domain(name="failing", routes=[api.router(boom, read_only)])
+    application = create_app(settings, seeded, domains=(*DOMAINS, extra))
+    # create_app set up logging anew (runtime/logs.py): listen on the API's logger itself
+    logging.getLogger("popo.api").addHandler(caplog.handler)
+    secret = make_token(directeur, "Failing", "medewerker")
+    with TestClient(
+        application, base_url="http://las.example", raise_server_exceptions=False
+    ) as las:
+        failed = las.get("/api/v1/boom", headers=bearer(secret, **{"Accept-Language": "en"}))
+        assert failed.status_code == 500
+        assert failed.headers["content-type"].startswith("application/problem+json")
+        problem = failed.json()
+        assert problem["code"] == "server_error" and len(problem["reference"]) == 8
+        assert "a bug" not in failed.text
+        logged = [r for r in caplog.records if r.name == "popo.api" and r.levelname == "ERROR"]
+        logging.getLogger("popo.api").removeHandler(caplog.handler)
+        assert logged[-1].reference == problem["reference"]  # type: ignore[attr-defined]
+        assert logged[-1].exc_info is not None
+        refused = las.get("/api/v1/read-only", headers=bearer(secret))
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "nl"),
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR, en;q=0.5", "en"),
+        ("en;q=0.2, nl;q=0.8", "nl"),
+        ("de", "nl"),
+        ("en;q=0", "nl"),
+        ("nl, en", "nl"),
+        ("en;q=nonsense", "nl"),
+    ],
+)
+def test_the_problems_language_follows_accept_language(
+    system: Client, header: str | None, language: str
+) -> None:
+    headers = {"Accept-Language": header} if header else {}
+    detail = system.get("/api/v1/organisation", headers=headers).json()["detail"]
+    assert detail.startswith("Deze API" if language == "nl" else "This API")
 
 
 def test_the_migration_goes_down_and_up_again(tmp_path: Any) -> None:
