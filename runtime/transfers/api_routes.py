@@ -156,6 +156,7 @@ def _out(
 @get(
     "/transfers",
     summary="The register: the transfers from and to the token's population",
+    responses=api.ERRORS,
     tags=["transfers"],
 )
 @in_thread
@@ -206,6 +207,7 @@ def list_transfers(
 @get(
     "/transfers/{transfer_id:uuid}",
     summary="One transfer: its pupil, timeline, open tasks and terms",
+    responses=api.ERRORS,
     tags=["transfers"],
 )
 @in_thread
