@@ -24,7 +24,7 @@ from .domains import DOMAINS, AppSettings
 from .forms.settings import FormsSettings
 from .settings import REPOSITORY, Settings
 from .state import AppState
-from .web import errors, identity
+from .web import api, errors, identity
 from .web.headers import security_headers
 from .web.language import remember_language
 from .web.posted import provide_posted
@@ -103,7 +103,10 @@ def create_app(
             remember_language(settings.secure_cookies),
         ],
         lifespan=[lifespan],
-        openapi_config=None,  # no API documentation endpoints: POPO serves pages
+        # the API's document at /schema/openapi.json: its routes only (web/api.py's router
+        # includes them), never the pages
+        openapi_config=api.openapi_config(),
+        include_in_schema=False,
         request_max_body_size=FormsSettings.of(settings).max_upload_mb * 1024 * 1024 + 1024 * 1024,
         debug=False,
     )

@@ -47,13 +47,16 @@ class Role:
 
 @dataclass(frozen=True)
 class Principal:
-    """A logged-in user with their roles."""
+    """A logged-in user with their roles; or an organisation's API token (``api_token`` set,
+    access/tokens.py) with its one role, whose ``user_id`` and ``session_id`` are the token's id
+    and ``name`` says which token of which organisation it is."""
 
     user_id: uuid.UUID
     email: str
     name: str
     roles: tuple[Role, ...]
     session_id: uuid.UUID
+    api_token: uuid.UUID | None = None
 
     def has(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)

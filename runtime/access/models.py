@@ -1,5 +1,5 @@
-"""The tables of access: accounts, roles, login sessions, password resets and access
-attempts."""
+"""The tables of access: accounts, roles, login sessions, password resets, access attempts and
+the organisations' API tokens."""
 
 from __future__ import annotations
 
@@ -82,3 +82,22 @@ class AccessAttempt(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ApiToken(Base):
+    """A token with which a school administration system (LAS) calls POPO's API for one
+    organisation, acting as one role there (access/tokens.py). Only the secret's SHA-256 hash is
+    stored: the secret is shown once, when the token is made."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(40))  # the role it acts as at the organisation
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))

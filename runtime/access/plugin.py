@@ -1,6 +1,7 @@
-"""The access domain: accounts, login sessions, roles and scopes; the login, password, privacy
-and audit pages; and the person's notifications (the page and the header's count of unread
-ones: sending them is the shared mechanism of runtime/notifications)."""
+"""The access domain: accounts, login sessions, roles and scopes; the organisations' API tokens
+(and their page); the login, password, privacy and audit pages; and the person's notifications
+(the page and the header's count of unread ones: sending them is the shared mechanism of
+runtime/notifications)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from litestar import Request
 
 from renderers.html import unread_notifications
 
-from .. import notifications
+from .. import audit, notifications
 from ..db.session import Database
 from ..domain import Domain
 from ..notifications import Event
 from ..state import AppState
 from ..web import identity
-from . import cli, controllers, models, notification_routes
+from . import cli, controllers, models, notification_routes, token_routes, tokens
 from .accounts import principal
 from .settings import AccessSettings
 
@@ -44,12 +45,18 @@ async def count_unread(request: Request[Any, Any, Any]) -> None:
 
 DOMAIN = Domain(
     name="access",
-    routes=[*controllers.ROUTES, *notification_routes.ROUTES],
+    routes=[*controllers.ROUTES, *notification_routes.ROUTES, *token_routes.ROUTES],
     models=models,
     templates=Path(__file__).parent / "templates",
     commands=cli.add_commands,
     # the link is the secret: it is mailed, never stored where another could read it
     events=(Event("password_reset", frozenset(), in_app=False),),
+    # every API call is recorded with the token that made it (web/api.py)
+    audited=(
+        audit.Subject(
+            "api_token", models.ApiToken.id, models.ApiToken.organisation_id, (tokens.CALL,)
+        ),
+    ),
     settings=AccessSettings,
     page_hooks=(count_unread,),
 )

@@ -12,6 +12,7 @@ from renderers import i18n
 
 from .. import demo
 from ..access.scope import home_school
+from ..access.tokens import managed_organisation
 from ..organisations.models import Organisation
 from ..state import AppState
 from ..web import guards
@@ -64,6 +65,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             school=school,
             can_start=school is not None,  # only school staff start forms (see start_form)
             roles={role.role for role in who.roles},
+            manages_tokens=managed_organisation(who) is not None,
             language_url=lambda code: f"/?lang={code}",
         )
     )

@@ -16,7 +16,17 @@ from ..forms.service import after_submit, on_confirmation, on_grant, on_submit
 from ..notifications import Event
 from ..pupils.service import on_number_grant
 from ..web.language import templates
-from . import message_routes, models, okr, parent_routes, queries, registration, routes, tasks
+from . import (
+    api_routes,
+    message_routes,
+    models,
+    okr,
+    parent_routes,
+    queries,
+    registration,
+    routes,
+    tasks,
+)
 from .service import TransferService
 
 on_submit(
@@ -45,7 +55,7 @@ on_confirmation(confirmation)
 
 DOMAIN = Domain(
     name="transfers",
-    routes=[*routes.ROUTES, *parent_routes.ROUTES, *message_routes.ROUTES],
+    routes=[*routes.ROUTES, *parent_routes.ROUTES, *message_routes.ROUTES, api_routes.ROUTER],
     models=models,
     templates=Path(__file__).parent / "templates",
     tasks=tasks.TASKS,

@@ -8,5 +8,7 @@
 - ``scoped``: fetching one object the person may reach, with its audit record
 - ``refusals``: the exceptions a route or service raises to refuse; ``errors``: their pages
   and every other error page (``EXCEPTION_HANDLERS``)
+- ``api``: the JSON API's router, its bearer-token guard (audited), problem responses and
+  OpenAPI document (docs/api.md)
 - ``headers``: security headers; ``posted``: a POST's form; ``blocking``: ``in_thread``
 """

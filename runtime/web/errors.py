@@ -6,13 +6,15 @@ reference that the page shows, so that a person can quote it and the helpdesk ca
 line. Requests from htmx (which does not show an error response) are sent to the same page with
 ``HX-Redirect``. The refusals with a page of their own (page not found, login required, read
 only, not school staff, a link that expired) have their own handlers; ``EXCEPTION_HANDLERS`` is
-the application's whole list.
+the application's whole list. Under ``/api/`` every one of them answers with a JSON problem
+instead (web/api.py), never a page.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,6 +28,8 @@ from renderers import i18n
 
 from ..logs import loggable_path
 from ..refusals import Gone, LoginRequired, NotSchoolStaff, ReadOnly
+from . import api
+from .identity import is_api
 from .language import request_language, templates
 from .pages import message_page, page
 
@@ -235,13 +239,31 @@ def gone(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     )
 
 
+def pages_or_problems(
+    handler: Callable[[Request[Any, Any, Any], Any], Response[Any]],
+) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
+    """``handler``'s page for a page's request; the JSON problem for an API request."""
+
+    def handle(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+        if is_api(request.url.path):
+            return api.problem_of(request, exc)
+        return handler(request, exc)
+
+    handle.__name__ = handler.__name__
+    handle.__doc__ = handler.__doc__
+    return handle
+
+
 # for Litestar(exception_handlers=...): the most specific class that matches answers
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
-    NotFoundException: not_found,
-    Gone: gone,
-    LoginRequired: login_required,
-    ReadOnly: read_only,
-    NotSchoolStaff: not_school_staff,
-    HTTPException: http_error,  # every other refusal: a page, never JSON
-    Exception: server_error,  # logged with its traceback and a reference
+    exception: pages_or_problems(handler)
+    for exception, handler in {
+        NotFoundException: not_found,
+        Gone: gone,
+        LoginRequired: login_required,
+        ReadOnly: read_only,
+        NotSchoolStaff: not_school_staff,
+        HTTPException: http_error,  # every other refusal: a page, never JSON
+        Exception: server_error,  # logged with its traceback and a reference
+    }.items()
 }

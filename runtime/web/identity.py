@@ -1,6 +1,6 @@
-"""Who sends a request: the session cookie and its principal, the CSRF token, the client's
-address and the actor the audit log records. What a route requires of that person is
-web/guards.py."""
+"""Who sends a request: the session cookie and its principal (on the API, the bearer token's
+principal that web/api.py put on the request), the CSRF token, the client's address and the
+actor the audit log records. What a route requires of that person is web/guards.py."""
 
 from __future__ import annotations
 
@@ -16,10 +16,22 @@ from ..access.accounts import Principal, principal
 from ..audit import Actor
 
 SESSION_COOKIE = "popo_session"
+API_PREFIX = "/api/"
+API_PRINCIPAL = "popo_api_principal"  # the request state's key for the token's principal
+
+
+def is_api(path: str) -> bool:
+    """Whether a path is one of the API's (JSON, a bearer token; docs/api.md)."""
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
 
 
 def current(request: Request[Any, Any, Any], session: Session) -> Principal | None:
-    """The person logged in with the request's session cookie, if any."""
+    """The person logged in with the request's session cookie, if any. On the API it is the
+    principal of the request's bearer token instead, never the cookie's: a browser sends its
+    cookie to any address, and the API has no anti-forgery token."""
+    if is_api(request.url.path):
+        found = request.state.get(API_PRINCIPAL)
+        return found if isinstance(found, Principal) else None
     return principal(session, request.cookies.get(SESSION_COOKIE))
 
 
@@ -70,6 +82,14 @@ def actor(request: Request[Any, Any, Any], who: Principal | None) -> Actor:
     if who is None:
         return Actor(None, "parent link", "parent", None, address(request))
     role = who.roles[0] if who.roles else None
+    if who.api_token is not None:  # the token, by name and organisation; no person's account
+        return Actor(
+            None,
+            who.name,
+            role.role if role else None,
+            role.organisation_id if role else None,
+            address(request),
+        )
     return Actor(
         who.user_id,
         who.email,

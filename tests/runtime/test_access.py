@@ -141,6 +141,10 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/transfers/{transfer_id:uuid}/bewijs-van-uitschrijving.pdf",
         "/transfers/{transfer_id:uuid}/okr-ready",  # the sending school only
         "/transfers/{transfer_id:uuid}/forms/{form_id:str}/oso",  # as forms/{form_id}
+        "/organisation/api-tokens/{token_id:uuid}/revoke",  # its own tokens only: test_api
+        "/api/v1/organisations/{organisation_id:uuid}",  # in the token's scope only: test_api
+        "/api/v1/transfers/{transfer_id:uuid}",  # in the token's scope only: test_transfer_api
+        "/schema/{path:str}",  # the API's OpenAPI document (no data): test_api
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

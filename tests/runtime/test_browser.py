@@ -542,3 +542,35 @@ def test_a_school_makes_a_link_for_parents_that_a_parent_opens_on_another_device
     assert "Deze link werkt niet meer" in parent.content()
     staff.context.close()
     parent.context.close()
+
+
+def test_a_directeur_makes_an_api_token_a_system_uses_and_revokes_it(
+    server: tuple[str, Settings], browser: Any
+) -> None:
+    """The organisation's page of API tokens in a browser, and the API as the system calls it."""
+    import httpx
+
+    base, _ = server
+    director = browser.new_context(locale="nl-NL").new_page()
+    log_in(director, base, "directeur@linde.demo", axe=False)
+    director.get_by_role("link", name="API-tokens voor uw leerlingadministratiesysteem").click()
+    director.wait_for_url("**/organisation/api-tokens")
+    check_accessibility(director)
+    director.get_by_label("Naam").fill("ParnasSys De Linde")
+    director.get_by_label("Werkt als").select_option("medewerker")
+    director.get_by_role("button", name="Token maken").click()
+    check_accessibility(director)
+    secret = director.locator("#new-token").input_value()
+    assert secret.startswith("popo_")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert httpx.get(f"{base}/api/v1/organisation", headers=headers).json()["code"] == "34CD00"
+
+    director.goto(f"{base}/organisation/api-tokens")
+    assert secret not in director.content()
+    director.get_by_role("link", name="Intrekken ParnasSys De Linde").click()
+    check_accessibility(director)
+    director.get_by_role("button", name="Ja, token intrekken").click()
+    assert "is ingetrokken" in director.content()
+    refused = httpx.get(f"{base}/api/v1/organisation", headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "token_invalid"
+    director.context.close()
