@@ -10,10 +10,10 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,14 +25,15 @@ from ..organisations.models import Organisation
 from ..pupils import service as pupils
 from ..pupils.models import Pupil
 from ..state import AppState
+from ..statuses.workflow import TransitionRefused
 from ..web import api
 from ..web.blocking import in_thread
 from ..web.identity import actor
 from ..web.scoped import reach
-from . import queries
+from . import handover, queries
 from .models import Transfer
-from .routes import PURPOSE_SEE
-from .service import TransferService
+from .routes import PURPOSE_SEE, PURPOSE_STEP
+from .service import TransferService, actors_for
 
 MAX_PAGE_SIZE = 100
 
@@ -272,4 +273,116 @@ def one_transfer(
         )
 
 
-ROUTER = api.router(list_transfers, one_transfer)
+class DateEvent(msgspec.Struct):
+    """An enrolment or a deregistration reported by a school administration system."""
+
+    date: date  # the first day on the new school's register, or the last day on the old one
+    version: int | None = None  # the transfer's version the system last read (optional)
+
+
+def _record(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    transfer_id: uuid.UUID,
+    records: str,
+    event: DateEvent,
+) -> Response[TransferOut] | Response[api.Problem]:
+    """Take the step of the transfer's procedure that records ``records`` (enrolment or
+    deregistration) on ``event.date``, as the token's role may: the same step, checks and
+    notifications as on the transfer's page."""
+    language = api.language(request)
+    with popo.db.session() as session:
+        reached = reach(
+            request,
+            session,
+            popo.settings.audit_key,
+            Transfer,
+            transfer_id,
+            column=queries.COLUMNS,
+            purpose=PURPOSE_STEP,
+            detail=lambda t: f"{t.reference} ({records})",
+        )
+        transfer, who = reached.obj, reached.who
+        service = TransferService(session, popo.registry, popo.settings.base_url)
+        run = service.running(transfer)
+        actors = actors_for(run.procedure, transfer, who.roles)
+        step = next(
+            (
+                s
+                for s in run.procedure.transitions.values()
+                if s.records == records and transfer.status in s.sources
+            ),
+            None,
+        )
+        try:
+            if step is None:
+                raise TransitionRefused(
+                    "not_from_here",
+                    NOT_NOW,
+                    status=lambda lang: run.label(transfer.status, lang),
+                )
+            with session.begin_nested():
+                service.take(
+                    transfer,
+                    step.id,
+                    actors=actors,
+                    version=event.version,
+                    actor_id=who.user_id,
+                    actor_name=who.name,
+                    on=event.date,
+                )
+        except TransitionRefused as refused:
+            session.refresh(transfer)
+            code = 409 if refused.code == "stale" else 403 if refused.code == "guard:who" else 422
+            return api.refused(request, code, refused.code, refused.text(language))
+        schools = _schools(session, {transfer.sending_school_id, transfer.receiving_school_id})
+        return Response(_out(transfer, schools, popo, language), status_code=200)
+
+
+NOT_NOW = {
+    "nl": "Dat kan nu niet: de overstap staat op '{status}'.",
+    "en": "That cannot be done now: the transfer is at '{status}'.",
+}
+
+
+@post(
+    "/transfers/{transfer_id:uuid}/enrolment",
+    summary="Report the pupil's enrolment at the new school",
+    tags=["transfers"],
+    responses=api.ERRORS,
+    status_code=200,
+)
+@in_thread
+def report_enrolment(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+    data: JSONBody[DateEvent],
+) -> Response[TransferOut] | Response[api.Problem]:
+    """The new school's system reports the enrolment date: the previous school is told at
+    once and deregisters the pupil on the day before. 403 for a role the procedure does not
+    let enrol, 409 when ``version`` is not the transfer's, 422 when the transfer is not at the
+    step or the date is refused (the ``detail`` says why)."""
+    return _record(request, popo, transfer_id, handover.ENROLMENT, data)
+
+
+@post(
+    "/transfers/{transfer_id:uuid}/deregistration",
+    summary="Report the pupil's deregistration at the previous school",
+    tags=["transfers"],
+    responses=api.ERRORS,
+    status_code=200,
+)
+@in_thread
+def report_deregistration(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    transfer_id: FromPath[uuid.UUID],
+    data: JSONBody[DateEvent],
+) -> Response[TransferOut] | Response[api.Problem]:
+    """The previous school's system reports the deregistration: the date must be the day
+    before the enrolment (no gap, no overlap); the bewijs van uitschrijving is made."""
+    return _record(request, popo, transfer_id, handover.DEREGISTRATION, data)
+
+
+ROUTER = api.router(list_transfers, one_transfer, report_enrolment, report_deregistration)

@@ -82,8 +82,10 @@ _TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
     410: "Gone",
     413: "Content Too Large",
+    422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
 }
@@ -170,6 +172,23 @@ def problem(
         status_code=status,
         media_type=PROBLEM,
         headers={**(headers or {}), "Cache-Control": "no-store"},
+    )
+
+
+def refused(
+    request: ASGIConnection[Any, Any, Any, Any], status: int, code: str, detail: str
+) -> Response[Problem]:
+    """A problem response for a refusal whose ``detail`` is already in the request's language
+    (a domain's rule said why: a step not possible now, a stale version)."""
+    content = Problem(
+        type="about:blank",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        code=code,
+        detail=detail,
+    )
+    return Response(
+        content, status_code=status, media_type=PROBLEM, headers={"Cache-Control": "no-store"}
     )
 
 

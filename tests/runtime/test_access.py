@@ -144,6 +144,8 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/organisation/api-tokens/{token_id:uuid}/revoke",  # its own tokens only: test_api
         "/api/v1/organisations/{organisation_id:uuid}",  # in the token's scope only: test_api
         "/api/v1/transfers/{transfer_id:uuid}",  # in the token's scope only: test_transfer_api
+        "/api/v1/transfers/{transfer_id:uuid}/enrolment",  # the same, as the procedure lets
+        "/api/v1/transfers/{transfer_id:uuid}/deregistration",
         "/schema/{path:str}",  # the API's OpenAPI document (no data): test_api
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx

@@ -6,7 +6,7 @@ are a JSON problem, never a page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from litestar import Litestar
@@ -20,7 +20,7 @@ from runtime.organisations.models import Organisation
 from runtime.state import AppState
 
 from .test_api import bearer, logged_in, make_token
-from .test_transfers import new_transfer
+from .test_transfers import new_transfer, send_form_for, version_of
 
 Client = TestClient[Litestar]
 
@@ -118,3 +118,76 @@ def test_wrong_parameters_are_a_problem_in_json(
 def test_the_openapi_document_holds_the_transfer_endpoints(system: Client) -> None:
     paths = system.get("/schema/openapi.json").json()["paths"]
     assert "/api/v1/transfers" in paths and "/api/v1/transfers/{transfer_id}" in paths
+
+
+def admitted(client: Client, seeded: AppState, app: Litestar) -> str:
+    """A transfer from De Regenboog to De Linde, admitted there."""
+    url, _ = new_transfer(client)
+    send_form_for(client, seeded, url, "overstapformulier-noord")
+    client.post(f"{url}/steps/aanmelden", data={"version": version_of(client.get(url).text)})
+    for director in logged_in(app, "directeur@linde.demo"):
+        for step in ("in_behandeling_nemen", "toelaten"):
+            page = director.get(url).text
+            director.post(f"{url}/steps/{step}", data={"version": version_of(page)})
+    return url
+
+
+def test_the_schools_systems_report_enrolment_and_deregistration(
+    app: Litestar, client: Client, system: Client, seeded: AppState
+) -> None:
+    url = admitted(client, seeded, app)
+    transfer_id = url.split("/")[2]
+    for director in logged_in(app, "directeur@linde.demo"):
+        new_school = make_token(director, "LAS De Linde", "medewerker")
+    # too early: the deregistration cannot come before the enrolment
+    early = system.post(
+        f"/api/v1/transfers/{transfer_id}/deregistration",
+        json={"date": date.today().isoformat()},
+        headers=bearer(new_school),
+    )
+    assert early.status_code == 422
+    assert early.headers["content-type"].startswith("application/problem+json")
+    enrolled_on = date.today() + timedelta(days=7)
+    stale = system.post(
+        f"/api/v1/transfers/{transfer_id}/enrolment",
+        json={"date": enrolled_on.isoformat(), "version": 1},
+        headers=bearer(new_school),
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "stale"
+    done = system.post(
+        f"/api/v1/transfers/{transfer_id}/enrolment",
+        json={"date": enrolled_on.isoformat()},
+        headers=bearer(new_school),
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "ingeschreven"
+    assert done.json()["enrolled_on"] == enrolled_on.isoformat()
+    # the new school may not deregister at the previous one
+    theirs = system.post(
+        f"/api/v1/transfers/{transfer_id}/deregistration",
+        json={"date": (enrolled_on - timedelta(days=1)).isoformat()},
+        headers=bearer(new_school, **{"Accept-Language": "en"}),
+    )
+    assert theirs.status_code == 403 and "Only" in theirs.json()["detail"]
+    with seeded.db.session() as session:
+        school = session.scalar(select(Organisation).where(Organisation.code == "12AB00"))
+        account = session.scalar(
+            select(UserAccount).where(UserAccount.email == "ib@regenboog.demo")
+        )
+        assert school is not None and account is not None
+        _, old_school = tokens.create(session, school, "LAS De Regenboog", "medewerker", account.id)
+    gap = system.post(
+        f"/api/v1/transfers/{transfer_id}/deregistration",
+        json={"date": (enrolled_on - timedelta(days=3)).isoformat()},
+        headers=bearer(old_school),
+    )
+    assert gap.status_code == 422 and gap.json()["detail"]
+    deregistered = system.post(
+        f"/api/v1/transfers/{transfer_id}/deregistration",
+        json={"date": (enrolled_on - timedelta(days=1)).isoformat()},
+        headers=bearer(old_school),
+    )
+    assert deregistered.status_code == 200, deregistered.text
+    assert deregistered.json()["deregistered_on"] == (enrolled_on - timedelta(days=1)).isoformat()
+    timeline = client.get(url).text
+    assert "Ingeschreven per" in timeline and "Uitgeschreven per" in timeline
