@@ -80,6 +80,8 @@ DOMAIN = Domain(
             texts=frozenset({"step", "status"}),
             in_app=False,
         ),
+        # a step opened a task: whose it is told which (its label), never pupil data
+        Event("transfer_task", frozenset({"reference", "task"}), texts=frozenset({"task"})),
         # the new school recorded the enrolment: the previous school deregisters the day before
         Event(
             "transfer_enrolled",

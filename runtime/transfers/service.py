@@ -420,7 +420,7 @@ class TransferService:
             self._record_date(transfer, step.records, on, acting, actor_id, actor_name)
         self.session.flush()
         self.refresh(transfer)
-        self.tell(transfer, run, step)
+        self.tell(transfer, run, step, actor_id)
         return step
 
     def _record_date(
@@ -502,8 +502,17 @@ class TransferService:
                 found.setdefault(account.id, account)
         return list(found.values())
 
-    def tell(self, transfer: Transfer, run: RunningProcedure, step: CompiledTransition) -> None:
-        """The step's notifications: an e-mail (no pupil data, a link) and a line in the app."""
+    def tell(
+        self,
+        transfer: Transfer,
+        run: RunningProcedure,
+        step: CompiledTransition,
+        by: uuid.UUID | None = None,
+    ) -> None:
+        """The step's notifications: an e-mail (no pupil data, a link) and a line in the app;
+        then the tasks the step opened, to the staff whose they are (not to ``by``, who took
+        the step, nor to whom the step already told)."""
+        told: set[uuid.UUID] = set()
         for notify in step.notify:
             if any(actor.party == "parents" for actor in notify.to):
                 # by e-mail only, without their link's secret (parents.tell_parents)
@@ -515,6 +524,7 @@ class TransferService:
                     status=dict(_text(run.procedure.statuses[step.target].label)),
                 )
             accounts = self.recipients(transfer, run.procedure, notify.to)
+            told.update(account.id for account in accounts)
             if not accounts:
                 continue
             if step.records == handover.ENROLMENT and transfer.enrolled_on is not None:
@@ -540,6 +550,29 @@ class TransferService:
                 reference=transfer.reference,
                 step=dict(_text(step.label)),
                 status=dict(_text(run.procedure.statuses[step.target].label)),
+            )
+        self.tell_tasks(transfer, run, step.target, told | ({by} if by else set()))
+
+    def tell_tasks(
+        self, transfer: Transfer, run: RunningProcedure, status: str, told: set[uuid.UUID]
+    ) -> None:
+        """A task that opens in ``status`` is told to the staff whose task it is."""
+        for task in run.procedure.tasks:
+            if task.status != status:
+                continue
+            accounts = [
+                a for a in self.recipients(transfer, run.procedure, task.who) if a.id not in told
+            ]
+            if not accounts:
+                continue
+            notifications.notify(
+                self.session,
+                "transfer_task",
+                accounts,
+                f"{self.base_url}/transfers/{transfer.id}",
+                ref=f"{transfer.id}:{transfer.version}:task:{task.id}",
+                reference=transfer.reference,
+                task=dict(_text(task.label)),
             )
 
     # ------------------------------------------------------------------ timeline

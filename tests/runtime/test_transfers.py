@@ -211,6 +211,23 @@ def test_the_steps_run_through_the_procedure_and_the_new_school_is_told(
         )
         assert response.status_code == 303, response.text[:2000]
     assert "Toegelaten" in linde.get(url).text
+    # the task the admission opened is told to whose it is: the new school's administration
+    with seeded.db.session() as session:
+        office = session.scalar(
+            select(UserAccount).where(UserAccount.email == "administratie@linde.demo")
+        )
+        assert office is not None
+        tasks = session.scalars(
+            select(Notification).where(
+                Notification.user_id == office.id, Notification.event == "transfer_task"
+            )
+        ).all()
+        assert any(url.split("/")[2] in n.link for n in tasks)
+        mail = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == "administratie@linde.demo")
+        ).all()
+        assert any("een taak voor u" in m.subject for m in mail)
+        assert not any(data["achternaam"] in m.body for m in mail)
     timeline = client.get(url).text
     for line in ("Overstap gestart", "Aanmelden bij de nieuwe school", "Toelaten: Toegelaten"):
         assert line in timeline
