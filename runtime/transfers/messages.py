@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,6 +38,7 @@ from engine.procedures import CompiledProcedure
 
 from .. import notifications
 from ..access.accounts import Principal
+from ..access.scope import WRITING_ROLES
 from ..clock import clock_of
 from ..definitions import Registry
 from ..forms import files as file_types
@@ -493,6 +494,48 @@ class MessageService:
 
     def unread_count(self, transfer: Transfer, reader: Reader) -> int:
         return len(self.unread(transfer, reader))
+
+    def unread_by_transfer(
+        self, who: Principal, transfer_ids: Sequence[uuid.UUID] | None = None
+    ) -> dict[uuid.UUID, int]:
+        """For every transfer (of ``transfer_ids``, or all): how many messages addressed to a
+        school role of ``who`` (or to their school as a whole) they have not read; one query,
+        for the register and "my work"."""
+        seats = []
+        for role in who.roles:
+            if role.role not in WRITING_ROLES or role.organisation_id is None:
+                continue
+            for party, column in (
+                ("sending_school", Transfer.sending_school_id),
+                ("receiving_school", Transfer.receiving_school_id),
+            ):
+                seats.append(
+                    and_(
+                        TransferMessage.to_party == party,
+                        column == role.organisation_id,
+                        or_(
+                            TransferMessage.to_role.is_(None), TransferMessage.to_role == role.role
+                        ),
+                    )
+                )
+        if not seats:
+            return {}
+        read = select(MessageRead.id).where(
+            MessageRead.message_id == TransferMessage.id, MessageRead.account_id == who.user_id
+        )
+        query = (
+            select(TransferMessage.transfer_id, func.count())
+            .join(Transfer, Transfer.id == TransferMessage.transfer_id)
+            .where(
+                or_(*seats),
+                or_(TransferMessage.author_id.is_(None), TransferMessage.author_id != who.user_id),
+                ~read.exists(),
+            )
+            .group_by(TransferMessage.transfer_id)
+        )
+        if transfer_ids is not None:
+            query = query.where(TransferMessage.transfer_id.in_(list(transfer_ids)))
+        return {row[0]: int(row[1]) for row in self.session.execute(query)}
 
     def mark_read(self, transfer: Transfer, reader: Reader) -> int:
         """Record that ``reader`` read every message addressed to them: the number newly read.

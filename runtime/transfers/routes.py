@@ -172,8 +172,12 @@ def register(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -
         names = _school_names(
             session, {t.sending_school_id for t in found} | {t.receiving_school_id for t in found}
         )
+        unread = messages.MessageService(
+            session, popo.registry, popo.settings, popo.files
+        ).unread_by_transfer(who, [t.id for t in found])
         rows = [
             {
+                "unread": unread.get(t.id, 0),
                 "transfer": t,
                 "pupil": _pupil_name(pupil_rows[t.pupil_id]) if t.pupil_id in pupil_rows else "",
                 "from": names.get(t.sending_school_id) if t.sending_school_id else "",
@@ -970,6 +974,34 @@ def my_work(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
                             else None,
                         }
                     )
+        unread = messages.MessageService(
+            session, popo.registry, popo.settings, popo.files
+        ).unread_by_transfer(who)
+        with_messages = (
+            list(
+                session.scalars(
+                    queries.transfers(who, today)
+                    .where(Transfer.id.in_(list(unread)))
+                    .limit(MAX_WORK)
+                )
+            )
+            if unread
+            else []
+        )
+        pupil_rows.update(
+            (p.id, p)
+            for p in session.scalars(
+                select(Pupil).where(Pupil.id.in_([t.pupil_id for t in with_messages]))
+            )
+        )
+        new_messages = [
+            {
+                "transfer": t,
+                "pupil": _pupil_name(pupil_rows[t.pupil_id]) if t.pupil_id in pupil_rows else "",
+                "count": unread[t.id],
+            }
+            for t in with_messages
+        ]
         drafts = list(
             session.scalars(
                 form_queries.drafts(who, "write", today).where(Draft.status == "open").limit(20)
@@ -991,6 +1023,7 @@ def my_work(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
             request,
             "work.html",
             tasks=tasks,
+            new_messages=new_messages,
             drafts=[(d, popo.registry.form_title(d.form_id, language)) for d in drafts],
             sent=[(s, popo.registry.form_title(s.form_id, language)) for s in sent],
             received=[(s, popo.registry.form_title(s.form_id, language)) for s in received],

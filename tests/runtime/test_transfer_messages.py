@@ -394,3 +394,21 @@ def test_the_migrated_tables_are_the_models(seeded: AppState) -> None:
         differences = compare_metadata(context, Base.metadata)
     ours = [d for d in differences if "message" in str(d)]
     assert ours == []
+
+
+def test_new_messages_are_counted_in_the_register_and_on_my_work(
+    client: Client, linde_ib: Client, seeded: AppState
+) -> None:
+    url, data = new_transfer(client)
+    write(client, url, "receiving_school.intern_begeleider", "Een vraag over de overstap.")
+    write(client, url, "receiving_school.intern_begeleider", "En nog een.")
+    register = linde_ib.get("/transfers", params={"q": data["achternaam"]}).text
+    assert "2 nieuwe berichten" in register
+    work = linde_ib.get("/work").text
+    assert data["achternaam"] in work.split("Nieuwe berichten")[1].split("<h2>")[0]
+    linde_ib.get(url)  # reading the thread marks them read
+    assert (
+        "nieuwe berichten" not in linde_ib.get("/transfers", params={"q": data["achternaam"]}).text
+    )
+    # the writer has nothing new of their own
+    assert "nieuwe berichten" not in client.get("/transfers", params={"q": data["achternaam"]}).text
