@@ -384,3 +384,18 @@ def test_an_oso_dossier_for_a_transfer_starts_a_linked_prefilled_okr(
         assert draft.oso_import is not None
         # from the dossier
         assert "Berg" in str(draft.answers.values())
+
+
+def test_the_previous_school_sees_the_number_until_the_transfer_is_closed(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, data = admitted(client, linde, seeded)
+    step(linde, url, "inschrijven", date=date.today().isoformat())
+    # enrolled at De Linde: its pupil now, and the previous school still writes the OKR
+    assert data["number"] in linde.get(url).text
+    assert data["number"] in client.get(url).text
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        transfer.closed_at = transfer.updated_at  # as a final step leaves it
+    assert data["number"] not in client.get(url).text  # closed: masked again
