@@ -20,7 +20,7 @@ from typing import Any
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
-_SECRET_PATH = re.compile(r"^(/r/|/start/|/password/reset/)[^/]+")
+_SECRET_PATH = re.compile(r"^(/r/|/start/|/password/reset/|/p/)[^/]+")
 
 requests = logging.getLogger("popo.request")
 

@@ -18,7 +18,9 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.sqlalchemy_url
     if settings.is_sqlite:
         settings.prepare_sqlite_folder()
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
@@ -41,7 +43,9 @@ def make_engine(settings: Settings) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # hide_parameters: a failed statement's error (and so a logged traceback) names no value,
+    # never a pupil's name or a parent's e-mail address
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def settings_clock(settings: Settings) -> Clock:

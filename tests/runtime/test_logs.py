@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from runtime.logs import loggable_path
 from runtime.settings import REPOSITORY
 
 PORT = 8106
@@ -126,3 +127,17 @@ def test_the_server_logs_json_every_request_and_every_error_with_its_traceback(
     assert [(r["method"], r["path"]) for r in failed] == [("GET", f"{draft}/pages/leerling")]
     assert any(r["path"] == "/login" and r["method"] == "POST" for r in requests)
     assert "111222333" not in "\n".join(lines)  # no query string, no BSN
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/p/s3cr3t-token/messages", "/p/…/messages"),
+        ("/r/abc/pages/x", "/r/…/pages/x"),
+        ("/start/abc", "/start/…"),
+        ("/password/reset/abc", "/password/reset/…"),
+        ("/transfers/123", "/transfers/123"),
+    ],
+)
+def test_the_secret_of_a_link_is_never_logged(path: str, logged: str) -> None:
+    assert loggable_path(path) == logged
