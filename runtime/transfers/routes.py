@@ -301,6 +301,11 @@ def _new_page(
     )
 
 
+def _same_child(pupil: Pupil, surname: str, born: date) -> bool:
+    """Whether a typed surname and date of birth are the recorded child's."""
+    return pupil.geboortedatum == born and pupil.achternaam.casefold() == surname.strip().casefold()
+
+
 def find_school(session: Session, text: str) -> tuple[Organisation | None, list[Organisation]]:
     """A school by its BRIN and vestiging (``12AB00``), or by a part of its name or city when
     one school has it; else the candidates (at most 10) to choose from."""
@@ -402,10 +407,22 @@ def start_transfer(
                 "This pupil is registered at another school: that school starts the transfer."
             )
             return _new_page(request, popo, session, values, errors, 400, candidates)
-        names = pupils.Names(
-            values["voornamen"], values["achternaam"], None, values["tussenvoegsel"] or None
-        )
-        pupil = pupils.register(session, popo.settings, number, names, birth, home)
+        if existing is not None and not _same_child(existing, values["achternaam"], birth):
+            # a number POPO knows (at no school yet, e.g. from a parents' registration) is the
+            # school's only with the child's own surname and date of birth: a typed number
+            # alone neither claims a child nor renames one
+            errors["number"] = _(
+                "POPO knows this number with another surname or date of birth. Check the "
+                "number, or ask the helpdesk."
+            )
+            return _new_page(request, popo, session, values, errors, 400, candidates)
+        if existing is None:
+            names = pupils.Names(
+                values["voornamen"], values["achternaam"], None, values["tussenvoegsel"] or None
+            )
+            pupil = pupils.register(session, popo.settings, number, names, birth, home)
+        else:
+            pupil = existing  # as the record holds it: this form renames no one
         if pupil.current_school_id is None:
             pupils.change_school(session, pupil, home)
         role = next((r.role for r in who.roles if r.organisation_id == home), None)

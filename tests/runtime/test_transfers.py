@@ -25,6 +25,7 @@ from runtime.forms.models import Draft
 from runtime.forms.service import FormsService
 from runtime.notifications.models import Notification
 from runtime.outbox import OutboxMessage
+from runtime.pupils import service as pupils
 from runtime.state import AppState
 from runtime.statuses.db import StatusChange
 from runtime.transfers.models import Transfer
@@ -374,3 +375,23 @@ def test_my_work_shows_the_tasks_and_forms_of_each_school(
         work = theirs.get("/work").text
         assert "Beoordeel de aanmelding" in work and data["achternaam"] in work
         assert url in work.split("Ontvangen formulieren")[1]
+
+
+def test_a_known_number_is_not_claimed_or_renamed_by_typing_it(
+    client: Client, seeded: AppState
+) -> None:
+    _, data = new_transfer(client)
+    # the pupil is at De Regenboog now: the same school may start another transfer, with the
+    # record as it is; a wrong surname or birth date with a known number is refused
+    wrong = client.post(
+        "/transfers",
+        data={**data, "achternaam": "Iemand-Anders", "school": "34CD00"},
+    )
+    assert wrong.status_code == 400 and "andere achternaam of geboortedatum" in wrong.text
+    again = client.post(
+        "/transfers", data={**data, "voornamen": "Nieuwe Naam"}, follow_redirects=False
+    )
+    assert again.status_code == 303
+    with seeded.db.session() as session:
+        pupil = pupils.find(session, seeded.settings, data["number"])
+        assert pupil is not None and pupil.voornamen == "Sanne Maria"  # not renamed
