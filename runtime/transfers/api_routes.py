@@ -29,10 +29,9 @@ from ..statuses.workflow import TransitionRefused
 from ..web import api
 from ..web.blocking import in_thread
 from ..web.identity import actor
-from ..web.scoped import reach
 from . import handover, queries
 from .models import Transfer
-from .routes import PURPOSE_SEE, PURPOSE_STEP
+from .routes import PURPOSE_SEE, PURPOSE_STEP, reach_transfer
 from .service import TransferService, actors_for
 
 MAX_PAGE_SIZE = 100
@@ -221,22 +220,7 @@ def one_transfer(
     exist. The read is recorded in the audit log against the pupil."""
     language = api.language(request)
     with popo.db.session() as session:
-
-        def number(transfer: Transfer) -> str | None:
-            pupil = session.get(Pupil, transfer.pupil_id)
-            return pupils.number_of(popo.settings, pupil) if pupil is not None else None
-
-        reached = reach(
-            request,
-            session,
-            popo.settings.audit_key,
-            Transfer,
-            transfer_id,
-            column=queries.COLUMNS,
-            purpose=PURPOSE_SEE,
-            detail=lambda t: t.reference,
-            pupil=number,
-        )
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_SEE)
         transfer, who = reached.obj, reached.who
         service = TransferService(session, popo.registry, popo.settings.base_url)
         pupil = session.get(Pupil, transfer.pupil_id)
@@ -292,16 +276,7 @@ def _record(
     notifications as on the transfer's page."""
     language = api.language(request)
     with popo.db.session() as session:
-        reached = reach(
-            request,
-            session,
-            popo.settings.audit_key,
-            Transfer,
-            transfer_id,
-            column=queries.COLUMNS,
-            purpose=PURPOSE_STEP,
-            detail=lambda t: f"{t.reference} ({records})",
-        )
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_STEP)
         transfer, who = reached.obj, reached.who
         service = TransferService(session, popo.registry, popo.settings.base_url)
         run = service.running(transfer)

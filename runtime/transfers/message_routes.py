@@ -51,7 +51,7 @@ def post_message(
     values = {"to": posted.get("to")[:80], "body": posted.get("body")[: MAX_CHARS * 10]}
     uploads = [posted.uploads[name] for name in FILE_FIELDS if name in posted.uploads]
     with popo.db.session() as session:
-        reached = routes._reach(request, popo, session, transfer_id, PURPOSE_WRITE)
+        reached = routes.reach_transfer(request, popo, session, transfer_id, PURPOSE_WRITE)
         transfer, who = reached.obj, reached.who
         service = service_of(popo, session)
         reader = reader_of(service.transfers.procedure(transfer), transfer, who)
@@ -103,7 +103,7 @@ def download_file(
     """A message's file, always as a download (never shown inline, whatever its type), for
     those who see the message; 404 for anyone else."""
     with popo.db.session() as session:
-        reached = routes._reach(request, popo, session, transfer_id, PURPOSE_FILE)
+        reached = routes.reach_transfer(request, popo, session, transfer_id, PURPOSE_FILE)
         transfer, who = reached.obj, reached.who
         service = service_of(popo, session)
         reader = reader_of(service.transfers.procedure(transfer), transfer, who)

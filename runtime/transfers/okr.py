@@ -91,9 +91,28 @@ def retrievals(session: Session, transfer: Transfer) -> list[TransferEvent]:
     )
 
 
-def available(session: Session, transfer: Transfer) -> bool:
-    """Whether the new school may open the OKR: enrolled there, and klaargezet."""
-    return transfer.enrolled_on is not None and event(session, transfer, "okr_ready") is not None
+def ready(session: Session, transfer: Transfer, report: Submission) -> TransferEvent | None:
+    """The klaarzetten of this version of the OKR (a corrected report is made ready anew)."""
+    return session.scalar(
+        select(TransferEvent)
+        .where(
+            TransferEvent.transfer_id == transfer.id,
+            TransferEvent.kind == "okr_ready",
+            TransferEvent.subject == str(report.id),
+        )
+        .limit(1)
+    )
+
+
+def available(session: Session, transfer: Transfer, report: Submission) -> bool:
+    """Whether the new school may open this OKR: the pupil is enrolled there (from the
+    enrolment's first day on), and this version was klaargezet."""
+    enrolled = transfer.enrolled_on
+    return (
+        enrolled is not None
+        and enrolled <= clock_of(session).today()
+        and ready(session, transfer, report) is not None
+    )
 
 
 def grant(session: Session, who: Any, draft: Draft, purpose: str) -> bool:
@@ -106,9 +125,15 @@ def grant(session: Session, who: Any, draft: Draft, purpose: str) -> bool:
     roles = [r for r in who.roles if r.organisation_id == transfer.receiving_school_id]
     if not roles:
         return False
-    if not available(session, transfer):
-        ready = event(session, transfer, "okr_ready") is not None
-        key = ("yes" if transfer.enrolled_on else "no", "yes" if ready else "no")
+    report = session.scalar(select(Submission).where(Submission.draft_id == draft.id))
+    if report is None:
+        return False
+    if not available(session, transfer, report):
+        made_ready = ready(session, transfer, report) is not None
+        started = (
+            transfer.enrolled_on is not None and transfer.enrolled_on <= clock_of(session).today()
+        )
+        key = ("yes" if started else "no", "yes" if made_ready else "no")
         enrolled = transfer.enrolled_on
 
         def now(language: str) -> str:

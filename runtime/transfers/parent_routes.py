@@ -44,12 +44,12 @@ from ..web.language import chosen_language, request_language, templates
 from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from ..web.scoped import record
-from . import parents
+from . import okr, parents
 from .message_routes import FILE_FIELDS, download
 from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
 from .procedure import RunningProcedure
-from .routes import _reach, _school_names
+from .routes import _school_names, reach_transfer
 from .service import TransferService
 
 PURPOSE_PARENTS_SEE = audit.N_("see the transfer as a parent")
@@ -72,7 +72,6 @@ PURPOSES = (
 )
 PARENT_ACTORS = ["parents.ouder"]
 PARENT_NAME = "Ouder/verzorger"
-OKR_FORM = "onderwijskundig-rapport"  # and its regional variants, -noord, -zuid
 MAX_VIEW = 4000
 
 # the parties as parents read them
@@ -252,8 +251,7 @@ def _render(
 def okr_of(service: TransferService, transfer: Transfer) -> Submission | None:
     """The latest onderwijskundig rapport sent for the transfer (a corrected one is a new
     submission: a new version of the report)."""
-    found = [s for s in service.forms_sent(transfer) if _sent(OKR_FORM, {s.form_id})]
-    return found[-1] if found else None
+    return okr.sent(service.session, transfer)
 
 
 def _okr_answers(popo: AppState, submission: Submission, language: str) -> Any:
@@ -489,7 +487,7 @@ def parents_view(
             subject=str(okr.id),
             detail=text,
         )
-        link.transfer.updated_at = service.clock.now()
+        service.touch(link.transfer)
         target = f"{link.base}?done=view"
     return Redirect(target, status_code=303)
 
@@ -624,7 +622,7 @@ def make_link(
     guardian with gezag (then never shown)."""
     language = i18n.normalize(posted.get("language"))
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_LINK_MAKE)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_LINK_MAKE)
         transfer, who = reached.obj, reached.who
         service = TransferService(session, popo.registry, popo.settings.base_url)
         wanted = (posted.get("guardian") or "").strip()
@@ -683,7 +681,7 @@ def _link_for(
     transfer_id: uuid.UUID,
     access_id: uuid.UUID,
 ) -> tuple[Transfer, Any, ParentAccess]:
-    reached = _reach(request, popo, session, transfer_id, PURPOSE_LINK_OFF)
+    reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_LINK_OFF)
     if not reached.writes:
         raise ReadOnly()
     access = parents.link_of(session, reached.obj, access_id)

@@ -157,8 +157,3 @@ def actors_of(
                 if text not in found:
                     found.append(text)
     return found
-
-
-def parents() -> list[str]:
-    """A parent on their link acts as ``parents.ouder``."""
-    return ["parents.ouder"]

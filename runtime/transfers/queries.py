@@ -4,7 +4,6 @@ database filters, counts, sorts and pages them."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -33,9 +32,3 @@ def transfers(principal: Principal, on: date | None = None) -> Select[tuple[Tran
         .where(visible(principal, on))
         .order_by(Transfer.updated_at.desc(), Transfer.id)
     )
-
-
-def transfer(
-    principal: Principal, transfer_id: uuid.UUID, on: date | None = None
-) -> Select[tuple[Transfer]]:
-    return transfers(principal, on).where(Transfer.id == transfer_id)

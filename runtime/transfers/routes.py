@@ -457,13 +457,17 @@ def start_transfer(
 # ---------------------------------------------------------------------- one transfer
 
 
-def _reach(
+def reach_transfer(
     request: Request[Any, Any, Any],
     popo: AppState,
     session: Session,
     transfer_id: uuid.UUID,
     purpose: str | None,
 ) -> Any:
+    """The transfer ``transfer_id`` as the request's person (or API token) may reach it: by
+    either school's population, locked when the request changes it, recorded in the audit log
+    with ``purpose`` against its pupil (web/scoped.reach); 404 for any other."""
+
     def number(transfer: Transfer) -> str | None:
         pupil = session.get(Pupil, transfer.pupil_id)
         return pupils.number_of(popo.settings, pupil) if pupil is not None else None
@@ -618,7 +622,7 @@ def _okr_view(
     sent = okr.sent(session, transfer)
     if sent is None:
         return None
-    ready = okr.event(session, transfer, "okr_ready")
+    ready = okr.ready(session, transfer, sent)
     sending_staff = transfer.sending_school_id is not None and any(
         r.organisation_id == transfer.sending_school_id and r.role in scope.WRITING_ROLES
         for r in who.roles
@@ -628,7 +632,7 @@ def _okr_view(
         "ready": ready,
         "parents_view": okr.event(session, transfer, "parents_view"),
         "retrievals": okr.retrievals(session, transfer),
-        "available": okr.available(session, transfer),
+        "available": okr.available(session, transfer, sent),
         "may_ready": sending_staff and ready is None,
         "party": party,
     }
@@ -672,7 +676,7 @@ def transfer_page(
     transfer_id: FromPath[uuid.UUID],
 ) -> Response[str]:
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_SEE)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_SEE)
         notice = None
         if request.query_params.get("done"):
             notice = i18n.gettext(
@@ -695,10 +699,10 @@ def take_step(
     """Take a step; a refusal (stale page, not now, not by this role, a form first) is told on
     the transfer's page, with nothing changed."""
     language = request_language(request)
-    version = _number(posted.get("version"), 0) if posted.get("version") else None
+    version = _number(posted.get("version"), 0, 2**31) if posted.get("version") else None
     on = _date(posted.get("date"))  # a step that records a date (handover.py) checks it
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_STEP)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_STEP)
         transfer, who = reached.obj, reached.who
         service = TransferService(session, popo.registry, popo.settings.base_url)
         actors = actors_for(service.procedure(transfer), transfer, who.roles)
@@ -734,7 +738,7 @@ def deregistration_proof(
     reader's language; while the job is making it, the transfer's page says so (202)."""
     language = request_language(request)
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_PROOF)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_PROOF)
         transfer = reached.obj
         if transfer.deregistered_on is None:
             raise NotFoundException()
@@ -759,37 +763,48 @@ def deregistration_proof(
 def okr_ready(
     request: Request[Any, Any, Any],
     popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
     transfer_id: FromPath[uuid.UUID],
 ) -> Response[str] | Redirect:
     """Klaarzetten: the sending school makes the sent OKR ready for the new school (once)."""
     language = request_language(request)
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_OKR_READY)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_OKR_READY)
         transfer, who = reached.obj, reached.who
         roles = [
             r
             for r in who.roles
             if r.organisation_id == transfer.sending_school_id and r.role in scope.WRITING_ROLES
         ]
+        report = okr.sent(session, transfer)
+        version = _number(posted.get("version"), 0, 2**31) if posted.get("version") else None
         refusal = None
         if not roles:
             refusal = i18n.gettext(
                 language, "Only the previous school makes the educational report ready."
             )
-        elif okr.sent(session, transfer) is None:
+        elif report is None:
             refusal = i18n.gettext(
                 language,
                 "The educational report can be made ready once it has been sent; nothing "
                 "was changed.",
             )
-        elif okr.event(session, transfer, "okr_ready") is not None:
+        elif version is not None and version != transfer.version:
+            refusal = i18n.gettext(
+                language,
+                "This transfer was changed in the meantime: look at the report shown now and "
+                "make it ready again; nothing was changed.",
+            )
+        elif okr.ready(session, transfer, report) is not None:
             refusal = i18n.gettext(language, "The educational report is ready already.")
         if refusal is not None:
             return _transfer_page(request, popo, session, transfer, who, 400, refusal=refusal)
+        assert report is not None
         service = TransferService(session, popo.registry, popo.settings.base_url)
         service.record(
             transfer,
             "okr_ready",
+            subject=str(report.id),
             actor_id=who.user_id,
             actor_name=who.name,
             party="sending_school",
@@ -797,7 +812,7 @@ def okr_ready(
             organisation_id=transfer.sending_school_id,
             visible_to=okr.EVERYONE,
         )
-        transfer.version += 1
+        service.touch(transfer)
         target = f"/transfers/{transfer.id}?done=1"
     return Redirect(target, status_code=303)
 
@@ -875,7 +890,7 @@ def start_form(
     """Start a form for the transfer, prefilled from what POPO holds (pupil and transfer)."""
     language = request_language(request)
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_FORM)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_FORM)
         transfer, who = reached.obj, reached.who
         start = _may_start(request, popo, session, transfer, who, form_id)
         if not isinstance(start, _Start):
@@ -914,7 +929,7 @@ def start_form_from_oso(
     language = request_language(request)
     upload = posted.uploads.get("dossier")
     with popo.db.session() as session:
-        reached = _reach(request, popo, session, transfer_id, PURPOSE_OSO)
+        reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_OSO)
         transfer, who = reached.obj, reached.who
         start = _may_start(request, popo, session, transfer, who, form_id)
         if not isinstance(start, _Start):

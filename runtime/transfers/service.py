@@ -457,6 +457,14 @@ class TransferService:
             on=on,
         )
 
+    def touch(self, transfer: Transfer) -> None:
+        """A change to the transfer that is not a step (the report made ready, the parents'
+        view): every page showing it is now out of date (``version``), and a system that
+        asks what changed since (the API's ``updated_since``) finds it."""
+        transfer.version += 1
+        transfer.updated_at = self.clock.now()
+        self.session.flush()
+
     def refresh(self, transfer: Transfer) -> CaseState:
         """Store what is derived from the events for the register: the next due date."""
         state = self.state(transfer)

@@ -5,6 +5,7 @@ before (a gap or an overlap is refused with a message, nothing changed)."""
 from __future__ import annotations
 
 import io
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -399,3 +400,57 @@ def test_the_previous_school_sees_the_number_until_the_transfer_is_closed(
         assert transfer is not None
         transfer.closed_at = transfer.updated_at  # as a final step leaves it
     assert data["number"] not in client.get(url).text  # closed: masked again
+
+
+@needs_oso
+def test_a_corrected_report_is_not_opened_on_the_earlier_ones_readiness(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, _ = admitted(client, linde, seeded)
+    first = okr_from_oso(client, url)
+    complete(seeded, first)
+    assert client.post(f"{url}/okr-ready", follow_redirects=False).status_code == 303
+    step(linde, url, "inschrijven", date=date.today().isoformat())
+    assert linde.get(f"/drafts/{first}/submission").status_code == 200
+    # a corrected report is sent for the transfer (a second submission): the new school waits
+    # until it is made ready (the parents may want to read it first)
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        earlier = forms.draft(first)
+        second = forms.start(
+            OKR,
+            "nl",
+            transfer.sending_school_id,
+            pupil_id=transfer.pupil_id,
+            transfer_id=transfer.id,
+            prefill={**earlier.answers, "advies_toelichting": "Gecorrigeerd: zie het gesprek."},
+        ).id
+    complete(seeded, second)
+    assert linde.get(f"/drafts/{second}/submission").status_code == 403
+    page = client.get(url).text
+    form = page.split('/okr-ready"', 1)[1].split("</form>", 1)[0]
+    version = re.search(r'name="version" value="(\d+)"', form)
+    assert version, "the report's readiness posts the version the page showed"
+    stale = client.post(f"{url}/okr-ready", data={"version": str(int(version.group(1)) - 1)})
+    assert stale.status_code == 400 and "intussen gewijzigd" in stale.text
+    assert (
+        client.post(
+            f"{url}/okr-ready", data={"version": version.group(1)}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert linde.get(f"/drafts/{second}/submission").status_code == 200
+
+
+@needs_oso
+def test_an_enrolment_from_next_week_does_not_open_the_report_yet(
+    client: Client, linde: Client, seeded: AppState
+) -> None:
+    url, _ = admitted(client, linde, seeded)
+    draft_id = okr_from_oso(client, url)
+    complete(seeded, draft_id)
+    client.post(f"{url}/okr-ready")
+    step(linde, url, "inschrijven", date=(date.today() + timedelta(days=7)).isoformat())
+    assert linde.get(f"/drafts/{draft_id}/submission").status_code == 403
