@@ -152,9 +152,6 @@ def reader_of(procedure: CompiledProcedure, transfer: Transfer, who: Principal) 
     return Reader(actors, account_id=who.user_id, name=who.name)
 
 
-NEW_MESSAGE = {"nl": "Nieuw bericht van de school", "en": "A new message from the school"}
-
-
 def parents_reader(access: ParentAccess) -> Reader:
     return Reader(("parents.ouder",), access_id=access.id, name=PARTIES[PARENTS]["nl"])
 
@@ -423,14 +420,7 @@ class MessageService:
         transfer's reference, whom the message is for and a link; never the message itself.
         A message to the parents is told to the guardians through their links (parents.py)."""
         if parents_to_tell(message):
-            status = self.transfers.procedure(transfer).statuses[transfer.status].label
-            return parents.tell_parents(
-                self.session,
-                transfer,
-                self.base_url,
-                step=NEW_MESSAGE,
-                status={"nl": localize(status, "nl"), "en": localize(status, "en")},
-            )
+            return parents.tell_parents_of_message(self.session, transfer, self.base_url)
         accounts = self.recipients(transfer, message)
         if not accounts:
             return 0
@@ -612,7 +602,15 @@ class MessageService:
                 to=_addressee_text(names, m.to_party, m.to_role, language),
                 mine=reader.wrote(m),
                 unread=m.id in unread,
-                reads=[(r.reader_name, r.read_at) for r in reads.get(m.id, [])]
+                reads=[
+                    (
+                        localize(PARTIES[PARENTS], language)
+                        if r.parent_access_id is not None
+                        else r.reader_name,
+                        r.read_at,
+                    )
+                    for r in reads.get(m.id, [])
+                ]
                 if reader.wrote(m) or reader.school
                 else [],
                 attachments=[(a, file_types.size_text(a.size)) for a in m.attachments],

@@ -50,7 +50,7 @@ from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
 from .procedure import RunningProcedure
 from .routes import _school_names, reach_transfer
-from .service import TransferService
+from .service import PARENT_NAME, TransferService
 
 PURPOSE_PARENTS_SEE = audit.N_("see the transfer as a parent")
 PURPOSE_PARENTS_STEP = audit.N_("take a step of the transfer as a parent")
@@ -71,7 +71,7 @@ PURPOSES = (
     PURPOSE_LINK_OFF,
 )
 PARENT_ACTORS = ["parents.ouder"]
-PARENT_NAME = "Ouder/verzorger"
+STORED_PARENT_NAME = PARENT_NAME["nl"]  # as the history keeps it; shown in the reader's language
 MAX_VIEW = 4000
 
 # the parties as parents read them
@@ -430,7 +430,7 @@ def parents_step(
                     actors=PARENT_ACTORS,
                     version=version,
                     actor_id=None,
-                    actor_name=PARENT_NAME,
+                    actor_name=STORED_PARENT_NAME,
                 )
         except TransitionRefused as refused:
             session.refresh(link.transfer)
@@ -481,7 +481,7 @@ def parents_view(
             link.transfer,
             "parents_view",
             actor_id=None,
-            actor_name=PARENT_NAME,
+            actor_name=STORED_PARENT_NAME,
             party="parents",
             role="ouder",
             subject=str(okr.id),

@@ -168,7 +168,18 @@ def tell_parents(
     step: dict[str, str],
     status: dict[str, str],
 ) -> int:
-    """Tell the guardians with gezag and an e-mail address that the transfer moved on.
+    """Tell the guardians with gezag and an e-mail address that the transfer moved on
+    (:func:`_tell`)."""
+    return _tell(session, transfer, base_url, "transfer_parents_step", step=step, status=status)
+
+
+def tell_parents_of_message(session: Session, transfer: Transfer, base_url: str) -> int:
+    """Tell the guardians that a school wrote to them on the transfer (never what)."""
+    return _tell(session, transfer, base_url, "transfer_parents_message")
+
+
+def _tell(session: Session, transfer: Transfer, base_url: str, event: str, **facts: Any) -> int:
+    """Mail ``event`` to the guardians with gezag and an e-mail address.
 
     The mail carries no secret: a guardian with an active link of their own is asked to open
     it (the link from the earlier e-mail). A guardian who has none yet (never mailed, or their
@@ -195,13 +206,12 @@ def tell_parents(
             mail_link(session, transfer, guardian, base_url, language=language, created_by=None)
         told += notifications.notify(
             session,
-            "transfer_parents_step",
+            event,
             [GuardianRecipient(guardian.id, guardian.email or "", language)],
             f"{base_url.rstrip('/')}/ouders",  # no secret: a page that says how
             reference=transfer.reference,
-            step=step,
-            status=status,
             has_link=1 if active or not revoked else 0,
+            **facts,
         )
     return told
 

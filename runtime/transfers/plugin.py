@@ -88,6 +88,12 @@ DOMAIN = Domain(
             frozenset({"reference", "enrolled_on", "deregistered_on"}),
             dates=frozenset({"enrolled_on", "deregistered_on"}),
         ),
+        # a school wrote to the parents: that it did, never what, and no link in it
+        Event(
+            "transfer_parents_message",
+            frozenset({"reference", "has_link"}),
+            in_app=False,
+        ),
         # a new message on a transfer's thread: for whom (a school's role), never its text
         Event(
             "transfer_message",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.messages import localize
@@ -224,21 +224,30 @@ def _plain(name: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+MAX_OTHER_SCHOOLS = 10  # what a form can name; more is not a registration but a list
+
+
 def other_schools(session: Session, answers: dict[str, Any], first: uuid.UUID) -> list[uuid.UUID]:
     """The other schools the parents name, in their order, that are known to POPO: one school
     of that name (and town, where the town is known), else the name is passed over (the
     receiving school reads it on the form)."""
     rows = answers.get("andere_scholen") or [] if answers.get("ook_elders_aangemeld") else []
-    schools = list(session.scalars(select(Organisation).where(Organisation.kind == "school")))
     found: list[uuid.UUID] = []
-    for row in rows:
+    for row in rows[:MAX_OTHER_SCHOOLS]:
         if not isinstance(row, dict):
             continue
-        name = _plain(str(row.get("andere_school_naam") or ""))
-        town = _plain(str(row.get("andere_school_plaats") or ""))
+        name = _plain(str(row.get("andere_school_naam") or "")[:200])
+        town = _plain(str(row.get("andere_school_plaats") or "")[:100])
         if not name:
             continue
-        named = [s for s in schools if _plain(s.name) == name]
+        # the candidates by the name's longest word: a few rows, not every school loaded
+        word = max(name.split(), key=len)
+        candidates = session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == "school", func.lower(Organisation.name).like(f"%{word}%"))
+            .limit(200)
+        )
+        named = [s for s in candidates if _plain(s.name) == name]
         if len(named) > 1 and town:
             named = [s for s in named if s.city and _plain(s.city) == town]
         if len(named) == 1 and named[0].id != first and named[0].id not in found:

@@ -630,6 +630,8 @@ class TransferService:
             text = f"{label}: {run.label(change.to_status, language)}"
             actor_party, _, actor_role = (change.role or "").partition(".")
             who = names.get(change.actor_id, "") if change.actor_id else ""
+            if actor_party == "parents":
+                who = localize(PARENT_NAME, language)
             entries.append(
                 Entry(
                     _aware(change.at), "status", text, who, actor_party or None, actor_role or None
@@ -637,7 +639,7 @@ class TransferService:
             )
         for submission in self.forms_sent(transfer):
             title = self.registry.form_title(submission.form_id, language)
-            text = f"Formulier verstuurd: {title}" if language == "nl" else f"Form sent: {title}"
+            text = f"{localize(EVENT_TEXTS['form_sent'], language)}: {title}"
             entries.append(Entry(_aware(submission.submitted_at), "form", text, "", None, None))
         for event in self.session.scalars(
             select(TransferEvent)
@@ -654,7 +656,9 @@ class TransferService:
                     _aware(event.at),
                     event.kind,
                     event_text(event, language),
-                    event.actor_name,
+                    localize(PARENT_NAME, language)
+                    if event.party == "parents"
+                    else event.actor_name,
                     event.party,
                     event.role,
                 )
@@ -671,7 +675,9 @@ class TransferService:
         return {row.id: row.name for row in rows}
 
 
+PARENT_NAME = {"nl": "Ouder/verzorger", "en": "Parent/carer"}  # a parent acts on their link
 EVENT_TEXTS: dict[str, dict[str, str]] = {
+    "form_sent": {"nl": "Formulier verstuurd", "en": "Form sent"},
     "started": {"nl": "Overstap gestart", "en": "Transfer started"},
     "parents_view": {"nl": "Zienswijze van de ouders", "en": "The parents' view"},
     "parents_link": {"nl": "Link voor de ouders gemaakt", "en": "Link for the parents made"},
