@@ -959,7 +959,7 @@ def start_form_from_oso(
 
 # ---------------------------------------------------------------------- my work
 
-MAX_WORK = 200  # open transfers looked at for one person's tasks
+MAX_WORK = 100  # open transfers looked at for one person's tasks, the first due first
 
 
 @get("/work")
@@ -976,6 +976,8 @@ def my_work(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) ->
             session.scalars(
                 queries.transfers(who, today)
                 .where(Transfer.closed_at.is_(None), queries.changeable(who))
+                .order_by(None)
+                .order_by(*SORTS["due"])  # the first due first: the overdue are never cut off
                 .limit(MAX_WORK)
             )
         )
