@@ -61,6 +61,10 @@ KIND = "aanmeldformulier"
 RELATION_OF_CODE = {code: name for name, code in pupils.RELATIONS.items() if code is not None}
 
 
+class NotTheSameChild(ValueError):
+    """The form's number is a child POPO knows, with another surname or date of birth."""
+
+
 def is_registration(registry: Registry, session: Session, submission: Submission) -> bool:
     """A form of kind aanmeldformulier that a parent sent through a school's start link: its
     draft was filled in on a resume link of the school (not by the school's staff)."""
@@ -90,9 +94,16 @@ def on_sent(forms: FormsService, submission: Submission) -> None:
     try:
         with session.begin_nested():
             register(session, forms.registry, forms.settings, submission)
-    except Exception:
-        log.exception(
-            "registration failed; the submission is kept and the job tries again",
+    except NotTheSameChild:
+        # the school reads the form itself; POPO's record of that child is not shown to it
+        log.warning(
+            "registration not linked: the number is known with another surname or birth date",
+            extra={"submission": str(submission.id)},
+        )
+    except Exception as exc:
+        log.error(
+            "registration failed (%s); the submission is kept and the job tries again",
+            type(exc).__name__,  # never the error's text: it may hold what the form held
             extra={"submission": str(submission.id)},
         )
         jobs.defer(session, "register_aanmelding", submission_id=str(submission.id))
@@ -106,7 +117,10 @@ def register_again(state: AppState, submission_id: str) -> None:
         if submission is None or submission.transfer_id is not None:
             return
         if is_registration(state.registry, session, submission):
-            register(session, state.registry, state.settings, submission)
+            try:
+                register(session, state.registry, state.settings, submission)
+            except NotTheSameChild:
+                log.warning("registration not linked", extra={"submission": submission_id})
 
 
 def register(
@@ -161,9 +175,14 @@ def pupil_of(session: Session, settings: Settings, answers: dict[str, Any]) -> P
     if not number:
         raise ValueError("the form holds no BSN or onderwijsnummer")
     known = pupils.find(session, settings, number)
-    if known is not None:
-        return known
     born = _date(answers.get("kind_geboortedatum"))
+    if known is not None:
+        surname = str(answers.get("kind_achternaam") or "").strip().casefold()
+        if known.geboortedatum != born or known.achternaam.casefold() != surname:
+            # anyone can type a number into a public form: a known child's record is linked
+            # only with the child's own surname and date of birth
+            raise NotTheSameChild()
+        return known
     if born is None:
         raise ValueError("the form holds no date of birth")
     letters = str(answers.get("kind_voorletters") or "")

@@ -215,21 +215,19 @@ def test_a_child_known_at_another_school_keeps_its_school(
     anonymous: Client, linde: Client, seeded: AppState
 ) -> None:
     bsn = a_bsn(random.Random())
+    today = date.today()
+    born = today.replace(year=today.year - 4) - timedelta(days=40)  # as pages() fills it in
+    achternaam = f"Known-{uuid.uuid4().hex[:6]}"
     with seeded.db.session() as session:
         regenboog = session.scalar(select(Organisation).where(Organisation.code == "12AB00"))
         assert regenboog is not None
         known = pupils.register(
-            session,
-            seeded.settings,
-            bsn,
-            pupils.Names("Elif Ayse", f"Known-{uuid.uuid4().hex[:6]}"),
-            date(2019, 5, 1),
-            regenboog.id,
+            session, seeded.settings, bsn, pupils.Names("Elif Ayse", achternaam), born, regenboog.id
         )
-        known_id, school_id, achternaam = known.id, regenboog.id, known.achternaam
-    base = fill_in(anonymous, "/start/demo-aanmelden-noord", "Anders", bsn, "noord")
+        known_id, school_id = known.id, regenboog.id
+    base = fill_in(anonymous, "/start/demo-aanmelden-noord", achternaam, bsn, "noord")
     submit(anonymous, base)
-    (transfer,) = transfers_of(seeded, "Anders")
+    (transfer,) = transfers_of(seeded, achternaam)
     assert transfer.pupil_id == known_id and transfer.status == "aangemeld"
     with seeded.db.session() as session:
         pupil = session.get(type(known), known_id)
@@ -237,6 +235,29 @@ def test_a_child_known_at_another_school_keeps_its_school(
         # a public form changes nothing a school recorded
         assert pupil.current_school_id == school_id and pupil.achternaam == achternaam
         assert pupil.guardians == []
+
+
+def test_a_known_number_with_another_childs_details_is_not_linked(
+    anonymous: Client, seeded: AppState
+) -> None:
+    """Anyone can type a number: a known child's record is not shown to the school for it."""
+    bsn = a_bsn(random.Random())
+    with seeded.db.session() as session:
+        regenboog = session.scalar(select(Organisation).where(Organisation.code == "12AB00"))
+        assert regenboog is not None
+        pupils.register(
+            session,
+            seeded.settings,
+            bsn,
+            pupils.Names("Echt", "Kind"),
+            date(2019, 5, 1),
+            regenboog.id,
+        )
+    stranger = f"Vreemd-{uuid.uuid4().hex[:6]}"
+    base = fill_in(anonymous, "/start/demo-aanmelden-noord", stranger, bsn, "noord")
+    page = anonymous.get(submit(anonymous, base)).text
+    assert "Verzonden" in page  # the form is sent and kept: the school reads it itself
+    assert transfers_of(seeded, stranger) == []
 
 
 def test_a_zuid_link_lands_at_het_kompas(
