@@ -43,6 +43,7 @@ from ..access.accounts import Principal
 from ..logs import loggable_path
 from ..refusals import Gone, LoginRequired, NotSchoolStaff, ReadOnly
 from ..state import AppState
+from ..statuses.workflow import TransitionRefused
 from .identity import API_PREFIX, API_PRINCIPAL, actor
 
 log = logging.getLogger("popo.api")
@@ -209,6 +210,8 @@ def problem_of(request: Request[Any, Any, Any], exc: Exception) -> Response[Prob
         return problem(request, 403)
     if isinstance(exc, Gone):
         return problem(request, 410)
+    if isinstance(exc, TransitionRefused):  # a rule said no, in the caller's language
+        return refused(request, 409, exc.code, exc.text(language(request)))
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         log.info(
             "refused",

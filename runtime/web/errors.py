@@ -28,6 +28,7 @@ from renderers import i18n
 
 from ..logs import loggable_path
 from ..refusals import Gone, LoginRequired, NotSchoolStaff, ReadOnly
+from ..statuses.workflow import TransitionRefused
 from . import api
 from .identity import is_api
 from .language import request_language, templates
@@ -210,6 +211,19 @@ def read_only(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     )
 
 
+def refused(request: Request[Any, Any, Any], exc: TransitionRefused) -> Response[str]:
+    """A rule that said no where a route did not answer it itself (409): why, in the
+    person's language; nothing was changed."""
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "That did not happen"),
+        exc.text(language),
+        409,
+    )
+
+
 def not_school_staff(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     """403 for a role that may not start forms (only school staff do: scope.home_school)."""
     language = request_language(request)
@@ -263,6 +277,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
         LoginRequired: login_required,
         ReadOnly: read_only,
         NotSchoolStaff: not_school_staff,
+        TransitionRefused: refused,
         HTTPException: http_error,  # every other refusal: a page, never JSON
         Exception: server_error,  # logged with its traceback and a reference
     }.items()

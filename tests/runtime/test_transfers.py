@@ -395,3 +395,20 @@ def test_a_known_number_is_not_claimed_or_renamed_by_typing_it(
     with seeded.db.session() as session:
         pupil = pupils.find(session, seeded.settings, data["number"])
         assert pupil is not None and pupil.voornamen == "Sanne Maria"  # not renamed
+
+
+def test_a_transfer_whose_procedure_is_gone_says_so_instead_of_failing(
+    client: Client, seeded: AppState
+) -> None:
+    url, _ = new_transfer(client)
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        transfer.procedure_version = 99  # no longer among the definitions
+    page = client.get(url)
+    assert page.status_code == 409
+    assert "niet meer beschikbaar" in page.text and "tussentijdse-overstap-noord v99" in page.text
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        transfer.procedure_version = 1
