@@ -246,6 +246,7 @@ def test_the_proof_of_deregistration_is_made_by_the_job_for_both_schools_only(
     english = linde.get(f"{url}/bewijs-van-uitschrijving.pdf?lang=en")
     english_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(english.content)).pages)
     assert "Proof of deregistration" in " ".join(english_text.split())
+    linde.get(f"{url}?lang=nl")  # the head keeps Dutch for the other tests (it is remembered)
     # another school: as if there were no such transfer
     assert kompas.get(f"{url}/bewijs-van-uitschrijving.pdf").status_code == 404
 
