@@ -20,6 +20,7 @@ from runtime.settings import Settings
 from runtime.state import AppState
 
 DATABASE_URL = os.environ.get("POPO_TEST_DATABASE_URL")
+SHARED_SECRET = "popo tests: the one secret of every application on the shared test database"
 
 
 def fresh_settings(tmp: Path) -> Settings:
@@ -37,6 +38,12 @@ def fresh_settings(tmp: Path) -> Settings:
         log_format="text",
         login_attempts_per_address=100_000,  # every test logs in from the same address
     )
+    if DATABASE_URL:
+        # on PostgreSQL every application of the run (and the popo command beside it) shares
+        # the one test database: they keep the same secret too (the one file each reads), or
+        # pupils and audit anchors stored by one are refused by another
+        settings.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
+        settings.secret_key_file.write_text(SHARED_SECRET, encoding="ascii")
     upgrade(settings)
     return settings
 
