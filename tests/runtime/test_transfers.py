@@ -235,7 +235,9 @@ def test_the_steps_run_through_the_procedure_and_the_new_school_is_told(
         assert line in timeline
     with seeded.db.session() as session:
         moves = session.scalars(
-            select(StatusChange.role).where(StatusChange.subject_id == url.split("/")[2])
+            select(StatusChange.role)
+            .where(StatusChange.subject_id == url.split("/")[2])
+            .order_by(StatusChange.id)
         ).all()
     assert moves == [
         "sending_school.intern_begeleider",
