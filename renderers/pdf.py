@@ -249,10 +249,8 @@ def proof_html(info: ProofInfo) -> str:
 
 def render_proof_pdf(html: str, info: ProofInfo) -> bytes:
     """The proof as PDF/A-3b, its facts attached as JSON; deterministic like an archive."""
-    from weasyprint import HTML, Attachment
-
-    moment = info.moment.replace(tzinfo=None)
-    payload = json.dumps(
+    return render_document_pdf(
+        html,
         {
             "kind": "bewijs_van_uitschrijving",
             "transfer": info.transfer_id,
@@ -264,25 +262,101 @@ def render_proof_pdf(html: str, info: ProofInfo) -> bytes:
             "issued_at": info.moment.isoformat(),
             "language": info.language,
         },
-        ensure_ascii=False,
-        indent=2,
-        sort_keys=True,
-    ).encode("utf-8")
+        name="bewijs.json",
+        description="POPO proof of deregistration (JSON)",
+        identifier=info.transfer_id.replace("-", "") + info.language,
+        moment=info.moment,
+    )
+
+
+def render_document_pdf(
+    html: str,
+    facts: dict[str, Any],
+    *,
+    name: str,
+    description: str,
+    identifier: str,
+    moment: datetime,
+) -> bytes:
+    """A document POPO issues (a proof, a letter) as PDF/A-3b with its facts attached as JSON
+    (``name``); every date in the file is ``moment``, so the same facts give the same bytes."""
+    from weasyprint import HTML, Attachment
+
+    at = moment.astimezone(UTC).replace(tzinfo=None)  # WeasyPrint writes these as UTC
+    payload = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
     attachment = Attachment(
         string=payload,
         base_url=None,
-        name="bewijs.json",
-        description="POPO proof of deregistration (JSON)",
+        name=name,
+        description=description,
         relationship="Data",
-        created=moment,
-        modified=moment,
+        created=at,
+        modified=at,
     )
-    identifier = (info.transfer_id.replace("-", "") + info.language).encode("ascii")[:32]
     result = HTML(string=html, base_url=None).write_pdf(
         pdf_variant="pdf/a-3b",
         attachments=[attachment],
         custom_metadata=True,
-        pdf_identifier=identifier,
+        pdf_identifier=identifier.encode("ascii")[:32],
     )
     assert result is not None
     return result
+
+
+@dataclass(frozen=True)
+class LetterInfo:
+    """A letter to the parents about their child's registration: the extension of the
+    decision's term (WPO art. 40 lid 6), with its reason and the new date."""
+
+    letter_id: str  # the timeline event it records
+    reference: str
+    pupil: str
+    school: str
+    school_city: str
+    received_on: date
+    weeks: int
+    reason: str
+    decision_due: date
+    issued_at: datetime
+    language: str
+
+    @property
+    def moment(self) -> datetime:
+        at = self.issued_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def letter_html(info: LetterInfo) -> str:
+    """The HTML of the extension letter in ``info.language``."""
+    env = environment(info.language)
+    title = i18n.gettext(info.language, "Extension of the term for the decision on admission")
+    return env.get_template("extension_letter.html").render(
+        info=info,
+        title=title,
+        header_title=css_string(info.school),
+        footer_reference=css_string(
+            f"{info.reference} · {i18n.format_date(info.moment.date(), info.language)}"
+        ),
+        page_counter=page_counter(info.language),
+        language_url=lambda code: "",
+    )
+
+
+def render_letter_pdf(html: str, info: LetterInfo) -> bytes:
+    return render_document_pdf(
+        html,
+        {
+            "kind": "verlenging_beslistermijn",
+            "reference": info.reference,
+            "received_on": info.received_on.isoformat(),
+            "weeks": info.weeks,
+            "reason": info.reason,
+            "decision_due": info.decision_due.isoformat(),
+            "issued_at": info.moment.isoformat(),
+            "language": info.language,
+        },
+        name="brief.json",
+        description="POPO letter to the parents (JSON)",
+        identifier=info.letter_id.replace("-", "") + info.language,
+        moment=info.moment,
+    )

@@ -28,6 +28,7 @@ ORGANISATIONS = [
     ("bestuur", "41001", "Stichting Noorderbasis (demo)", "noord", "PO2001"),
     ("school", "12AB00", "Basisschool De Regenboog (demo)", "noord", "41001"),
     ("school", "34CD00", "Basisschool De Linde (demo)", "noord", "41001"),
+    ("school", "78GH00", "Basisschool De Wilg (demo)", "noord", "41001"),
     ("swv", "PO3002", "Samenwerkingsverband Zuid (demo)", "zuid", None),
     ("bestuur", "42002", "Stichting Zuiderscholen (demo)", "zuid", "PO3002"),
     ("school", "56EF00", "Basisschool Het Kompas (demo)", "zuid", "42002"),
@@ -61,6 +62,7 @@ USERS = [
     ("ib@linde.demo", "Lotte Hendriks (IB, De Linde)", "intern_begeleider", "34CD00"),
     ("administratie@linde.demo", "Wim Kok (administratie, De Linde)", "medewerker", "34CD00"),
     ("directeur@regenboog.demo", "Roos Vermeer (directeur, De Regenboog)", "directeur", "12AB00"),
+    ("directeur@wilg.demo", "Wouter Smeets (directeur, De Wilg)", "directeur", "78GH00"),
     ("privacy@regenboog.demo", "Pien Smit (privacy, De Regenboog)", "privacy_officer", "12AB00"),
     ("bestuur@noorderbasis.demo", "Bea Mulder (Stichting Noorderbasis)", "bestuur", "41001"),
     ("swv@noord.demo", "Sam de Boer (SWV Noord)", "swv", "PO2001"),
@@ -74,6 +76,7 @@ SWV_OF_SCHOOL = {"12AB00": "PO2001", "34CD00": "PO2001", "56EF00": "PO3002"}
 SCHOOL_DETAILS = {
     "12AB00": ("Regenboogstraat", "1", "9711AA", "Groningen", "0501234567"),
     "34CD00": ("Lindelaan", "12", "9712BB", "Groningen", "0502345678"),
+    "78GH00": ("Wilgenhof", "7", "9713CC", "Groningen", "0503456789"),
     "56EF00": ("Kompasweg", "3", "5611CC", "Eindhoven", "0401234567"),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import audit, notifications, outbox
 from .access.plugin import DOMAIN as ACCESS
+from .admissions.plugin import DOMAIN as ADMISSIONS
 from .audit import models as audit_tables
 from .authoring.plugin import DOMAIN as AUTHORING
 from .domain import Domain
@@ -32,6 +33,7 @@ DOMAINS: tuple[Domain, ...] = (
     OSO,
     PUPILS,
     TRANSFERS,
+    ADMISSIONS,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

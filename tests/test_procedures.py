@@ -751,3 +751,118 @@ def test_a_term_in_school_days_without_a_calendar_is_a_warning(write: Write) -> 
         f"the school holidays as a *.calendar.yaml file in {write('x', '').parent} (or fix its "
         "errors)"
     ]
+
+
+REGISTRATION = """
+id: test-aanmelding
+version: 1
+title: Aanmelding
+parties:
+  - id: parents
+    roles: [ouder]
+  - id: receiving_school
+    roles: [medewerker, directeur]
+statuses:
+  - {id: concept, label: Concept, initial: true}
+  - {id: aangemeld, label: Aangemeld}
+  - {id: toegelaten, label: Toegelaten, final: true}
+  - {id: afgewezen, label: Afgewezen}
+transitions:
+  - id: aanmelden
+    from: concept
+    to: aangemeld
+    label: Aanmelden
+    who: [parents.ouder]
+    records: receipt
+  - id: toelaten
+    from: aangemeld
+    to: toegelaten
+    label: Toelaten
+    who: [receiving_school.directeur]
+    records: admission
+  - id: afwijzen
+    from: aangemeld
+    to: afgewezen
+    label: Afwijzen
+    who: [receiving_school.directeur]
+    records: refusal
+  - id: volgende_school
+    from: afgewezen
+    to: aangemeld
+    label: Volgende school
+    who: [receiving_school.directeur]
+    records: next_school
+admission:
+  decision_weeks: 6
+  who: [receiving_school.directeur]
+  alerts: [7, 2]
+"""
+
+
+def test_a_registration_compiles_with_its_legal_terms(write: Write) -> None:
+    compiled = compile_procedure_file(write("a.procedure.yaml", REGISTRATION))
+    assert compiled.admission is not None
+    assert compiled.admission.decision_weeks == 6
+    assert compiled.admission.alerts == (7, 2)
+    assert compiled.admission.others_see == "order"
+    assert [t.id for t in compiled.recording("refusal")] == ["afwijzen"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line_text", "token", "message"),
+    [
+        (
+            "  decision_weeks: 6",
+            "  decision_weeks: 8",
+            "decision_weeks: 8",
+            "8",
+            "error: a school decides within 6 weeks of the receipt (WPO art. 40 lid 6), not 8",
+        ),
+        (
+            "  alerts: [7, 2]",
+            "  alerts: [7, 7]",
+            "alerts: [7, 7]",
+            "7]",
+            "error: the alert 7 days before is listed twice",
+        ),
+        (
+            "    from: afgewezen\n    to: aangemeld",
+            "    from: afgewezen\n    to: concept",
+            "    to: concept",
+            "concept",
+            "error: the next school receives the registration as the first did | to: aangemeld",
+        ),
+        (
+            "  who: [receiving_school.directeur]\n  alerts",
+            "  who: [receiving_school.rector]\n  alerts",
+            "who: [receiving_school.rector]",
+            "receiving_school.rector",
+            "error: receiving_school has no role 'rector'",
+        ),
+        (
+            "  - {id: afgewezen, label: Afgewezen}",
+            "  - {id: afgewezen, label: Afgewezen, final: true}",
+            "    to: afgewezen",
+            "afgewezen",
+            "error: the status 'afgewezen' is final, so the next school cannot take over",
+        ),
+    ],
+)
+def test_a_registration_stays_within_the_law(
+    write: Write, old: str, new: str, line_text: str, token: str, message: str
+) -> None:
+    assert old in REGISTRATION
+    text = REGISTRATION.replace(old, new, 1)
+    found = problems(write, text)
+    wanted = f"{at(text, line_text, token)}: {message}"
+    assert any(problem.startswith(wanted) for problem in found), (wanted, found)
+
+
+def test_the_steps_of_a_registration_need_the_admission_block(write: Write) -> None:
+    text = REGISTRATION.split("admission:")[0]
+    found = problems(write, text)
+    wanted = f"{at(text, 'records: receipt', 'receipt')}: error: 'records: receipt' is a step"
+    assert any(problem.startswith(wanted) for problem in found), found
+    without_refusal = REGISTRATION.replace("    records: refusal\n", "")
+    found = problems(write, without_refusal)
+    assert any("a registration needs a step with records: refusal" in p for p in found), found

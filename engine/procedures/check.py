@@ -10,7 +10,10 @@ from ..errors import Diagnostics, Location, did_you_mean
 from ..model import Element
 from ..yamlsource import LocList
 from .model import (
+    ADMISSION_RECORDS,
     ANY_STATUS,
+    DECISIONS,
+    MAX_DECISION_WEEKS,
     PARTY_ROLES,
     RECORDS,
     Party,
@@ -73,6 +76,7 @@ class ProcedureChecker:
             self.check_term(term)
         for task in self.procedure.tasks:
             self.check_task(task)
+        self.check_admission()
 
     # ------------------------------------------------------------------ names
 
@@ -331,6 +335,100 @@ class ProcedureChecker:
             )
         if expects.form is not None:
             self.form(expects.form, expects.location("form"))
+
+    # ------------------------------------------------------------------ admission
+
+    def check_admission(self) -> None:
+        """A registration's steps and its ``admission:`` block go together: the steps that
+        record a receipt, a decision or the next school need the block, and the block needs
+        one receipt, a step that admits and one that refuses; the terms stay within the law."""
+        admission = self.procedure.admission
+        steps = [t for t in self.procedure.transitions if t.records in ADMISSION_RECORDS]
+        if admission is None:
+            for step in steps:
+                self.diagnostics.error(
+                    step.location("records"),
+                    f"'records: {step.records}' is a step of a registration, and this "
+                    "procedure has no admission: block",
+                    "add admission: {who: [receiving_school.directeur]} (docs/procedures.md), "
+                    "or remove records:",
+                )
+            return
+        if "transitions" in self.lost or self.left_out:
+            return
+        by_kind: dict[str, list[Transition]] = {}
+        for step in steps:
+            by_kind.setdefault(step.records or "", []).append(step)
+        for kind in ("receipt", "admission", "refusal"):
+            if kind not in by_kind:
+                self.diagnostics.error(
+                    self.procedure.location("admission"),
+                    f"a registration needs a step with records: {kind}",
+                    f"add records: {kind} to the transition that {RECORDS[kind]}",
+                )
+        for extra in by_kind.get("receipt", [])[1:]:
+            self.diagnostics.error(
+                extra.location("records"),
+                "a registration is received once: a second step records the receipt",
+                f"keep records: receipt on '{by_kind['receipt'][0].id}' only",
+            )
+        decided = {t.to for kind in ("refusal", "not_handled") for t in by_kind.get(kind, [])}
+        receipt = by_kind.get("receipt", [None])[0]
+        for step in by_kind.get("next_school", []):
+            for source, where in _listed(step, "from", step.from_):
+                if source != ANY_STATUS and source not in decided:
+                    self.diagnostics.error(
+                        where,
+                        f"the next school takes over after a refusal or a decision not to "
+                        f"handle the registration, not from '{source}'",
+                        "from: the statuses the steps with records: refusal or not_handled "
+                        "lead to (" + ", ".join(sorted(decided)) + ")",
+                    )
+            if receipt is not None and step.to != receipt.to:
+                self.diagnostics.error(
+                    step.location("to"),
+                    "the next school receives the registration as the first did",
+                    f"to: {receipt.to} (where the step '{receipt.id}' with records: receipt leads)",
+                )
+        for kind in DECISIONS:
+            for step in by_kind.get(kind, []):
+                status = self.statuses.get(step.to)
+                if kind != "admission" and "next_school" in by_kind and status and status.final:
+                    self.diagnostics.error(
+                        step.location("to"),
+                        f"the status '{step.to}' is final, so the next school cannot take over",
+                        f"remove final: true from '{step.to}': POPO closes the registration "
+                        "when no school is left on the parents' list",
+                    )
+        if admission.decision_weeks > MAX_DECISION_WEEKS:
+            self.diagnostics.error(
+                admission.location("decision_weeks"),
+                f"a school decides within {MAX_DECISION_WEEKS} weeks of the receipt (WPO art. "
+                f"40 lid 6), not {admission.decision_weeks}",
+                f"decision_weeks: a number from 1 to {MAX_DECISION_WEEKS}",
+            )
+        for actor, where in _listed(admission, "who", admission.who):
+            self.actor(actor, where)
+        seen: set[int] = set()
+        for days, where in _listed_numbers(admission, "alerts", admission.alerts):
+            if not 1 <= days <= 60:
+                self.diagnostics.error(
+                    where,
+                    f"an alert {days} days before a deadline cannot be sent",
+                    "alerts: days before the deadline, each from 1 to 60, e.g. [7, 2]",
+                )
+            elif days in seen:
+                self.diagnostics.error(
+                    where, f"the alert {days} days before is listed twice", "list each once"
+                )
+            seen.add(days)
+
+
+def _listed_numbers(
+    element: Element, key: str, values: list[int]
+) -> Iterable[tuple[int, Location]]:
+    for index, value in enumerate(values):
+        yield value, item_location(element, key, index)
 
 
 def check_procedure(

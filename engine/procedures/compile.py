@@ -51,7 +51,7 @@ class CompiledTransition:
     who: tuple[Actor, ...]
     needs: tuple[str, ...]
     notify: tuple[CompiledNotify, ...]
-    records: str | None = None  # "enrolment" | "deregistration": the date this step records
+    records: str | None = None  # model.RECORDS: what this step records besides its status
 
     def allows(self, party: str, role: str | None) -> bool:
         return any(actor.includes(party, role) for actor in self.who)
@@ -78,6 +78,19 @@ class CompiledTask:
 
 
 @dataclass(frozen=True)
+class CompiledAdmission:
+    """A registration's legal terms (WPO art. 40) as the runtime applies them."""
+
+    decision_weeks: int
+    who: tuple[Actor, ...]
+    alerts: tuple[int, ...]  # days before a deadline, most first
+    others_see: str  # "order" | "decisions"
+
+    def allows(self, party: str, role: str | None) -> bool:
+        return any(actor.includes(party, role) for actor in self.who)
+
+
+@dataclass(frozen=True)
 class CompiledProcedure:
     id: str
     version: int
@@ -91,6 +104,11 @@ class CompiledProcedure:
     tasks: tuple[CompiledTask, ...]
     reasons: tuple[tuple[str, Text], ...] = ()  # (id, label), in the author's order
     content_hash: str = ""
+    admission: CompiledAdmission | None = None
+
+    def recording(self, records: str) -> list[CompiledTransition]:
+        """The transitions that record ``records`` (e.g. refusal), in the author's order."""
+        return [t for t in self.transitions.values() if t.records == records]
 
     def transition_between(self, source: str, target: str) -> CompiledTransition | None:
         """The transition that moves a case from ``source`` to ``target`` (one at most: the
@@ -147,6 +165,17 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
         for task in procedure.tasks
     )
     initial = next(status.id for status in procedure.statuses if status.initial)
+    admission = procedure.admission
+    compiled_admission = (
+        CompiledAdmission(
+            admission.decision_weeks,
+            tuple(Actor.parse(actor) for actor in admission.who),
+            tuple(sorted(set(admission.alerts), reverse=True)),
+            admission.others_see,
+        )
+        if admission is not None
+        else None
+    )
     return CompiledProcedure(
         procedure.id,
         procedure.version,
@@ -160,4 +189,5 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
         tasks,
         tuple((reason.id, reason.label) for reason in procedure.reasons),
         digest,
+        compiled_admission,
     )

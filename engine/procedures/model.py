@@ -43,9 +43,29 @@ RECORDS: dict[str, str] = {
     "enrolment": "the receiving school records the date the pupil is enrolled (inschrijving)",
     "deregistration": "the sending school records the date the pupil is deregistered "
     "(uitschrijving): the day before the enrolment",
+    "receipt": "the school received the registration: the legal terms of admission start "
+    "(WPO art. 40 lid 6)",
+    "admission": "the school admits the child (toelating)",
+    "refusal": "the school refuses the child: a child who needs extra support only once another "
+    "school agreed to admit it, or with an exception (WPO art. 40 lid 4 and 5)",
+    "not_handled": "the school does not handle the registration: the parents did not complete "
+    "it within the term they were given (WPO art. 63 lid 4)",
+    "next_school": "the registration passes to the school of the parents' next preference: "
+    "POPO takes this step itself after a refusal or a decision not to handle it",
 }
 """What a transition can record about the case besides its new status: ``records: enrolment``
-asks for the enrolment date, ``records: deregistration`` for the deregistration date."""
+asks for the enrolment date, ``records: deregistration`` for the deregistration date; the
+admission kinds (``receipt`` … ``next_school``) drive a registration's legal terms and the
+cascade over the parents' schools, and need an ``admission:`` block."""
+
+ADMISSION_RECORDS = ("receipt", "admission", "refusal", "not_handled", "next_school")
+DECISIONS = ("admission", "refusal", "not_handled")  # the records that decide a registration
+OTHERS_SEE: dict[str, str] = {
+    "order": "a school sees which other schools are on the parents' list and their order, "
+    "not their decisions",
+    "decisions": "a school also sees the decisions of the schools before it on the list",
+}
+MAX_DECISION_WEEKS = 6  # WPO art. 40 lid 6: the decision within six weeks of receipt
 
 _ID = "the name of this item: lower-case letters, digits and _; unique among its kind"
 _LABEL = "the name a person sees: one text, or one per language {nl: …, en: …}"
@@ -153,6 +173,34 @@ class Task(Element):
     form: str | None = Field(default=None, description="the form (by id) the task is about, if any")
 
 
+class Admission(Element):
+    """A registration under WPO art. 40: the legal terms run from the receipt, the school may
+    ask the parents for information (the term stands still), extend once, and decide; a
+    refusal passes the registration to the parents' next school (docs/procedures.md)."""
+
+    decision_weeks: int = Field(
+        default=MAX_DECISION_WEEKS,
+        ge=1,
+        description="the weeks within which the school decides after the receipt; the law's "
+        f"maximum is {MAX_DECISION_WEEKS} (WPO art. 40 lid 6), a region may agree fewer",
+    )
+    who: list[str] = Field(
+        min_length=1,
+        description="who asks the parents for information, records that it came, and extends "
+        "the term: " + _ACTORS,
+    )
+    alerts: list[int] = Field(
+        default_factory=lambda: [7, 2],
+        description="the days before each deadline on which the school is alerted (a task and "
+        "an e-mail), e.g. [7, 2]",
+    )
+    others_see: Literal["order", "decisions"] = Field(
+        default="order",
+        description="what a school sees of the other schools the parents registered at: "
+        + "; ".join(f"{name} ({text})" for name, text in OTHERS_SEE.items()),
+    )
+
+
 class Reason(Element):
     id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. verhuizing")
     label: Text = Field(description=_LABEL)
@@ -181,6 +229,11 @@ class ProcedureDefinition(Element):
     transitions: list[Transition] = Field(min_length=1, description="the moves between statuses")
     terms: list[Term] = Field(default_factory=list, description="the deadlines that run")
     tasks: list[Task] = Field(default_factory=list, description="what is open for whom in a status")
+    admission: Admission | None = Field(
+        default=None,
+        description="for a registration at a school: the legal terms of admission and the "
+        "cascade over the schools in the parents' order of preference (WPO art. 40)",
+    )
     reasons: list[Reason] = Field(
         default_factory=list,
         description="the reasons a case can have, the region's list (e.g. verhuizing, "

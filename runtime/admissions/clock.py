@@ -128,6 +128,8 @@ class Clock:
     # a registration decided (or withdrawn) after a temporary placement had begun by law:
     temporary_placement_began: date | None
     temporary_placement_ended: date | None  # the day after a refusal or "not handled" ended it
+    # the region's term for the decision: the law's 6 weeks, or fewer as a region agreed
+    decision_term: Term = DECISION_TERM
 
     @property
     def closed(self) -> bool:
@@ -192,6 +194,7 @@ def derive(
     *,
     admission_age_on: date | None = None,
     enrolled_elsewhere: bool = False,
+    decision_weeks: int = 6,
 ) -> Clock:
     """The clock of a registration at one school from its events (in the order they happened;
     events of the same day keep their order). Tolerant of a history :func:`check` would not have
@@ -203,7 +206,8 @@ def derive(
     if not receipts:
         raise ValueError("a registration's clock starts with its receipt: no 'received' event")
     received = receipts[0]
-    six_weeks = DECISION_TERM.due(received)
+    decision_term = DECISION_TERM if decision_weeks == 6 else Term(decision_weeks, "weeks")
+    six_weeks = decision_term.due(received)
 
     standing = 0
     extended_weeks, extended_on, reason = 0, None, None
@@ -284,6 +288,7 @@ def derive(
         admission_age_on=admission_age_on,
         enrolled_elsewhere=enrolled_elsewhere,
         temporary_placement_began=began,
+        decision_term=decision_term,
         temporary_placement_ended=(
             decided_on + DAY
             if began is not None and decided_on is not None and decision != "admitted"
@@ -394,7 +399,7 @@ def _refuse(code: str, **params: object) -> AdmissionRefused:
     return AdmissionRefused(code, REFUSALS[code], **params)
 
 
-def check(events: Sequence[Event], new: Event, today: date) -> None:
+def check(events: Sequence[Event], new: Event, today: date, *, decision_weeks: int = 6) -> None:
     """Whether ``new`` may be added to the registration's ``events`` on ``today``: returns, or
     raises :class:`AdmissionRefused` saying why not. Nothing after a decision or withdrawal;
     nothing in the future, before the receipt or before the last event; a request needs a
@@ -409,7 +414,7 @@ def check(events: Sequence[Event], new: Event, today: date) -> None:
         if new.kind != "received":
             raise _refuse("not_received")
         return
-    clock = derive(events)
+    clock = derive(events, decision_weeks=decision_weeks)
     if clock.decided_on is not None:
         raise _refuse("decided", decided=clock.decided_on)
     if clock.withdrawn_on is not None:
@@ -626,7 +631,7 @@ def _explain_decision(clock: Clock, language: str, today: date | None) -> str:
         N_("Decision due %(due)s: received %(received)s + %(term)s"),
         due=clock.decision_due,
         received=clock.received,
-        term=DECISION_TERM,
+        term=clock.decision_term,
     )
     text += _standing_still_text(clock, language, clock.decision_due, today)
     if clock.extended_on is not None:

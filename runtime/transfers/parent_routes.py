@@ -44,7 +44,7 @@ from ..web.language import chosen_language, request_language, templates
 from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from ..web.scoped import record
-from . import okr, parents
+from . import okr, parents, sections
 from .message_routes import FILE_FIELDS, download
 from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
@@ -198,7 +198,7 @@ class ByLink:
         return f"/p/{self.token}"
 
 
-def _by_link(
+def by_link(
     request: Request[Any, Any, Any],
     popo: AppState,
     session: Session,
@@ -330,6 +330,11 @@ def _parents_page(
         refusal=refusal,
         notice=notice,
         thread=_thread(popo, session, link, thread_values, thread_problems),
+        sections=sections.parents(
+            sections.PageContext(
+                session, popo, transfer, language, ["parents"], None, base=link.base
+            )
+        ),
     )
 
 
@@ -367,7 +372,7 @@ def parents_page(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
 ) -> Response[str]:
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
         done = request.query_params.get("done") or ""
         notice = i18n.gettext(link.language, NOTICES[done]) if done in NOTICES else None
         return _parents_page(request, popo, session, link, notice=notice)
@@ -383,7 +388,7 @@ def parents_step_question(
 ) -> Response[str]:
     """Asks before a parents' step (withdrawing cannot be undone)."""
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
         service = TransferService(session, popo.registry, popo.settings.base_url)
         step = next(
             (s for s in service.actions(link.transfer, PARENT_ACTORS).possible if s.id == step_id),
@@ -418,7 +423,7 @@ def parents_step(
     version_text = posted.get("version")
     version = int(version_text) if version_text.isdigit() and len(version_text) < 9 else None
     with popo.db.session() as session:
-        link = _by_link(
+        link = by_link(
             request, popo, session, token, PURPOSE_PARENTS_STEP, changed=True, detail=step_id[:60]
         )
         service = TransferService(session, popo.registry, popo.settings.base_url)
@@ -456,7 +461,7 @@ def parents_view(
     timeline)."""
     text = (posted.get("view") or "").replace("\r\n", "\n").strip()
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_VIEW, changed=True)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_VIEW, changed=True)
         service = TransferService(session, popo.registry, popo.settings.base_url)
         okr = okr_of(service, link.transfer)
         if okr is None or okr.id != submission_id:
@@ -502,7 +507,7 @@ def parents_okr_pdf(
 ) -> Response[Any]:
     """The archived PDF of the transfer's OKR, once the archive made it."""
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_OKR)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_OKR)
         service = TransferService(session, popo.registry, popo.settings.base_url)
         okr = okr_of(service, link.transfer)
         if okr is None or okr.id != submission_id or not _pdf_ready(popo, okr):
@@ -534,7 +539,7 @@ def parents_message(
     values = {"to": posted.get("to")[:80], "body": posted.get("body")[: MAX_CHARS * 10]}
     uploads = [posted.uploads[name] for name in FILE_FIELDS if name in posted.uploads]
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_WRITE, changed=True)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_WRITE, changed=True)
         service = MessageService(session, popo.registry, popo.settings, popo.files)
         try:
             with session.begin_nested():
@@ -571,7 +576,7 @@ def parents_message_file(
 ) -> Response[bytes]:
     """A file of a message the parents see, always as a download; 404 for any other."""
     with popo.db.session() as session:
-        link = _by_link(request, popo, session, token, PURPOSE_PARENTS_FILE)
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_FILE)
         service = MessageService(session, popo.registry, popo.settings, popo.files)
         found = service.attachment(
             link.transfer, parents_reader(link.access), message_id, attachment_id

@@ -178,6 +178,14 @@ def tell_parents_of_message(session: Session, transfer: Transfer, base_url: str)
     return _tell(session, transfer, base_url, "transfer_parents_message")
 
 
+def tell_parents_of(
+    session: Session, transfer: Transfer, base_url: str, event: str, **facts: Any
+) -> int:
+    """Tell the guardians of ``event`` (a registered notification of another domain, e.g.
+    runtime/admissions' extension letter): by e-mail, never with their link's secret."""
+    return _tell(session, transfer, base_url, event, **facts)
+
+
 def _tell(session: Session, transfer: Transfer, base_url: str, event: str, **facts: Any) -> int:
     """Mail ``event`` to the guardians with gezag and an e-mail address.
 

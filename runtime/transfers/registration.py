@@ -323,6 +323,15 @@ def confirmation(
     state = service.state(transfer)
     procedure = service.procedure(transfer)
     decision = state.terms.get("beslistermijn")
+    term = next((t for t in procedure.terms if t.id == "beslistermijn"), None)
+    decision_due = decision.due if decision else None
+    if procedure.admission is not None:
+        # a registration under WPO art. 40: its term is the law's (runtime/admissions), whose
+        # due date the transfer holds as its next one
+        decision_due = transfer.due_on
+        term = CompiledTerm(
+            "beslistermijn", "", "", procedure.admission.decision_weeks, "weeks", None, None
+        )
     shown = session.scalar(
         select(ParentAccess.id).where(
             # the confirmation's own link: made by no school and for no one guardian (the
@@ -345,8 +354,8 @@ def confirmation(
         school=school.name if school else "",
         received=received,
         status=localize(procedure.statuses[transfer.status].label, language),
-        decision_due=decision.due if decision else None,
-        term=next((t for t in procedure.terms if t.id == "beslistermijn"), None),
+        decision_due=decision_due,
+        term=term,
         others=others,
         secret=secret,
     )

@@ -45,7 +45,7 @@ from ..web.language import request_language
 from ..web.pages import page
 from ..web.posted import Posted
 from ..web.scoped import reach, record
-from . import handover, messages, okr, parents, proof, queries
+from . import handover, messages, okr, parents, proof, queries, sections
 from .models import Transfer
 from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
@@ -496,6 +496,7 @@ def _transfer_page(
     notice: str | None = None,
     thread_values: dict[str, str] | None = None,
     thread_problems: dict[str, str] | None = None,
+    section_values: dict[str, Any] | None = None,
 ) -> Response[str]:
     language = request_language(request)
     service = TransferService(session, popo.registry, popo.settings.base_url)
@@ -549,6 +550,16 @@ def _transfer_page(
         pupils.shown_number(session, popo.settings, pupil, who, actor(request, who))
         if pupil
         else ""
+    )
+    context = sections.PageContext(
+        session,
+        popo,
+        transfer,
+        language,
+        actors,
+        who.user_id,
+        base=f"/transfers/{transfer.id}",
+        values=section_values,
     )
     return page(
         request,
@@ -609,6 +620,8 @@ def _transfer_page(
             problems=thread_problems,
         ),
         okr=_okr_view(session, transfer, party, who),
+        sections=sections.staff(context),
+        step_fields=sections.fields_of(context, actions.possible),
         refusal=refusal,
         notice=notice,
         today=service.clock.today(),
@@ -701,6 +714,12 @@ def take_step(
     language = request_language(request)
     version = _number(posted.get("version"), 0, 2**31) if posted.get("version") else None
     on = _date(posted.get("date"))  # a step that records a date (handover.py) checks it
+    # what a step's extra fields posted (sections.step_fields): a refusal's grounds, ...
+    details = {
+        key[len("detail_") :]: posted.get(key)[:200]
+        for key in posted.values
+        if key.startswith("detail_")
+    }
     with popo.db.session() as session:
         reached = reach_transfer(request, popo, session, transfer_id, PURPOSE_STEP)
         transfer, who = reached.obj, reached.who
@@ -716,12 +735,20 @@ def take_step(
                     actor_id=who.user_id,
                     actor_name=who.name,
                     on=on,
+                    details=details,
                 )
         except TransitionRefused as refused:  # nothing written: the savepoint is rolled back
             session.refresh(transfer)
             code = 409 if refused.code == "stale" else 403 if refused.code == "guard:who" else 400
             return _transfer_page(
-                request, popo, session, transfer, who, code, refusal=refused.text(language)
+                request,
+                popo,
+                session,
+                transfer,
+                who,
+                code,
+                refusal=refused.text(language),
+                section_values={"step": step_id, **details},
             )
         target = f"/transfers/{transfer.id}?done=1"
     return Redirect(target, status_code=303)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -77,6 +77,57 @@ REFUSALS: dict[str, dict[str, str]] = {
 
 class Refused(TransitionRefused):
     """A step that was not taken, with the reason a person reads: nothing was written."""
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """A step being taken, as a hook sees it: the person, their role on the transfer, and what
+    they posted with the step besides the date (``details``, e.g. a refusal's grounds)."""
+
+    step: CompiledTransition
+    acting: str | None  # the party.role the step is taken in
+    actor_id: uuid.UUID | None
+    actor_name: str
+    details: dict[str, str]
+
+
+StepHook = Callable[["TransferService", Transfer, StepTaken], None]
+_BEFORE_STEP: list[StepHook] = []
+_AFTER_STEP: list[StepHook] = []
+_AFTER_TOLD: list[StepHook] = []
+
+
+def before_step(hook: StepHook) -> StepHook:
+    """Register a check run before a step is taken (after the procedure's own: status, role,
+    forms); it raises :class:`Refused` to refuse the step, and nothing is written. A domain
+    that gives meaning to a step's ``records:`` (runtime/admissions) checks its rules here."""
+    _BEFORE_STEP.append(hook)
+    return hook
+
+
+def after_step(hook: StepHook) -> StepHook:
+    """Register what a step records, in its transaction, after the status moved and before
+    the derived dates are stored and anyone is told (a registration's decision)."""
+    _AFTER_STEP.append(hook)
+    return hook
+
+
+def after_told(hook: StepHook) -> StepHook:
+    """Register what follows a step once its notifications are queued, in its transaction
+    (a refused registration passes to the parents' next school, told after the refusal)."""
+    _AFTER_TOLD.append(hook)
+    return hook
+
+
+DueDates = Callable[["TransferService", Transfer], Iterable[date]]
+_DUE_DATES: list[DueDates] = []
+
+
+def due_dates(source: DueDates) -> DueDates:
+    """Register a source of a transfer's due dates besides its procedure's terms (the legal
+    terms of a registration); the register shows the earliest (``Transfer.due_on``)."""
+    _DUE_DATES.append(source)
+    return source
 
 
 @dataclass(frozen=True)
@@ -372,6 +423,7 @@ class TransferService:
         actor_name: str,
         reason: str | None = None,
         on: date | None = None,
+        details: dict[str, str] | None = None,
     ) -> CompiledTransition:
         """Take the step ``step_id`` on ``transfer`` (locked by the caller) as a person acting
         as ``actors``, from a page that showed ``version``. Refused (nothing written) when the
@@ -382,7 +434,7 @@ class TransferService:
         run = self.running(transfer)
         if version is not None and version != transfer.version:
             raise Refused("stale", REFUSALS["stale"], status=self._status_text(run, transfer))
-        if run.final(transfer.status):
+        if run.final(transfer.status) or transfer.closed_at is not None:
             raise Refused("closed", REFUSALS["closed"], status=self._status_text(run, transfer))
         step = run.transition(step_id)
         if step is None:
@@ -400,6 +452,9 @@ class TransferService:
             on = handover.checked_enrolment(on, started_on, self.clock.today())
         elif step.records == handover.DEREGISTRATION:
             on = handover.checked_deregistration(on, transfer.enrolled_on)
+        taken = StepTaken(step, acting, actor_id, actor_name, dict(details or {}))
+        for hook in _BEFORE_STEP:
+            hook(self, transfer, taken)
         forms = sorted({s.form_id for s in self.forms_sent(transfer)})
         move(
             self.session,
@@ -419,8 +474,12 @@ class TransferService:
         if step.records is not None and on is not None:
             self._record_date(transfer, step.records, on, acting, actor_id, actor_name)
         self.session.flush()
+        for hook in _AFTER_STEP:
+            hook(self, transfer, taken)
         self.refresh(transfer)
         self.tell(transfer, run, step, actor_id)
+        for hook in _AFTER_TOLD:
+            hook(self, transfer, taken)
         return step
 
     def _record_date(
@@ -469,6 +528,8 @@ class TransferService:
         """Store what is derived from the events for the register: the next due date."""
         state = self.state(transfer)
         running = [t.due for t in state.terms.values() if t.state in ("running", "overdue")]
+        for source in _DUE_DATES:
+            running.extend(source(self, transfer))
         transfer.due_on = min(running, default=None)
         self.session.flush()
         return state

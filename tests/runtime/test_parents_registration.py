@@ -19,13 +19,13 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from runtime.access.models import UserAccount
+from runtime.admissions.service import AdmissionService
 from runtime.forms.models import Draft, Submission
 from runtime.notifications.models import Notification
 from runtime.organisations.models import Organisation
 from runtime.pupils import service as pupils
 from runtime.state import AppState
 from runtime.transfers.models import ParentAccess, Transfer
-from runtime.transfers.service import TransferService
 
 from ..support import a_bsn
 from .conftest import log_in, with_csrf
@@ -151,11 +151,15 @@ def test_a_parents_registration_lands_in_the_schools_register(
     assert transfer.reference in page
     assert transfer.status == "aangemeld" and transfer.started_by_party == "parents"
     assert transfer.procedure_id == "aanmelding-noord" and transfer.reason == "eerste_school"
-    # Noord decides within four weeks: the due date is named
-    with seeded.db.session() as session:
-        state = TransferService(session, seeded.registry).state(session.merge(transfer))
-        due = state.terms["beslistermijn"].due
+    # Noord decides within four weeks of the receipt (WPO art. 40 allows six): the due date
+    # is named, and the first school on the list handles the registration
+    due = today + timedelta(weeks=4)
+    assert transfer.due_on == due
     assert "binnen 4 weken" in page and str(due.day) in page
+    with seeded.db.session() as session:
+        rows = AdmissionService(session, seeded.registry).admissions(session.merge(transfer))
+        assert (rows[0].position, rows[0].state, rows[0].received_on) == (1, "active", today)
+        assert all(a.state == "waiting" and a.received_on is None for a in rows[1:])
     assert "Wat gebeurt er nu?" in page or "Wat gebeurt er nu" in page
     follow = re.search(r'href="/p/([^"]+)"', page)
     assert follow, "a link to follow the registration"
