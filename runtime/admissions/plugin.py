@@ -12,7 +12,14 @@ from pathlib import Path
 from ..domain import Domain
 from ..notifications import Event
 from ..transfers.models import Transfer
-from ..transfers.service import StepTaken, TransferService, after_step, after_told, before_step
+from ..transfers.service import (
+    StepTaken,
+    TransferService,
+    after_step,
+    after_told,
+    before_step,
+    timeline_hides,
+)
 from ..transfers.service import due_dates as transfer_due_dates
 from . import alerts, letters, models, routes
 from .service import AdmissionService
@@ -41,6 +48,13 @@ def _next_school(transfers: TransferService, transfer: Transfer, taken: StepTake
 def _due(transfers: TransferService, transfer: Transfer) -> list[date]:
     service = _service(transfers)
     return service.open_due_dates(transfer) if service.procedure(transfer) else []
+
+
+@timeline_hides
+def _hidden(
+    transfers: TransferService, transfer: Transfer, party: str | None
+) -> tuple[set[int], set[int]]:
+    return _service(transfers).hidden(transfer, party)
 
 
 DOMAIN = Domain(

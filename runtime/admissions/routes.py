@@ -33,21 +33,22 @@ from ..web.blocking import in_thread
 from ..web.language import request_language, templates
 from ..web.posted import Posted
 from . import duty, letters
+from .clock import N_
 from .models import EXCEPTIONS
 from .service import AdmissionService
 
 STATE_TEXTS = {
-    "waiting": "Waits for its turn",
-    "active": "Handles the registration now",
-    "admitted": "Admitted",
-    "refused": "Refused",
-    "not_handled": "Did not handle the registration",
-    "withdrawn": "Withdrawn by the parents",
-    "closed": "No longer needed",
+    "waiting": N_("Waits for its turn"),
+    "active": N_("Handles the registration now"),
+    "admitted": N_("Admitted"),
+    "refused": N_("Refused"),
+    "not_handled": N_("Did not handle the registration"),
+    "withdrawn": N_("Withdrawn by the parents"),
+    "closed": N_("No longer needed"),
 }
 EXCEPTION_TEXTS = {
-    "no_place": "The school has no place (WPO art. 40 lid 5a)",
-    "grondslag": "The parents will not respect the school's grondslag (WPO art. 40 lid 5b)",
+    "no_place": N_("The school has no place (WPO art. 40 lid 5a)"),
+    "grondslag": N_("The parents will not respect the school's grondslag (WPO art. 40 lid 5b)"),
 }
 
 

@@ -37,6 +37,7 @@ from ..transfers.models import Transfer, TransferEvent
 from ..transfers.service import Refused, StepTaken, TransferService
 from . import clock as law
 from . import duty
+from .clock import N_
 from .models import EXCEPTIONS, Admission
 
 # the timeline's events of an admission (TransferEvent.kind), with the school as organisation
@@ -263,18 +264,20 @@ class AdmissionService:
     def _acting(self, transfer: Transfer, actors: list[str]) -> Admission:
         procedure = self.procedure(transfer)
         if procedure is None or procedure.admission is None:
-            raise _message("not_a_registration", "This is not a registration at a school.")
+            raise _message("not_a_registration", N_("This is not a registration at a school."))
         if transfer.closed_at is not None:
-            raise _message("closed", "This registration is closed; nothing can change any more.")
+            raise _message(
+                "closed", N_("This registration is closed; nothing can change any more.")
+            )
         if not any(procedure.admission.allows(*_parts(a)) for a in actors):
             raise _message(
                 "guard:who",
-                "Only the school handling the registration can do this (%(who)s).",
+                N_("Only the school handling the registration can do this (%(who)s)."),
                 who=", ".join(str(a) for a in procedure.admission.who),
             )
         admission = self.active(transfer)
         if admission is None:
-            raise _message("not_active", "No school is handling this registration now.")
+            raise _message("not_active", N_("No school is handling this registration now."))
         return admission
 
     def request_information(
@@ -292,7 +295,7 @@ class AdmissionService:
         admission = self._acting(transfer, actors)
         today = self.clock.today()
         if until is None:
-            raise _message("until_missing", "Give the date by which the parents complete it.")
+            raise _message("until_missing", N_("Give the date by which the parents complete it."))
         self._check(transfer, admission, law.Event("information_requested", today, until=until))
         self.record(
             transfer,
@@ -379,7 +382,7 @@ class AdmissionService:
             return
         admission = self.active(transfer)
         if admission is None:
-            raise _message("not_active", "No school is handling this registration now.")
+            raise _message("not_active", N_("No school is handling this registration now."))
         today = self.clock.today()
         self._check(transfer, admission, law.Event("decided", today, decision=DECISION_OF[records]))
         if records != "refusal":
@@ -389,7 +392,7 @@ class AdmissionService:
         if needs not in ("yes", "no"):
             raise _message(
                 "needs_support_missing",
-                "Say whether the child needs extra support (WPO art. 40 lid 3).",
+                N_("Say whether the child needs extra support (WPO art. 40 lid 3)."),
             )
         exception = details.get("exception") or None
         if exception is not None and exception not in EXCEPTIONS:
@@ -401,7 +404,9 @@ class AdmissionService:
             or (school := self.session.get(Organisation, agreed)) is None
             or school.kind != "school"
         ):
-            raise _message("agreed_unknown", "Choose the school that agreed to admit the child.")
+            raise _message(
+                "agreed_unknown", N_("Choose the school that agreed to admit the child.")
+            )
         problem = duty.may_refuse(
             needs == "yes",
             exception,
@@ -513,6 +518,48 @@ class AdmissionService:
             )
             for row in rows
         ]
+
+    def hidden(self, transfer: Transfer, party: str | None) -> tuple[set[int], set[int]]:
+        """What the school handling the registration now may not see on its timeline: what
+        the schools before it on the list did (their decisions), unless the region's
+        procedure lets the schools see them (``others_see: decisions``). The parents see it
+        all; the receipt by the parents stays."""
+        procedure = self.procedure(transfer)
+        if (
+            party != "receiving_school"
+            or procedure is None
+            or procedure.admission is None
+            or procedure.admission.others_see != "order"
+        ):
+            return set(), set()
+        history = self.transfers().history(transfer)
+        passing = {
+            (source, step.target)
+            for step in procedure.recording("next_school")
+            for source in step.sources
+        }
+        received = {
+            (source, step.target)
+            for step in procedure.recording("receipt")
+            for source in step.sources
+        }
+        last = max(
+            (i for i, c in enumerate(history) if (c.from_status, c.to_status) in passing),
+            default=None,
+        )
+        changes = set()
+        if last is not None:
+            changes = {c.id for c in history[:last] if (c.from_status, c.to_status) not in received}
+        events = set(
+            self.session.scalars(
+                select(TransferEvent.id).where(
+                    TransferEvent.transfer_id == transfer.id,
+                    TransferEvent.organisation_id != transfer.receiving_school_id,
+                    TransferEvent.kind.in_((*EVENT_KINDS, "extension_letter")),
+                )
+            )
+        )
+        return changes, events
 
     def duty(self, transfer: Transfer) -> duty.Duty:
         """Who held the zorgplicht on which days (duty.py), from the list's history."""

@@ -119,6 +119,18 @@ def after_told(hook: StepHook) -> StepHook:
     return hook
 
 
+Hidden = Callable[["TransferService", Transfer, "str | None"], "tuple[set[int], set[int]]"]
+_HIDDEN: list[Hidden] = []
+
+
+def timeline_hides(source: Hidden) -> Hidden:
+    """Register what a party may not see on a transfer's timeline: the ids of status changes
+    and of events (a registration's decisions at other schools, WPO art. 40 and the region's
+    ``others_see``)."""
+    _HIDDEN.append(source)
+    return source
+
+
 DueDates = Callable[["TransferService", Transfer], Iterable[date]]
 _DUE_DATES: list[DueDates] = []
 
@@ -685,7 +697,15 @@ class TransferService:
         run = self.running(transfer)
         names = self._account_names(transfer)
         entries: list[Entry] = []
+        hidden_changes: set[int] = set()
+        hidden_events: set[int] = set()
+        for source in _HIDDEN:
+            changes, events = source(self, transfer, party)
+            hidden_changes |= changes
+            hidden_events |= events
         for change in self.history(transfer):
+            if change.id in hidden_changes:
+                continue
             step = run.procedure.transition_between(change.from_status, change.to_status)
             label = localize(step.label, language) if step else change.to_status
             text = f"{label}: {run.label(change.to_status, language)}"
@@ -709,6 +729,8 @@ class TransferService:
         ):
             shown_to = [p for p in event.visible_to.split(",") if p]
             if party is not None and shown_to and party not in shown_to:
+                continue
+            if event.id in hidden_events:
                 continue
             if event.kind == proof.KIND and not (event.subject or "").startswith("nl:"):
                 continue  # one line for the proof, whatever its languages
