@@ -451,6 +451,14 @@ class AdmissionService:
                     for later in rows:
                         if later.state == "waiting":
                             later.state = "closed"
+        elif records is None and self.transfers().running(transfer).final(taken.step.target):
+            # the parents withdrew the registration (or another closing step): no school
+            # handles it any more
+            for row in rows:
+                if row.state == "active":
+                    row.state, row.decided_on = "withdrawn", today
+                elif row.state == "waiting":
+                    row.state = "closed"
         elif records == "enrolment":
             for row in rows:
                 if (
