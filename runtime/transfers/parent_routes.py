@@ -23,6 +23,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
@@ -330,6 +331,9 @@ def _parents_page(
         refusal=refusal,
         notice=notice,
         thread=_thread(popo, session, link, thread_values, thread_problems),
+        sections=[
+            Markup(block) for block in parents.sections(session, popo.registry, transfer, language)
+        ],
     )
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,27 @@ from ..pupils.models import Guardian
 from ..refusals import Gone
 from .models import ParentAccess, Transfer, TransferEvent
 
+if TYPE_CHECKING:
+    from ..definitions import Registry
+
 LINK_DAYS = 180  # a transfer rarely takes longer; a school can make a new link
+
+Section = Callable[[Session, "Registry", Transfer, str], "str | None"]
+SECTIONS: list[Section] = []
+"""Blocks of HTML another domain adds to the parents' page of a transfer (a placement round's
+result, runtime/placement), registered with :func:`on_parents_page`; each is given the page's
+session, the transfer and the language, and returns its block or None."""
+
+
+def on_parents_page(callback: Section) -> None:
+    if callback not in SECTIONS:
+        SECTIONS.append(callback)
+
+
+def sections(session: Session, registry: Registry, transfer: Transfer, language: str) -> list[str]:
+    """The blocks other domains add to the parents' page (see SECTIONS)."""
+    found = (callback(session, registry, transfer, language) for callback in SECTIONS)
+    return [block for block in found if block]
 
 
 class UnknownLink(LookupError):
