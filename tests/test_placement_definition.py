@@ -253,3 +253,20 @@ def test_a_childs_priority_group_at_each_school(write: Write) -> None:
         None,
         None,
     ]
+
+
+def test_the_docs_whole_policy_checks_clean(tmp_path: Path) -> None:
+    page = (REPOSITORY / "docs" / "placement.md").read_text(encoding="utf-8")
+    example = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "plaatsing.placement.yaml"
+    path.write_text(example, encoding="utf-8")
+    result = check_placement_file(path, forms=[check_file(NOORD_FORM)])
+    assert [d.render() for d in result.diagnostics] == []
+    assert result.compiled is not None
+
+
+def test_the_shipped_policy_is_published_and_offered() -> None:
+    from runtime.definitions import Registry
+
+    entry = Registry.load(REPOSITORY / "definitions").placement("plaatsing-noord")
+    assert entry is not None and entry.published and entry.policy.version == 1
