@@ -9,6 +9,7 @@ from .calendar import CalendarFile
 from .fieldtypes import MEDIA_TYPES
 from .messages import CATALOG, DEFAULT_LANGUAGE
 from .model import FormDefinition
+from .placement.model import PlacementPolicy
 from .procedures.load import PROCEDURES
 from .procedures.model import ProcedureDefinition
 from .procedures.scenarios import ProcedureScenarioFile
@@ -119,6 +120,7 @@ def definition_schema() -> dict[str, Any]:
         "additionalProperties": False,
     }
     _add_procedures(defs)
+    _add_placements(defs)
     _allow_includes(defs)
     _close_values(defs)
     lists = form["properties"]["choices"]
@@ -133,6 +135,7 @@ def definition_schema() -> dict[str, Any]:
             {"$ref": "#/$defs/Fragment"},
             {"$ref": "#/$defs/ProcedureDefinition"},
             {"$ref": "#/$defs/ProcedureVariant"},
+            {"$ref": "#/$defs/PlacementPolicy"},
         ],
         "$defs": defs,
     }
@@ -199,6 +202,16 @@ def _add_procedures(defs: dict[str, Any]) -> None:
         },
         "additionalProperties": False,
     }
+
+
+def _add_placements(defs: dict[str, Any]) -> None:
+    """``*.placement.yaml``: a region's placement policy (engine/placement)."""
+    policy = PlacementPolicy.model_json_schema(by_alias=True)
+    for name, schema in policy.pop("$defs", {}).items():
+        if name in defs and defs[name] != schema:
+            raise ValueError(f"two schema definitions are named {name}")
+        defs[name] = schema
+    defs["PlacementPolicy"] = policy
 
 
 def _described(

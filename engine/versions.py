@@ -5,7 +5,7 @@ A published version never changes. ``popo publish`` records its content hash in 
 source file that went into it (the form, its fragments, its base); ``popo check`` fails when a
 published version's content no longer matches, and names the file that was edited. Procedures
 are locked alike, in the lock's ``procedures:`` section (their diff is
-:mod:`engine.procedures.diff`). ``popo diff``
+:mod:`engine.procedures.diff`), and placement policies in ``placements:``. ``popo diff``
 lists what a person filling the form would notice, each change classified as compatible or
 breaking, and a definition's ``migrations`` tell how answers of an earlier version carry over
 (renames, value maps, knowingly dropped fields) or that drafts finish on the earlier version.
@@ -35,9 +35,10 @@ LOCK_HEADER = (
     "# file in it. Written by `popo publish`; `popo check` fails when a published version is\n"
     "# edited.\n"
 )
-FORM, PROCEDURE = "form", "procedure"
-"""The kinds of definition a lock records, each in its own section (``forms:``, ``procedures:``)."""
-_SECTIONS = {FORM: "forms", PROCEDURE: "procedures"}
+FORM, PROCEDURE, PLACEMENT = "form", "procedure", "placement"
+"""The kinds of definition a lock records, each in its own section (``forms:``,
+``procedures:``, ``placements:``)."""
+_SECTIONS = {FORM: "forms", PROCEDURE: "procedures", PLACEMENT: "placements"}
 
 
 # ---------------------------------------------------------------------- lock file
@@ -53,7 +54,7 @@ class LockEntry:
     # each source file (relative to the lock's folder) → the hash of its content; empty in lock
     # files written before sources were recorded
     sources: dict[str, str] = dataclass_field(default_factory=dict)
-    kind: str = FORM  # FORM (``form`` is a form id) or PROCEDURE (a procedure id)
+    kind: str = FORM  # FORM (``form`` is a form id), PROCEDURE or PLACEMENT (their id)
 
     @property
     def name(self) -> str:
@@ -114,8 +115,9 @@ class LockFile:
                 item["sources"] = dict(sorted(e.sources.items()))
             sections[_SECTIONS[e.kind]][e.name] = item
         content = {"forms": sections["forms"]}
-        if sections["procedures"]:
-            content["procedures"] = sections["procedures"]
+        for section in ("procedures", "placements"):
+            if sections[section]:
+                content[section] = sections[section]
         text = LOCK_HEADER + yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -143,7 +145,9 @@ class LockFile:
         """Record a version of a form (or, with ``kind=PROCEDURE``, a procedure) as published,
         with the hash of each file that went into it (``sources``; found by assembling
         ``file`` when not given)."""
-        if sources is None and kind == PROCEDURE:
+        if sources is None and kind == PLACEMENT:
+            sources = [file]  # a policy is one file
+        elif sources is None and kind == PROCEDURE:
             from .procedures import load_procedure
 
             sources = load_procedure(file).files

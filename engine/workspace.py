@@ -3,23 +3,28 @@
 File names tell what a file is: ``*.form.yaml`` (a definition or regional variant),
 ``*.fragment.yaml`` (shared fields or sections), ``*.procedure.yaml`` (how a case moves
 between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests),
-``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`).
+``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`),
+``*.placement.yaml`` (a region's central placement round, :mod:`engine.placement`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .api import CheckResult, check_file
 from .calendar import CALENDAR_SUFFIX, LoadedCalendar, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
+from .placement import PLACEMENT_SUFFIX, PlacementResult, check_placement_file
 from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
 from .versions import (
     FORM,
     LOCK_NAME,
+    PLACEMENT,
     PROCEDURE,
     LockEntry,
     LockFile,
@@ -32,14 +37,25 @@ from .yamlsource import LocDict
 FORM_SUFFIX = ".form.yaml"
 FRAGMENT_SUFFIX = ".fragment.yaml"
 SCENARIO_SUFFIX = ".scenarios.yaml"
-KNOWN_SUFFIXES = (FORM_SUFFIX, FRAGMENT_SUFFIX, PROCEDURE_SUFFIX, SCENARIO_SUFFIX, CALENDAR_SUFFIX)
+KNOWN_SUFFIXES = (
+    FORM_SUFFIX,
+    FRAGMENT_SUFFIX,
+    PROCEDURE_SUFFIX,
+    SCENARIO_SUFFIX,
+    CALENDAR_SUFFIX,
+    PLACEMENT_SUFFIX,
+)
 
-Versioned = CheckResult | ProcedureResult
-"""A form or a procedure: both are published in popo.lock and never change afterwards."""
+Versioned = CheckResult | ProcedureResult | PlacementResult
+"""A form, a procedure or a placement policy: each is published in popo.lock and never
+changes afterwards."""
 
 
 def kind_of(result: Versioned) -> str:
-    """FORM or PROCEDURE: the lock file's section for ``result``, and the word in messages."""
+    """FORM, PROCEDURE or PLACEMENT: the lock file's section for ``result``, and the word in
+    messages."""
+    if isinstance(result, PlacementResult):
+        return PLACEMENT
     return PROCEDURE if isinstance(result, ProcedureResult) else FORM
 
 
@@ -76,6 +92,8 @@ class Workspace:
     procedures: list[ProcedureResult] = field(default_factory=list)
     calendars: list[LoadedCalendar] = field(default_factory=list)
     procedure_index: dict[tuple[str, int], ProcedureResult] = field(default_factory=dict)
+    placements: list[PlacementResult] = field(default_factory=list)
+    placement_index: dict[tuple[str, int], PlacementResult] = field(default_factory=dict)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
@@ -83,6 +101,8 @@ class Workspace:
             items.extend(result.diagnostics)
         for procedure in self.procedures:
             items.extend(procedure.diagnostics)
+        for placement in self.placements:
+            items.extend(placement.diagnostics)
         seen = set()
         unique = []
         for item in items:
@@ -101,14 +121,26 @@ class Workspace:
 
     def versions(self, form_id: str, kind: str = FORM) -> list[int]:
         """The versions of a form (or, with ``kind=PROCEDURE``, of a procedure) found."""
-        index = self.procedure_index if kind == PROCEDURE else self.index
-        return sorted(v for (f, v) in index if f == form_id)
+        return sorted(v for (f, v) in self.index_of(kind) if f == form_id)
+
+    def index_of(self, kind: str) -> dict[tuple[str, int], Any]:
+        """The index of the definitions of ``kind`` (FORM, PROCEDURE, PLACEMENT) found."""
+        if kind == PLACEMENT:
+            return self.placement_index
+        return self.procedure_index if kind == PROCEDURE else self.index
 
     def find_procedure(self, procedure_id: str, version: int) -> ProcedureResult | None:
         return self.procedure_index.get((procedure_id, version))
 
 
-def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspace:
+def open_workspace(
+    paths: list[Path],
+    oso: OsoCatalog | None = None,
+    schools: Mapping[str, str | None] | None = None,
+) -> Workspace:
+    """Every definition under ``paths``, checked. ``schools``: the school locations known
+    (code → region) to check placement policies against; None where no register is at hand
+    (``popo check`` reads no database)."""
     workspace = Workspace(paths)
     for path in paths:
         if not path.exists():
@@ -145,6 +177,22 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
             )
             continue
         workspace.procedure_index[key] = procedure
+    for path in discover(paths, PLACEMENT_SUFFIX):
+        placement = check_placement_file(path, schools, workspace.results)
+        workspace.placements.append(placement)
+        policy = placement.definition
+        if policy is None:
+            continue
+        key = (policy.id, policy.version)
+        if key in workspace.placement_index:
+            workspace.diagnostics.error(
+                policy.location("version"),
+                f"the placement policy '{policy.id}' version {policy.version} is also defined "
+                f"in {workspace.placement_index[key].path}",
+                "give each policy its own id, or each version its own number",
+            )
+            continue
+        workspace.placement_index[key] = placement
     for path in discover(paths, CALENDAR_SUFFIX):
         calendar = load_calendar(path)
         workspace.calendars.append(calendar)
@@ -152,10 +200,10 @@ def open_workspace(paths: list[Path], oso: OsoCatalog | None = None) -> Workspac
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment, procedure, scenario or calendar file and "
-            "is ignored",
-            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml, *.scenarios.yaml or "
-            "*.calendar.yaml",
+            "this YAML file is not a form, fragment, procedure, scenario, calendar or placement "
+            "file and is ignored",
+            "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml, *.scenarios.yaml, "
+            "*.calendar.yaml or *.placement.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)
@@ -168,7 +216,7 @@ def _check_locks(workspace: Workspace) -> None:
     locks: dict[Path, LockFile] = {}
     edited: list[tuple[LockFile, LockEntry, Versioned]] = []
     unchanged_files: set[Path] = set()
-    published: list[Versioned] = [*workspace.results, *workspace.procedures]
+    published: list[Versioned] = [*workspace.results, *workspace.procedures, *workspace.placements]
     for result in published:
         model = result.definition
         if model is None or result.content_hash is None:
@@ -188,8 +236,7 @@ def _check_locks(workspace: Workspace) -> None:
         _blame_edits(workspace, edited, unchanged_files)
     for lock in locks.values():
         for entry in lock.entries.values():
-            index = workspace.procedure_index if entry.kind == PROCEDURE else workspace.index
-            if (entry.form, entry.version) not in index:
+            if (entry.form, entry.version) not in workspace.index_of(entry.kind):
                 target = lock.path.parent / entry.file
                 if not target.exists():
                     workspace.diagnostics.error(

@@ -1,5 +1,6 @@
-"""The region's definitions the running application offers (forms, procedures and the school
-calendar; overviews next), compiled once at start-up and shared by every domain."""
+"""The region's definitions the running application offers (forms, procedures, placement
+policies and the school calendar; overviews next), compiled once at start-up and shared by
+every domain."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from engine.calendar import SchoolCalendar
 from engine.compiler import CompiledForm
 from engine.errors import Severity
 from engine.messages import localize
+from engine.placement import CompiledPolicy
 from engine.procedures import CompiledProcedure
-from engine.versions import PROCEDURE, LockFile
+from engine.versions import PLACEMENT, PROCEDURE, LockFile
 from engine.workspace import open_workspace
 from oso_mapping.element_tree import load_element_tree
 
@@ -62,12 +64,20 @@ class ProcedureEntry:
 
 
 @dataclass
+class PlacementEntry:
+    policy: CompiledPolicy
+    path: Path
+    published: bool
+
+
+@dataclass
 class Registry:
     """Compiled forms and procedures by id and version, and the school calendar; drafts are
     started on the newest published version of a form, cases on the newest procedure."""
 
     forms: dict[tuple[str, int], FormEntry] = field(default_factory=dict)
     procedures: dict[tuple[str, int], ProcedureEntry] = field(default_factory=dict)
+    placements: dict[tuple[str, int], PlacementEntry] = field(default_factory=dict)
     calendar: SchoolCalendar | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -95,6 +105,15 @@ class Registry:
             published = entry is not None and entry.sha256 == compiled.content_hash
             registry.procedures[(compiled.id, compiled.version)] = ProcedureEntry(
                 compiled, procedure.path, published
+            )
+        for placement in workspace.placements:
+            policy = placement.compiled
+            if policy is None:
+                continue
+            entry = lock.get(policy.id, policy.version, PLACEMENT) if lock else None
+            published = entry is not None and entry.sha256 == policy.content_hash
+            registry.placements[(policy.id, policy.version)] = PlacementEntry(
+                policy, placement.path, published
             )
         registry.calendar = next(
             (c.calendar for c in workspace.calendars if c.calendar is not None), None
@@ -144,3 +163,17 @@ class Registry:
         pool = own or [e for e in entries if e.procedure.region is None]
         best = max(pool, key=lambda e: e.procedure.version, default=None)
         return best.procedure if best is not None else None
+
+    def placement(self, policy_id: str, version: int | None = None) -> PlacementEntry | None:
+        """A placement policy: that version, or the newest published one (the newest at all
+        when none is published)."""
+        if version is not None:
+            return self.placements.get((policy_id, version))
+        candidates = [e for (p, _), e in self.placements.items() if p == policy_id]
+        pool = [e for e in candidates if e.published] or candidates
+        return max(pool, key=lambda e: e.policy.version) if pool else None
+
+    def placement_policies(self) -> list[PlacementEntry]:
+        """The newest version of every placement policy, by id."""
+        ids = sorted({p for p, _ in self.placements})
+        return [e for e in (self.placement(p) for p in ids) if e is not None]

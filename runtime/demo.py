@@ -19,6 +19,7 @@ from .definitions import Registry
 from .forms.models import PublicLink
 from .forms.service import FormsService, token_hash
 from .organisations.models import Organisation, ProcessingAgreement
+from .placement import demo as placement_demo
 from .settings import Settings
 from .storage import BlobStore
 
@@ -149,6 +150,7 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         )
         link.note = title_nl
         created.append(f"link /start/{token}")
+    created.extend(placement_demo.seed(session, registry, settings))
     return created
 
 

@@ -18,6 +18,7 @@ from .home.plugin import DOMAIN as HOME
 from .jobs import spec
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
+from .placement.plugin import DOMAIN as PLACEMENT
 from .pupils.plugin import DOMAIN as PUPILS
 from .settings import Settings, use_class
 from .statuses import db as status_tables
@@ -34,6 +35,7 @@ DOMAINS: tuple[Domain, ...] = (
     PUPILS,
     TRANSFERS,
     ADMISSIONS,
+    PLACEMENT,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from engine.errors import Severity
 from engine.procedures import PROCEDURE_SUFFIX, ProcedureResult
-from engine.versions import FORM, PROCEDURE, Change
+from engine.versions import FORM, PLACEMENT, PROCEDURE, Change
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
@@ -64,10 +64,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     failed = bool(errors) or (args.strict and bool(warnings))
     forms = len(workspace.results)
     others = [
-        f"{count} {name}{'s' if count != 1 else ''}"
+        f"{count} {_plural(name) if count != 1 else name}"
         for count, name in (
             (len(workspace.procedures), "procedure"),
             (len(workspace.calendars), "calendar"),
+            (len(workspace.placements), "placement policy"),
         )
         if count
     ]
@@ -80,6 +81,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 1 if failed else 0
+
+
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
@@ -233,7 +238,7 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     root = Path(args.dir) if args.dir else None
     oso = _oso_catalog(out)
     workspace = open_workspace([root or path.parent], oso)
-    candidates: list[Versioned] = [*workspace.results, *workspace.procedures]
+    candidates: list[Versioned] = [*workspace.results, *workspace.procedures, *workspace.placements]
     result = next((r for r in candidates if r.path.resolve() == path.resolve()), None)
     if result is None:
         print(
@@ -261,6 +266,11 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
             return 0
         print(f"error: {name} was published before with other content", file=out)
         return 1
+    if kind == PLACEMENT:  # a policy has no scenarios: checked clean, it is published
+        lock.publish(model.id, model.version, result.content_hash, path, [path], kind)
+        lock.write()
+        print(f"published {name} ({result.content_hash[:12]}) in {lock.path}", file=out)
+        return 0
     # the scenarios of this form (or procedure) and of those it builds on, with its coverage
     today = date.fromisoformat(args.today) if args.today else None
     forms, procedures = ([], [path]) if kind == PROCEDURE else ([path], [])
@@ -498,7 +508,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="record a version as published in popo.lock, once it checks clean and its "
         "scenarios pass and cover it",
     )
-    publish.add_argument("file", help="the *.form.yaml or *.procedure.yaml to publish")
+    publish.add_argument(
+        "file", help="the *.form.yaml, *.procedure.yaml or *.placement.yaml to publish"
+    )
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
     publish.set_defaults(handler=cmd_publish)

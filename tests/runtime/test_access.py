@@ -147,6 +147,10 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/api/v1/transfers/{transfer_id:uuid}/enrolment",  # the same, as the procedure lets
         "/api/v1/transfers/{transfer_id:uuid}/deregistration",
         "/schema/{path:str}",  # the API's OpenAPI document (no data): test_api
+        # a placement round: the SWV of its region; a school's result: who reads the school
+        "/placement/{policy_id:str}",  # test_placement_round
+        "/placement/{policy_id:str}/rounds/{round_id:uuid}/log.json",
+        "/placement/{policy_id:str}/schools/{code:str}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
