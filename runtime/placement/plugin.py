@@ -24,6 +24,7 @@ def parents_section(context: sections.PageContext) -> str | None:
         return None
     return templates(context.language).get_template("placement_parents.html").render(**view)
 
+
 DOMAIN = Domain(
     name="placement",
     routes=routes.ROUTES,

@@ -22,6 +22,7 @@ from .models import ParentAccess, Transfer, TransferEvent
 
 LINK_DAYS = 180  # a transfer rarely takes longer; a school can make a new link
 
+
 class UnknownLink(LookupError):
     """No link has this secret (or it is not a parents' link)."""
 
