@@ -88,7 +88,7 @@ def test_a_region_from_the_base_has_a_variant_of_each_procedure(definitions: Pat
     west = definitions / "west"
     procedure = west / "aanmelding.procedure.yaml"
     data = load_file(procedure)
-    assert data["extends"] == "../base/aanmelding.procedure.yaml"
+    assert data["extends"] == "../base/aanmelding.v2.procedure.yaml"  # the newest base
     assert (data["id"], data["version"], data["region"]) == ("aanmelding-west", 1, "west")
     assert data["title"] == {
         "nl": "Aanmelding door ouders – Regio West",
@@ -96,15 +96,15 @@ def test_a_region_from_the_base_has_a_variant_of_each_procedure(definitions: Pat
     }
     assert data["changes"] == []
     text = procedure.read_text()
-    # an example of changes, commented out: the region's own form, a term of its own
+    # an example of changes, commented out: the region's own form (version 2 has no term of
+    # its own: the law's terms are the admission: block's)
     assert (
         "# changes:\n"
         "#   - modify: aanmelden      # needs the region's form, not the base's\n"
         "#     set:\n"
-        "#       needs: [aanmeldformulier-west]\n"
-        "#   - modify: beslistermijn      # shorter than the base's 6 weeks\n"
-        "#     set: {amount: 5}\n" in text
+        "#       needs: [aanmeldformulier-west]\n" in text
     )
+    assert "beslistermijn" not in text
     assert (
         "note: aanmelding.procedure.yaml still names the base's aanmeldformulier, not the "
         "region's aanmeldformulier-west: the comment in it shows how to change that" in output
@@ -235,11 +235,11 @@ def test_a_procedure_the_source_region_has_no_variant_of_starts_from_the_base(
     assert status == 0, output
     assert (
         "note: the folder you started from has no variant of the procedure 'aanmelding': "
-        "aanmelding.procedure.yaml starts from the base's aanmelding.procedure.yaml" in output
+        "aanmelding.procedure.yaml starts from the base's aanmelding.v2.procedure.yaml" in output
     )
     oost = definitions / "oost"
     assert load_file(oost / "aanmelding.procedure.yaml")["extends"] == (
-        "../base/aanmelding.procedure.yaml"
+        "../base/aanmelding.v2.procedure.yaml"
     )
     assert load_file(oost / "tussentijdse-overstap.procedure.yaml")["changes"]  # noord's copy
     status, output = popo("check", "--strict", str(oost))

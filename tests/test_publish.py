@@ -133,7 +133,7 @@ def test_publish_locks_a_procedure_and_check_refuses_an_edit_of_it(
         f"{date.today().isoformat()} and this file has been edited since\n"
         "  at version\n"
         "  hint: undo the edit first (published versions never change); to change the "
-        "procedure, make a new version: a new file that extends: this one, with version: 2 and "
+        "procedure, make a new version: a new file that extends: this one, with version: 3 and "
         "your changes, then run popo publish\n" in out
     )
     assert _publish(folder, procedure) == 1

@@ -583,7 +583,7 @@ def _transfer_page(
                 handover.proposed(step.records, transfer.enrolled_on, service.clock.today()),
             )
             for step in actions.possible
-            if step.records
+            if step.records in (handover.ENROLMENT, handover.DEREGISTRATION)
         },
         blocked=[
             (localize(step.label, language), popo.registry.form_title(form, language))

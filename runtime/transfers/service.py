@@ -483,7 +483,7 @@ class TransferService:
         transfer.updated_at = now
         if run.final(step.target):
             transfer.closed_at = now
-        if step.records is not None and on is not None:
+        if step.records in (handover.ENROLMENT, handover.DEREGISTRATION) and on is not None:
             self._record_date(transfer, step.records, on, acting, actor_id, actor_name)
         self.session.flush()
         for hook in _AFTER_STEP:

@@ -151,6 +151,13 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/placement/{policy_id:str}",  # test_placement_round
         "/placement/{policy_id:str}/rounds/{round_id:uuid}/log.json",
         "/placement/{policy_id:str}/schools/{code:str}",
+        # a registration's actions and letters: through reach_transfer (the handling school)
+        # and the parents' link: test_admissions
+        "/transfers/{transfer_id:uuid}/admission/information",
+        "/transfers/{transfer_id:uuid}/admission/received",
+        "/transfers/{transfer_id:uuid}/admission/extension",
+        "/transfers/{transfer_id:uuid}/admission/letters/{event_id:int}/brief.pdf",
+        "/p/{token:str}/letters/{event_id:int}/brief.pdf",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

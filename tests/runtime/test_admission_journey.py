@@ -189,21 +189,9 @@ def schools_on(tab: Any) -> list[str]:
     return schools_on_list(tab, "#registration-schools")
 
 
-def tolerate_stray_date(form: Any) -> None:
-    """PRODUCT BUG (see test_a_decision_on_a_registration_asks_no_deregistration_date): the
-    decisions of a registration (Toelaten, Afwijzen, Niet in behandeling nemen) show a required
-    "Uitschrijfdatum" that belongs to a mid-year transfer, so Chromium will not send them
-    without one; and a date typed there is stored as the pupil's deregistration. The journey
-    leaves it empty and lets the form go without it, as the product should offer it."""
-    stray = form.locator("input[name=date]")
-    if stray.count():
-        stray.evaluate("field => { field.required = false }")
-
-
 def take(tab: Any, step: str, label: str) -> None:
     form = tab.locator(f"form[action$='/steps/{step}']")
     assert form.count() == 1, f"{label} is not offered: {tab.locator('main').inner_text()[:1500]}"
-    tolerate_stray_date(form)
     form.get_by_role("button", name=label, exact=True).click()
     done(tab)
 
@@ -423,7 +411,6 @@ def test_a_registration_runs_down_the_parents_list_within_the_legal_terms(
     take(linde, "in_behandeling_nemen", "In behandeling nemen")
     assert linde.locator("#status").inner_text() == "In behandeling"
     refusal = linde.locator("form[action$='/steps/afwijzen']")
-    tolerate_stray_date(refusal)
     refusal.get_by_role("button", name="Afwijzen").click()  # without saying a word on support
     linde.wait_for_load_state("load")
     problem = linde.get_by_role("alert")
@@ -431,7 +418,6 @@ def test_a_registration_runs_down_the_parents_list_within_the_legal_terms(
     assert linde.locator("#status").inner_text() == "In behandeling"  # nothing changed
 
     refusal = linde.locator("form[action$='/steps/afwijzen']")
-    tolerate_stray_date(refusal)
     support = refusal.get_by_role("group", name="Heeft het kind extra ondersteuning nodig?")
     support.get_by_label("Ja").check()
     refusal.get_by_role("button", name="Afwijzen").click()  # needs support, and no school named
@@ -441,7 +427,6 @@ def test_a_registration_runs_down_the_parents_list_within_the_legal_terms(
     assert linde.locator("#status").inner_text() == "In behandeling"
 
     refusal = linde.locator("form[action$='/steps/afwijzen']")
-    tolerate_stray_date(refusal)
     support = refusal.get_by_role("group", name="Heeft het kind extra ondersteuning nodig?")
     assert support.get_by_label("Ja").is_checked()  # the answer is kept
     refusal.get_by_label("De school die bereid is het kind toe te laten").select_option(
@@ -516,16 +501,6 @@ def test_a_registration_runs_down_the_parents_list_within_the_legal_terms(
     assert len(mails(inbox, LINDE_DIRECTOR, subject)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: runtime/transfers/routes.py (records=, in _transfer_page) gives every step "
-        "with a `records:` a date field, so the registration's decisions (records admission, "
-        "refusal, not_handled) show transfer.html's required 'Uitschrijfdatum'; and "
-        "TransferService.take (runtime/transfers/service.py, `if step.records is not None and "
-        "on is not None`) stores a date posted with them as the pupil's deregistration"
-    ),
-)
 def test_a_decision_on_a_registration_asks_no_deregistration_date(
     site: Site,
     browser: Any,  # noqa: F811

@@ -153,12 +153,13 @@ def test_a_parents_registration_lands_in_the_schools_register(
     assert transfer.procedure_id == "aanmelding-noord" and transfer.reason == "eerste_school"
     # Noord decides within four weeks of the receipt (WPO art. 40 allows six): the due date
     # is named, and the first school on the list handles the registration
-    due = today + timedelta(weeks=4)
+    received = seeded.clock.today()  # the Dutch date: after 23:00 UTC it is the next day
+    due = received + timedelta(weeks=4)
     assert transfer.due_on == due
     assert "binnen 4 weken" in page and str(due.day) in page
     with seeded.db.session() as session:
         rows = AdmissionService(session, seeded.registry).admissions(session.merge(transfer))
-        assert (rows[0].position, rows[0].state, rows[0].received_on) == (1, "active", today)
+        assert (rows[0].position, rows[0].state, rows[0].received_on) == (1, "active", received)
         assert all(a.state == "waiting" and a.received_on is None for a in rows[1:])
     assert "Wat gebeurt er nu?" in page or "Wat gebeurt er nu" in page
     follow = re.search(r'href="/p/([^"]+)"', page)

@@ -27,13 +27,13 @@ from .conftest import log_in, with_csrf
 Client = TestClient[Litestar]
 
 # The schools (by BRIN + vestiging) whose pupil data each demo role reads; the demo's
-# Stichting Noorderbasis (12AB00, 34CD00) has agreements with its own office and SWV Noord.
+# Stichting Noorderbasis (12AB00, 34CD00, 78GH00) has agreements with its own office and SWV Noord.
 READS = {
     "ib@regenboog.demo": {"12AB00"},
     "leerkracht@regenboog.demo": {"12AB00"},
     "privacy@regenboog.demo": {"12AB00"},
     "directeur@linde.demo": {"34CD00"},
-    "bestuur@noorderbasis.demo": {"12AB00", "34CD00"},
+    "bestuur@noorderbasis.demo": {"12AB00", "34CD00", "78GH00"},
     "swv@noord.demo": {"12AB00", "34CD00"},
     "ib@kompas.demo": {"56EF00"},
     "consultant@popo.demo": set(),

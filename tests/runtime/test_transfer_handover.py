@@ -19,6 +19,7 @@ from sqlalchemy import select
 from oso_mapping.settings import schema_dir
 from runtime.access.models import UserAccount
 from runtime.audit.models import AuditEvent
+from runtime.clock import SYSTEM  # the Dutch date: after 23:00 UTC it is tomorrow
 from runtime.forms.models import Draft
 from runtime.forms.service import FormsService
 from runtime.notifications.models import Notification
@@ -90,7 +91,7 @@ def test_the_enrolment_asks_for_its_date_and_the_previous_school_is_told_at_once
     url, data = admitted(client, linde, seeded)
     page = linde.get(url).text
     assert 'name="date"' in page and "Inschrijfdatum" in page
-    on = date.today() + timedelta(days=7)
+    on = SYSTEM.today() + timedelta(days=7)
     step(linde, url, "inschrijven", date=on.isoformat())
     transfer = transfer_of(seeded, url)
     assert transfer.status == "ingeschreven" and transfer.enrolled_on == on
@@ -133,7 +134,7 @@ def test_the_enrolment_asks_for_its_date_and_the_previous_school_is_told_at_once
         ("", "Vul de datum in"),
         ("31-02-2027", "Vul de datum in"),
         ("2020-01-01", "vóór het begin van de overstap"),
-        ((date.today() + timedelta(days=400)).isoformat(), "meer dan een jaar vooruit"),
+        ((SYSTEM.today() + timedelta(days=400)).isoformat(), "meer dan een jaar vooruit"),
     ],
 )
 def test_a_wrong_enrolment_date_is_refused_and_changes_nothing(
@@ -158,7 +159,7 @@ def test_a_wrong_enrolment_date_is_refused_and_changes_nothing(
 def test_the_deregistration_proposes_the_day_before_and_refuses_a_gap_or_an_overlap(
     client: Client, linde: Client, regenboog_staff: Client, seeded: AppState
 ) -> None:
-    on = date.today() + timedelta(days=10)
+    on = SYSTEM.today() + timedelta(days=10)
     url, _ = enrolled(client, linde, seeded, on)
     day_before = on - timedelta(days=1)
     page = regenboog_staff.get(url).text
@@ -183,7 +184,7 @@ def test_the_deregistration_proposes_the_day_before_and_refuses_a_gap_or_an_over
 def deregistered(
     client: Client, linde: Client, regenboog_staff: Client, seeded: AppState
 ) -> tuple[str, dict[str, str], date]:
-    on = date.today() + timedelta(days=5)
+    on = SYSTEM.today() + timedelta(days=5)
     url, data = enrolled(client, linde, seeded, on)
     step(regenboog_staff, url, "uitschrijven", date=(on - timedelta(days=1)).isoformat())
     return url, data, on
@@ -290,7 +291,7 @@ def complete(state: AppState, draft_id: uuid.UUID) -> None:
         forms = FormsService(session, state.registry, state.settings, state.files)
         draft = forms.draft(draft_id)
         entry = forms.entry(draft)
-        answers = answer_the_rest(entry.form, draft.answers, date.today())
+        answers = answer_the_rest(entry.form, draft.answers, SYSTEM.today())
         forms.save(draft, entry, forms.state(draft, entry), answers)
         forms.submit(draft, entry, may_change=True)
 
@@ -328,7 +329,7 @@ def test_the_new_school_opens_the_okr_only_once_enrolled_and_klaargezet(
     # the new school may not make it ready itself
     assert linde.post(f"{url}/okr-ready").status_code == 400
     # enrolled: now it opens, its PDF and OSO export too, and the retrieval is on the timeline
-    step(linde, url, "inschrijven", date=date.today().isoformat())
+    step(linde, url, "inschrijven", date=SYSTEM.today().isoformat())
     opened = linde.get(f"/drafts/{draft_id}/submission")
     assert opened.status_code == 200 and "Downloaden als OSO-dossier" in opened.text
     assert linde.get(f"/drafts/{draft_id}/submission.oso.xml").status_code == 200
@@ -392,7 +393,7 @@ def test_the_previous_school_sees_the_number_until_the_transfer_is_closed(
     client: Client, linde: Client, seeded: AppState
 ) -> None:
     url, data = admitted(client, linde, seeded)
-    step(linde, url, "inschrijven", date=date.today().isoformat())
+    step(linde, url, "inschrijven", date=SYSTEM.today().isoformat())
     # enrolled at De Linde: its pupil now, and the previous school still writes the OKR
     assert data["number"] in linde.get(url).text
     assert data["number"] in client.get(url).text
@@ -411,7 +412,7 @@ def test_a_corrected_report_is_not_opened_on_the_earlier_ones_readiness(
     first = okr_from_oso(client, url)
     complete(seeded, first)
     assert client.post(f"{url}/okr-ready", follow_redirects=False).status_code == 303
-    step(linde, url, "inschrijven", date=date.today().isoformat())
+    step(linde, url, "inschrijven", date=SYSTEM.today().isoformat())
     assert linde.get(f"/drafts/{first}/submission").status_code == 200
     # a corrected report is sent for the transfer (a second submission): the new school waits
     # until it is made ready (the parents may want to read it first)
@@ -453,5 +454,5 @@ def test_an_enrolment_from_next_week_does_not_open_the_report_yet(
     draft_id = okr_from_oso(client, url)
     complete(seeded, draft_id)
     client.post(f"{url}/okr-ready")
-    step(linde, url, "inschrijven", date=(date.today() + timedelta(days=7)).isoformat())
+    step(linde, url, "inschrijven", date=(SYSTEM.today() + timedelta(days=7)).isoformat())
     assert linde.get(f"/drafts/{draft_id}/submission").status_code == 403

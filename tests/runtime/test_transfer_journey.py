@@ -27,6 +27,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 
 from runtime.app import create_app
+from runtime.clock import SYSTEM
 from runtime.settings import Settings
 from runtime.state import AppState
 
@@ -42,7 +43,7 @@ pytestmark = [
     pytest.mark.skipif(DATABASE_URL is not None, reason="runs on its own SQLite database"),
 ]
 
-TODAY = date.today()
+TODAY = SYSTEM.today()  # the Dutch date: after 23:00 UTC it is tomorrow
 # what a person types into a field POPO left empty, by the field's type (its input--<type>)
 TYPED = {
     "email": "ib@regenboog.example",
