@@ -12,6 +12,7 @@ test_notifications.py checks the declarations and the templates against each oth
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from ..clock import clock_of
 from .models import Notification
 
 MAX_FACT_LENGTH = 200
+REF_LENGTH = 64  # Notification.ref
 
 
 class Recipient(Protocol):
@@ -185,6 +187,10 @@ def notify(
     The number notified."""
     kind = event_of(event)
     checked(kind, facts)  # refused before anything is written, whoever the recipients are
+    if ref is not None and len(ref) > REF_LENGTH:
+        # a long name of the object (an id, a version, a task) is kept by its digest: the same
+        # name gives the same ref, so a recipient is still told once
+        ref = hashlib.sha256(ref.encode("utf-8")).hexdigest()[:REF_LENGTH]
     messages: dict[str, Message] = {}
     told = 0
     for account in recipients:

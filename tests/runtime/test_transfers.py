@@ -21,6 +21,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from runtime.access.models import UserAccount
+from runtime.clock import SYSTEM
 from runtime.forms.models import Draft
 from runtime.forms.service import FormsService
 from runtime.notifications.models import Notification
@@ -318,7 +319,7 @@ def test_the_register_filters_searches_and_pages_with_and_without_htmx(
         "/transfers", params={"q": data["achternaam"]}, headers={"HX-Request": "true"}
     ).text
     assert data["achternaam"] in partial and "<html" not in partial
-    today = date.today()
+    today = SYSTEM.today()  # the Dutch date the transfers were started on
     this_week = {"from": (today - timedelta(days=1)).isoformat(), "until": today.isoformat()}
     assert f"/transfers/{url.split('/')[2]}" in client.get("/transfers", params=this_week).text
     tomorrow = {"from": (today + timedelta(days=1)).isoformat()}
