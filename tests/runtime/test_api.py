@@ -168,9 +168,9 @@ def test_every_call_is_recorded_with_the_token_by_name_and_organisation(
     with seeded.db.session() as session:
         token = token_of(session, secret)
         events = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.object_type == "api_token", AuditEvent.object_id == str(token.id)
-            )
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "api_token", AuditEvent.object_id == str(token.id))
+            .order_by(AuditEvent.id)  # PostgreSQL returns rows in any order without one
         ).all()
         assert len(events) == 4
         assert [e.purpose for e in events] == [
