@@ -8,7 +8,7 @@ and which errors to show. One macro per field type lives in ``templates/fields/`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -159,8 +159,10 @@ class FormView:
         show_errors: Iterable[str] = (),
         files: Mapping[str, list[dict[str, Any]]] | None = None,
         held: Iterable[str] = (),
+        sent: bool = False,
     ) -> None:
         self.form = form
+        self.sent = sent  # a sent form: a generated field without a value was given apart
         self.state = state
         self.language = i18n.normalize(language)
         self.show_errors = set(show_errors)  # page ids whose errors are shown
@@ -330,8 +332,11 @@ class FormView:
         order = {html_id(k): i for i, k in enumerate(self.state.visible)}
         return sorted(items, key=lambda item: order.get(item[0], 0))
 
-    def answers(self) -> list[tuple[PageView, list[AnswerRow]]]:
-        """Per visible page: an answer row for each visible field."""
+    def answers(
+        self, sections: Collection[str] | None = None
+    ) -> list[tuple[PageView, list[AnswerRow]]]:
+        """Per visible page: an answer row for each visible field; with ``sections``, only
+        the fields of those sections (what parents consented to), and only pages with any."""
         result = []
         for page in self.pages():
             if not page.visible:
@@ -340,10 +345,29 @@ class FormView:
             for section in self.page_model(page.id).sections:
                 if not self.state.visible.get(f"section:{section.id}"):
                     continue
+                if sections is not None and section.id not in sections:
+                    continue
                 for element in section.fields:
                     self._answer_rows(element.id, "", page.id, rows)
-            result.append((page, rows))
+            if sections is None or rows:
+                result.append((page, rows))
         return result
+
+    def sections_with_answers(self) -> list[tuple[str, str]]:
+        """The visible sections that show an answer, as (id, title), in the form's order."""
+        found = []
+        for page in self.pages():
+            if not page.visible:
+                continue
+            for section in self.page_model(page.id).sections:
+                if not self.state.visible.get(f"section:{section.id}"):
+                    continue
+                rows: list[AnswerRow] = []
+                for element in section.fields:
+                    self._answer_rows(element.id, "", page.id, rows)
+                if any(row.answer for row in rows):
+                    found.append((section.id, self.t(section.title) or page.title))
+        return found
 
     def _answer_rows(self, field_id: str, prefix: str, page_id: str, rows: list[AnswerRow]) -> None:
         node = self.form.by_key[field_id]
@@ -365,7 +389,10 @@ class FormView:
             return
         answer = self.display(node, self.state.value.get(key))
         if node.read_only and not answer:  # generated: POPO fills it in when the form is sent
-            answer = i18n.gettext(self.language, "Created when the form is sent")
+            if self.sent:  # the aanmeldcode: on its own letter, not in the archive
+                answer = i18n.gettext(self.language, "Given to the parents separately")
+            else:
+                answer = i18n.gettext(self.language, "Created when the form is sent")
         changeable = node.is_input and not node.read_only
         rows.append(AnswerRow(label, answer, page_id, html_id(key), changeable))
 

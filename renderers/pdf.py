@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -127,7 +128,7 @@ def document_html(
     files: Sequence[ArchiveFile] = (),
 ) -> str:
     """The HTML of the archive document (also used to compare against raw WeasyPrint)."""
-    view = FormView(form, state, info.language)
+    view = FormView(form, state, info.language, sent=True)
     env = environment(info.language)
     form_title = view.t(form.definition.title)
     reference = info.submission_id[:8].upper()
@@ -324,6 +325,57 @@ class LetterInfo:
     def moment(self) -> datetime:
         at = self.issued_at
         return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class CodeLetterInfo:
+    """The letter with an aanmeldcode for the parents: made when it is asked for, never
+    stored (the code is not stored either; runtime/consent)."""
+
+    code: str
+    pupil: str
+    school: str
+    expires_on: date
+    issued_at: datetime
+    language: str
+    reference: str = ""
+
+    @property
+    def moment(self) -> datetime:
+        at = self.issued_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def code_letter_html(info: CodeLetterInfo) -> str:
+    """The HTML of the aanmeldcode letter in ``info.language``."""
+    env = environment(info.language)
+    title = i18n.gettext(info.language, "Your aanmeldcode")
+    return env.get_template("code_letter.html").render(
+        info=info,
+        title=title,
+        header_title=css_string(info.school),
+        footer_reference=css_string(i18n.format_date(info.moment.date(), info.language)),
+        page_counter=page_counter(info.language),
+        language_url=lambda code: "",
+    )
+
+
+def render_code_letter_pdf(info: CodeLetterInfo) -> bytes:
+    """The aanmeldcode letter as PDF/A; its facts name no code (the attachment is data a
+    machine reads, and the code is for the parents' eyes)."""
+    return render_document_pdf(
+        code_letter_html(info),
+        {
+            "kind": "aanmeldcode",
+            "expires_on": info.expires_on.isoformat(),
+            "issued_at": info.moment.isoformat(),
+            "language": info.language,
+        },
+        name="brief.json",
+        description="POPO letter to the parents (JSON)",
+        identifier=secrets.token_hex(16) + info.language,
+        moment=info.moment,
+    )
 
 
 def letter_html(info: LetterInfo) -> str:

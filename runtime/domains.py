@@ -12,6 +12,7 @@ from .access.plugin import DOMAIN as ACCESS
 from .admissions.plugin import DOMAIN as ADMISSIONS
 from .audit import models as audit_tables
 from .authoring.plugin import DOMAIN as AUTHORING
+from .consent.plugin import DOMAIN as CONSENT
 from .domain import Domain
 from .forms.plugin import DOMAIN as FORMS
 from .home.plugin import DOMAIN as HOME
@@ -36,6 +37,7 @@ DOMAINS: tuple[Domain, ...] = (
     TRANSFERS,
     ADMISSIONS,
     PLACEMENT,
+    CONSENT,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

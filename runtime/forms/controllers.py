@@ -50,6 +50,7 @@ from .service import (
     NotYet,
     confirmation,
     granted,
+    panels,
     posted_revision,
     service_for,
 )
@@ -713,10 +714,13 @@ def submission_page(
         submission = ctx.service.submitted(ctx.draft)
         # a parent's page: what the submission started elsewhere (a registration, CONFIRMATIONS)
         extra = None
+        blocks: list[str] = []
         if ctx.link is not None:
             extra = confirmation(
                 ctx.service.session, ctx.service.registry, submission, ctx.draft.language
             )
+        else:
+            blocks = panels(popo, ctx.service.session, submission, ctx.draft.language, ctx.writes)
         content = (
             templates(ctx.draft.language)
             .get_template("submitted.html")
@@ -730,6 +734,7 @@ def submission_page(
                 oso_export=ctx.link is None and ctx.entry.exchanges_oso,
                 school_name=parents_school(ctx),
                 confirmation=Markup(extra) if extra else None,
+                panels=[Markup(block) for block in blocks],
                 language_url=language_url(request),
             )
         )

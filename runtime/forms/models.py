@@ -73,8 +73,6 @@ class Submission(Base):
     answers: Mapped[dict[str, Any]] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    # the code parents give the receiving school (forms with a generated aanmeldcode field)
-    aanmeldcode: Mapped[str | None] = mapped_column(String(20), unique=True)
 
 
 class Attachment(Base):

@@ -121,9 +121,6 @@ def _recall(draft: Draft) -> FormState | None:
     return cached[1]
 
 
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
 Submitted = Callable[[Session, Registry, Submission], None]
 SUBMITTED: list[Submitted] = []
 """What runs in a submission's transaction once it is made: another domain that a form is sent
@@ -184,6 +181,29 @@ class NotYet(Exception):
 
     def text(self, language: str) -> str:
         return localize(self.texts, language).format(**self.params)
+
+
+Panel = Callable[[Any, Session, Submission, str, bool], "str | None"]
+PANELS: list[Panel] = []
+"""What a staff member's submission page shows besides the form's own lines: another domain
+that a sent form started something in (runtime/consent: the advice's aanmeldcode) registers a
+callback with :func:`on_submission_page`; it gets the application state, the page's session,
+the submission, the language and whether the person may change the school's data, and returns
+a block of HTML or None. Every block given is shown, in the order registered."""
+
+
+def on_submission_page(callback: Panel) -> None:
+    if callback not in PANELS:
+        PANELS.append(callback)
+
+
+def panels(
+    popo: Any, session: Session, submission: Submission, language: str, writes: bool
+) -> list[str]:
+    """The blocks other domains add to a staff member's submission page (see PANELS)."""
+    return [
+        html for panel in PANELS if (html := panel(popo, session, submission, language, writes))
+    ]
 
 
 Granting = Callable[[Session, Any, Draft, str], bool]
@@ -629,19 +649,6 @@ class FormsService:
             actor=actor, role=role, facts={"complete": state.valid, "may_change": may_change}
         )
         DRAFT.check(draft.status, DraftStatus.SUBMITTED, attempt)
-        code = None
-        generated = [
-            node.key
-            for node in entry.form.nodes
-            if getattr(node.element, "generated", None) == "aanmeldcode"
-            and node.key in state.visible
-        ]
-        if generated:
-            code = self.new_aanmeldcode()
-            answers = _copy(draft.answers)
-            for key in generated:
-                answer_paths.set_answer(answers, key, code)
-            state, _ = self.save(draft, entry, state, answers)
         submission = Submission(
             draft_id=draft.id,
             form_id=draft.form_id,
@@ -652,7 +659,6 @@ class FormsService:
             transfer_id=draft.transfer_id,
             language=draft.language,
             answers=answer_paths.to_json(state.submission()),
-            aanmeldcode=code,
         )
         try:
             with self.session.begin_nested():
@@ -680,19 +686,6 @@ class FormsService:
             after(self, submission)
         log.info("submitted", extra={"submission": str(submission.id), "form": draft.form_id})
         return submission, state
-
-    def new_aanmeldcode(self) -> str:
-        """Twelve characters from an alphabet without look-alikes (0/O, 1/I): ABCD-EFGH-JKLM.
-        About 60 bits of chance; the unique constraint guards against the unthinkable."""
-        for _ in range(10):
-            raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-            code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-            if (
-                self.session.scalar(select(Submission.id).where(Submission.aanmeldcode == code))
-                is None
-            ):
-                return code
-        raise RuntimeError("could not find a free aanmeldcode")
 
     def submitted(self, draft: Draft) -> Submission:
         submission = self.session.scalar(select(Submission).where(Submission.draft_id == draft.id))

@@ -332,7 +332,14 @@ def _parents_page(
         thread=_thread(popo, session, link, thread_values, thread_problems),
         sections=sections.parents(
             sections.PageContext(
-                session, popo, transfer, language, ["parents"], None, base=link.base
+                session,
+                popo,
+                transfer,
+                language,
+                ["parents"],
+                None,
+                base=link.base,
+                guardian_id=link.access.guardian_id,
             )
         ),
     )
@@ -363,6 +370,10 @@ NOTICES = {
     "view": audit.N_("Thank you: your view has been added. Both schools see it."),
     "step": audit.N_("Done: the transfer is now at the status shown below."),
     "sent": audit.N_("Your message was sent."),
+    "consent": audit.N_("Your choice has been recorded. The school sees it at once."),
+    "withdrawn": audit.N_(
+        "Your consent has been withdrawn: from now on the school no longer sees the data."
+    ),
 }
 
 

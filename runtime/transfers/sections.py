@@ -31,6 +31,7 @@ class PageContext:
     user_id: uuid.UUID | None  # the staff's account; None for the parents
     base: str = ""  # the page's own path: /transfers/<id> or /p/<token>
     values: dict[str, Any] | None = None  # what was posted, shown again after a refusal
+    guardian_id: uuid.UUID | None = None  # on the parents' page: whose link it is, if known
 
     @property
     def party(self) -> str | None:

@@ -14,9 +14,11 @@ answers with a coroutine instead of a response.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
+import anyio
 from anyio import to_thread
 
 P = ParamSpec("P")
@@ -32,3 +34,24 @@ def in_thread(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
         return await to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
     return handler
+
+
+def in_thread_taking(seconds: float) -> Callable[[Callable[P, T]], Callable[P, Awaitable[T]]]:
+    """Like :func:`in_thread`, and the answer leaves no sooner than ``seconds`` after the
+    request came: a handler whose answers must not tell by their time what it found (an
+    aanmeldcode that exists or not). The wait is on the event loop, holding no thread."""
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(fn)
+        async def handler(*args: P.args, **kwargs: P.kwargs) -> T:
+            started = time.monotonic()
+            try:
+                return await to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+            finally:
+                rest = seconds - (time.monotonic() - started)
+                if rest > 0:
+                    await anyio.sleep(rest)
+
+        return handler
+
+    return wrap

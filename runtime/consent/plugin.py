@@ -1,0 +1,60 @@
+"""The consent domain: the aanmeldcode of an advice, the receiving school's request made with
+it, and the parents' explicit consent, given, refused or withdrawn (docs/consent.md). It makes
+a code when an advice is sent (forms' after_submit), shows it on the advice's submission page
+(forms' submission panels) and adds the parents' section to their link's page
+(runtime/transfers/sections.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..audit import Subject
+from ..domain import Domain
+from ..forms.models import Submission
+from ..forms.service import FormsService, after_submit
+from ..notifications import Event
+from . import models, routes
+from .service import ConsentService
+from .settings import ConsentSettings
+
+GENERATED = "aanmeldcode"
+
+
+@after_submit
+def _issue_code(forms: FormsService, submission: Submission) -> None:
+    """An advice whose form has a generated aanmeldcode field gets its code when it is sent,
+    in the same transaction."""
+    entry = forms.registry.get(submission.form_id, submission.form_version)
+    if entry is None or submission.organisation_id is None:
+        return
+    if any(getattr(node.element, "generated", None) == GENERATED for node in entry.form.nodes):
+        ConsentService(forms.session, forms.settings).issue(submission, None)
+
+
+DOMAIN = Domain(
+    name="consent",
+    routes=routes.ROUTES,
+    models=models,
+    templates=Path(__file__).parent / "templates",
+    settings=ConsentSettings,
+    audited=(
+        Subject(
+            "registration_code",
+            models.RegistrationCode.id,
+            models.RegistrationCode.organisation_id,
+            purposes=routes.PURPOSES,
+        ),
+        Subject(
+            "consent_request",
+            models.ConsentRequest.id,
+            models.ConsentRequest.school_id,
+            purposes=routes.PURPOSES,
+        ),
+    ),
+    events=(
+        # the parents: a school asks to see their child's data (no name, no secret)
+        Event("consent_requested", frozenset({"reference", "has_link"}), in_app=False),
+        # the platform: entries of aanmeldcodes are being refused by a limit
+        Event("consent_code_burst", frozenset({"limit", "school"})),
+    ),
+)
