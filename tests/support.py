@@ -31,6 +31,8 @@ def answer_the_rest(form: CompiledForm, answers: dict[str, Any], today: date) ->
                 answer_paths.set_answer(answers, key, sorted(node.choice_values)[0])
             elif node.kind == "yesno":
                 answer_paths.set_answer(answers, key, "false")
+            elif node.kind == "email":
+                answer_paths.set_answer(answers, key, "contact@school.example")
             elif node.kind == "date":  # the example pupil is too old for primary school
                 born = key == "geboortedatum"
                 answer_paths.set_answer(answers, key, "17-03-2018" if born else "01-09-2022")

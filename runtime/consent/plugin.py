@@ -7,12 +7,14 @@ a code when an advice is sent (forms' after_submit), shows it on the advice's su
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..audit import Subject
 from ..domain import Domain
 from ..forms.models import Submission
 from ..forms.service import FormsService, after_submit
 from ..notifications import Event
+from ..transfers import sections
 from . import models, routes
 from .service import ConsentService
 from .settings import ConsentSettings
@@ -29,6 +31,23 @@ def _issue_code(forms: FormsService, submission: Submission) -> None:
         return
     if any(getattr(node.element, "generated", None) == GENERATED for node in entry.form.nodes):
         ConsentService(forms.session, forms.settings).issue(submission, None)
+
+
+@sections.offered_forms
+def _advice(popo: Any, transfer: Any, procedure: Any, parties: set[str]) -> list[str]:
+    """The current school sets the advice (and with it the aanmeldcode) for a transfer of its
+    pupil: the region's adviesformulier, whatever step the procedure is at."""
+    if "sending_school" not in parties or transfer.closed_at is not None:
+        return []
+    region = getattr(procedure, "region", None)
+    return sorted(
+        {
+            entry.id
+            for entry in popo.registry.forms.values()
+            if str(entry.form.definition.kind) == "adviesformulier"
+            and entry.form.definition.region == region
+        }
+    )
 
 
 DOMAIN = Domain(

@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
-from .. import pupils
 from ..access import scope
 from ..forms import files as file_types
 from ..forms.models import Submission
 from ..forms.service import on_submission_page
 from ..forms.settings import FormsSettings
 from ..organisations.models import Organisation
+from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
 from ..refusals import ReadOnly
 from ..state import AppState
@@ -508,17 +508,16 @@ def enter_code(
             )
         service = _service(popo, session)
         try:
-            with session.begin_nested():
-                made = service.enter(
-                    who,
-                    school_id,
-                    posted.get("code"),
-                    born,
-                    identity.address(request),
-                    posted.get("note"),
-                )
+            made = service.enter(
+                who,
+                school_id,
+                posted.get("code"),
+                born,
+                identity.address(request),
+                posted.get("note"),
+            )
         except TooManyAttempts as refused:
-            session.commit()  # the refused entry counts, and the platform is told
+            # answered as a page; the refused entry and the platform's alert are kept
             return _requests_page(
                 request, popo, session, 429, i18n.gettext(language, LIMITS[refused.which]), values
             )

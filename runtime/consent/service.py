@@ -360,7 +360,6 @@ class ConsentService:
                 transfer,
                 self.settings.base_url,
                 "consent_requested",
-                reference=transfer.reference,
             )
 
     # ------------------------------------------------------------------ a request's state

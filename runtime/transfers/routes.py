@@ -673,6 +673,7 @@ def _startable_forms(
     for task in procedure.tasks:
         if task.form and any(actor.party in parties for actor in task.who):
             wanted.append(task.form)
+    wanted.extend(sections.forms_of(popo, transfer, procedure, parties))
     result = []
     for form in dict.fromkeys(wanted):
         entry = popo.registry.latest(form)

@@ -1,8 +1,8 @@
 """What another domain adds to a transfer's pages: a section of the staff's page, fields of a
-step's form, a section of the parents' page. A domain registers a function that renders its
-part from a :class:`PageContext` (or returns None when it has nothing to add); the transfer's
-pages show what the functions return, in the order they were registered. runtime/admissions
-adds a registration's legal terms this way."""
+step's form, a section of the parents' page, forms to start besides the procedure's. A domain
+registers a function that renders its part from a :class:`PageContext` (or returns None when it
+has nothing to add); the transfer's pages show what the functions return, in the order they
+were registered. runtime/admissions adds a registration's legal terms this way."""
 
 from __future__ import annotations
 
@@ -39,10 +39,12 @@ class PageContext:
 
 
 Section = Callable[[PageContext], "str | None"]
+OfferedForms = Callable[["AppState", Transfer, Any, set[str]], list[str]]
 StepFields = Callable[[PageContext, CompiledTransition], "str | None"]
 _STAFF: list[Section] = []
 _PARENTS: list[Section] = []
 _STEP_FIELDS: list[StepFields] = []
+_FORMS: list[OfferedForms] = []
 
 
 def staff_section(render: Section) -> Section:
@@ -58,6 +60,19 @@ def parents_section(render: Section) -> Section:
 def step_fields(render: StepFields) -> StepFields:
     _STEP_FIELDS.append(render)
     return render
+
+
+def offered_forms(find: OfferedForms) -> OfferedForms:
+    """Register the forms a domain offers on a transfer's page besides those its procedure's
+    steps need: ``find(popo, transfer, procedure, parties)`` returns form ids that the reader's
+    parties (sending_school, receiving_school) may start for it (runtime/consent: the
+    region's adviesformulier, for the sending school)."""
+    _FORMS.append(find)
+    return find
+
+
+def forms_of(popo: AppState, transfer: Transfer, procedure: Any, parties: set[str]) -> list[str]:
+    return [form for find in _FORMS for form in find(popo, transfer, procedure, parties)]
 
 
 def staff(context: PageContext) -> list[str]:

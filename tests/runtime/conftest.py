@@ -37,6 +37,7 @@ def fresh_settings(tmp: Path) -> Settings:
         pdf_workers=1,
         log_format="text",
         login_attempts_per_address=100_000,  # every test logs in from the same address
+        code_attempts_per_address=100_000,  # and enters its aanmeldcodes from it
     )
     if DATABASE_URL:
         # on PostgreSQL every application of the run (and the popo command beside it) shares

@@ -158,6 +158,19 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/transfers/{transfer_id:uuid}/admission/extension",
         "/transfers/{transfer_id:uuid}/admission/letters/{event_id:int}/brief.pdf",
         "/p/{token:str}/letters/{event_id:int}/brief.pdf",
+        # aanmeldcodes and consent: the code's school, the asking school before and after
+        # the parents' consent, the parents' link: the table in test_consent
+        "/consent/codes/{code_id:uuid}/renew",
+        "/consent/codes/{code_id:uuid}/withdraw",
+        "/consent/codes/{code_id:uuid}/letter.pdf",
+        "/consent/requests/{request_id:uuid}/paper",
+        "/consent/records/{record_id:int}/paper",
+        "/consent/{request_id:uuid}",
+        "/consent/{request_id:uuid}/forms/{submission_id:uuid}",
+        "/consent/{request_id:uuid}/forms/{submission_id:uuid}/archive.pdf",
+        "/p/{token:str}/consent/{request_id:uuid}",
+        "/p/{token:str}/consent/{request_id:uuid}/withdraw",
+        "/p/{token:str}/consent/codes/{code_id:uuid}/letter.pdf",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

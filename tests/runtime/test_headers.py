@@ -93,6 +93,8 @@ def test_no_template_has_inline_script_style_or_event_handlers() -> None:
         "document.html",
         "deregistration_proof.html",
         "extension_letter.html",
+        "code_letter.html",
+        "letter.html",
     }  # renderers/pdf.py's, never served
     served = [p for p in templates if p.name not in pdf_only]
     found = [

@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("submission_id", sa.Uuid(), sa.ForeignKey("submission.id"), nullable=False),
         sa.Column("pupil_id", sa.Uuid(), sa.ForeignKey("pupil.id")),
-        sa.Column(
-            "organisation_id", sa.Uuid(), sa.ForeignKey("organisation.id"), nullable=False
-        ),
+        sa.Column("organisation_id", sa.Uuid(), sa.ForeignKey("organisation.id"), nullable=False),
         sa.Column("lookup", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Uuid()),
@@ -73,9 +71,7 @@ def upgrade() -> None:
     op.create_table(
         "consent_record",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column(
-            "request_id", sa.Uuid(), sa.ForeignKey("consent_request.id"), nullable=False
-        ),
+        sa.Column("request_id", sa.Uuid(), sa.ForeignKey("consent_request.id"), nullable=False),
         sa.Column("decision", sa.String(12), nullable=False),
         sa.Column("scope", sa.JSON(), nullable=False),
         sa.Column("guardian_id", sa.Uuid(), sa.ForeignKey("guardian.id")),
