@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
-from .. import pupils
 from ..access import scope
 from ..forms import files as file_types
 from ..forms.models import Submission
 from ..forms.service import on_submission_page
 from ..forms.settings import FormsSettings
 from ..organisations.models import Organisation
+from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
 from ..refusals import ReadOnly
 from ..state import AppState
