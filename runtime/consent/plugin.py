@@ -12,7 +12,7 @@ from typing import Any
 from ..audit import Subject
 from ..domain import Domain
 from ..forms.models import Submission
-from ..forms.service import FormsService, after_submit
+from ..forms.service import FormsService, after_submit, pupil_number
 from ..notifications import Event
 from ..transfers import sections
 from . import models, routes
@@ -25,12 +25,14 @@ GENERATED = "aanmeldcode"
 @after_submit
 def _issue_code(forms: FormsService, submission: Submission) -> None:
     """An advice whose form has a generated aanmeldcode field gets its code when it is sent,
-    in the same transaction."""
+    in the same transaction, bound to the pupil it is about (ConsentService.pupil_of)."""
     entry = forms.registry.get(submission.form_id, submission.form_version)
     if entry is None or submission.organisation_id is None:
         return
     if any(getattr(node.element, "generated", None) == GENERATED for node in entry.form.nodes):
-        ConsentService(forms.session, forms.settings).issue(submission, None)
+        service = ConsentService(forms.session, forms.settings)
+        number = pupil_number(submission.answers or {}, entry.form)
+        service.issue(submission, None, service.pupil_of(submission, number))
 
 
 @sections.offered_forms

@@ -37,7 +37,9 @@ from ..access.models import RoleAssignment, UserAccount
 from ..clock import clock_of, dutch_date
 from ..forms.models import Submission
 from ..organisations.models import Organisation
+from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
+from ..pupils.numbers import InvalidNumber
 from ..settings import Settings
 from ..transfers.models import ParentAccess, Transfer
 from . import codes, wording
@@ -102,15 +104,20 @@ class ConsentService:
 
     # ------------------------------------------------------------------ codes
 
-    def issue(self, submission: Submission, created_by: uuid.UUID | None) -> RegistrationCode:
-        """A new code for the advice ``submission`` (its school, its pupil), valid for
-        ``code_weeks``."""
+    def issue(
+        self,
+        submission: Submission,
+        created_by: uuid.UUID | None,
+        pupil_id: uuid.UUID | None = None,
+    ) -> RegistrationCode:
+        """A new code for the advice ``submission`` (its school; ``pupil_id``, else the pupil
+        it was started for), valid for ``code_weeks``."""
         assert submission.organisation_id is not None, "an advice is set by a school"
         code_id = uuid.uuid4()
         code = RegistrationCode(
             id=code_id,
             submission_id=submission.id,
-            pupil_id=submission.pupil_id,
+            pupil_id=pupil_id or submission.pupil_id,
             organisation_id=submission.organisation_id,
             lookup=codes.lookup(self.key, codes.derive(self.key, code_id)),
             created_at=self.clock.now(),
@@ -120,6 +127,30 @@ class ConsentService:
         self.session.add(code)
         self.session.flush()
         return code
+
+    def pupil_of(self, submission: Submission, number: str | None) -> uuid.UUID | None:
+        """The pupil an advice is about: the one it was started for, else the school's own
+        pupil with the number (``number``), surname and birth date its answers give: an advice
+        set from the school's start page names its pupil only in its answers. None when the
+        school has no such pupil (the code then reaches the parents on its letter only)."""
+        if submission.pupil_id is not None:
+            return submission.pupil_id
+        if not number:
+            return None
+        try:
+            pupil = pupils.find(self.session, self.settings, number)
+        except InvalidNumber:
+            return None
+        answers = submission.answers or {}
+        surname = str(answers.get("achternaam") or "").strip().casefold()
+        if (
+            pupil is None
+            or pupil.current_school_id != submission.organisation_id
+            or pupil.geboortedatum.isoformat() != answers.get("geboortedatum")
+            or pupil.achternaam.casefold() != surname
+        ):
+            return None
+        return pupil.id
 
     def text(self, code: RegistrationCode) -> str:
         """The code as it is shown: ``A7K2-M9QX-4TRE``."""
@@ -158,7 +189,7 @@ class ConsentService:
         """A new code for the same advice, the old one withdrawn at once."""
         advice = self.session.get(Submission, code.submission_id)
         assert advice is not None
-        fresh = self.issue(advice, by)
+        fresh = self.issue(advice, by, code.pupil_id)
         for old in self.codes_of(code.submission_id):
             if old.id != fresh.id and old.withdrawn_at is None:
                 old.withdrawn_at = self.clock.now()
@@ -350,16 +381,14 @@ class ConsentService:
 
     def _tell_parents(self, code: RegistrationCode) -> None:
         """The guardians with gezag are asked by e-mail to open their link (no names in the
-        mail, no secret but a link of their own when they have none)."""
+        mail, no secret but a link of their own when they have none); the transfer's reference
+        and whether they have a link are the facts tell_parents_of gives the mail."""
         from ..transfers import parents
 
         transfer = self.transfer_for(code)
         if transfer is not None:
             parents.tell_parents_of(
-                self.session,
-                transfer,
-                self.settings.base_url,
-                "consent_requested",
+                self.session, transfer, self.settings.base_url, "consent_requested"
             )
 
     # ------------------------------------------------------------------ a request's state

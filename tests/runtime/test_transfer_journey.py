@@ -158,7 +158,7 @@ def fill_blanks(tab: Any) -> None:
     a text, a choice, a date; questions that appear on an answer are answered too."""
     for _ in range(4):
         changed = False
-        for field in tab.locator("main input.input:visible").all():
+        for field in tab.locator("main input.input:visible:not([readonly])").all():
             classes = field.get_attribute("class").split()
             if field.input_value() and "input--error" not in classes:
                 continue
