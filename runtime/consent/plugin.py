@@ -75,6 +75,8 @@ DOMAIN = Domain(
     events=(
         # the parents: a school asks to see their child's data (no name, no secret)
         Event("consent_requested", frozenset({"reference", "has_link"}), in_app=False),
+        # the staff member who asked: the parents gave, refused or withdrew consent
+        Event("consent_decided", frozenset({"reference", "decision"})),
         # the platform: entries of aanmeldcodes are being refused by a limit
         Event("consent_code_burst", frozenset({"limit", "school"})),
     ),

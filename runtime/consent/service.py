@@ -534,7 +534,23 @@ class ConsentService:
         )
         self.session.add(record)
         self.session.flush()
+        self._tell_school(request, decision)
         return record
+
+    def _tell_school(self, request: ConsentRequest, decision: str) -> None:
+        """The staff member who asked hears of the parents' decision (the request's reference,
+        the decision; no pupil data), in the application and by e-mail."""
+        asker = self.session.get(UserAccount, request.requested_by) if request.requested_by else None
+        if asker is None:
+            return
+        notifications.notify(
+            self.session,
+            "consent_decided",
+            [asker],
+            f"{self.settings.base_url.rstrip('/')}/consent/{request.id}",
+            reference=request.reference,
+            decision=decision,
+        )
 
     def names(self, request: ConsentRequest) -> dict[str, str]:
         """The names the wording uses: the asking school, the advice's school, the child."""
