@@ -161,8 +161,8 @@ def accesses(
 ) -> list[Access]:
     """Every recorded access to ``pupil``'s data (audit.for_pupil, every organisation),
     grouped as the privacy officer's page groups them (audit.grouped: per person, object,
-    action, purpose and day), newest first, in ``language``. With ``only``: the accesses to
-    that transfer and to its forms, for a link a school handed over."""
+    action, purpose and day), the latest access first, in ``language``. With ``only``: the
+    accesses to that transfer and to its forms, for a link a school handed over."""
     number = pupils.number_of(settings, pupil)
     groups = audit.grouped(audit.for_pupil(session, settings.audit_key, number))
 
@@ -227,7 +227,7 @@ def accesses(
             why=audit.purpose_words(language, group.purpose),
             yours=group.role == "parent" and group.organisation_id is None,
         )
-        for group in reversed(groups)
+        for group in sorted(groups, key=lambda g: g.last, reverse=True)
     ]
 
 

@@ -619,7 +619,7 @@ def parents_view(
     return Redirect(target, status_code=303)
 
 
-@get("/p/{token:str}/okr/{submission_id:uuid}.pdf")
+@get("/p/{token:str}/okr/{submission_id:uuid}/report.pdf")
 @in_thread
 def parents_okr_pdf(
     request: Request[Any, Any, Any],
@@ -648,7 +648,7 @@ def parents_okr_pdf(
     )
 
 
-@get("/p/{token:str}/forms/{submission_id:uuid}.pdf")
+@get("/p/{token:str}/forms/{submission_id:uuid}/copy.pdf")
 @in_thread
 def parents_form_pdf(
     request: Request[Any, Any, Any],
