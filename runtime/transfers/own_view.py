@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from renderers import i18n
@@ -78,11 +78,11 @@ def transfers_of(session: Session, transfer: Transfer) -> list[Transfer]:
     )
 
 
-def _forms_query(transfer: Transfer, guardian: Guardian | None) -> object:
-    mine = Submission.transfer_id == transfer.id
-    if guardian is not None:
-        mine = or_(mine, Submission.pupil_id == transfer.pupil_id)
-    return mine
+def _forms_shown(transfer: Transfer, guardian: Guardian | None) -> ColumnElement[bool]:
+    """The condition on a submission that the link shows it (:func:`forms_of`)."""
+    if guardian is None:
+        return Submission.transfer_id == transfer.id
+    return or_(Submission.transfer_id == transfer.id, Submission.pupil_id == transfer.pupil_id)
 
 
 def forms_of(session: Session, transfer: Transfer, guardian: Guardian | None) -> list[Submission]:
@@ -91,7 +91,7 @@ def forms_of(session: Session, transfer: Transfer, guardian: Guardian | None) ->
     return list(
         session.scalars(
             select(Submission)
-            .where(_forms_query(transfer, guardian))  # type: ignore[arg-type]
+            .where(_forms_shown(transfer, guardian))
             .order_by(Submission.submitted_at.desc(), Submission.id)
         )
     )
@@ -104,7 +104,7 @@ def form_of(
     return session.scalar(
         select(Submission).where(
             Submission.id == submission_id,
-            _forms_query(transfer, guardian),  # type: ignore[arg-type]
+            _forms_shown(transfer, guardian),
         )
     )
 
