@@ -339,6 +339,7 @@ class AccessGroup:
     first: datetime
     last: datetime
     addresses: tuple[str, ...]
+    organisation_id: uuid.UUID | None = None  # the organisation the person acted for
 
 
 def grouped(events: Iterable[AuditEvent]) -> list[AccessGroup]:
@@ -357,6 +358,7 @@ def grouped(events: Iterable[AuditEvent]) -> list[AccessGroup]:
             first=min(e.at for e in members),
             last=max(e.at for e in members),
             addresses=tuple(dict.fromkeys(e.address for e in members if e.address)),
+            organisation_id=members[0].organisation_id,
         )
         for key, members in groups.items()
     ]
@@ -381,3 +383,10 @@ def purpose_text(language: str, purpose: str) -> str:
     if not _known_purpose(what):
         return purpose
     return i18n.gettext(language, what) + separator + form_id
+
+
+def purpose_words(language: str, purpose: str) -> str:
+    """A recorded purpose without its detail (the form id, the reference), in ``language``:
+    what a parent reads beside the object it was about. Free text stays as recorded."""
+    what, _, _ = purpose.partition(": ")
+    return i18n.gettext(language, what) if _known_purpose(what) else purpose

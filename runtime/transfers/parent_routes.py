@@ -44,7 +44,7 @@ from ..web.language import chosen_language, request_language, templates
 from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
 from ..web.scoped import record
-from . import okr, parents, sections
+from . import okr, own_view, parents, sections
 from .message_routes import FILE_FIELDS, download
 from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
@@ -60,7 +60,13 @@ PURPOSE_LINK_MAKE = audit.N_("make a parents' link for the transfer")
 PURPOSE_LINK_OFF = audit.N_("switch off a parents' link for the transfer")
 PURPOSE_PARENTS_WRITE = audit.N_("write a message on the transfer as a parent")
 PURPOSE_PARENTS_FILE = audit.N_("download a file of a message as a parent")
+PURPOSE_PARENTS_FORM = audit.N_("download a form as a parent")
+PURPOSE_PARENTS_ACCESSES = audit.N_("download the list of accesses as a parent")
+PURPOSE_PARENTS_RENEW = audit.N_("mail a new link to a parent on their request")
 PURPOSES = (
+    PURPOSE_PARENTS_FORM,
+    PURPOSE_PARENTS_ACCESSES,
+    PURPOSE_PARENTS_RENEW,
     PURPOSE_PARENTS_WRITE,
     PURPOSE_PARENTS_FILE,
     PURPOSE_PARENTS_SEE,
@@ -207,9 +213,11 @@ def by_link(
     *,
     changed: bool = False,
     detail: str = "",
+    audited: bool = True,
 ) -> ByLink:
     """The transfer of the link ``token`` (404 when no link has it, Gone when it expired or
-    was switched off), recorded in the audit log as a parent's access."""
+    was switched off), recorded in the audit log as a parent's access (a route that records
+    the object it reaches itself, :func:`record_parents`, passes ``audited=False``)."""
     try:
         access = parents.reached(session, token)
     except parents.UnknownLink as exc:
@@ -217,6 +225,32 @@ def by_link(
     transfer = session.get(Transfer, access.transfer_id, with_for_update=changed)
     if transfer is None:
         raise NotFoundException()
+    if audited:
+        record_parents(
+            request,
+            popo,
+            session,
+            transfer,
+            changed,
+            "transfer",
+            str(transfer.id),
+            f"{purpose}: {detail or transfer.reference}",
+        )
+    language = chosen_language(request) or i18n.normalize(access.language)
+    return ByLink(access, transfer, language, token)
+
+
+def record_parents(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    transfer: Transfer,
+    changed: bool,
+    object_type: str,
+    object_id: str,
+    purpose: str,
+) -> None:
+    """Record a parent's access through a link to an object about the transfer's pupil."""
     pupil = session.get(Pupil, transfer.pupil_id)
     number = pupils.number_of(popo.settings, pupil) if pupil is not None else None
     record(
@@ -225,13 +259,11 @@ def by_link(
         popo.settings.audit_key,
         None,
         changed,
-        "transfer",
-        str(transfer.id),
-        f"{purpose}: {detail or transfer.reference}",
+        object_type,
+        object_id,
+        purpose,
         number,
     )
-    language = chosen_language(request) or i18n.normalize(access.language)
-    return ByLink(access, transfer, language, token)
 
 
 def _render(
@@ -342,7 +374,97 @@ def _parents_page(
                 guardian_id=link.access.guardian_id,
             )
         ),
+        **_own_view(request, popo, session, link),
     )
+
+
+def _own_view(
+    request: Request[Any, Any, Any], popo: AppState, session: Session, link: ByLink
+) -> dict[str, Any]:
+    """The parents' own view beside the transfer (own_view.py): the child's transfers and
+    registrations (a guardian's link only), the forms about the child with their PDF copies,
+    and who saw the child's data, at most ``ACCESS_GROUPS`` lines unless all are asked for."""
+    guardian = own_view.guardian_of(session, link.access, link.transfer)
+    pupil = session.get(Pupil, link.transfer.pupil_id)
+    lines = (
+        own_view.accesses(
+            session,
+            popo.settings,
+            popo.registry,
+            pupil,
+            link.language,
+            only=None if guardian is not None else link.transfer,
+        )
+        if pupil is not None
+        else []
+    )
+    every = request.query_params.get("accesses") == "all"
+    return {
+        "child": _child(popo, session, link) if guardian is not None else [],
+        "forms": _forms(popo, session, link, guardian),
+        "accesses": lines if every else lines[: own_view.ACCESS_GROUPS],
+        "accesses_total": len(lines),
+        "accesses_all": every,
+    }
+
+
+def _child(popo: AppState, session: Session, link: ByLink) -> list[dict[str, Any]]:
+    """Every transfer and registration of the link's pupil, newest first, each with where it
+    stands in the parents' sentences (:func:`progress`)."""
+    language = link.language
+    service = TransferService(session, popo.registry, popo.settings.base_url)
+    found = own_view.transfers_of(session, link.transfer)
+    schools = _school_names(
+        session, {t.sending_school_id for t in found} | {t.receiving_school_id for t in found}
+    )
+    rows = []
+    for transfer in found:
+        names = {
+            party: schools[school_id]
+            for party, school_id in (
+                ("sending_school", transfer.sending_school_id),
+                ("receiving_school", transfer.receiving_school_id),
+            )
+            if school_id in schools
+        }
+        try:
+            run = service.running(transfer)
+            state = service.state(transfer)
+        except TransitionRefused:  # its procedure is no longer known: said, not failed
+            status, title, sentences = transfer.status, "", []
+        else:
+            status = run.label(transfer.status, language)
+            title = localize(run.procedure.title, language)
+            sentences = progress(service, transfer, run, state, names, language)
+        rows.append(
+            {
+                "transfer": transfer,
+                "title": title,
+                "sending": names.get("sending_school"),
+                "receiving": names.get("receiving_school"),
+                "status": status,
+                "progress": sentences,
+                "shown": transfer.id == link.transfer.id,
+            }
+        )
+    return rows
+
+
+def _forms(
+    popo: AppState, session: Session, link: ByLink, guardian: Guardian | None
+) -> list[dict[str, Any]]:
+    """The sent forms the link shows (own_view.forms_of), with their PDF copies."""
+    found = own_view.forms_of(session, link.transfer, guardian)
+    schools = _school_names(session, {s.organisation_id for s in found})
+    return [
+        {
+            "submission": submission,
+            "title": popo.registry.form_title(submission.form_id, link.language),
+            "school": schools.get(submission.organisation_id) if submission.organisation_id else "",
+            "pdf": _pdf_ready(popo, submission),
+        }
+        for submission in found
+    ]
 
 
 def _thread(
@@ -508,7 +630,7 @@ def parents_view(
     return Redirect(target, status_code=303)
 
 
-@get("/p/{token:str}/okr/{submission_id:uuid}.pdf")
+@get("/p/{token:str}/okr/{submission_id:uuid}/report.pdf")
 @in_thread
 def parents_okr_pdf(
     request: Request[Any, Any, Any],
@@ -535,6 +657,166 @@ def parents_okr_pdf(
             "Referrer-Policy": "no-referrer",
         },
     )
+
+
+@get("/p/{token:str}/forms/{submission_id:uuid}/copy.pdf")
+@in_thread
+def parents_form_pdf(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    token: FromPath[str],
+    submission_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    """The archived PDF of a form the parents' page lists (own_view.forms_of; any other is a
+    404), recorded as the parents' download of that form; a page that says so while the PDF is
+    still being made."""
+    with popo.db.session() as session:
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_FORM, audited=False)
+        guardian = own_view.guardian_of(session, link.access, link.transfer)
+        submission = own_view.form_of(session, link.transfer, guardian, submission_id)
+        if submission is None:
+            raise NotFoundException()
+        if not _pdf_ready(popo, submission):
+            response = message_page(
+                request,
+                link.language,
+                i18n.gettext(link.language, "The PDF is not ready yet"),
+                i18n.gettext(
+                    link.language,
+                    "POPO is still making the PDF copy of this form. Try again in a minute.",
+                ),
+                202,
+                back_url=f"{link.base}#forms",
+                back_label=i18n.gettext(link.language, "Back to your child's transfer"),
+            )
+            response.headers["Retry-After"] = "10"
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+            return response
+        record_parents(
+            request,
+            popo,
+            session,
+            link.transfer,
+            False,
+            "draft",
+            str(submission.draft_id),
+            f"{PURPOSE_PARENTS_FORM}: {submission.form_id}",
+        )
+        digest = submission.pdf_sha256
+        name = f"{submission.form_id}-{str(submission.id)[:8]}.pdf"
+    assert digest is not None
+    return Response(
+        popo.archive.get(digest),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@get("/p/{token:str}/accesses.csv")
+@in_thread
+def parents_accesses_csv(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+) -> Response[str]:
+    """Every line of the page's "who saw your child's data" as CSV, in the page's language."""
+    with popo.db.session() as session:
+        link = by_link(request, popo, session, token, PURPOSE_PARENTS_ACCESSES)
+        guardian = own_view.guardian_of(session, link.access, link.transfer)
+        pupil = session.get(Pupil, link.transfer.pupil_id)
+        lines = (
+            own_view.accesses(
+                session,
+                popo.settings,
+                popo.registry,
+                pupil,
+                link.language,
+                only=None if guardian is not None else link.transfer,
+            )
+            if pupil is not None
+            else []
+        )
+        name = f"{link.transfer.reference}-accesses.csv"
+    return Response(
+        own_view.accesses_csv(lines, link.language),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def link_gone(request: Request[Any, Any, Any], exc: parents.LinkGone) -> Response[str]:
+    """A parents' link that no longer works (410). One that expired and belongs to a guardian
+    POPO may mail (parents.renewable) offers "Send me a new link"; one a school switched off,
+    or one handed over without a guardian, says to ask the school."""
+    language = chosen_language(request) or i18n.normalize(exc.language)
+    token = str(request.path_params.get("token", ""))
+    return _render(
+        request,
+        language,
+        "parent_link_gone.html",
+        410,
+        renew_url=f"/p/{token}/renew" if exc.renewable and token else None,
+    )
+
+
+@post("/p/{token:str}/renew")
+@in_thread
+def parents_renew(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], token: FromPath[str]
+) -> Response[str]:
+    """ "Send me a new link" from an expired link's page: a new link for the same transfer,
+    mailed to the link's guardian (parents.renew, limited per day). The same answer whether a
+    mail was sent or not, for any link that exists; a wrong secret is a 404."""
+    with popo.db.session() as session:
+        access = parents.by_secret(session, token)
+        if access is None:
+            raise NotFoundException()
+        language = chosen_language(request) or i18n.normalize(access.language)
+        made = parents.renew(session, access, popo.settings.base_url)
+        transfer = session.get(Transfer, access.transfer_id)
+        if made is not None and transfer is not None:
+            record_parents(
+                request,
+                popo,
+                session,
+                transfer,
+                True,
+                "transfer",
+                str(transfer.id),
+                f"{PURPOSE_PARENTS_RENEW}: {transfer.reference}",
+            )
+            TransferService(session, popo.registry, popo.settings.base_url).record(
+                transfer,
+                "parents_link",
+                actor_id=None,
+                actor_name=STORED_PARENT_NAME,
+                party="parents",
+                role="ouder",
+                visible_to=("sending_school", "receiving_school"),
+            )
+    response = message_page(
+        request,
+        language,
+        i18n.gettext(language, "Look in your e-mail"),
+        i18n.gettext(
+            language,
+            "If POPO can send you a new link, it is on its way to the e-mail address the "
+            "school has of you. It can take a few minutes. No e-mail? Ask the school for a "
+            "new link.",
+        ),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @post("/p/{token:str}/messages")
@@ -756,6 +1038,9 @@ ROUTES = [
     parents_step,
     parents_view,
     parents_okr_pdf,
+    parents_form_pdf,
+    parents_accesses_csv,
+    parents_renew,
     parents_message,
     parents_message_file,
     make_link,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import notifications
@@ -21,10 +21,22 @@ from ..refusals import Gone
 from .models import ParentAccess, Transfer, TransferEvent
 
 LINK_DAYS = 180  # a transfer rarely takes longer; a school can make a new link
+RENEWALS_PER_DAY = 3  # links a guardian may ask for one transfer in 24 hours (renew)
+RENEWAL_WINDOW = timedelta(hours=24)
 
 
 class UnknownLink(LookupError):
     """No link has this secret (or it is not a parents' link)."""
+
+
+class LinkGone(Gone):
+    """A parents' link that no longer works: ``renewable`` when it expired and its guardian
+    may ask for a new one by e-mail (:func:`renewable`); the page says so (parent_routes)."""
+
+    def __init__(self, renewable: bool, language: str) -> None:
+        super().__init__()
+        self.renewable = renewable
+        self.language = language
 
 
 def token_hash(token: str) -> str:
@@ -61,19 +73,24 @@ def _aware(moment: datetime) -> datetime:
 
 
 def reached(session: Session, token: str) -> ParentAccess:
-    """The link with this secret: UnknownLink when there is none, Gone (the page that says a
-    link no longer works) when it was switched off or has expired. Marks it used."""
-    access = session.scalar(
-        select(ParentAccess).where(ParentAccess.token_hash == token_hash(token[:200]))
-    )
+    """The link with this secret: UnknownLink when there is none, LinkGone (the page that says
+    a link no longer works) when it was switched off or has expired. Marks it used."""
+    access = by_secret(session, token)
     if access is None:
         raise UnknownLink()
     now = clock_of(session).now()
     if access.revoked_at is not None or _aware(access.expires_at) < now:
-        raise Gone()
+        raise LinkGone(renewable(session, access) is not None, access.language)
     access.last_used_at = now
     session.flush()
     return access
+
+
+def by_secret(session: Session, token: str) -> ParentAccess | None:
+    """The link with this secret, whatever its state."""
+    return session.scalar(
+        select(ParentAccess).where(ParentAccess.token_hash == token_hash(token[:200]))
+    )
 
 
 def revoke(session: Session, access: ParentAccess) -> None:
@@ -158,6 +175,60 @@ def mail_link(
         expires_on=dutch_date(_aware(access.expires_at)),
     )
     return access
+
+
+def renewable(session: Session, access: ParentAccess) -> Guardian | None:
+    """The guardian who may have a new link mailed from ``access``: it expired (a link a school
+    switched off never: that was the school's decision), it belongs to a guardian who still has
+    gezag and an e-mail address, and no link of theirs for the transfer was switched off (as a
+    notification gives no new link then either, :func:`_tell`). None for a link a school handed
+    over without a guardian: POPO knows no address for it."""
+    now = clock_of(session).now()
+    if access.guardian_id is None or state_of(access, now) != "expired":
+        return None
+    transfer = session.get(Transfer, access.transfer_id)
+    if transfer is None:
+        return None
+    guardian = next(
+        (g for g in guardians_to_mail(session, transfer) if g.id == access.guardian_id), None
+    )
+    if guardian is None:
+        return None
+    switched_off = session.scalar(
+        select(ParentAccess.id).where(
+            ParentAccess.transfer_id == transfer.id,
+            ParentAccess.guardian_id == guardian.id,
+            ParentAccess.revoked_at.is_not(None),
+        )
+    )
+    return guardian if switched_off is None else None
+
+
+def renew(session: Session, access: ParentAccess, base_url: str) -> ParentAccess | None:
+    """Mail a new link for the same transfer to the guardian of the expired link ``access``
+    (:func:`renewable`), at most ``RENEWALS_PER_DAY`` links of that guardian for the transfer in
+    24 hours, whoever made them (counted in the database, so every process counts the same).
+    The new link, or None when nothing was mailed; the caller answers the same either way."""
+    guardian = renewable(session, access)
+    if guardian is None:
+        return None
+    since = clock_of(session).now() - RENEWAL_WINDOW
+    recent = session.scalar(
+        select(func.count())
+        .select_from(ParentAccess)
+        .where(
+            ParentAccess.transfer_id == access.transfer_id,
+            ParentAccess.guardian_id == guardian.id,
+            ParentAccess.created_at >= since,
+        )
+    )
+    if (recent or 0) >= RENEWALS_PER_DAY:
+        return None
+    transfer = session.get(Transfer, access.transfer_id)
+    assert transfer is not None  # renewable found it
+    return mail_link(
+        session, transfer, guardian, base_url, language=access.language, created_by=None
+    )
 
 
 def tell_parents(

@@ -22,6 +22,7 @@ from . import (
     models,
     okr,
     parent_routes,
+    parents,
     queries,
     registration,
     routes,
@@ -59,6 +60,8 @@ DOMAIN = Domain(
     models=models,
     templates=Path(__file__).parent / "templates",
     tasks=tasks.TASKS,
+    # an expired parents' link offers a new one by e-mail (parent_routes.link_gone)
+    exception_handlers={parents.LinkGone: parent_routes.link_gone},
     events=(
         # a step of a transfer's procedure was taken: which, and where the transfer now is
         Event(

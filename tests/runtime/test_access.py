@@ -131,7 +131,11 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/p/{token:str}",
         "/p/{token:str}/steps/{step_id:str}",
         "/p/{token:str}/okr/{submission_id:uuid}/view",
-        "/p/{token:str}/okr/{submission_id:uuid}.pdf",
+        "/p/{token:str}/okr/{submission_id:uuid}/report.pdf",
+        # the parents' own view (a guardian's link: the child's forms): test_parents_view
+        "/p/{token:str}/forms/{submission_id:uuid}/copy.pdf",
+        "/p/{token:str}/accesses.csv",
+        "/p/{token:str}/renew",
         "/p/{token:str}/messages",  # the parents' own thread: test_transfer_parents
         "/p/{token:str}/messages/{message_id:uuid}/files/{attachment_id:uuid}",
         # a transfer's messages: its two schools only (another: 404): test_transfer_messages
