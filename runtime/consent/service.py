@@ -540,7 +540,9 @@ class ConsentService:
     def _tell_school(self, request: ConsentRequest, decision: str) -> None:
         """The staff member who asked hears of the parents' decision (the request's reference,
         the decision; no pupil data), in the application and by e-mail."""
-        asker = self.session.get(UserAccount, request.requested_by) if request.requested_by else None
+        asker = (
+            self.session.get(UserAccount, request.requested_by) if request.requested_by else None
+        )
         if asker is None:
             return
         notifications.notify(
