@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..audit import Subject
+from ..audit import AccessGroup, Subject
 from ..domain import Domain
 from ..forms.models import Submission
 from ..forms.service import FormsService, after_submit, pupil_number
 from ..notifications import Event
-from ..transfers import sections
+from ..transfers import own_view, sections
 from . import models, routes
 from .service import ConsentService
 from .settings import ConsentSettings
@@ -50,6 +50,13 @@ def _advice(popo: Any, transfer: Any, procedure: Any, parties: set[str]) -> list
             and entry.form.definition.region == region
         }
     )
+
+
+@own_view.shown_on_every_link
+def _looks_under_consent(group: AccessGroup) -> bool:
+    """The parents see a school's looks under their consent on every link of their child:
+    each link's page lets them give and withdraw it."""
+    return group.purpose.startswith(f"{routes.PURPOSE_CONSENTED}:")
 
 
 DOMAIN = Domain(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select
@@ -150,6 +150,18 @@ def _key(object_id: str) -> str:
     return object_id.replace("-", "").lower()
 
 
+ShownOnEveryLink = Callable[[audit.AccessGroup], bool]
+SHOWN_ON_EVERY_LINK: list[ShownOnEveryLink] = []
+"""Accesses another domain shows on a link handed over without a guardian as well: whoever
+holds it decided on them there (runtime/consent: the looks of a school under the parents'
+consent, which that link's page lets them give and withdraw)."""
+
+
+def shown_on_every_link(rule: ShownOnEveryLink) -> ShownOnEveryLink:
+    SHOWN_ON_EVERY_LINK.append(rule)
+    return rule
+
+
 def accesses(
     session: Session,
     settings: Settings,
@@ -162,7 +174,8 @@ def accesses(
     """Every recorded access to ``pupil``'s data (audit.for_pupil, every organisation),
     grouped as the privacy officer's page groups them (audit.grouped: per person, object,
     action, purpose and day), the latest access first, in ``language``. With ``only``: the
-    accesses to that transfer and to its forms, for a link a school handed over."""
+    accesses to that transfer and to its forms, for a link a school handed over (and those
+    of SHOWN_ON_EVERY_LINK)."""
     number = pupils.number_of(settings, pupil)
     groups = audit.grouped(audit.for_pupil(session, settings.audit_key, number))
 
@@ -187,6 +200,7 @@ def accesses(
                 and _key(g.object_id) in drafts
                 and drafts[_key(g.object_id)].transfer_id == only.id
             )
+            or any(rule(g) for rule in SHOWN_ON_EVERY_LINK)
         ]
     references = {
         _key(str(row.id)): row.reference
