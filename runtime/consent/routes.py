@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from renderers import i18n
+from renderers.pdf import CodeLetterInfo
 
 from ..access import scope
 from ..forms import files as file_types
@@ -257,15 +258,16 @@ def withdraw_code(
     return Redirect(back, status_code=303)
 
 
-def _letter_response(
+def _letter_of(
     popo: AppState, session: Session, code: RegistrationCode, language: str
-) -> Response[Any]:
+) -> CodeLetterInfo:
+    """What the letter of a working code says (404 for a code that no longer works)."""
     service = _service(popo, session)
     if service.state_of(code) != "active":
         raise NotFoundException()
     pupil = session.get(Pupil, code.pupil_id) if code.pupil_id else None
     school = session.get(Organisation, code.organisation_id)
-    pdf = letter.render(
+    return letter.info(
         language,
         code=service.text(code),
         expires_on=code.expires_at,
@@ -273,8 +275,12 @@ def _letter_response(
         school=school.name if school is not None else "",
         now=service.clock.now(),
     )
+
+
+def _letter_response(popo: AppState, info: CodeLetterInfo) -> Response[Any]:
+    """The letter, rendered after the request's transaction is done."""
     return Response(
-        pdf,
+        letter.render(popo, info),
         media_type="application/pdf",
         headers={
             "Content-Disposition": 'attachment; filename="aanmeldcode.pdf"',
@@ -294,7 +300,8 @@ def code_letter(
     neither is a letter that shows it."""
     with popo.db.session() as session:
         code = _code_reach(request, popo, session, code_id, PURPOSE_CODE).obj
-        return _letter_response(popo, session, code, request_language(request))
+        info = _letter_of(popo, session, code, request_language(request))
+    return _letter_response(popo, info)
 
 
 def _scope_of(posted: Posted) -> dict[str, list[str]]:
@@ -901,7 +908,8 @@ def parents_code_letter(
         code = session.get(RegistrationCode, code_id)
         if code is None or code.pupil_id != link.transfer.pupil_id:
             raise NotFoundException()
-        return _letter_response(popo, session, code, link.language)
+        info = _letter_of(popo, session, code, link.language)
+    return _letter_response(popo, info)
 
 
 ROUTES = [
