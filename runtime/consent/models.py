@@ -46,8 +46,10 @@ class RegistrationCode(Base):
 
 class CodeAttempt(Base):
     """One entry of a code by a school's staff member: who, for which school, from where,
-    which code it was (None: no such code) and whether code and birth date matched. Only
-    failures count for the limits; rows older than a day are deleted."""
+    which code it was (None: no such code) and whether code and birth date matched. Every
+    entry counts for the limits per person, school and address (a right one too: else the
+    limit would tell which was right); rows older than a day are deleted, except the wrong
+    birth dates of a code that still works, which its lock counts in its life."""
 
     __tablename__ = "code_attempt"
     __table_args__ = (

@@ -349,7 +349,7 @@ def paper_consent(
             problem = N_("Choose whether the parents gave consent or not.")
         elif guardian is None or guardian.pupil_id != code.pupil_id or not guardian.gezag:
             problem = N_("Choose the parent with parental authority who signed.")
-        elif decision == "given" and not scope:
+        elif decision == "given" and not service.narrowed(asked, scope, popo.registry, language):
             problem = N_("Tick what the parents gave consent for.")
         elif upload is None:
             problem = N_("Add the signed form (PDF, JPEG or PNG).")
@@ -398,7 +398,8 @@ def paper_file(
 ) -> Response[Any]:
     """The scan of a consent given on paper, for the school that recorded it."""
     with popo.db.session() as session:
-        found = session.get(ConsentRecord, record_id)
+        guards.logged_in(request, session)  # a visitor learns nothing of which records exist
+        found = session.get(ConsentRecord, record_id) if 0 < record_id < 2**31 else None
         asked = session.get(ConsentRequest, found.request_id) if found is not None else None
         if found is None or asked is None or asked.code_id is None or not found.paper_sha256:
             raise NotFoundException()
@@ -798,7 +799,9 @@ def parents_decide(
             problem = N_("Choose whether you give consent or not.")
         elif guardian is None:
             problem = N_("Choose who you are: only a parent with parental authority can decide.")
-        elif decision == "given" and not scope:
+        elif decision == "given" and not _service(popo, session).narrowed(
+            asked, scope, popo.registry, language
+        ):
             problem = N_("Tick what the school may see, or choose not to give consent.")
         if problem is not None:
             return message_page(

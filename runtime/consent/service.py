@@ -9,7 +9,8 @@ The rules (docs/security.md, "The aanmeldcode"):
 - an entry that is not a code (a typing error the check character catches) is answered as
   such; every other entry makes a request and gets the same answer, whether the code is
   unknown, the birth date wrong, or the code right ("waiting for the parents' consent");
-- failures are counted in the database per code, person, school and network address;
+- entries are counted in the database per person, school and network address, and wrong
+  birth dates per code;
 - a request shows the school nothing but its own state until the parents give consent, and
   then only the sections of the forms they ticked, for as long as the newest decision is a
   consent (a withdrawal counts from the moment it is recorded).
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
@@ -206,19 +207,19 @@ class ConsentService:
 
     # ------------------------------------------------------------------ entering a code
 
-    def _failures(self, since: datetime, *conditions: Any) -> int:
+    def _entries(self, since: datetime, *conditions: Any) -> int:
+        """Entries since ``since``, right or wrong: counting only wrong ones would tell a school
+        which of its entries was right (the next one is refused a turn later)."""
         return (
             self.session.scalar(
-                select(func.count(CodeAttempt.id)).where(
-                    CodeAttempt.matched.is_(False), CodeAttempt.at >= since, *conditions
-                )
+                select(func.count(CodeAttempt.id)).where(CodeAttempt.at >= since, *conditions)
             )
             or 0
         )
 
     def check_limits(self, who: Principal, school_id: uuid.UUID, address: str | None) -> None:
-        """:class:`TooManyAttempts` when the person, the school or the address had too many
-        failures in the last hour (counted in the database: every process sees them)."""
+        """:class:`TooManyAttempts` when the person, the school or the address made too many
+        entries in the last hour (counted in the database: every process sees them)."""
         since = self.clock.now() - WINDOW
         limits = (
             ("user", CodeAttempt.user_id == who.user_id, self.options.code_attempts_per_user),
@@ -233,7 +234,7 @@ class ConsentService:
                 ),
             )
         for which, condition, limit in limits:
-            if self._failures(since, condition) >= limit:
+            if self._entries(since, condition) >= limit:
                 self.session.add(
                     CodeAttempt(
                         at=self.clock.now(),
@@ -333,10 +334,41 @@ class ConsentService:
         )
         self.session.add(request)
         self.session.flush()
-        self.session.execute(delete(CodeAttempt).where(CodeAttempt.at < now - KEEP_ATTEMPTS))
-        if matched and code is not None:
+        self._forget_attempts(now)
+        if matched and code is not None and not self._waiting_elsewhere(request, code):
             self._tell_parents(code)
         return request
+
+    def _forget_attempts(self, now: datetime) -> None:
+        """Delete the attempts older than a day, but not the wrong birth dates of a code that
+        still works: its lock counts them in its life (``code_failures``), not in a day."""
+        live = select(RegistrationCode.id).where(
+            RegistrationCode.withdrawn_at.is_(None),
+            RegistrationCode.locked_at.is_(None),
+            RegistrationCode.expires_at > now,
+        )
+        self.session.execute(
+            delete(CodeAttempt).where(
+                CodeAttempt.at < now - KEEP_ATTEMPTS,
+                or_(
+                    CodeAttempt.code_id.is_(None),
+                    CodeAttempt.matched.is_(True),
+                    CodeAttempt.code_id.not_in(live),
+                ),
+            )
+        )
+
+    def _waiting_elsewhere(self, request: ConsentRequest, code: RegistrationCode) -> bool:
+        """Whether the school already has a request with this code that waits for the
+        parents: they were asked then, and are not mailed again for each new entry."""
+        earlier = self.session.scalars(
+            select(ConsentRequest).where(
+                ConsentRequest.code_id == code.id,
+                ConsentRequest.school_id == request.school_id,
+                ConsentRequest.id != request.id,
+            )
+        )
+        return any(self.view(other).state == "waiting" for other in earlier)
 
     def _birth_date(self, code: RegistrationCode) -> date | None:
         if code.pupil_id is not None:
@@ -487,6 +519,24 @@ class ConsentService:
 
     # ------------------------------------------------------------------ deciding
 
+    def narrowed(
+        self, request: ConsentRequest, scope: dict[str, list[str]], registry: Any, language: str
+    ) -> dict[str, list[str]]:
+        """``scope`` without what is not offered (another form, another section): what a
+        consent would be given for. The callers refuse a consent when it is empty."""
+        offered = {
+            str(o.submission.id): {s.id for s in o.sections}
+            for o in self.offered(request, registry, language)
+        }
+        kept: dict[str, list[str]] = {}
+        for submission_id, section_ids in scope.items():
+            allowed = offered.get(submission_id)
+            if allowed:
+                chosen = sorted(set(section_ids) & allowed)
+                if chosen:
+                    kept[submission_id] = chosen
+        return kept
+
     def decide(
         self,
         request: ConsentRequest,
@@ -504,17 +554,7 @@ class ConsentService:
         """Record a decision. A consent's scope is narrowed to what is offered (a posted id of
         another form or section is dropped); a consent without anything ticked is refused by
         the caller. The wording shown is recorded in its version, language and text."""
-        offered = {
-            str(o.submission.id): {s.id for s in o.sections}
-            for o in self.offered(request, registry, language)
-        }
-        kept: dict[str, list[str]] = {}
-        for submission_id, section_ids in (scope or {}).items():
-            allowed = offered.get(submission_id)
-            if allowed:
-                chosen = sorted(set(section_ids) & allowed)
-                if chosen:
-                    kept[submission_id] = chosen
+        kept = self.narrowed(request, scope or {}, registry, language)
         record = ConsentRecord(
             request_id=request.id,
             decision=decision,

@@ -28,17 +28,18 @@ class ConsentSettings(Section):
     )
     code_attempts_per_school: Count = setting(
         100,
-        "failed aanmeldcode entries per hour from one school before it has to wait",
+        "aanmeldcode entries per hour (right or wrong) from one school before it has to wait",
         allowed="a whole number, at least 1",
     )
     code_attempts_per_user: Count = setting(
         20,
-        "failed aanmeldcode entries per hour by one person before they have to wait",
+        "aanmeldcode entries per hour (right or wrong) by one person before they have to wait",
         allowed="a whole number, at least 1",
     )
     code_attempts_per_address: Count = setting(
         30,
-        "failed aanmeldcode entries per hour from one network address before it has to wait",
+        "aanmeldcode entries per hour (right or wrong) from one network address before it "
+        "has to wait",
         allowed="a whole number, at least 1",
     )
     consent_request_weeks: Count = setting(
