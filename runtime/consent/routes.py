@@ -185,7 +185,7 @@ def _panel_values(
     guardians = service.guardians(code.pupil_id) if code.pupil_id else []
     offered: dict[uuid.UUID, Any] = {}
     for view in requests:
-        if view.state in ("waiting", "lapsed", "refused", "withdrawn"):
+        if view.state in ("waiting", "refused", "withdrawn"):
             offered[view.request.id] = service.offered(view.request, popo.registry, language)
     return {
         "code": code,
@@ -345,7 +345,9 @@ def paper_consent(
         scope = _scope_of(posted)
         upload = posted.uploads.get("paper")
         paper = None
-        if decision not in ("given", "refused"):
+        if service.view(asked).state == "lapsed":
+            problem = LAPSED
+        elif decision not in ("given", "refused"):
             problem = N_("Choose whether the parents gave consent or not.")
         elif guardian is None or guardian.pupil_id != code.pupil_id or not guardian.gezag:
             problem = N_("Choose the parent with parental authority who signed.")
@@ -715,6 +717,15 @@ def _parents_values(context: sections.PageContext) -> dict[str, Any] | None:
     requests = service.of_pupil(transfer.pupil_id)
     if not active_codes and not requests:
         return None
+    guardian = session.get(Guardian, context.guardian_id) if context.guardian_id else None
+    if guardian is None or not guardian.gezag or guardian.pupil_id != transfer.pupil_id:
+        # a link a school handed over (or of a parent without gezag): whoever holds it is
+        # not known to POPO, so it shows no code and no school's request, and decides nothing
+        return {
+            "mine": False,
+            "asked": bool(requests),
+            "not_yours": i18n.gettext(language, NOT_YOURS),
+        }
     schools = _names(
         session,
         {r.request.school_id for r in requests} | {c.organisation_id for c in active_codes},
@@ -722,10 +733,8 @@ def _parents_values(context: sections.PageContext) -> dict[str, Any] | None:
     offered = {
         r.request.id: service.offered(r.request, context.popo.registry, language) for r in requests
     }
-    guardian = None
-    if context.guardian_id is not None:
-        guardian = session.get(Guardian, context.guardian_id)
     return {
+        "mine": True,
         "codes": [
             {"code": c, "text": service.text(c), "school": schools.get(c.organisation_id, "")}
             for c in active_codes
@@ -735,8 +744,7 @@ def _parents_values(context: sections.PageContext) -> dict[str, Any] | None:
         "offered": offered,
         "wording": {r.request.id: service.wording_text(r.request, language) for r in requests},
         "states": {k: i18n.gettext(language, v) for k, v in STATES.items()},
-        "guardian": guardian if guardian is not None and guardian.gezag else None,
-        "guardians": service.guardians(transfer.pupil_id),
+        "guardian": guardian,
         "base": context.base,
         "values": context.values or {},
     }
@@ -758,18 +766,26 @@ def _parents_request(session: Session, link: Any, request_id: uuid.UUID) -> Cons
     return asked
 
 
-def _deciding_guardian(session: Session, link: Any, posted: Posted) -> Guardian | None:
-    """Who decides: the guardian the link belongs to, else the one chosen; with gezag."""
-    if link.access.guardian_id is not None:
-        guardian = session.get(Guardian, link.access.guardian_id)
-    else:
-        try:
-            guardian = session.get(Guardian, uuid.UUID(posted.get("guardian")))
-        except ValueError:
-            guardian = None
+def _deciding_guardian(session: Session, link: Any) -> Guardian | None:
+    """Who decides: the guardian with gezag the link belongs to (POPO mailed it to them). A
+    link a school handed over belongs to no one POPO knows: it decides nothing."""
+    if link.access.guardian_id is None:
+        return None
+    guardian = session.get(Guardian, link.access.guardian_id)
     if guardian is None or guardian.pupil_id != link.transfer.pupil_id or not guardian.gezag:
         return None
     return guardian
+
+
+NOT_YOURS = N_(
+    "Only a parent with parental authority decides, with the link POPO e-mailed to them "
+    "personally. Ask the school to e-mail you a link of your own, or to give you the consent "
+    "form on paper."
+)
+LAPSED = N_(
+    "This request has lapsed: the school did not get an answer in time. The school can enter "
+    "the code again."
+)
 
 
 def _back_to_parents(link: Any, done: str) -> Redirect:
@@ -792,13 +808,15 @@ def parents_decide(
         decision = (
             "given" if posted.action == "give" else "refused" if posted.action == "refuse" else ""
         )
-        guardian = _deciding_guardian(session, link, posted)
+        guardian = _deciding_guardian(session, link)
         scope = _scope_of(posted)
         problem = None
-        if not decision:
+        if guardian is None:
+            problem = NOT_YOURS
+        elif _service(popo, session).view(asked).state == "lapsed":
+            problem = LAPSED
+        elif not decision:
             problem = N_("Choose whether you give consent or not.")
-        elif guardian is None:
-            problem = N_("Choose who you are: only a parent with parental authority can decide.")
         elif decision == "given" and not _service(popo, session).narrowed(
             asked, scope, popo.registry, language
         ):
@@ -837,7 +855,16 @@ def parents_withdraw_question(
     with popo.db.session() as session:
         link = by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
         asked = _parents_request(session, link, request_id)
-        service = _service(popo, session)
+        if _deciding_guardian(session, link) is None:
+            return message_page(
+                request,
+                link.language,
+                i18n.gettext(link.language, N_("Your choice was not recorded")),
+                i18n.gettext(link.language, NOT_YOURS),
+                403,
+                back_url=f"{link.base}#consent",
+                back_label=i18n.gettext(link.language, N_("Back to the page of your child")),
+            )
         school = _names(session, {asked.school_id}).get(asked.school_id, "")
         content = (
             templates(link.language)
@@ -847,8 +874,6 @@ def parents_withdraw_question(
                 base=link.base,
                 asked=asked,
                 school=school,
-                guardians=service.guardians(link.transfer.pupil_id),
-                has_guardian=link.access.guardian_id is not None,
             )
         )
     response = html(content)
@@ -871,19 +896,16 @@ def parents_withdraw(
         language = link.language
         asked = _parents_request(session, link, request_id)
         service = _service(popo, session)
-        guardian = _deciding_guardian(session, link, posted)
+        guardian = _deciding_guardian(session, link)
         if guardian is None:
             return message_page(
                 request,
                 language,
                 i18n.gettext(language, N_("Your choice was not recorded")),
-                i18n.gettext(
-                    language,
-                    N_("Choose who you are: only a parent with parental authority can decide."),
-                ),
-                400,
-                back_url=f"{link.base}/consent/{request_id}/withdraw",
-                back_label=i18n.gettext(language, N_("Back")),
+                i18n.gettext(language, NOT_YOURS),
+                403,
+                back_url=f"{link.base}#consent",
+                back_label=i18n.gettext(language, N_("Back to the page of your child")),
             )
         if service.view(asked).state == "given":
             service.decide(
@@ -909,7 +931,11 @@ def parents_code_letter(
     with popo.db.session() as session:
         link = by_link(request, popo, session, token, PURPOSE_CODE)
         code = session.get(RegistrationCode, code_id)
-        if code is None or code.pupil_id != link.transfer.pupil_id:
+        if (
+            code is None
+            or code.pupil_id != link.transfer.pupil_id
+            or _deciding_guardian(session, link) is None  # the code is for its parents only
+        ):
             raise NotFoundException()
         info = _letter_of(popo, session, code, link.language)
     return _letter_response(popo, info)

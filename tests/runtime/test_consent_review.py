@@ -1,14 +1,13 @@
 """A review of the aanmeldcode, the consent and the parents' own view as an attacker and a
 privacy officer would do it: what a school can learn of a code it tries, how long the limits
 remember, who may record a decision and for what, and inputs that must not fail. Each test is
-a finding; one marked xfail is a design question left open (see its reason)."""
+a finding, with its fix."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select, update
@@ -22,6 +21,7 @@ from .conftest import log_in, with_csrf
 from .test_consent import (  # noqa: F401 (no_earlier_attempts, parent: fixtures)
     another_valid_code,
     enter,
+    handed_over_link,
     limited_app,
     no_earlier_attempts,
     parent,
@@ -157,13 +157,6 @@ def test_a_consent_with_nothing_that_was_offered_is_not_recorded(
     assert records_of(seeded, asked) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design: on a link a school handed over (no guardian) whoever holds it picks a "
-    "name from the guardians with gezag and decides in that name; the record then says that "
-    "guardian gave consent through their link. own_view treats the same link as one of an "
-    "unknown holder (a parent without gezag, a relative).",
-)
 def test_a_handed_over_link_cannot_decide_in_a_guardians_name(
     linde: Client,  # noqa: F811
     client: Client,
@@ -171,9 +164,10 @@ def test_a_handed_over_link_cannot_decide_in_a_guardians_name(
     seeded: AppState,
 ) -> None:
     advice = set_advice(client, seeded)
-    link = parents_link(client, advice)  # shown once by the school: no guardian
+    link = handed_over_link(client, advice)  # shown once by the school: no guardian
     asked = request_id_of(enter(linde, advice.code))
-    offered = sections_offered(parent.get(link).text, asked)
+    assert f'id="consent-{asked}"' not in parent.get(link).text  # nothing to decide there
+    offered = sections_offered(parent.get(parents_link(client, advice)).text, asked)
     anna = anna_of(seeded, advice.pupil_id)
     parent.post(
         f"{link}/consent/{asked}", data={"action": "give", "section": offered, "guardian": anna}
@@ -181,12 +175,6 @@ def test_a_handed_over_link_cannot_decide_in_a_guardians_name(
     assert records_of(seeded, asked) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design: every part offered is ticked in advance (consent.md 'every part POPO can "
-    "show, ticked'); consent under the AVG is specific and given by an act of the parent, "
-    "which pre-ticked boxes are not (CJEU Planet49, C-673/17)",
-)
 def test_the_parts_offered_are_not_ticked_in_advance(
     linde: Client,  # noqa: F811
     client: Client,
@@ -201,12 +189,6 @@ def test_the_parts_offered_are_not_ticked_in_advance(
     assert 'name="section"' in form and " checked" not in form
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design: a lapsed request is not offered on the parents' page, but a POST still "
-    "records a consent on it, and the school that asked more than 6 weeks ago then sees the "
-    "data; should a lapsed request be decidable (paper is offered for it on purpose)?",
-)
 def test_a_lapsed_request_takes_no_consent_through_the_link(
     linde: Client,  # noqa: F811
     client: Client,
