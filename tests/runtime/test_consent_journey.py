@@ -251,7 +251,7 @@ def test_the_parents_consent_to_what_the_new_school_sees_and_withdraw_it(
     # branch (parents-view); on a branch without it there is nothing to check yet
     parents.goto(parents_page)
     if parents.locator("#accesses").count():
-        assert LINDE in parents.locator("#accesses ~ table").first.inner_text()
+        assert LINDE in parents.locator("#accesses ~ .table-scroll table").first.inner_text()
 
     # --- 9. the parents withdraw: from that moment De Linde sees nothing
     parents.locator("#consent").get_by_role("link", name="Toestemming intrekken").click()
