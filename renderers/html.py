@@ -365,7 +365,8 @@ class FormView:
                 rows: list[AnswerRow] = []
                 for element in section.fields:
                     self._answer_rows(element.id, "", page.id, rows)
-                if any(row.answer for row in rows):
+                # a section of what POPO made alone (the aanmeldcode) holds no answer of anyone
+                if any(row.answer and row.changeable for row in rows):
                     found.append((section.id, self.t(section.title) or page.title))
         return found
 
