@@ -65,6 +65,7 @@ DOMAIN = Domain(
     models=models,
     templates=Path(__file__).parent / "templates",
     settings=ConsentSettings,
+    exception_handlers={routes.NotConsented: routes.not_consented},
     audited=(
         Subject(
             "registration_code",

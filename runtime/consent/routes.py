@@ -443,7 +443,10 @@ def _requests_page(
     status: int = 200,
     problem: str | None = None,
     values: dict[str, str] | None = None,
+    field: str | None = None,
 ) -> Response[str]:
+    """The school's requests with the form to enter a code; a ``problem`` is shown in the error
+    summary and at its ``field`` (the html id of the code or birth date input)."""
     language = request_language(request)
     _, schools = _asking_schools(request, session)
     if not schools:
@@ -457,6 +460,7 @@ def _requests_page(
         requests=requests,
         states={k: i18n.gettext(language, v) for k, v in STATES.items()},
         problem=problem,
+        field=field,
         values=values or {},
         schools=_names(session, set(schools)),
     )
@@ -502,8 +506,9 @@ def enter_code(
                 popo,
                 session,
                 400,
-                i18n.gettext(language, N_("Enter the pupil's date of birth.")),
+                i18n.gettext(language, N_("Enter the child's date of birth.")),
                 values,
+                "consent-birth",
             )
         try:
             codes.normalise(posted.get("code"))
@@ -515,6 +520,7 @@ def enter_code(
                 400,
                 i18n.gettext(language, UNREADABLE[unreadable.why]),
                 values,
+                "consent-code",
             )
         service = _service(popo, session)
         try:
@@ -606,6 +612,34 @@ def request_page(
         )
 
 
+class NotConsented(NotFoundException):
+    """A form of the school's own request that the parents' consent does not (or no longer)
+    cover: "page not found", with the way back to the request."""
+
+    def __init__(self, request_id: uuid.UUID) -> None:
+        super().__init__()
+        self.request_id = request_id
+
+
+def not_consented(request: Request[Any, Any, Any], exc: NotConsented) -> Response[str]:
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, N_("Not visible")),
+        i18n.gettext(
+            language,
+            N_(
+                "The parents' consent does not cover this form (or no longer: they may have "
+                "withdrawn it). The request's page says what you may see."
+            ),
+        ),
+        404,
+        back_url=f"/consent/{exc.request_id}",
+        back_label=i18n.gettext(language, N_("Back to the request")),
+    )
+
+
 def _consented_submission(
     request: Request[Any, Any, Any],
     popo: AppState,
@@ -619,7 +653,7 @@ def _consented_submission(
     chosen = _service(popo, session).consented(asked).get(str(submission_id))
     submission = session.get(Submission, submission_id) if chosen else None
     if submission is None or chosen is None:
-        raise NotFoundException()
+        raise NotConsented(asked.id)
     who = guards.logged_in(request, session)
     record(
         request,

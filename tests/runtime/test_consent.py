@@ -461,7 +461,9 @@ def test_parents_consent_to_sections_and_withdraw_with_effect_at_once(
     assert question.status_code == 200 and "Uw toestemming intrekken?" in question.text
     done = parent.post(f"{link}/consent/{asked}/withdraw", follow_redirects=False)
     assert done.status_code == 303
-    assert linde.get(f"/consent/{asked}/forms/{submission_id}").status_code == 404
+    gone = linde.get(f"/consent/{asked}/forms/{submission_id}")
+    assert gone.status_code == 404 and advice.surname not in gone.text
+    assert f'href="/consent/{asked}"' in gone.text  # the way back to the request
     assert "De ouders hebben hun toestemming op" in linde.get(f"/consent/{asked}").text
     with seeded.db.session() as session:
         decisions = session.scalars(
