@@ -823,7 +823,9 @@ LAPSED = N_(
 
 
 def _back_to_parents(link: Any, done: str) -> Redirect:
-    return Redirect(f"{link.base}?done={done}#consent", status_code=303)
+    """Back to the parents' page, whose notice at the top (focused, role status) says what
+    was recorded; the section shows the new state."""
+    return Redirect(f"{link.base}?done={done}", status_code=303)
 
 
 @post("/p/{token:str}/consent/{request_id:uuid}")
