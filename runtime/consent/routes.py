@@ -583,10 +583,23 @@ def request_page(
     """A request: its state and, with the parents' consent, what they let the school see."""
     language = request_language(request)
     with popo.db.session() as session:
-        asked = _request_reach(request, popo, session, request_id, None).obj
+        reached = _request_reach(request, popo, session, request_id, None)
+        asked = reached.obj
         service = _service(popo, session)
         view = service.view(asked)
         consented = service.consented(asked)
+        if consented:  # the page names the child and its forms: a look at its data
+            record(
+                request,
+                session,
+                popo.settings.audit_key,
+                reached.who,
+                False,
+                "consent_request",
+                str(asked.id),
+                f"{PURPOSE_REQUEST}: {asked.reference}",
+                _number(popo, session, asked.pupil_id),
+            )
         forms = []
         if consented:
             for offered in service.offered(asked, popo.registry, language):
