@@ -106,12 +106,22 @@ def render(popo: AppState, job: ArchiveJob) -> bytes:
 def in_worker(popo: AppState, fn: Callable[..., bytes], *args: Any) -> bytes:
     """Run a PDF rendering ``fn(*args)`` in a worker process and wait for it (every PDF POPO
     makes goes through here: the submissions' archives, a transfer's bewijs van uitschrijving).
-    A worker that died (killed, out of memory) breaks its pool: the pool is built again and the
-    job tried once more."""
+    A worker that died (killed, out of memory) breaks its pool, and a pool shut down by another
+    application that shares this state refuses work: either way the pool is built again and
+    the job tried once more."""
     for attempt in (1, 2):
         pool = popo.workers()
         try:
-            return pool.submit(fn, *args).result()
+            future = pool.submit(fn, *args)
+        except RuntimeError:
+            # the pool was shut down under us (an application sharing this state stopped)
+            if attempt == 2:
+                raise
+            log.warning("PDF workers were shut down; starting new workers", exc_info=True)
+            popo.restart_workers(pool)
+            continue
+        try:
+            return future.result()
         except BrokenProcessPool:
             if attempt == 2:
                 raise

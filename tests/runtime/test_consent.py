@@ -238,7 +238,8 @@ def test_unknown_code_wrong_birth_date_and_no_consent_yet_look_and_take_the_same
 
 def limited_app(seeded: AppState, **limits: int) -> Litestar:
     changed = seeded.settings.replace(**limits)
-    return create_app(changed, dataclasses.replace(seeded, settings=changed))
+    # its own PDF workers: stopping this application must not stop the session's
+    return create_app(changed, dataclasses.replace(seeded, settings=changed, pdf_pool=None))
 
 
 def test_a_bounded_loop_of_wrong_codes_is_stopped_and_the_platform_is_told(

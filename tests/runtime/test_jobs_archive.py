@@ -29,7 +29,10 @@ from .test_archive import ADVIES, archived, submission_of, submit
 
 @pytest.fixture
 def without_worker(seeded: AppState) -> Iterator[tuple[TestClient[Litestar], AppState]]:
-    """The application without its in-process worker: jobs wait until a worker runs them."""
+    """The application without its in-process worker: jobs wait until a worker runs them.
+    What earlier tests left in the queue (PDFs of their forms, mail) is run first, so that a
+    worker started here finds this test's job at once, not behind theirs."""
+    jobs.run_until_idle(seeded)
     settings = seeded.settings.replace(inprocess_worker=False)
     state = dataclasses.replace(seeded, settings=settings, swept=True)
     with TestClient(create_app(settings, state), base_url="http://testserver.local") as client:
@@ -218,3 +221,14 @@ def test_the_status_of_another_organisations_submission_is_not_found(
     unknown = "/drafts/00000000-0000-0000-0000-000000000000/submission/status"
     assert client.get(unknown).status_code == 404
     assert audit_rows(state, base) >= 1
+
+
+def test_a_pool_shut_down_by_another_application_sharing_the_state_is_replaced(
+    seeded: AppState,
+) -> None:
+    """Two applications built on one state share its PDF workers; when one stops, the other
+    still renders: the shut-down pool is replaced, the work done."""
+    seeded.workers()
+    other = dataclasses.replace(seeded)
+    other.stop_workers()  # the shared pool is shut down
+    assert archive.in_worker(seeded, bytes, 3) == b"\x00\x00\x00"

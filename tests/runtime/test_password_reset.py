@@ -77,7 +77,7 @@ def wait_for_mail(inbox: Inbox, count: int, seconds: float = 10.0) -> list[Any]:
 def mail_app(settings: Settings, seeded: AppState, port: int, **changes: Any) -> Any:
     """The application sending mail to the SMTP server on ``port``."""
     changed = settings.replace(smtp_host="127.0.0.1", smtp_port=port, **changes)
-    return create_app(changed, dataclasses.replace(seeded, settings=changed))
+    return create_app(changed, dataclasses.replace(seeded, settings=changed, pdf_pool=None))
 
 
 def new_account(seeded: AppState, email: str) -> None:
