@@ -20,19 +20,13 @@ from runtime.app import create_app
 from runtime.settings import REPOSITORY, Settings
 from runtime.state import AppState
 
-from .conftest import DATABASE_URL, fresh_settings
+from .conftest import fresh_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("POPO_CHROMIUM", "/usr/bin/chromium")
 AXE = REPOSITORY / "node_modules" / "axe-core" / "axe.min.js"
 
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-    # its own server needs its own database: on PostgreSQL the run shares one, which this
-    # module would empty under the other tests (its connections then hold types that are
-    # gone); like the journeys, it runs on SQLite
-    pytest.mark.skipif(DATABASE_URL is not None, reason="runs on its own SQLite database"),
-]
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
 def free_port() -> int:
@@ -42,8 +36,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, app_state: AppState
+) -> Iterator[tuple[str, Settings]]:
     settings = fresh_settings(tmp_path_factory.mktemp("browser"))
+    # on PostgreSQL that emptied the run's one database and built it again: the session
+    # application's pooled connections hold statements prepared on the old tables and types
+    app_state.db.engine.dispose()
     state = AppState.create(settings)
     from runtime import demo
 
