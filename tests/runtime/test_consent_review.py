@@ -121,7 +121,7 @@ def test_entering_the_right_code_again_does_not_mail_the_parents_again(
     with seeded.db.session() as session:
         asked = session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.created_at >= since, OutboxMessage.recipient == "anna@example.org"
+                OutboxMessage.created_at >= since, OutboxMessage.recipient == advice.mother
             )
         ).all()
         assert len([m for m in asked if "vraagt uw toestemming" in m.subject]) == 1
