@@ -835,6 +835,22 @@ LAPSED = N_(
 )
 
 
+def _not_recorded(
+    request: Request[Any, Any, Any], link: Any, problem: str, status: int
+) -> Response[str]:
+    """The parents' decision was not recorded: why (a msgid), and the way back to their page."""
+    language = link.language
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, N_("Your choice was not recorded")),
+        i18n.gettext(language, problem),
+        status,
+        back_url=f"{link.base}#consent",
+        back_label=i18n.gettext(language, N_("Back to the page of your child")),
+    )
+
+
 def _back_to_parents(link: Any, done: str) -> Redirect:
     """Back to the parents' page, whose notice at the top (focused, role status) says what
     was recorded; the section shows the new state."""
@@ -871,15 +887,7 @@ def parents_decide(
         ):
             problem = N_("Tick what the school may see, or choose not to give consent.")
         if problem is not None:
-            return message_page(
-                request,
-                language,
-                i18n.gettext(language, N_("Your choice was not recorded")),
-                i18n.gettext(language, problem),
-                400,
-                back_url=f"{link.base}#consent",
-                back_label=i18n.gettext(language, N_("Back to the page of your child")),
-            )
+            return _not_recorded(request, link, problem, 400)
         _service(popo, session).decide(
             asked,
             decision,
@@ -905,15 +913,7 @@ def parents_withdraw_question(
         link = by_link(request, popo, session, token, PURPOSE_PARENTS_SEE)
         asked = _parents_request(session, link, request_id)
         if _deciding_guardian(session, link) is None:
-            return message_page(
-                request,
-                link.language,
-                i18n.gettext(link.language, N_("Your choice was not recorded")),
-                i18n.gettext(link.language, NOT_YOURS),
-                403,
-                back_url=f"{link.base}#consent",
-                back_label=i18n.gettext(link.language, N_("Back to the page of your child")),
-            )
+            return _not_recorded(request, link, NOT_YOURS, 403)
         school = _names(session, {asked.school_id}).get(asked.school_id, "")
         content = (
             templates(link.language)
@@ -947,15 +947,7 @@ def parents_withdraw(
         service = _service(popo, session)
         guardian = _deciding_guardian(session, link)
         if guardian is None:
-            return message_page(
-                request,
-                language,
-                i18n.gettext(language, N_("Your choice was not recorded")),
-                i18n.gettext(language, NOT_YOURS),
-                403,
-                back_url=f"{link.base}#consent",
-                back_label=i18n.gettext(language, N_("Back to the page of your child")),
-            )
+            return _not_recorded(request, link, NOT_YOURS, 403)
         if service.view(asked).state == "given":
             service.decide(
                 asked,
