@@ -46,10 +46,10 @@ from ..forms.service import safe_name
 from ..forms.settings import FormsSettings
 from ..organisations.models import Organisation
 from ..settings import Settings
+from ..statuses.procedure import PARTIES, ROLE_NAMES
 from ..storage import BlobStore, Upload
 from . import parents
 from .models import MessageAttachment, MessageRead, ParentAccess, Transfer, TransferMessage
-from .procedure import PARTIES, ROLE_NAMES
 from .service import TransferService, actors_for, seats
 
 SCHOOLS = ("sending_school", "receiving_school")

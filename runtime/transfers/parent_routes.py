@@ -38,6 +38,7 @@ from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
 from ..refusals import ReadOnly
 from ..state import AppState
+from ..statuses.procedure import RunningProcedure
 from ..statuses.workflow import TransitionRefused
 from ..web.blocking import in_thread
 from ..web.language import chosen_language, request_language, templates
@@ -48,7 +49,6 @@ from . import okr, own_view, parents, sections
 from .message_routes import FILE_FIELDS, download
 from .messages import MAX_CHARS, MessageRefused, MessageService, parents_reader
 from .models import ParentAccess, Transfer
-from .procedure import RunningProcedure
 from .routes import _school_names, reach_transfer
 from .service import PARENT_NAME, TransferService
 

@@ -37,6 +37,7 @@ from ..pupils import service as pupils
 from ..pupils.models import Pupil
 from ..pupils.numbers import InvalidNumber, kind_of, valid
 from ..state import AppState
+from ..statuses.procedure import actor_text
 from ..statuses.workflow import TransitionRefused
 from ..web import guards
 from ..web.blocking import in_thread
@@ -47,7 +48,6 @@ from ..web.posted import Posted
 from ..web.scoped import reach, record
 from . import handover, messages, okr, parents, proof, queries, sections
 from .models import Transfer
-from .procedure import actor_text
 from .service import FAMILIES, TransferService, actors_for
 
 PAGE_SIZE = 25

@@ -38,14 +38,14 @@ from ..organisations.models import Organisation
 from ..pupils.models import Pupil
 from ..pupils.service import change_school
 from ..statuses.db import StatusChange, move
+from ..statuses.procedure import RunningProcedure, Seat, actors_of
+from ..statuses.procedure import running_of as procedure_workflow
 from ..statuses.workflow import TransitionRefused
 from . import handover, parents, proof
 from .models import Transfer, TransferChoice, TransferEvent
-from .procedure import RunningProcedure, Seat, actors_of, running
 
 FAMILIES = ("tussentijdse-overstap", "aanmelding")  # the shipped procedures' base ids
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes: 0/O, 1/I
-_RUNNING: dict[tuple[str, int, str], RunningProcedure] = {}
 
 REFUSALS: dict[str, dict[str, str]] = {
     "stale": {
@@ -165,11 +165,7 @@ class Entry:
 
 def running_of(registry: Registry, procedure: CompiledProcedure) -> RunningProcedure:
     """The procedure's Workflow, built once per procedure version and content."""
-    key = (procedure.id, procedure.version, procedure.content_hash)
-    found = _RUNNING.get(key)
-    if found is None:
-        found = _RUNNING[key] = running(procedure, registry.form_title)
-    return found
+    return procedure_workflow(procedure, registry.form_title)
 
 
 def seats(transfer: Transfer) -> list[Seat]:

@@ -1,7 +1,8 @@
 """A region's procedure as the runtime runs it: the compiled definition (engine/procedures)
 turned into the shared :class:`runtime.statuses.Workflow`, whose guards say in the person's
-language why a step cannot be taken, and the parties and roles a person acts in on a transfer.
-Pure: no database, no web (tests/runtime/test_transfer_procedure.py)."""
+language why a step cannot be taken, and the parties and roles a person acts in on a case.
+Every kind of case that a procedure definition runs (a transfer, a support request) builds its
+Workflow here, with its own :class:`CaseKind`. Pure: no database, no web."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from engine.messages import localize
 from engine.procedures import Actor, CompiledProcedure
 from engine.procedures.compile import CompiledTransition
 
-from ..statuses.workflow import Attempt, Guard, Transition, Workflow
+from .workflow import Attempt, Guard, Transition, Workflow
 
 # the parties as a person reads them, in a sentence: "de directeur van de nieuwe school"
 PARTIES: dict[str, dict[str, str]] = {
@@ -32,6 +33,22 @@ ROLE_NAMES: dict[str, dict[str, str]] = {
     "swv": {"nl": "het samenwerkingsverband", "en": "the samenwerkingsverband"},
 }
 FormTitle = Callable[[str, str], str]  # (form id, language) -> the form's title
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    """What kind of case a procedure runs: ``name`` is the history's subject type
+    (``status_change.subject_type``), ``label`` the subject as a refusal names it ("Overstap")
+    and ``this`` the case in a sentence ("deze overstap")."""
+
+    name: str
+    label: dict[str, str]
+    this: dict[str, str]
+
+
+TRANSFER = CaseKind(
+    "transfer", {"nl": "Overstap", "en": "Transfer"}, {"nl": "deze overstap", "en": "this transfer"}
+)
 
 
 def actor_text(actor: Actor, language: str) -> str:
@@ -68,14 +85,15 @@ def who_guard(transition: CompiledTransition) -> Guard:
     return Guard("who", refusal, check)
 
 
-def form_guard(form_id: str, form_title: FormTitle) -> Guard:
-    """The form ``form_id`` has been sent for the transfer (``facts["forms_sent"]``)."""
+def form_guard(form_id: str, form_title: FormTitle, kind: CaseKind = TRANSFER) -> Guard:
+    """The form ``form_id`` has been sent for the case (``facts["forms_sent"]``)."""
 
     def refusal(language: str) -> str:
         title = form_title(form_id, language)
+        this = localize(kind.this, language)
         if language == "nl":
-            return f"Eerst moet het formulier '{title}' voor deze overstap verstuurd zijn."
-        return f"The form '{title}' must be sent for this transfer first."
+            return f"Eerst moet het formulier '{title}' voor {this} verstuurd zijn."
+        return f"The form '{title}' must be sent for {this} first."
 
     return Guard(
         f"form:{form_id}",
@@ -108,7 +126,9 @@ class RunningProcedure:
         return found is not None and found.final
 
 
-def running(procedure: CompiledProcedure, form_title: FormTitle) -> RunningProcedure:
+def running(
+    procedure: CompiledProcedure, form_title: FormTitle, kind: CaseKind = TRANSFER
+) -> RunningProcedure:
     """The Workflow of ``procedure``: one transition per (from, to) of each of its transitions
     (a ``from`` list or ``any`` spelt out), guarded by who may make it and the forms it needs.
     Built once per procedure when the definitions are loaded (runtime/definitions.py)."""
@@ -118,23 +138,37 @@ def running(procedure: CompiledProcedure, form_title: FormTitle) -> RunningProce
     )
     transitions = []
     for step in procedure.transitions.values():
-        guards = (who_guard(step), *(form_guard(form, form_title) for form in step.needs))
+        guards = (who_guard(step), *(form_guard(form, form_title, kind) for form in step.needs))
         for source in step.sources:
             transitions.append(Transition(statuses(source), statuses(step.target), guards))
     workflow: Workflow[enum.Enum] = Workflow(
-        name="transfer",
+        name=kind.name,
         statuses=statuses,
         initial=statuses(procedure.initial),
         transitions=tuple(transitions),
         labels={statuses(s.id): s.label for s in procedure.statuses.values()},
-        subject_label={"nl": "Overstap", "en": "Transfer"},
+        subject_label=kind.label,
     )
     return RunningProcedure(procedure, workflow)
 
 
+_BUILT: dict[tuple[str, str, int, str], RunningProcedure] = {}
+
+
+def running_of(
+    procedure: CompiledProcedure, form_title: FormTitle, kind: CaseKind = TRANSFER
+) -> RunningProcedure:
+    """:func:`running`, built once per kind of case, procedure version and content."""
+    key = (kind.name, procedure.id, procedure.version, procedure.content_hash)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = running(procedure, form_title, kind)
+    return found
+
+
 @dataclass(frozen=True)
 class Seat:
-    """An organisation's place on a transfer: which party it is (sending or receiving school)."""
+    """An organisation's place on a case: which party it is (e.g. the sending school)."""
 
     party: str
     organisation_id: uuid.UUID | None
