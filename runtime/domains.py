@@ -23,6 +23,7 @@ from .placement.plugin import DOMAIN as PLACEMENT
 from .pupils.plugin import DOMAIN as PUPILS
 from .settings import Settings, use_class
 from .statuses import db as status_tables
+from .support.plugin import DOMAIN as SUPPORT
 from .transfers.plugin import DOMAIN as TRANSFERS
 from .web.language import use_templates
 
@@ -38,6 +39,7 @@ DOMAINS: tuple[Domain, ...] = (
     ADMISSIONS,
     PLACEMENT,
     CONSENT,
+    SUPPORT,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

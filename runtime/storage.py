@@ -52,3 +52,12 @@ class BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
+
+    def delete(self, sha256: str) -> bool:
+        """Remove the content (a retention purge; the caller checked nothing else holds the
+        same bytes). Whether it was there."""
+        target = self.path(sha256)
+        if not target.exists():
+            return False
+        target.unlink()
+        return True

@@ -4,7 +4,8 @@ A school role (medewerker, intern begeleider, directeur) reads and changes its s
 The other roles only read: a privacy officer its school, a bestuur role the schools of its
 board, and an SWV role the schools in its area, the last two only where the board has an active
 processing agreement (verwerkersovereenkomst) with that bestuur or SWV. Platform roles
-(consultant, beheerder) see no pupil data.
+(consultant, beheerder) see no pupil data. An SWV role also reads and changes what the SWV
+holds itself: the support requests made to it (runtime/support), whose organisation is the SWV.
 
 The rule is a SQL condition on an organisation-id column (:func:`readable`, :func:`writable`),
 built from the principal's roles with the boards and agreements as subqueries: every list,
@@ -56,6 +57,12 @@ def where(
             continue
         if role.role in WRITING_ROLES:
             allowed.append(column == role.organisation_id)
+        elif role.role == "swv" and role.organisation_kind in ("swv", None):
+            # what the SWV holds itself (the requests made to its support desk, 1Loket): its
+            # staff read and change them; nothing else has the SWV as its organisation
+            allowed.append(column == role.organisation_id)
+        if role.role in WRITING_ROLES:
+            continue
         elif access == "write":
             continue  # every other role only reads
         elif role.role == "privacy_officer":

@@ -20,6 +20,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from engine.evaluate import FormState, template_of
 from engine.messages import localize
@@ -52,6 +53,7 @@ from .service import (
     granted,
     panels,
     posted_revision,
+    private_forms,
     service_for,
 )
 from .status import DraftStatus
@@ -135,6 +137,11 @@ def reach_draft(
     grants them (service.on_grant: the new school's OKR of a transfer), audited as such, or
     NotYet with when it will be."""
     session = service.session
+    private = private_forms(popo.registry)
+    try:
+        form_id = session.scalar(select(Draft.form_id).where(Draft.id == uuid.UUID(ref)))
+    except ValueError:
+        form_id = None
     try:
         return scoped.reach(
             request,
@@ -147,9 +154,10 @@ def reach_draft(
             detail=lambda draft: draft.form_id,
             pupil=service.pupil,
             options=CHANGE_LOAD if scoped.changes(request) else (),
+            access="write" if form_id in private else "read",
         )
     except NotFoundException:
-        if not grantable or purpose is None or scoped.changes(request):
+        if form_id in private or not grantable or purpose is None or scoped.changes(request):
             raise
         who = guards.logged_in(request, session)
         try:

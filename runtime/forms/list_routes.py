@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from sqlalchemy import or_
 
 from ..access import scope
 from ..clock import clock_of
@@ -20,6 +21,7 @@ from ..web.language import request_language, templates
 from ..web.pages import html
 from . import queries
 from .models import Draft
+from .service import private_forms
 from .status import DRAFT, DraftStatus
 
 PAGE_SIZE = 25
@@ -47,6 +49,14 @@ def forms_list(request: Request[Any, Any, Any], popo: NamedDependency[AppState])
     with popo.db.session() as session:
         who = guards.logged_in(request, session)
         query = queries.drafts(who, on=clock_of(session).today())
+        private = private_forms(popo.registry)
+        if private:  # another domain's forms: here only for the staff who write them
+            query = query.where(
+                or_(
+                    Draft.form_id.not_in(sorted(private)),
+                    scope.writable(Draft.organisation_id, who),
+                )
+            )
         forms = sorted(
             set(session.scalars(query.with_only_columns(Draft.form_id).distinct().order_by(None)))
         )

@@ -226,6 +226,27 @@ def granted(session: Session, principal: Any, draft: Draft, purpose: str) -> boo
     return any(grant(session, principal, draft, purpose) for grant in GRANTS)
 
 
+PRIVATE_KINDS: set[str] = set()
+"""Kinds of form that belong to another domain's pages (a support request to the SWV,
+runtime/support): the forms pages give their drafts and sent forms only to the staff who write
+at the form's organisation; every other reader sees them on that domain's pages, which leave
+out what they may not see (a report the parents did not share). Registered with
+:func:`private_kind`."""
+
+
+def private_kind(kind: str) -> None:
+    PRIVATE_KINDS.add(kind)
+
+
+def private_forms(registry: Registry) -> frozenset[str]:
+    """The ids of the forms of a private kind."""
+    return frozenset(
+        entry.id
+        for entry in registry.forms.values()
+        if str(entry.form.definition.kind) in PRIVATE_KINDS
+    )
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
