@@ -158,6 +158,8 @@ class Assembler:
         if isinstance(root.get("choices"), LocDict):
             root["choices"] = _shallow(root["choices"])  # fragments add their choice lists
         for key, value in list(root.items()):
+            if key in LIST_KEYS and isinstance(value, LocList):  # a form's pages: [include: …]
+                value = self._expand_list(path, key, value, root, 0)
             if key != "choices":
                 root[key] = self._resolve_includes(path, value, root)
         return root

@@ -42,6 +42,15 @@ from .model import (
 from .yamlsource import LocDict
 
 MAX_GROUP_DEPTH = 2
+# the kinds whose every value needs a privacy category (Besluit uitwisseling leer- en
+# begeleidingsgegevens): what a school sends about a pupil to another organisation
+CATEGORISED_KINDS = (FormKind.ONDERWIJSKUNDIG_RAPPORT, FormKind.ONDERSTEUNINGSAANVRAAG)
+# an ondersteuningsaanvraag's reports: the group, its file and kind fields, and the kinds of
+# report the parents are asked about one by one before the SWV sees them
+REPORTS_GROUP = "rapporten"
+REPORT_FILE = "rapport_bestand"
+REPORT_KIND = "rapport_soort"
+PARENT_SHARED_REPORTS = ("medisch", "psychologisch")
 FORBIDDEN_OSO_NAMES = ("geboorteplaats", "nationaliteit", "geboortemaand", "postcode4adres")
 
 
@@ -259,6 +268,7 @@ class FormChecker:
         self.check_value_cycles()
         self.check_defaults()
         self.check_categories()
+        self.check_support_request()
         self.check_oso()
         return CheckedForm(
             self.form,
@@ -865,8 +875,12 @@ class FormChecker:
     # ------------------------------------------------------------------ privacy and OSO
 
     def check_categories(self) -> None:
-        if self.form.kind is not FormKind.ONDERWIJSKUNDIG_RAPPORT:
+        if self.form.kind not in CATEGORISED_KINDS:
             return
+        what = {
+            FormKind.ONDERWIJSKUNDIG_RAPPORT: "an onderwijskundig rapport",
+            FormKind.ONDERSTEUNINGSAANVRAAG: "an ondersteuningsaanvraag",
+        }[self.form.kind]
         for spec in self.by_id.values():
             if isinstance(spec.element, NoteField | GroupField):
                 continue
@@ -875,10 +889,67 @@ class FormChecker:
                 self.diag.error(
                     spec.element.location("id"),
                     f"the field '{spec.id}' has no privacy category",
-                    "an onderwijskundig rapport may only hold the five legal categories: "
+                    f"{what} may only hold the five legal categories: "
                     + ", ".join(c.value for c in Category)
                     + " (set category: on the field, its group or its section)",
                 )
+
+    def check_support_request(self) -> None:
+        """An ondersteuningsaanvraag carries the reports (a group ``rapporten`` with a file
+        ``rapport_bestand`` and a choice ``rapport_soort`` that knows medical and psychological
+        reports): the runtime asks the parents, per such report, whether the SWV may see it."""
+        if self.form.kind is not FormKind.ONDERSTEUNINGSAANVRAAG or self.notes.incomplete:
+            return
+        if any(name in self.notes.left_out for name in (REPORTS_GROUP, REPORT_FILE, REPORT_KIND)):
+            return  # its own definition is reported
+        example = (
+            f"- id: {REPORTS_GROUP}, type: group, fields: [{{id: {REPORT_KIND}, type: choice, "
+            f"choices: [{', '.join(PARENT_SHARED_REPORTS)}, …]}}, {{id: {REPORT_FILE}, type: "
+            "file}]"
+        )
+        group = self.by_id.get(REPORTS_GROUP)
+        if group is None or not isinstance(group.element, GroupField):
+            where = group.element.location("type") if group else self.form.location("pages")
+            self.diag.error(
+                where,
+                f"an ondersteuningsaanvraag needs a repeating group '{REPORTS_GROUP}' with the "
+                "reports sent to the samenwerkingsverband",
+                f"add {example} (docs/support-definitions.md)",
+            )
+            return
+        rows = {str(f.id): f for f in group.element.fields}
+        wanted = {REPORT_FILE: "file", REPORT_KIND: "choice"}
+        for name, kind in wanted.items():
+            found = rows.get(name)
+            if found is None:
+                hint = did_you_mean(name, rows) or f"add {{id: {name}, type: {kind}}} to its fields"
+                self.diag.error(
+                    group.element.location("fields"),
+                    f"the group '{REPORTS_GROUP}' has no {kind} field '{name}'",
+                    hint,
+                )
+            elif found.type != kind:
+                self.diag.error(
+                    found.location("type"),
+                    f"'{name}' in '{REPORTS_GROUP}' is a {found.type} field; it must be a "
+                    f"{kind} field",
+                    f"type: {kind}",
+                )
+        kind_field = rows.get(REPORT_KIND)
+        if not isinstance(kind_field, _ChoiceBase) or self.choices_unknown(kind_field):
+            return
+        values = {choice.value for choice in self.choices_of(kind_field)}
+        missing = [value for value in PARENT_SHARED_REPORTS if value not in values]
+        if missing:
+            self.diag.error(
+                kind_field.location("choices"),
+                f"the choices of '{REPORT_KIND}' have no "
+                + " and no ".join(f"'{value}'" for value in missing),
+                "the parents are asked per medical or psychological report whether the "
+                "samenwerkingsverband may see it: keep the values "
+                + " and ".join(PARENT_SHARED_REPORTS)
+                + " (with labels of your own)",
+            )
 
     def check_oso(self) -> None:
         for spec in self.by_id.values():

@@ -73,8 +73,8 @@ _OSO = (
 )
 _CATEGORY = (
     "which of the five legal categories of pupil data this is (Besluit uitwisseling leer- en "
-    "begeleidingsgegevens); every value in an onderwijskundig rapport needs one, on the "
-    "field, its group or its section"
+    "begeleidingsgegevens); every value in an onderwijskundig rapport or an "
+    "ondersteuningsaanvraag needs one, on the field, its group or its section"
 )
 
 
@@ -84,13 +84,16 @@ class FormKind(StrEnum):
     overstapformulier: a pupil moves to another primary school during the school year;
     onderwijskundig_rapport (OKR): the educational report the current school sends to the new
     one; adviesformulier: advice on where and how to place the pupil; aanmeldformulier: parents
-    register their child at a school; custom: any other form.
+    register their child at a school; ondersteuningsaanvraag: a school's request to the
+    samenwerkingsverband (SWV) for support for a pupil (consultation, extra support, an
+    arrangement, a TLV, a case discussion); custom: any other form.
     """
 
     OVERSTAPFORMULIER = "overstapformulier"
     ONDERWIJSKUNDIG_RAPPORT = "onderwijskundig_rapport"
     ADVIESFORMULIER = "adviesformulier"
     AANMELDFORMULIER = "aanmeldformulier"
+    ONDERSTEUNINGSAANVRAAG = "ondersteuningsaanvraag"
     CUSTOM = "custom"
 
 
@@ -544,7 +547,8 @@ class FormDefinition(Element):
         description="which instrument this is: overstapformulier (transfer to another primary "
         "school), onderwijskundig_rapport (the educational report for the new school), "
         "adviesformulier (advice on placement), aanmeldformulier (parents register their "
-        "child) or custom"
+        "child), ondersteuningsaanvraag (a school's request to the samenwerkingsverband for "
+        "support for a pupil) or custom"
     )
     languages: Languages = languages_field()
     description: Text | None = Field(

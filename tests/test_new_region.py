@@ -22,7 +22,10 @@ INSTRUMENTS = (
     "adviesformulier",
     "aanmeldformulier",
 )
-PROCEDURES = ("aanmelding", "tussentijdse-overstap")
+# the support requests to the SWV: a region gets a variant of each procedure (their forms are
+# not instruments, so the variants name the base's request forms)
+SUPPORT = ("arrangement",)
+PROCEDURES = ("aanmelding", "tussentijdse-overstap", *SUPPORT)
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_a_region_from_the_base_has_the_four_instruments(definitions: Path) -> N
     status, output = popo("new-region", "west", "--from", "base", "--dir", str(definitions))
     assert status == 0, output
     west = definitions / "west"
-    assert f"OK: 4 forms and 2 procedures in {west}, 0 problems" in output
+    assert f"OK: 4 forms and {len(PROCEDURES)} procedures in {west}, 0 problems" in output
     assert sorted(p.name for p in west.iterdir()) == sorted(
         ["README.md"]
         + [f"{name}.form.yaml" for name in INSTRUMENTS]
@@ -72,7 +75,7 @@ def test_the_new_region_checks_clean_and_passes_with_coverage(definitions: Path)
     assert popo("new-region", "west", "--dir", str(definitions))[0] == 0
     status, output = popo("check", "--strict", str(definitions / "west"))
     assert status == 0, output
-    assert "OK: 4 forms and 2 procedures checked, 0 errors, 0 warnings" in output
+    assert f"OK: 4 forms and {len(PROCEDURES)} procedures checked, 0 errors, 0 warnings" in output
     status, output = popo("test", "--require-coverage", str(definitions))
     assert status == 0, output
     assert ", 0 failed" in output

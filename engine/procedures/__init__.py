@@ -9,10 +9,11 @@ data) and :mod:`.evaluate` (given events, the status, refusals, open tasks and d
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 from ..api import content_hash
 from ..assemble import Assembler
@@ -85,22 +86,29 @@ def definitions_root(path: Path) -> Path:
     return path.parent
 
 
-_FORM_IDS: dict[tuple[Path, tuple[tuple[Path, int], ...]], frozenset[str]] = {}
+_FORM_KINDS: dict[tuple[Path, tuple[tuple[Path, int], ...]], Mapping[str, str]] = {}
+
+
+def form_kinds(root: Path) -> Mapping[str, str]:
+    """The forms under ``root`` (variants included), id → kind (``""`` when it has none that
+    can be read), read without checking them."""
+    files = sorted(p for p in root.rglob(f"*{_FORM_SUFFIX}") if p.is_file())
+    key = (root.resolve(), tuple((p, p.stat().st_mtime_ns) for p in files))
+    if key not in _FORM_KINDS:
+        kinds: dict[str, str] = {}
+        for path in files:
+            data = Assembler(Diagnostics()).assemble(path)
+            if data is not None and isinstance(data.get("id"), str):
+                kind = data.get("kind")
+                kinds[data["id"]] = kind if isinstance(kind, str) else ""
+        _FORM_KINDS.clear()  # one folder at a time is enough
+        _FORM_KINDS[key] = MappingProxyType(kinds)
+    return _FORM_KINDS[key]
 
 
 def form_ids(root: Path) -> frozenset[str]:
     """The ids of the forms under ``root`` (variants included), read without checking them."""
-    files = sorted(p for p in root.rglob(f"*{_FORM_SUFFIX}") if p.is_file())
-    key = (root.resolve(), tuple((p, p.stat().st_mtime_ns) for p in files))
-    if key not in _FORM_IDS:
-        ids = set()
-        for path in files:
-            data = Assembler(Diagnostics()).assemble(path)
-            if data is not None and isinstance(data.get("id"), str):
-                ids.add(data["id"])
-        _FORM_IDS.clear()  # one folder at a time is enough
-        _FORM_IDS[key] = frozenset(ids)
-    return _FORM_IDS[key]
+    return frozenset(form_kinds(root))
 
 
 def _needs_a_calendar(model: ProcedureDefinition, path: Path, diagnostics: Diagnostics) -> None:
@@ -127,11 +135,12 @@ def school_calendar(path: Path) -> SchoolCalendar | None:
 
 def check_procedure_file(path: Path | str, forms: Collection[str] | None = None) -> ProcedureResult:
     """Load, check and (without errors) compile one procedure. ``forms``: the form ids that
-    may be named; by default those of the definitions folder the file is in."""
+    may be named (a mapping id → kind also checks that ``support: form:`` is a support
+    request); by default those of the definitions folder the file is in, with their kinds."""
     path = Path(path)
     loaded = load_procedure(path)
     if forms is None:
-        forms = form_ids(definitions_root(path))
+        forms = form_kinds(definitions_root(path))
     model = loaded.model or loaded.partial
     if model is None:
         return ProcedureResult(path, loaded, None, forms)
@@ -171,6 +180,7 @@ __all__ = [
     "definitions_root",
     "evaluate",
     "form_ids",
+    "form_kinds",
     "load_procedure",
     "school_calendar",
     "tasks_for",

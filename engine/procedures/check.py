@@ -3,7 +3,7 @@ line and column, with a hint. Items the loader left out are not reported again."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from ..checker import check_texts
 from ..errors import Diagnostics, Location, did_you_mean
@@ -14,8 +14,12 @@ from .model import (
     ANY_STATUS,
     DECISIONS,
     MAX_DECISION_WEEKS,
+    MAX_SUPPORT_WEEKS,
     PARTY_ROLES,
     RECORDS,
+    SUPPORT_FORM_KIND,
+    SUPPORT_OUTCOMES,
+    SUPPORT_RECORDS,
     Party,
     ProcedureDefinition,
     Task,
@@ -53,6 +57,8 @@ class ProcedureChecker:
         self.procedure = procedure
         self.diagnostics = diagnostics
         self.forms = forms
+        # form id -> its kind, when the caller knows them (the forms of the definitions folder)
+        self.form_kinds: Mapping[str, str] | None = forms if isinstance(forms, Mapping) else None
         self.left_out = set(left_out)
         self.lost = set(lost)  # whole lists that could not be read: nothing in them is known
         self.broken_links = bool(self.lost)
@@ -77,6 +83,7 @@ class ProcedureChecker:
         for task in self.procedure.tasks:
             self.check_task(task)
         self.check_admission()
+        self.check_support()
 
     # ------------------------------------------------------------------ names
 
@@ -345,6 +352,8 @@ class ProcedureChecker:
         admission = self.procedure.admission
         steps = [t for t in self.procedure.transitions if t.records in ADMISSION_RECORDS]
         if admission is None:
+            if self.procedure.support is not None:
+                return  # check_support reports a registration's step in a support request
             for step in steps:
                 self.diagnostics.error(
                     step.location("records"),
@@ -409,8 +418,11 @@ class ProcedureChecker:
             )
         for actor, where in _listed(admission, "who", admission.who):
             self.actor(actor, where)
+        self.check_alerts(admission, admission.alerts)
+
+    def check_alerts(self, block: Element, alerts: list[int]) -> None:
         seen: set[int] = set()
-        for days, where in _listed_numbers(admission, "alerts", admission.alerts):
+        for days, where in _listed_numbers(block, "alerts", alerts):
             if not 1 <= days <= 60:
                 self.diagnostics.error(
                     where,
@@ -422,6 +434,101 @@ class ProcedureChecker:
                     where, f"the alert {days} days before is listed twice", "list each once"
                 )
             seen.add(days)
+
+    # ------------------------------------------------------------------ support
+
+    def check_support(self) -> None:
+        """A support request's steps and its ``support:`` block go together: the steps that
+        record a submission, completion, grant, advice … need the block, and the block needs
+        one submission, one completion and the outcomes of its kind; a registration's steps
+        do not belong in it. Its form is a support request form."""
+        support = self.procedure.support
+        steps = [t for t in self.procedure.transitions if t.records in SUPPORT_RECORDS]
+        if support is None:
+            for step in steps:
+                self.diagnostics.error(
+                    step.location("records"),
+                    f"'records: {step.records}' is a step of a support request to the SWV, and "
+                    "this procedure has no support: block",
+                    "add support: {kind: arrangement, form: arrangement} "
+                    "(docs/support-definitions.md), or remove records:",
+                )
+            return
+        if self.procedure.admission is not None:
+            self.diagnostics.error(
+                self.procedure.location("admission"),
+                "a support request is not a registration: a procedure has a support: block or "
+                "an admission: block, not both",
+                "remove admission: (a registration at a school is a procedure of its own)",
+            )
+        for step in self.procedure.transitions:
+            if step.records in ADMISSION_RECORDS:
+                self.diagnostics.error(
+                    step.location("records"),
+                    f"'records: {step.records}' is a step of a registration at a school, not of "
+                    "a support request",
+                    "a support request records: " + ", ".join(SUPPORT_RECORDS),
+                )
+        self.check_support_form(support.form, support.location("form"))
+        if support.decision_weeks is not None and support.decision_weeks > MAX_SUPPORT_WEEKS:
+            self.diagnostics.error(
+                support.location("decision_weeks"),
+                f"a decision term of {support.decision_weeks} weeks is longer than a year",
+                f"decision_weeks: a number from 1 to {MAX_SUPPORT_WEEKS}",
+            )
+        self.check_alerts(support, support.alerts)
+        if "transitions" in self.lost or self.left_out:
+            return
+        by_kind: dict[str, list[Transition]] = {}
+        for step in steps:
+            by_kind.setdefault(step.records or "", []).append(step)
+        wanted = ("submission", "completion", *SUPPORT_OUTCOMES[support.kind])
+        for kind in wanted:
+            if kind not in by_kind:
+                self.diagnostics.error(
+                    support.location("kind"),
+                    f"a support request of kind {support.kind} needs a step with records: {kind}",
+                    f"add records: {kind} to the transition in which {RECORDS[kind]}",
+                )
+        for kind in ("submission", "completion"):
+            for extra in by_kind.get(kind, [])[1:]:
+                self.diagnostics.error(
+                    extra.location("records"),
+                    f"a support request has one step that records the {kind}; "
+                    f"'{by_kind[kind][0].id}' records it already",
+                    f"keep records: {kind} on '{by_kind[kind][0].id}' only (a step back, such "
+                    "as one that asks for more information, records nothing)",
+                )
+        completion = by_kind.get("completion", [None])[0]
+        if completion is None:
+            return
+        starts = {completion.id, *(notify.event for notify in completion.notify)}
+        decided = ("grant", "rejection", "advice")
+        outcomes = {t.id for kind in decided for t in by_kind.get(kind, [])}
+        for term in self.procedure.terms:
+            if term.expects.transition in outcomes and term.start not in starts:
+                self.diagnostics.warning(
+                    term.location("start"),
+                    f"the term '{term.id}' waits for the SWV's decision, and starts at "
+                    f"'{term.start}', not when the request is complete",
+                    f"start: {completion.id} (the step with records: completion): the SWV's "
+                    "decision term runs from the complete request",
+                )
+
+    def check_support_form(self, name: str, where: Location) -> None:
+        if self.forms is not None and name not in self.forms:
+            self.form(name, where)
+            return
+        kind = self.form_kinds.get(name) if self.form_kinds is not None else None
+        if kind is not None and kind != SUPPORT_FORM_KIND:
+            kinds = self.form_kinds or {}
+            requests = sorted(form for form, k in kinds.items() if k == SUPPORT_FORM_KIND)
+            self.diagnostics.error(
+                where,
+                f"the form '{name}' is a form of kind {kind}, not a support request",
+                "support: form: names a form of kind ondersteuningsaanvraag"
+                + (": " + ", ".join(requests) if requests else ""),
+            )
 
 
 def _listed_numbers(
@@ -440,5 +547,6 @@ def check_procedure(
 ) -> None:
     """Report every cross-reference problem of ``procedure``; ``forms`` are the form ids that
     ``needs`` may name (None: not checked). ``left_out``: ids of items the loader left out;
-    ``lost``: lists it could not read at all (references into them are not reported)."""
+    ``lost``: lists it could not read at all (references into them are not reported). When
+    ``forms`` maps each id to its form's kind, ``support: form:`` must be a support request."""
     ProcedureChecker(procedure, diagnostics, forms, left_out, lost).check()

@@ -91,6 +91,17 @@ class CompiledAdmission:
 
 
 @dataclass(frozen=True)
+class CompiledSupport:
+    """A support request to the SWV (``support:``) as the runtime applies it."""
+
+    kind: str  # model.SUPPORT_KINDS
+    form: str  # the request's form id
+    decision_weeks: int  # the default term; an SWV may set its own in the runtime
+    parents_sign: bool  # submitted only once the parents signed it 'voor gezien'
+    alerts: tuple[int, ...]  # days before the due date, most first
+
+
+@dataclass(frozen=True)
 class CompiledProcedure:
     id: str
     version: int
@@ -105,6 +116,7 @@ class CompiledProcedure:
     reasons: tuple[tuple[str, Text], ...] = ()  # (id, label), in the author's order
     content_hash: str = ""
     admission: CompiledAdmission | None = None
+    support: CompiledSupport | None = None
 
     def recording(self, records: str) -> list[CompiledTransition]:
         """The transitions that record ``records`` (e.g. refusal), in the author's order."""
@@ -176,6 +188,18 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
         if admission is not None
         else None
     )
+    support = procedure.support
+    compiled_support = (
+        CompiledSupport(
+            support.kind,
+            support.form,
+            support.weeks,
+            support.parents_sign,
+            tuple(sorted(set(support.alerts), reverse=True)),
+        )
+        if support is not None
+        else None
+    )
     return CompiledProcedure(
         procedure.id,
         procedure.version,
@@ -190,4 +214,5 @@ def compile_procedure(procedure: ProcedureDefinition, digest: str = "") -> Compi
         tuple((reason.id, reason.label) for reason in procedure.reasons),
         digest,
         compiled_admission,
+        compiled_support,
     )

@@ -52,11 +52,25 @@ RECORDS: dict[str, str] = {
     "it within the term they were given (WPO art. 63 lid 4)",
     "next_school": "the registration passes to the school of the parents' next preference: "
     "POPO takes this step itself after a refusal or a decision not to handle it",
+    "submission": "the school submits the support request to the SWV (with parents_sign: only "
+    "once the parents signed it 'voor gezien')",
+    "completion": "the SWV declares the support request complete: the decision term starts",
+    "meeting": "the SWV plans the request for a loketoverleg (a date) and links the "
+    "professionals who take part",
+    "grant": "the SWV grants the request: content, scope, duration (start and end) and "
+    "decision number; for a TLV also its category",
+    "rejection": "the SWV refuses the request, with its reasons",
+    "suspension": "the SWV suspends the request, with a reason: the decision term stands still",
+    "resumption": "the request is taken up again: the decision term runs again",
+    "advice": "the SWV records its advice (the outcome of a consultation or a case discussion)",
+    "evaluation": "the arrangement is evaluated",
 }
 """What a transition can record about the case besides its new status: ``records: enrolment``
 asks for the enrolment date, ``records: deregistration`` for the deregistration date; the
 admission kinds (``receipt`` … ``next_school``) drive a registration's legal terms and the
-cascade over the parents' schools, and need an ``admission:`` block."""
+cascade over the parents' schools, and need an ``admission:`` block; the support kinds
+(``submission`` … ``evaluation``) drive a support request to the SWV and need a ``support:``
+block."""
 
 ADMISSION_RECORDS = ("receipt", "admission", "refusal", "not_handled", "next_school")
 DECISIONS = ("admission", "refusal", "not_handled")  # the records that decide a registration
@@ -66,6 +80,36 @@ OTHERS_SEE: dict[str, str] = {
     "decisions": "a school also sees the decisions of the schools before it on the list",
 }
 MAX_DECISION_WEEKS = 6  # WPO art. 40 lid 6: the decision within six weeks of receipt
+
+SUPPORT_RECORDS = (
+    "submission",
+    "completion",
+    "meeting",
+    "grant",
+    "rejection",
+    "suspension",
+    "resumption",
+    "advice",
+    "evaluation",
+)
+SUPPORT_KINDS: dict[str, str] = {
+    "consultatie": "a consultation or korte interventie: the SWV advises the school",
+    "extra_ondersteuning": "extra support, with or without funds",
+    "arrangement": "an arrangement of the SWV for the pupil",
+    "tlv": "a toelaatbaarheidsverklaring (TLV) for special primary (SBO) or special (SO) education",
+    "mdo": "a case discussion (multidisciplinair overleg, MDO) with the SWV",
+}
+# the outcome steps each kind of support request needs: the SWV decides or advises
+SUPPORT_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "consultatie": ("advice",),
+    "extra_ondersteuning": ("grant", "rejection"),
+    "arrangement": ("grant", "rejection"),
+    "tlv": ("grant", "rejection"),
+    "mdo": ("advice",),
+}
+SUPPORT_FORM_KIND = "ondersteuningsaanvraag"  # engine.model.FormKind of a support request
+MAX_SUPPORT_WEEKS = 52
+DEFAULT_DECISION_WEEKS = {"tlv": 8}  # and 6 for every other kind
 
 _ID = "the name of this item: lower-case letters, digits and _; unique among its kind"
 _LABEL = "the name a person sees: one text, or one per language {nl: …, en: …}"
@@ -201,6 +245,46 @@ class Admission(Element):
     )
 
 
+class Support(Element):
+    """A school's support request to the samenwerkingsverband (passend onderwijs): the form it
+    is made with, the term within which the SWV decides once the request is complete, and
+    whether the parents sign it first (docs/support-definitions.md)."""
+
+    kind: Literal["consultatie", "extra_ondersteuning", "arrangement", "tlv", "mdo"] = Field(
+        description="what is asked of the SWV: "
+        + "; ".join(f"{name} ({text})" for name, text in SUPPORT_KINDS.items())
+    )
+    form: str = Field(
+        pattern=FORM_ID_PATTERN,
+        description="the request's form, by form id (a form of kind ondersteuningsaanvraag), "
+        "e.g. arrangement",
+    )
+    decision_weeks: int | None = Field(
+        default=None,
+        ge=1,
+        description="the weeks within which the SWV decides after it declared the request "
+        "complete, from 1 to 52 (an SWV may set its own in POPO); by default 8 for a tlv "
+        "and 6 for the other kinds",
+    )
+    parents_sign: bool = Field(
+        default=True,
+        description="true: the request goes to the SWV only once the parents signed it "
+        "'voor gezien' (seen)",
+    )
+    alerts: list[int] = Field(
+        default_factory=lambda: [7, 2],
+        description="the days before the due date on which the SWV is alerted (a "
+        "notification and an e-mail), each from 1 to 60, e.g. [7, 2]",
+    )
+
+    @property
+    def weeks(self) -> int:
+        """The decision term in weeks: the one written, else the kind's default."""
+        if self.decision_weeks is not None:
+            return self.decision_weeks
+        return DEFAULT_DECISION_WEEKS.get(self.kind, 6)
+
+
 class Reason(Element):
     id: str = Field(pattern=ID_PATTERN, description=_ID + ", e.g. verhuizing")
     label: Text = Field(description=_LABEL)
@@ -233,6 +317,11 @@ class ProcedureDefinition(Element):
         default=None,
         description="for a registration at a school: the legal terms of admission and the "
         "cascade over the schools in the parents' order of preference (WPO art. 40)",
+    )
+    support: Support | None = Field(
+        default=None,
+        description="for a school's support request to the samenwerkingsverband: the kind of "
+        "request, its form, the decision term and whether the parents sign it first",
     )
     reasons: list[Reason] = Field(
         default_factory=list,
