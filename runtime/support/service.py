@@ -1046,12 +1046,16 @@ class SupportService:
             entries.append(Entry(_aware(change.at), text, names.get(change.actor_id, ""), {}))
         for event in self.events(request):
             if event.kind in EVENT_TEXTS:
+                detail = dict(event.detail or {})
+                for key in ("meeting_on", "on"):
+                    if isinstance(detail.get(key), str):
+                        detail[key] = _day(detail[key])
                 entries.append(
                     Entry(
                         _aware(event.at),
                         localize(EVENT_TEXTS[event.kind], language),
                         event.actor_name,
-                        event.detail or {},
+                        detail,
                     )
                 )
         return sorted(entries, key=lambda e: e.at)

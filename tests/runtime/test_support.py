@@ -1,0 +1,353 @@
+"""1Loket over HTTP with the real application and database, as a school, the parents, the SWV
+and an attacker meet it: a school files an arrangement request prefilled from the pupil's OKR;
+the parents read it on a link of their own, sign it "voor gezien" and withhold a psychological
+report, which the SWV then cannot see or download; the SWV declares it complete (its term
+starts), plans a loketoverleg, refuses a grant without an end date with a clear message and
+nothing changed, and grants it with a number and a duration; the school is told. Another
+school, another SWV and a stale page are refused; a TLV reaches the SBO school's transfer; the
+retention purge lists, then deletes, what is three years past its decision."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+
+from runtime.forms.models import Attachment, Draft, Submission
+from runtime.forms.service import FormsService
+from runtime.notifications.models import Notification
+from runtime.outbox import OutboxMessage
+from runtime.pupils.models import Guardian
+from runtime.state import AppState
+from runtime.statuses.db import StatusChange
+from runtime.support import retention
+from runtime.support.models import SupportParentsRecord, SupportRequest
+from runtime.transfers.models import Transfer
+
+from ..support import answer_the_rest
+from .conftest import log_in, with_csrf
+from .test_transfers import new_transfer
+
+Client = TestClient[Litestar]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SUPPORT_GIVEN = "Twee keer per week pre-teaching rekenen in een klein groepje."
+
+
+def logged_in(app: Litestar, email: str) -> Iterator[Client]:
+    with TestClient(app, base_url="http://testserver.local") as client:
+        with_csrf(client)
+        log_in(client, email)
+        yield client
+
+
+@pytest.fixture
+def swv(app: Litestar, seeded: AppState) -> Iterator[Client]:
+    yield from logged_in(app, "swv@noord.demo")
+
+
+@dataclass
+class Pupil:
+    id: uuid.UUID
+    surname: str
+    transfer_url: str
+    mother: str
+
+
+def a_pupil_with_an_okr(client: Client, seeded: AppState) -> Pupil:
+    """A pupil of De Regenboog (started as a transfer to De Linde), with a mother with gezag
+    and an e-mail address, and an onderwijskundig rapport De Regenboog sent."""
+    url, data = new_transfer(client)
+    tag = data["achternaam"].rsplit("-", 1)[-1]
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        pupil_id = transfer.pupil_id
+        session.add(
+            Guardian(
+                pupil_id=pupil_id, position=1, naam="Anna de Vries", relatie="moeder",
+                gezag=True, email=f"anna.{tag}@example.org",
+            )
+        )  # fmt: skip
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        okr = forms.start(
+            "onderwijskundig-rapport-noord", "nl", transfer.sending_school_id, pupil_id=pupil_id
+        )
+        # the report as De Regenboog sent it earlier (its other answers do not matter here)
+        session.add(
+            Submission(
+                draft_id=okr.id, form_id=okr.form_id, form_version=okr.form_version,
+                definition_hash=okr.definition_hash, organisation_id=okr.organisation_id,
+                pupil_id=pupil_id, language="nl",
+                answers={"ondersteuning_geboden": SUPPORT_GIVEN, "opp": False},
+            )
+        )  # fmt: skip
+    return Pupil(pupil_id, data["achternaam"], url, f"anna.{tag}@example.org")
+
+
+def start_request(client: Client, pupil: Pupil, procedure: str = "arrangement") -> uuid.UUID:
+    page = client.get("/support/new", params={"q": pupil.surname})
+    assert page.status_code == 200 and pupil.surname in page.text
+    response = client.post(
+        "/support/new", data={"procedure": procedure, "pupil": str(pupil.id)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303, response.text[:3000]
+    draft_id = uuid.UUID(response.headers["location"].split("/")[2])
+    return draft_id
+
+
+def fill_and_send(client: Client, seeded: AppState, draft_id: uuid.UUID) -> uuid.UUID:
+    """The school completes the request's form on its pages: two reports (a psychological
+    one and a didactic one), then the rest, and sends it. The request's id."""
+    page = f"/drafts/{draft_id}/pages/rapporten_pagina"
+    for index, (kind, what) in enumerate(
+        [("psychologisch", "Psychologisch onderzoek 2026"), ("didactisch", "Toetsoverzicht")]
+    ):
+        client.post(page, data={"action": "add_row:rapporten"})
+        response = client.post(
+            page,
+            data={
+                f"rapporten[{index}].rapport_soort": kind,
+                f"rapporten[{index}].rapport_omschrijving": what,
+            },
+            files={f"rapporten[{index}].rapport_bestand": (f"{kind}.pdf", PDF + f"{kind} {draft_id}".encode(), "application/pdf")},
+        )  # fmt: skip
+        assert response.status_code in (200, 303), response.text[:2000]
+    with seeded.db.session() as session:
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        draft = forms.draft(draft_id)
+        entry = forms.entry(draft)
+        given = {
+            **draft.answers,
+            "ouders_ingelicht": True,
+            "hulpvraag": "Hoe leert Sanne rekenen op haar niveau?",
+            "arrangement_inhoud": "Begeleiding door een ambulant begeleider.",
+        }
+        answers = answer_the_rest(entry.form, given, date.today())
+        forms.save(draft, entry, forms.state(draft, entry), answers)
+        forms.submit(draft, entry, may_change=True)
+        request_id = session.scalar(
+            select(SupportRequest.id).where(SupportRequest.draft_id == draft_id)
+        )
+    assert request_id is not None
+    return request_id
+
+
+def version(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, "the page offers a step"
+    return found.group(1)
+
+
+def mailed_link(seeded: AppState, to: str) -> str:
+    with seeded.db.session() as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.recipient == to)
+        ).all()
+    links = [m.group(0) for body in bodies for m in re.finditer(r"/ol/[A-Za-z0-9_-]{20,}", body)]
+    assert links, f"a link was mailed to {to}"
+    return links[-1]
+
+
+def test_a_school_files_an_arrangement_the_parents_sign_and_the_swv_grants_it(
+    client: Client, swv: Client, anonymous: Client, seeded: AppState
+) -> None:
+    pupil = a_pupil_with_an_okr(client, seeded)
+    draft_id = start_request(client, pupil)
+    # --- the draft begins with what POPO holds: the pupil, and the OKR's support
+    with seeded.db.session() as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None
+        assert draft.answers["achternaam"] == pupil.surname
+        assert draft.answers["ondersteuning_geboden"] == SUPPORT_GIVEN
+        assert draft.organisation_id is not None and draft.form_id == "arrangement"
+    request_id = fill_and_send(client, seeded, draft_id)
+    url = f"/support/{request_id}"
+    page = client.get(url).text
+    assert "In voorbereiding" in page and pupil.surname in page
+    # submitting before the parents signed is refused with why, nothing changed
+    refused = client.post(f"{url}/steps/indienen", data={"version": version(page)})
+    assert refused.status_code == 400 and "voor gezien" in refused.text
+    # --- the school sends it to the parents: the mother gets a link of her own
+    asked = client.post(f"{url}/parents", follow_redirects=False)
+    assert asked.status_code == 303
+    link = mailed_link(seeded, pupil.mother)
+    parents_page = anonymous.get(link)
+    assert parents_page.status_code == 200
+    text = parents_page.text
+    assert "Psychologisch onderzoek 2026" in text and SUPPORT_GIVEN in text
+    assert " checked" not in text  # nothing is chosen for them
+    assert anonymous.post(f"{link}/seen", data={}).status_code == 400  # the box is not ticked
+    assert (
+        anonymous.post(f"{link}/seen", data={"seen": "yes"}, follow_redirects=False).status_code
+        == 303
+    )
+    with seeded.db.session() as session:
+        reports = session.scalars(
+            select(Attachment)
+            .join(Draft, Draft.id == Attachment.draft_id)
+            .where(Draft.id == draft_id)
+        ).all()
+        psych = next(a for a in reports if a.filename.startswith("psychologisch"))
+        didactic = next(a for a in reports if a.filename.startswith("didactisch"))
+    withheld = anonymous.post(
+        f"{link}/reports", data={f"report_{psych.id}": "withheld"}, follow_redirects=False
+    )
+    assert withheld.status_code == 303
+    with seeded.db.session() as session:
+        records = session.scalars(
+            select(SupportParentsRecord).where(SupportParentsRecord.request_id == request_id)
+        ).all()
+        assert [r.decision for r in records] == ["seen", "withheld"]
+        assert "voor gezien" in records[0].wording and records[1].report == str(psych.id)
+    # --- the school submits it; the SWV sees it on its desk
+    page = client.get(url).text
+    assert "Voor gezien getekend op" in page
+    submitted = client.post(
+        f"{url}/steps/indienen", data={"version": version(page)}, follow_redirects=False
+    )
+    assert submitted.status_code == 303, submitted.text[:2000]
+    desk = swv.get("/support").text
+    assert pupil.surname in desk
+    swv_page = swv.get(url).text
+    assert "Toetsoverzicht" in swv_page and "Psychologisch onderzoek 2026" not in swv_page
+    assert "niet hebben gedeeld" in swv_page
+    assert swv.get(f"{url}/reports/{psych.id}").status_code == 404
+    assert swv.get(f"{url}/reports/{didactic.id}").status_code == 200
+    # the forms pages do not give the SWV the draft with the reports either
+    assert swv.get(f"/drafts/{draft_id}/submission").status_code == 404
+    assert client.get(f"{url}/reports/{psych.id}").status_code == 200  # the school's own
+    # --- the SWV declares it complete, plans the loketoverleg, grants it
+    done = swv.post(
+        f"{url}/steps/compleet_verklaren",
+        data={"version": version(swv_page), "on": date.today().isoformat()},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:2000]
+    swv_page = swv.get(url).text
+    assert "Compleet" in swv_page
+    due = date.today() + timedelta(weeks=6)
+    assert f'id="due-on">' in swv_page
+    meeting = (date.today() + timedelta(days=7)).isoformat()
+    planned = swv.post(
+        f"{url}/steps/inplannen",
+        data={"version": version(swv_page), "meeting_on": meeting, "professionals": "Anna de Vries, orthopedagoog\nJan Smit, ambulant begeleider"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert planned.status_code == 303, planned.text[:2000]
+    swv_page = swv.get(url).text
+    assert "Jan Smit, ambulant begeleider" in swv_page
+    start, end = date.today() + timedelta(days=14), date.today() + timedelta(days=180)
+    grant = {
+        "version": version(swv_page), "content": "Begeleiding door een ambulant begeleider",
+        "scope": "2 uur per week", "starts_on": start.isoformat(), "ends_on": "",
+    }  # fmt: skip
+    no_end = swv.post(f"{url}/steps/toekennen", data=grant)
+    assert no_end.status_code == 400 and "Vul de datum in" in no_end.text
+    assert "Begeleiding door een ambulant begeleider" in no_end.text  # what was typed stays
+    granted = swv.post(
+        f"{url}/steps/toekennen", data={**grant, "ends_on": end.isoformat()}, follow_redirects=False
+    )
+    assert granted.status_code == 303, granted.text[:2000]
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None and row.status == "toegekend" and row.decision == "granted"
+        assert row.decision_number and row.decision_number.startswith(
+            f"PO2001-{date.today().year}-"
+        )
+        assert (row.starts_on, row.ends_on) == (start, end)
+        assert row.purge_on == date.today().replace(year=date.today().year + 3)
+        assert row.due_on is None  # decided: no term runs
+        # --- the school is told (in the application and by mail), without the pupil's name
+        told = session.scalars(
+            select(Notification).where(
+                Notification.event == "support_step", Notification.link.endswith(url)
+            )
+        ).all()
+        assert {n.facts.get("reference") for n in told} == {row.reference}
+        assert all(pupil.surname not in str(n.facts) for n in told)
+        mails = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.body.contains(row.reference))
+        ).all()
+        assert mails and all(pupil.surname not in body for body in mails)
+        number = row.decision_number
+    school_page = client.get(url).text
+    assert number in school_page and "2 uur per week" in school_page
+    assert due.year >= date.today().year
+
+
+def test_others_reach_nothing_of_a_request(
+    client: Client, swv: Client, app: Litestar, seeded: AppState
+) -> None:
+    pupil = a_pupil_with_an_okr(client, seeded)
+    request_id = fill_and_send(client, seeded, start_request(client, pupil))
+    url = f"/support/{request_id}"
+    for email in ("directeur@linde.demo", "ib@kompas.demo"):
+        for other in logged_in(app, email):
+            assert other.get(url).status_code == 404
+            assert other.post(f"{url}/steps/indienen", data={"version": "1"}).status_code == 404
+            assert pupil.surname not in other.get("/support").text
+    # a school's user cannot take the SWV's step, and a stale page changes nothing
+    page = client.get(url).text
+    stale = client.post(f"{url}/steps/intrekken", data={"version": str(int(version(page)) - 1)})
+    assert stale.status_code == 409 and "intussen gewijzigd" in stale.text
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None and row.status == "concept"
+    # the SWV's desk shows no request before it is submitted
+    assert pupil.surname not in swv.get("/support").text
+
+
+def test_the_retention_purge_lists_and_then_deletes_what_is_three_years_past(
+    client: Client, seeded: AppState
+) -> None:
+    pupil = a_pupil_with_an_okr(client, seeded)
+    draft_id = start_request(client, pupil)
+    request_id = fill_and_send(client, seeded, draft_id)
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None
+        row.decided_on = date.today() - timedelta(days=3 * 366)
+        row.purge_on = date.today() - timedelta(days=1)
+        reference = row.reference
+        digests = [
+            a.sha256
+            for a in session.scalars(select(Attachment).where(Attachment.draft_id == draft_id))
+        ]
+    assert digests and all(seeded.files.exists(d) for d in digests)
+    with seeded.db.session() as session:
+        report = retention.purge(session, seeded.files, seeded.archive, date.today(), dry_run=True)
+        session.rollback()
+    mine = [r for r in report.requests if r.reference == reference]
+    assert mine and mine[0].rows >= 4 and set(digests) <= set(mine[0].files)
+    assert any(reference in line and "would delete" in line for line in report.lines())
+    with seeded.db.session() as session:
+        assert session.get(SupportRequest, request_id) is not None  # a dry run deletes nothing
+        report = retention.purge(session, seeded.files, seeded.archive, date.today(), dry_run=False)
+    with seeded.db.session() as session:
+        assert session.get(SupportRequest, request_id) is None
+        assert session.get(Draft, draft_id) is None
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Submission).where(Submission.draft_id == draft_id)
+            )
+            == 0
+        )
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(StatusChange)
+                .where(StatusChange.subject_id == str(request_id))
+            )
+            == 0
+        )
+    assert not any(seeded.files.exists(d) for d in digests)
+    assert client.get(f"/support/{request_id}").status_code == 404
