@@ -38,8 +38,12 @@ class FormEntry:
     @property
     def exchanges_oso(self) -> bool:
         """Imported from and exported to OSO dossiers (runtime/oso/): the onderwijskundig
-        rapport, whose fields carry the OSO mappings."""
-        return str(self.form.definition.kind) == "onderwijskundig_rapport"
+        rapport and the support request to the SWV (from a PaO dossier), whose fields carry
+        the OSO mappings."""
+        return str(self.form.definition.kind) in (
+            "onderwijskundig_rapport",
+            "ondersteuningsaanvraag",
+        )
 
 
 @dataclass

@@ -13,6 +13,7 @@ from renderers import i18n
 from .. import demo
 from ..access.scope import home_school
 from ..access.tokens import managed_organisation
+from ..forms.service import PRIVATE_KINDS
 from ..organisations.models import Organisation
 from ..state import AppState
 from ..web import guards
@@ -41,6 +42,8 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
     for entry in popo.registry.offered():
         if entry.form.definition.kind == "custom":
             continue  # language examples, not instruments
+        if str(entry.form.definition.kind) in PRIVATE_KINDS:
+            continue  # started on their domain's pages (a support request: /support/new)
         label = region_name(language, entry.form.definition.region)
         title = entry.form.definition.title
         regions.setdefault(label, []).append(

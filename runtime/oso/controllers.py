@@ -28,17 +28,11 @@ from ..web.blocking import in_thread
 from ..web.language import asked_language, request_language, templates
 from ..web.pages import html, language_url, message_page
 from ..web.posted import Posted
-from .service import OsoExchange, answered_text
+from .service import UPLOAD_LIMIT, OsoExchange, answered_text
 
 
 def translated(language: str, message: str, params: dict[str, Any]) -> str:
     return i18n.gettext(language, message).format(**params)
-
-
-# The upload's own request limit: the documented 64 MB of a dossier, plus room for the form's
-# other fields and the multipart headers. The application's general limit (POPO_MAX_UPLOAD_MB,
-# for attachments) stays for every other route.
-UPLOAD_LIMIT = MAX_DOSSIER_BYTES + 1024 * 1024
 
 
 def too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Response[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from engine.compiler import CompiledForm
 from engine.evaluate import template_of
 from engine.messages import localize
-from oso_mapping.dossier import N_, DossierError, read_dossier
+from oso_mapping.dossier import MAX_DOSSIER_BYTES, N_, DossierError, read_dossier
 from oso_mapping.export import Export, ExportContext, School, export_dossier
 from oso_mapping.mapping import ImportResult, Unmapped, import_dossier
 from oso_mapping.validate import Validation, validate
@@ -30,6 +30,12 @@ from ..organisations.models import Organisation
 from ..storage import Upload
 
 log = logging.getLogger("popo.oso")
+
+
+# The upload's own request limit: the documented 64 MB of a dossier, plus room for the form's
+# other fields and the multipart headers. The application's general limit (POPO_MAX_UPLOAD_MB,
+# for attachments) stays for every other route (runtime/oso and runtime/support take dossiers).
+UPLOAD_LIMIT = MAX_DOSSIER_BYTES + 1024 * 1024
 
 
 def package_version() -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import func, or_, select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
 from engine.messages import localize
+from oso_mapping.dossier import MAX_DOSSIER_BYTES, DossierError
 from renderers import i18n
 from renderers.html import FormView
 
@@ -29,6 +31,7 @@ from ..clock import dutch_date
 from ..forms.files import content_disposition
 from ..forms.models import Attachment, Submission
 from ..organisations.models import Organisation
+from ..oso.service import UPLOAD_LIMIT
 from ..pupils import service as pupils
 from ..pupils.models import Pupil
 from ..state import AppState
@@ -308,7 +311,25 @@ def _new_page(
     )
 
 
-@post("/support/new")
+def _dossier_too_large(
+    request: Request[Any, Any, Any], exc: RequestEntityTooLarge
+) -> Response[str]:
+    language = request_language(request)
+    return message_page(
+        request,
+        language,
+        i18n.gettext(language, "The dossier is too large"),
+        i18n.gettext(language, "An OSO dossier may be at most %(limit)d MB.")
+        % {"limit": MAX_DOSSIER_BYTES // (1024 * 1024)},
+        status=413,
+    )
+
+
+@post(
+    "/support/new",
+    request_max_body_size=UPLOAD_LIMIT,
+    exception_handlers={RequestEntityTooLarge: _dossier_too_large},
+)
 @in_thread
 def start_request(
     request: Request[Any, Any, Any],
@@ -351,19 +372,28 @@ def start_request(
                 errors["transfer"] = _("Choose a transfer of this pupil from your school, or none.")
         if errors or procedure is None or pupil is None or school is None:
             return _new_page(request, popo, session, who, home, language, "", errors, values, 400)
+        upload = posted.uploads.get("dossier")
+        dossier = (upload.data, upload.filename) if upload is not None and upload.data else None
         number = pupils.readable_number(session, popo.settings, pupil, who, actor(request, who))
         try:
-            created = service.start(
-                procedure,
-                pupil,
-                school,
-                number=number,
-                actor_id=who.user_id,
-                actor_name=who.name,
-                role=next((r.role for r in who.roles if r.organisation_id == home), "medewerker"),
-                language=language,
-                transfer=transfer,
-            )
+            with session.begin_nested():  # a refused dossier leaves nothing behind
+                created = service.start(
+                    procedure,
+                    pupil,
+                    school,
+                    number=number,
+                    actor_id=who.user_id,
+                    actor_name=who.name,
+                    role=next(
+                        (r.role for r in who.roles if r.organisation_id == home), "medewerker"
+                    ),
+                    language=language,
+                    transfer=transfer,
+                    dossier=dossier,
+                )
+        except DossierError as refused:
+            errors["dossier"] = i18n.gettext(language, refused.message).format(**refused.params)
+            return _new_page(request, popo, session, who, home, language, "", errors, values, 400)
         except NoSwv:
             errors["procedure"] = _(
                 "Your school belongs to no samenwerkingsverband in POPO; ask the administrator."
@@ -381,7 +411,8 @@ def start_request(
             str(pupil.id),
         )
         draft_id = created.draft_id
-    return Redirect(f"/drafts/{draft_id}", status_code=303)
+    target = f"/drafts/{draft_id}/oso-import" if dossier is not None else f"/drafts/{draft_id}"
+    return Redirect(target, status_code=303)
 
 
 # ---------------------------------------------------------------------- a request

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.messages import localize
 from engine.procedures import CompiledProcedure
 from engine.procedures.compile import CompiledTransition
+from oso_mapping.dossier import N_, DossierError
 
 from .. import notifications
 from ..access.models import RoleAssignment, UserAccount
@@ -30,6 +31,7 @@ from ..definitions import Registry
 from ..forms.models import Submission
 from ..forms.service import FormsService, token_hash
 from ..organisations.models import Organisation
+from ..oso.service import OsoExchange
 from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
 from ..refusals import Gone
@@ -312,9 +314,13 @@ class SupportService:
         language: str,
         transfer: Transfer | None = None,
         receiving_school_id: uuid.UUID | None = None,
+        dossier: tuple[bytes, str] | None = None,
     ) -> SupportRequest:
         """A new request in the procedure's initial status, with a draft of its form begun
-        with what POPO holds. The request goes to the school's samenwerkingsverband."""
+        with what POPO holds, and with what an OSO dossier (the PaO profile the school's
+        administration system exports for the SWV) holds over it: ``dossier`` is its bytes
+        and file name; a refused dossier raises DossierError (the caller rolls back). The
+        request goes to the school's samenwerkingsverband."""
         support = procedure.support
         if support is None:
             raise ValueError(f"{procedure.id} is not a support procedure")
@@ -325,7 +331,25 @@ class SupportService:
         now = self.clock.now()
         answers, okr = self.prefill(pupil, school, number)
         forms = FormsService(self.session, self.registry, self.settings, self.files)  # type: ignore[arg-type]
-        draft = forms.start(support.form, language, school.id, pupil_id=pupil.id, prefill=answers)
+        if dossier is not None:
+            draft, result = OsoExchange(forms).start_from_dossier(
+                support.form, dossier[0], dossier[1], language, school.id,
+                pupil_id=pupil.id, prefill=answers,
+            )  # fmt: skip
+            born = _any_day(result.answers.get("geboortedatum"))
+            if born is not None and born != pupil.geboortedatum:
+                # another child's dossier must not fill this child's request
+                raise DossierError(
+                    N_(
+                        "this dossier is about a child born on {born}, not about this pupil; "
+                        "choose the dossier of this pupil"
+                    ),
+                    born=born.strftime("%d-%m-%Y"),
+                )
+        else:
+            draft = forms.start(
+                support.form, language, school.id, pupil_id=pupil.id, prefill=answers
+            )
         request = SupportRequest(
             reference=self.new_reference(),
             kind=support.kind,
@@ -1085,6 +1109,18 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+def _any_day(value: Any) -> date | None:
+    """A date as an answer holds it: ISO (2018-04-03) or as typed (03-04-2018)."""
+    if not isinstance(value, str):
+        return None
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _holds_file(value: Any) -> bool:

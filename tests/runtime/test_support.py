@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -235,7 +235,7 @@ def test_a_school_files_an_arrangement_the_parents_sign_and_the_swv_grants_it(
     swv_page = swv.get(url).text
     assert "Compleet" in swv_page
     due = date.today() + timedelta(weeks=6)
-    assert f'id="due-on">' in swv_page
+    assert 'id="due-on">' in swv_page
     meeting = (date.today() + timedelta(days=7)).isoformat()
     planned = swv.post(
         f"{url}/steps/inplannen",
@@ -351,3 +351,54 @@ def test_the_retention_purge_lists_and_then_deletes_what_is_three_years_past(
         )
     assert not any(seeded.files.exists(d) for d in digests)
     assert client.get(f"/support/{request_id}").status_code == 404
+
+
+PAO = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "oso"
+    / "2019.1"
+    / "examples"
+    / ("Voorbeelddossier_PaO_POSWV_full.xml")
+)
+
+
+def test_a_request_starts_from_the_pao_dossier_of_the_same_child_only(
+    client: Client, seeded: AppState
+) -> None:
+    """The official PaO example (PO → SWV) fills the request's school career, tests and
+    diagnoses over what POPO holds; a dossier about another child is refused, nothing kept."""
+    pupil = a_pupil_with_an_okr(client, seeded)
+    with seeded.db.session() as session:
+        before = session.scalar(select(func.count()).select_from(SupportRequest))
+    other = client.post(
+        "/support/new",
+        data={"procedure": "arrangement", "pupil": str(pupil.id)},
+        files={"dossier": ("pao.xml", PAO.read_bytes(), "application/xml")},
+        follow_redirects=False,
+    )
+    assert other.status_code == 400 and "17-03-2003" in other.text
+    assert "niet over deze leerling" in other.text
+    with seeded.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SupportRequest)) == before
+    # the same dossier, about this child (its birth date as POPO has it)
+    ours = (
+        PAO.read_bytes().replace(b"2003-03-17", b"2018-04-03").replace(b"17-03-2003", b"03-04-2018")
+    )
+    started = client.post(
+        "/support/new",
+        data={"procedure": "arrangement", "pupil": str(pupil.id)},
+        files={"dossier": ("pao.xml", ours, "application/xml")},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text[:2000]
+    assert started.headers["location"].endswith("/oso-import")
+    draft_id = uuid.UUID(started.headers["location"].split("/")[2])
+    with seeded.db.session() as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None and draft.oso_import is not None
+        assert draft.answers["schoolloopbaan"] and draft.answers["toetsen"]
+        assert draft.answers["ondersteuning_geboden"] == SUPPORT_GIVEN  # the OKR's, kept
+        row = session.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
+        assert row is not None and row.pupil_id == pupil.id
+    assert client.get(started.headers["location"]).status_code == 200
