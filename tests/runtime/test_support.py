@@ -112,14 +112,17 @@ def fill_and_send(client: Client, seeded: AppState, draft_id: uuid.UUID) -> uuid
         [("psychologisch", "Psychologisch onderzoek 2026"), ("didactisch", "Toetsoverzicht")]
     ):
         client.post(page, data={"action": "add_row:rapporten"})
+        content = PDF + f"{kind} {draft_id}".encode()  # bytes of this test's own
         response = client.post(
             page,
             data={
                 f"rapporten[{index}].rapport_soort": kind,
                 f"rapporten[{index}].rapport_omschrijving": what,
             },
-            files={f"rapporten[{index}].rapport_bestand": (f"{kind}.pdf", PDF + f"{kind} {draft_id}".encode(), "application/pdf")},
-        )  # fmt: skip
+            files={
+                f"rapporten[{index}].rapport_bestand": (f"{kind}.pdf", content, "application/pdf")
+            },
+        )
         assert response.status_code in (200, 303), response.text[:2000]
     with seeded.db.session() as session:
         forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
@@ -239,7 +242,11 @@ def test_a_school_files_an_arrangement_the_parents_sign_and_the_swv_grants_it(
     meeting = (date.today() + timedelta(days=7)).isoformat()
     planned = swv.post(
         f"{url}/steps/inplannen",
-        data={"version": version(swv_page), "meeting_on": meeting, "professionals": "Anna de Vries, orthopedagoog\nJan Smit, ambulant begeleider"},
+        data={
+            "version": version(swv_page),
+            "meeting_on": meeting,
+            "professionals": "Anna de Vries, orthopedagoog\nJan Smit, ambulant begeleider",
+        },
         follow_redirects=False,
     )  # fmt: skip
     assert planned.status_code == 303, planned.text[:2000]
