@@ -20,7 +20,6 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from engine.evaluate import FormState, template_of
 from engine.messages import localize
@@ -137,11 +136,7 @@ def reach_draft(
     grants them (service.on_grant: the new school's OKR of a transfer), audited as such, or
     NotYet with when it will be."""
     session = service.session
-    private = private_forms(popo.registry)
-    try:
-        form_id = session.scalar(select(Draft.form_id).where(Draft.id == uuid.UUID(ref)))
-    except ValueError:
-        form_id = None
+    private = sorted(private_forms(popo.registry))
     try:
         return scoped.reach(
             request,
@@ -154,17 +149,17 @@ def reach_draft(
             detail=lambda draft: draft.form_id,
             pupil=service.pupil,
             options=CHANGE_LOAD if scoped.changes(request) else (),
-            access="write" if form_id in private else "read",
+            writers_only=Draft.form_id.in_(private) if private else None,
         )
     except NotFoundException:
-        if form_id in private or not grantable or purpose is None or scoped.changes(request):
+        if not grantable or purpose is None or scoped.changes(request):
             raise
         who = guards.logged_in(request, session)
         try:
             draft = session.get(Draft, uuid.UUID(ref))
         except ValueError:
             draft = None
-        if draft is None or not granted(session, who, draft, purpose):
+        if draft is None or draft.form_id in private or not granted(session, who, draft, purpose):
             raise
         scoped.record(
             request,

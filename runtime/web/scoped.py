@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -59,15 +59,16 @@ def reach(
     detail: Callable[[T], str] | None = None,
     pupil: Callable[[T], str | None] | None = None,
     options: Sequence[ExecutableOption] = (),
-    access: scope.Access = "read",
+    writers_only: ColumnElement[bool] | None = None,
 ) -> Reached[T]:
     """The ``model`` with id ``object_id`` that the logged-in person may read by ``column`` (its
     organisation; or several, such as a transfer's two schools: readable by any), locked when
     the request changes it; 404 otherwise. Recorded with ``purpose`` (one of audit.PURPOSES),
     followed by ``": " + detail(obj)``, and the pupil ``pupil(obj)``; not recorded with
     ``purpose=None``, for a request that reads no pupil data of it (a status poll).
-    ``access="write"``: even a read needs the rule's ``writable`` (what only the staff of its
-    organisation see on these pages, forms.service.PRIVATE_KINDS)."""
+    ``writers_only``: an object for which it holds is read only by those who may change it
+    (what only the staff of its organisation see on these pages, forms.service.PRIVATE_KINDS);
+    part of the same query."""
     who = logged_in(request, session)
     try:
         key = object_id if isinstance(object_id, uuid.UUID) else uuid.UUID(object_id)
@@ -77,9 +78,9 @@ def reach(
     today = clock_of(session).today()
     columns = list(column) if isinstance(column, list | tuple) else [column]
     may_write = or_(*(scope.writable(c, who) for c in columns))
-    may_read = (
-        may_write if access == "write" else or_(*(scope.readable(c, who, today) for c in columns))
-    )
+    may_read = or_(*(scope.readable(c, who, today) for c in columns))
+    if writers_only is not None:
+        may_read = and_(may_read, or_(not_(writers_only), may_write))
     query = (
         select(model, may_write.label("writable"))
         .where(getattr(model, "id") == key, may_read)  # noqa: B009
