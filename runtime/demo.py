@@ -30,6 +30,8 @@ ORGANISATIONS = [
     ("school", "12AB00", "Basisschool De Regenboog (demo)", "noord", "41001"),
     ("school", "34CD00", "Basisschool De Linde (demo)", "noord", "41001"),
     ("school", "78GH00", "Basisschool De Wilg (demo)", "noord", "41001"),
+    # a school for special primary education (SBO): where a pupil with a TLV goes
+    ("school", "90JK00", "SBO De Sprong (demo)", "noord", "41001"),
     ("swv", "PO3002", "Samenwerkingsverband Zuid (demo)", "zuid", None),
     ("bestuur", "42002", "Stichting Zuiderscholen (demo)", "zuid", "PO3002"),
     ("school", "56EF00", "Basisschool Het Kompas (demo)", "zuid", "42002"),
@@ -64,6 +66,7 @@ USERS = [
     ("administratie@linde.demo", "Wim Kok (administratie, De Linde)", "medewerker", "34CD00"),
     ("directeur@regenboog.demo", "Roos Vermeer (directeur, De Regenboog)", "directeur", "12AB00"),
     ("directeur@wilg.demo", "Wouter Smeets (directeur, De Wilg)", "directeur", "78GH00"),
+    ("directeur@sprong.demo", "Sara Bos (directeur, SBO De Sprong)", "directeur", "90JK00"),
     ("privacy@regenboog.demo", "Pien Smit (privacy, De Regenboog)", "privacy_officer", "12AB00"),
     ("bestuur@noorderbasis.demo", "Bea Mulder (Stichting Noorderbasis)", "bestuur", "41001"),
     ("swv@noord.demo", "Sam de Boer (SWV Noord)", "swv", "PO2001"),
@@ -71,13 +74,14 @@ USERS = [
     ("consultant@popo.demo", "Chris Consultant (POPO)", "consultant", None),
     ("beheer@popo.demo", "Bram Beheerder (POPO)", "beheerder", None),
 ]
-SWV_OF_SCHOOL = {"12AB00": "PO2001", "34CD00": "PO2001", "56EF00": "PO3002"}
+SWV_OF_SCHOOL = {"12AB00": "PO2001", "34CD00": "PO2001", "90JK00": "PO2001", "56EF00": "PO3002"}
 # Fictional visiting addresses and phone numbers (an OSO export needs them): (street, number,
 # postcode, city, phone)
 SCHOOL_DETAILS = {
     "12AB00": ("Regenboogstraat", "1", "9711AA", "Groningen", "0501234567"),
     "34CD00": ("Lindelaan", "12", "9712BB", "Groningen", "0502345678"),
     "78GH00": ("Wilgenhof", "7", "9713CC", "Groningen", "0503456789"),
+    "90JK00": ("Sprongweg", "5", "9714DD", "Groningen", "0504567890"),
     "56EF00": ("Kompasweg", "3", "5611CC", "Eindhoven", "0401234567"),
 }
 

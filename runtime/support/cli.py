@@ -4,37 +4,41 @@ after the decision have passed (WPO art. 18a), ``--dry-run`` lists what it would
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
-    from datetime import date
-
     from runtime.db.migrate import upgrade
     from runtime.settings import load_settings
     from runtime.state import AppState
-    from runtime.support import retention
-    from runtime.support.service import SupportService
 
     settings = load_settings()
     upgrade(settings)
     state = AppState.create(settings)
     try:
-        with state.db.session() as session:
-            today = (
-                date.fromisoformat(args.today)
-                if args.today
-                else SupportService(session, state.registry, settings).clock.today()
-            )
-            report = retention.purge(
-                session, state.files, state.archive, today, dry_run=args.dry_run
-            )
-            if args.dry_run:
-                session.rollback()
-        for line in report.lines():
-            print(line, file=out)
+        return purge(state, args.today, args.dry_run, out)
     finally:
         state.stop_workers()
+
+
+def purge(state: Any, today_text: str | None, dry_run: bool, out: TextIO) -> int:
+    """Run the purge (or its dry run) on ``state``'s database and print its report."""
+    from datetime import date
+
+    from runtime.support import retention
+    from runtime.support.service import SupportService
+
+    with state.db.session() as session:
+        today = (
+            date.fromisoformat(today_text)
+            if today_text
+            else SupportService(session, state.registry, state.settings).clock.today()
+        )
+        report = retention.purge(session, state.files, state.archive, today, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    for line in report.lines():
+        print(line, file=out)
     return 0
 
 

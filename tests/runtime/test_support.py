@@ -409,3 +409,149 @@ def test_a_request_starts_from_the_pao_dossier_of_the_same_child_only(
         row = session.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
         assert row is not None and row.pupil_id == pupil.id
     assert client.get(started.headers["location"]).status_code == 200
+
+
+def submitted(client: Client, anonymous: Client, seeded: AppState) -> tuple[uuid.UUID, Pupil]:
+    """A request of De Regenboog the parents signed and the school submitted to SWV Noord."""
+    pupil = a_pupil_with_an_okr(client, seeded)
+    request_id = fill_and_send(client, seeded, start_request(client, pupil))
+    url = f"/support/{request_id}"
+    assert client.post(f"{url}/parents", follow_redirects=False).status_code == 303
+    link = mailed_link(seeded, pupil.mother)
+    assert anonymous.post(f"{link}/seen", data={"seen": "yes"}).status_code == 200
+    page = client.get(url).text
+    sent = client.post(f"{url}/steps/indienen", data={"version": version(page)})
+    assert sent.status_code == 200, sent.text[:2000]
+    return request_id, pupil
+
+
+def test_a_suspension_stops_the_term_and_the_swv_sets_its_own_weeks(
+    client: Client, swv: Client, anonymous: Client, seeded: AppState
+) -> None:
+    request_id, _ = submitted(client, anonymous, seeded)
+    url = f"/support/{request_id}"
+    # SWV Noord decides arrangements within 4 weeks, not the procedure's 6
+    bad = swv.post("/support/desk", data={"arrangement": "60"})
+    assert bad.status_code == 400 and "van 1 tot en met 52" in bad.text
+    assert swv.post("/support/desk", data={"arrangement": "4"}).status_code == 200
+    try:
+        completed_on = date.today() - timedelta(days=10)
+        page = swv.get(url).text
+        future = swv.post(
+            f"{url}/steps/compleet_verklaren",
+            data={"version": version(page), "on": (date.today() + timedelta(days=1)).isoformat()},
+        )
+        assert future.status_code == 400 and "in de toekomst" in future.text
+        with seeded.db.session() as session:
+            row = session.get(SupportRequest, request_id)
+            assert row is not None and row.submitted_at is not None
+            row.submitted_at = row.submitted_at - timedelta(days=20)  # submitted earlier
+        page = swv.get(url).text
+        done = swv.post(
+            f"{url}/steps/compleet_verklaren",
+            data={"version": version(page), "on": completed_on.isoformat()},
+        )
+        assert done.status_code == 200
+        with seeded.db.session() as session:
+            row = session.get(SupportRequest, request_id)
+            assert row is not None and row.due_on == completed_on + timedelta(weeks=4)
+        page = swv.get(url).text
+        no_reason = swv.post(
+            f"{url}/steps/opschorten", data={"version": version(page), "text": " "}
+        )
+        assert (
+            no_reason.status_code == 400 and "Vul de reden van de opschorting in" in no_reason.text
+        )
+        assert (
+            swv.post(
+                f"{url}/steps/opschorten",
+                data={"version": version(page), "text": "Wij wachten op het verslag van de GGD."},
+            ).status_code
+            == 200
+        )
+        with seeded.db.session() as session:
+            row = session.get(SupportRequest, request_id)
+            assert row is not None and row.suspended_on == date.today()
+            row.suspended_on = date.today() - timedelta(days=5)  # suspended five days ago
+        page = swv.get(url).text
+        assert "de termijn staat stil" in page
+        assert (
+            swv.post(f"{url}/steps/hervatten", data={"version": version(page)}).status_code == 200
+        )
+        with seeded.db.session() as session:
+            row = session.get(SupportRequest, request_id)
+            assert row is not None and row.suspended_days == 5 and row.suspended_on is None
+            assert row.due_on == completed_on + timedelta(weeks=4, days=5)
+    finally:
+        swv.post("/support/desk", data={"arrangement": ""})
+
+
+def test_the_swv_is_alerted_before_its_decision_is_due_once(
+    client: Client, swv: Client, anonymous: Client, seeded: AppState
+) -> None:
+    from runtime.support.service import SupportService
+    from runtime.support.tasks import alert_sweep
+
+    request_id, _ = submitted(client, anonymous, seeded)
+    url = f"/support/{request_id}"
+    page = swv.get(url).text
+    on = (date.today() - timedelta(weeks=6) + timedelta(days=2)).isoformat()  # due in 2 days
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None and row.submitted_at is not None
+        row.submitted_at = row.submitted_at - timedelta(weeks=7)
+    page = swv.get(url).text
+    assert (
+        swv.post(
+            f"{url}/steps/compleet_verklaren", data={"version": version(page), "on": on}
+        ).status_code
+        == 200
+    )
+
+    def sweep() -> int:
+        with seeded.db.session() as session:
+            service = SupportService(session, seeded.registry, seeded.settings)
+            return alert_sweep(session, service)
+
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None
+        reference = row.reference
+    assert sweep() >= 1
+    sweep()  # a second run tells nobody again
+    with seeded.db.session() as session:
+        alerts = session.scalars(
+            select(Notification).where(Notification.event == "support_due")
+        ).all()
+        mine = [n for n in alerts if n.facts.get("reference") == reference]
+        assert len(mine) == 1 and mine[0].link.endswith(url)
+
+
+def test_popo_support_purge_dry_run_lists_what_it_would_delete(
+    client: Client, seeded: AppState, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import io
+
+    from runtime.support.cli import add_commands, cmd_purge, purge
+
+    pupil = a_pupil_with_an_okr(client, seeded)
+    request_id = fill_and_send(client, seeded, start_request(client, pupil))
+    with seeded.db.session() as session:
+        row = session.get(SupportRequest, request_id)
+        assert row is not None
+        row.purge_on = date.today() + timedelta(days=30)
+        reference = row.reference
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"))
+    later = (date.today() + timedelta(days=31)).isoformat()
+    args = parser.parse_args(["support", "purge", "--dry-run", "--today", later])
+    assert args.handler is cmd_purge and args.dry_run and args.today == later
+    with pytest.raises(SystemExit):
+        parser.parse_args(["support", "purge", "--today", "31-12-2030"])
+    out = io.StringIO()
+    assert purge(seeded, args.today, args.dry_run, out) == 0
+    text = out.getvalue()
+    assert reference in text and "would delete" in text
+    with seeded.db.session() as session:
+        assert session.get(SupportRequest, request_id) is not None
