@@ -296,3 +296,40 @@ def test_the_request_copies_the_okrs_answers(workspace) -> None:  # type: ignore
             assert ours.kind == theirs.kind, key
             ours_values = {c.value for c in ours.choices}
             assert ours_values <= {c.value for c in theirs.choices} or not ours_values, key
+
+
+def test_a_forms_pages_can_come_from_a_fragment(write: Write) -> None:
+    """The request forms' common pages are fragments, included in the form's own pages list."""
+    write(
+        "fragments/gedeeld.fragment.yaml",
+        """
+        fragment: gedeeld
+        pages:
+          - id: gedeeld
+            title: Gedeeld
+            sections:
+              - id: s
+                fields:
+                  - {id: naam, type: text, label: Naam}
+        """,
+    )
+    path = write(
+        "f.form.yaml",
+        """
+        id: probe
+        version: 1
+        title: Probe
+        kind: custom
+        pages:
+          - include: fragments/gedeeld.fragment.yaml
+          - id: eigen
+            title: Eigen
+            sections:
+              - id: t
+                fields:
+                  - {id: vraag, type: text, label: Vraag}
+        """,
+    )
+    result = check_file(path)
+    assert result.compiled is not None, [d.render() for d in result.diagnostics]
+    assert [page.id for page in result.compiled.definition.pages] == ["gedeeld", "eigen"]
