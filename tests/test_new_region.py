@@ -24,7 +24,7 @@ INSTRUMENTS = (
 )
 # the support requests to the SWV: a region gets a variant of each procedure (their forms are
 # not instruments, so the variants name the base's request forms)
-SUPPORT = ("arrangement",)
+SUPPORT = ("arrangement", "consultatie", "extra-ondersteuning", "mdo", "tlv-aanvraag")
 PROCEDURES = ("aanmelding", "tussentijdse-overstap", *SUPPORT)
 
 

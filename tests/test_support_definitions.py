@@ -265,10 +265,10 @@ def test_each_request_type_has_its_form_and_procedure(workspace, request_id: str
         "achternaam",
         "bsn",
         "schoolloopbaan",
-        "schoolloopbaan[].loopbaan_jaargroep",
-        "toetsen[].toets_leergebied",
+        "loopbaan_jaargroep",
+        "toets_leergebied",
         "belemmeringen",
-        "diagnoses[].diagnose_code",
+        "diagnose_code",
         "ondersteuning_geboden",
         "ondersteuning_nodig",
         "opp",
@@ -278,8 +278,8 @@ def test_each_request_type_has_its_form_and_procedure(workspace, request_id: str
         "geprobeerd",
         "zienswijze_ouders",
         "ouders_ingelicht",
-        "rapporten[].rapport_soort",
-        "rapporten[].rapport_bestand",
+        "rapport_soort",
+        "rapport_bestand",
     ):
         assert key in keys, (request_id, key)
 
@@ -290,9 +290,46 @@ def test_the_request_copies_the_okrs_answers(workspace) -> None:  # type: ignore
     for request_id in REQUESTS:
         form = workspace.find(request_id, 1).compiled
         shared = set(form.by_key) & set(okr.by_key)
-        assert {"ondersteuningsniveau", "toetsen[].toets_code", "diagnoses"} <= shared
+        assert {"ondersteuningsniveau", "toets_code", "diagnoses"} <= shared
         for key in shared:
             ours, theirs = form.by_key[key], okr.by_key[key]
             assert ours.kind == theirs.kind, key
             ours_values = {c.value for c in ours.choices}
             assert ours_values <= {c.value for c in theirs.choices} or not ours_values, key
+
+
+def test_a_forms_pages_can_come_from_a_fragment(write: Write) -> None:
+    """The request forms' common pages are fragments, included in the form's own pages list."""
+    write(
+        "fragments/gedeeld.fragment.yaml",
+        """
+        fragment: gedeeld
+        pages:
+          - id: gedeeld
+            title: Gedeeld
+            sections:
+              - id: s
+                fields:
+                  - {id: naam, type: text, label: Naam}
+        """,
+    )
+    path = write(
+        "f.form.yaml",
+        """
+        id: probe
+        version: 1
+        title: Probe
+        kind: custom
+        pages:
+          - include: fragments/gedeeld.fragment.yaml
+          - id: eigen
+            title: Eigen
+            sections:
+              - id: t
+                fields:
+                  - {id: vraag, type: text, label: Vraag}
+        """,
+    )
+    result = check_file(path)
+    assert result.compiled is not None, [d.render() for d in result.diagnostics]
+    assert [page.id for page in result.compiled.definition.pages] == ["gedeeld", "eigen"]
