@@ -333,3 +333,20 @@ def test_a_forms_pages_can_come_from_a_fragment(write: Write) -> None:
     result = check_file(path)
     assert result.compiled is not None, [d.render() for d in result.diagnostics]
     assert [page.id for page in result.compiled.definition.pages] == ["gedeeld", "eigen"]
+
+
+def test_popo_diff_compares_the_procedure_of_a_request_with_procedure() -> None:
+    """A request's form and procedure share an id: --procedure picks the procedure."""
+    import io
+
+    from runtime.cli import main
+
+    out = io.StringIO()
+    refs = [str(DEFINITIONS), "arrangement@1", "arrangement-noord@1"]
+    assert main(["diff", "--procedure", *refs], out) == 0
+    shown = out.getvalue()
+    assert "support: {kind: arrangement, form: arrangement, decision_weeks: 6} → " in shown
+    assert "term 'beslistermijn'\n  compatible  amount: 6 → 4" in shown
+    out = io.StringIO()
+    assert main(["diff", *refs], out) == 0
+    assert "field 'besproken_in_ot'" in out.getvalue()  # the forms, without --procedure

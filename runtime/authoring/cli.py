@@ -121,9 +121,12 @@ DIFF_USAGE = (
 )
 
 
-def _find_version(workspace: Workspace, ident: str, version: int) -> Versioned | str:
-    """The valid form (else procedure) ``ident@version``, or why there is none."""
-    form = workspace.find(ident, version)
+def _find_version(
+    workspace: Workspace, ident: str, version: int, procedure_only: bool = False
+) -> Versioned | str:
+    """The valid form (else procedure) ``ident@version``, or why there is none; with
+    ``procedure_only`` the procedure (a support request's form and procedure share an id)."""
+    form = None if procedure_only else workspace.find(ident, version)
     if form is not None and form.checked is not None:
         return form
     procedure = workspace.find_procedure(ident, version)
@@ -154,7 +157,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         except argparse.ArgumentTypeError as problem:
             print(f"error: {problem}\nusage: {DIFF_USAGE}", file=out)
             return 2
-        result = _find_version(workspace, ident, version)
+        result = _find_version(workspace, ident, version, args.procedure)
         if isinstance(result, str):
             print(f"error: {ref} not found or not valid ({result})", file=out)
             return 2
@@ -492,6 +495,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when a change is breaking")
     diff.add_argument(
         "--ignore-migration", action="store_true", help="classify as if no migration were declared"
+    )
+    diff.add_argument(
+        "--procedure",
+        action="store_true",
+        help="compare the procedures of these ids (where a form has the same id)",
     )
     diff.set_defaults(handler=cmd_diff)
 
