@@ -36,14 +36,19 @@ class FormEntry:
         return self.form.version
 
     @property
-    def exchanges_oso(self) -> bool:
-        """Imported from and exported to OSO dossiers (runtime/oso/): the onderwijskundig
-        rapport and the support request to the SWV (from a PaO dossier), whose fields carry
-        the OSO mappings."""
+    def imports_oso(self) -> bool:
+        """Started from an OSO dossier (runtime/oso/): the onderwijskundig rapport (from an
+        overstapdossier) and the support request to the SWV (from a PaO dossier), whose fields
+        carry the OSO mappings."""
         return str(self.form.definition.kind) in (
             "onderwijskundig_rapport",
             "ondersteuningsaanvraag",
         )
+
+    @property
+    def exports_oso(self) -> bool:
+        """Sent as an OSO overstapdossier to the next school: the onderwijskundig rapport."""
+        return str(self.form.definition.kind) == "onderwijskundig_rapport"
 
 
 @dataclass

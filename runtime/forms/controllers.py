@@ -734,7 +734,7 @@ def submission_page(
                 submission=submission,
                 pdf_ready=pdf_ready(popo, submission),
                 draft_url=ctx.base_url,
-                oso_export=ctx.link is None and ctx.entry.exchanges_oso,
+                oso_export=ctx.link is None and ctx.entry.exports_oso,
                 school_name=parents_school(ctx),
                 confirmation=Markup(extra) if extra else None,
                 panels=[Markup(block) for block in blocks],

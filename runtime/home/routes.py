@@ -61,7 +61,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
         .get_template("home.html")
         .render(
             regions=sorted(regions.items()),
-            oso_forms={e.id for e in popo.registry.offered() if e.exchanges_oso},
+            oso_forms={e.id for e in popo.registry.offered() if e.imports_oso},
             problems=popo.registry.problems,
             parent_links=parent_links,
             user=who,

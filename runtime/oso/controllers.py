@@ -169,7 +169,7 @@ def download_dossier(
         draft,
         entry,
     ):
-        if draft.status != DraftStatus.SUBMITTED or not entry.exchanges_oso:
+        if draft.status != DraftStatus.SUBMITTED or not entry.exports_oso:
             raise NotFoundException()
         result = OsoExchange(service).export_submission(service.submitted(draft))
         language = draft.language

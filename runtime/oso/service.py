@@ -76,7 +76,7 @@ class OsoExchange:
         linked to them, what the dossier does not answer begun with ``prefill`` (what POPO
         holds of the pupil). DossierError when the file is refused; then nothing is stored."""
         entry = self.forms.registry.latest(form_id)
-        if entry is None or not entry.published or not entry.exchanges_oso:
+        if entry is None or not entry.published or not entry.imports_oso:
             raise NotFound(form_id)
         result = import_dossier(read_dossier(data), entry.form)
         draft = self.forms.start(
@@ -147,7 +147,7 @@ class OsoExchange:
         self, submission: Submission, today: date | None = None
     ) -> SubmissionExport:
         entry = self.forms.registry.get(submission.form_id, submission.form_version)
-        if entry is None or not entry.exchanges_oso:
+        if entry is None or not entry.exports_oso:
             raise NotFound(str(submission.id))
         school = (
             self.session.get(Organisation, submission.organisation_id)

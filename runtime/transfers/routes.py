@@ -598,7 +598,7 @@ def _transfer_page(
         oso_forms={
             form
             for form in startable
-            if (entry := popo.registry.latest(form)) is not None and entry.exchanges_oso
+            if (entry := popo.registry.latest(form)) is not None and entry.imports_oso
         },
         timeline=service.timeline(transfer, party, language),
         parents=parents.staff_section(
