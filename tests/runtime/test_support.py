@@ -556,3 +556,89 @@ def test_popo_support_purge_dry_run_lists_what_it_would_delete(
     assert reference in text and "would delete" in text
     with seeded.db.session() as session:
         assert session.get(SupportRequest, request_id) is not None
+
+
+def test_a_tlv_reaches_the_sbo_schools_transfer(
+    client: Client, swv: Client, anonymous: Client, app: Litestar, seeded: AppState
+) -> None:
+    """De Regenboog asks a TLV for a pupil whose transfer to SBO De Sprong runs; once SWV
+    Noord grants it, De Sprong is told and sees the TLV's number, kind and dates on the
+    transfer's page (not the request itself)."""
+    url, data = new_transfer(client, school="90JK00")
+    with seeded.db.session() as session:
+        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
+        assert transfer is not None
+        transfer_id, pupil_id = transfer.id, transfer.pupil_id
+        session.add(
+            Guardian(
+                pupil_id=pupil_id, position=1, naam="Mo Yilmaz", relatie="vader", gezag=True,
+                email=f"mo.{data['achternaam'][-6:]}@example.org",
+            )
+        )  # fmt: skip
+    started = client.post(
+        "/support/new",
+        data={
+            "procedure": "tlv-aanvraag-noord",
+            "pupil": str(pupil_id),
+            "transfer": str(transfer_id),
+        },
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text[:2000]
+    draft_id = uuid.UUID(started.headers["location"].split("/")[2])
+    with seeded.db.session() as session:
+        forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
+        draft = forms.draft(draft_id)
+        entry = forms.entry(draft)
+        given = {
+            **draft.answers, "ouders_ingelicht": True, "tlv_soort": "sbo",
+            "beoogde_school": "SBO De Sprong", "hulpvraag": "Welke school past bij Daan?",
+        }  # fmt: skip
+        answers = answer_the_rest(entry.form, given, date.today())
+        forms.save(draft, entry, forms.state(draft, entry), answers)
+        forms.submit(draft, entry, may_change=True)
+        row = session.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
+        assert row is not None and row.receiving_school_id == transfer.receiving_school_id
+        request_url = f"/support/{row.id}"
+    assert client.post(f"{request_url}/parents", follow_redirects=False).status_code == 303
+    link = mailed_link(seeded, f"mo.{data['achternaam'][-6:]}@example.org")
+    assert anonymous.post(f"{link}/seen", data={"seen": "yes"}).status_code == 200
+    page = client.get(request_url).text
+    assert (
+        client.post(f"{request_url}/steps/indienen", data={"version": version(page)}).status_code
+        == 200
+    )
+    for step, extra in (
+        ("compleet_verklaren", {"on": date.today().isoformat()}),
+        ("inplannen", {"meeting_on": date.today().isoformat()}),
+    ):
+        page = swv.get(request_url).text
+        done = swv.post(f"{request_url}/steps/{step}", data={"version": version(page), **extra})
+        assert done.status_code == 200, done.text[:2000]
+    for sprong in logged_in(app, "directeur@sprong.demo"):
+        assert sprong.get(request_url).status_code == 404  # the request stays the SWV's
+        assert "Toelaatbaarheidsverklaring" not in sprong.get(url).text  # nothing yet
+        page = swv.get(request_url).text
+        start, end = date(date.today().year + 1, 8, 1), date(date.today().year + 3, 7, 31)
+        granted = swv.post(
+            f"{request_url}/steps/toekennen",
+            data={
+                "version": version(page),
+                "tlv_kind": "sbo",
+                "starts_on": start.isoformat(),
+                "ends_on": end.isoformat(),
+            },
+        )
+        assert granted.status_code == 200, granted.text[:2000]
+        transfer_page = sprong.get(url).text
+        assert "Toelaatbaarheidsverklaring (TLV)" in transfer_page
+        assert "speciaal basisonderwijs (SBO)" in transfer_page
+        assert i18n.format_date(start, "nl") in transfer_page
+        with seeded.db.session() as session:
+            row = session.get(SupportRequest, uuid.UUID(request_url.split("/")[2]))
+            assert row is not None and row.status == "toegekend" and row.closed_at is not None
+            assert row.decision_number and row.decision_number in transfer_page
+            told = session.scalars(
+                select(Notification).where(Notification.event == "support_tlv")
+            ).all()
+            assert any(n.link.endswith(url) for n in told)
