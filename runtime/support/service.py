@@ -544,10 +544,12 @@ class SupportService:
         now = self.clock.now()
         request.version += 1
         request.updated_at = now
-        if run.final(step.target):
-            request.closed_at = now
         if record is not None:
             self._apply(request, step, record, acting, actor_id, actor_name)
+        if run.final(step.target):
+            request.closed_at = now
+            if request.purge_on is None:  # withdrawn: kept as long as after a decision
+                request.purge_on = rules.purge_on(self.clock.today())
         self.refresh(request)
         self.tell(request, run, step, actor_id)
         return step
@@ -665,8 +667,6 @@ class SupportService:
             role=role,
             detail=detail,
         )
-        if request.closed_at is not None and request.purge_on is None:
-            request.purge_on = rules.purge_on(today)  # withdrawn: kept as long as a decision
 
     def _asked(self, request: SupportRequest, key: str) -> str | None:
         submission = (
