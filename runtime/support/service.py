@@ -330,6 +330,11 @@ class SupportService:
             receiving_school_id = transfer.receiving_school_id
         now = self.clock.now()
         answers, okr = self.prefill(pupil, school, number)
+        receiving = (
+            self.session.get(Organisation, receiving_school_id) if receiving_school_id else None
+        )
+        if receiving is not None:  # a TLV for the pupil's transfer: the school it goes to
+            answers["beoogde_school"] = receiving.name
         forms = FormsService(self.session, self.registry, self.settings, self.files)  # type: ignore[arg-type]
         if dossier is not None:
             draft, result = OsoExchange(forms).start_from_dossier(

@@ -175,6 +175,15 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/p/{token:str}/consent/{request_id:uuid}",
         "/p/{token:str}/consent/{request_id:uuid}/withdraw",
         "/p/{token:str}/consent/codes/{code_id:uuid}/letter.pdf",
+        # a support request: its school and the SWV it is made to; the SWV without the
+        # reports the parents did not share; the parents' own link: test_support
+        "/support/{request_id:uuid}",
+        "/support/{request_id:uuid}/steps/{step_id:str}",
+        "/support/{request_id:uuid}/parents",
+        "/support/{request_id:uuid}/reports/{report_id:uuid}",
+        "/ol/{token:str}",
+        "/ol/{token:str}/seen",
+        "/ol/{token:str}/reports",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

@@ -592,13 +592,14 @@ def test_a_tlv_reaches_the_sbo_schools_transfer(
         entry = forms.entry(draft)
         given = {
             **draft.answers, "ouders_ingelicht": True, "tlv_soort": "sbo",
-            "beoogde_school": "SBO De Sprong", "hulpvraag": "Welke school past bij Daan?",
+            "hulpvraag": "Welke school past bij Daan?",
         }  # fmt: skip
         answers = answer_the_rest(entry.form, given, date.today())
         forms.save(draft, entry, forms.state(draft, entry), answers)
         forms.submit(draft, entry, may_change=True)
         row = session.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
         assert row is not None and row.receiving_school_id == transfer.receiving_school_id
+        assert draft.answers["beoogde_school"] == "SBO De Sprong (demo)"  # from the transfer
         request_url = f"/support/{row.id}"
     assert client.post(f"{request_url}/parents", follow_redirects=False).status_code == 303
     link = mailed_link(seeded, f"mo.{data['achternaam'][-6:]}@example.org")
@@ -642,3 +643,26 @@ def test_a_tlv_reaches_the_sbo_schools_transfer(
                 select(Notification).where(Notification.event == "support_tlv")
             ).all()
             assert any(n.link.endswith(url) for n in told)
+
+
+def test_every_kind_the_region_offers_starts_on_its_own_form(
+    client: Client, seeded: AppState
+) -> None:
+    pupil = a_pupil_with_an_okr(client, seeded)
+    page = client.get("/support/new").text
+    offered = re.findall(r'name="procedure" value="([^"]+)"', page)
+    assert sorted(offered) == sorted(
+        ["consultatie-noord", "extra-ondersteuning-noord", "arrangement-noord",
+         "tlv-aanvraag-noord", "mdo-noord"]
+    )  # fmt: skip
+    for procedure in offered:
+        draft_id = start_request(client, pupil, procedure)
+        with seeded.db.session() as session:
+            row = session.scalar(select(SupportRequest).where(SupportRequest.draft_id == draft_id))
+            assert row is not None and row.procedure_id == procedure and row.status == "concept"
+            compiled = seeded.registry.procedure(row.procedure_id, row.procedure_version)
+            draft = session.get(Draft, draft_id)
+            assert compiled is not None and compiled.support is not None and draft is not None
+            assert draft.form_id == compiled.support.form
+    # the forms' own start page does not offer them: they start here, for a pupil
+    assert "/forms/arrangement-noord/start" not in client.get("/").text
