@@ -1087,9 +1087,28 @@ class SupportService:
                         detail,
                     )
                 )
+        for decision in self.records(request):
+            text = PARENTS_TEXTS[decision.decision]
+            entries.append(
+                Entry(
+                    _aware(decision.at), localize(text, language), localize(PARENTS, language), {}
+                )
+            )
         return sorted(entries, key=lambda e: e.at)
 
 
+PARENTS = {"nl": "Ouder/verzorger", "en": "Parent/carer"}
+PARENTS_TEXTS: dict[str, dict[str, str]] = {
+    "seen": {"nl": "Voor gezien getekend", "en": "Signed as seen"},
+    "shared": {
+        "nl": "Een rapport gedeeld met het samenwerkingsverband",
+        "en": "A report shared with the samenwerkingsverband",
+    },
+    "withheld": {
+        "nl": "Een rapport niet gedeeld met het samenwerkingsverband",
+        "en": "A report not shared with the samenwerkingsverband",
+    },
+}
 EVENT_TEXTS: dict[str, dict[str, str]] = {
     "started": {"nl": "Aanvraag gestart", "en": "Request started"},
     "parents_invited": {
