@@ -53,6 +53,8 @@ class Invalid(ValueError):
 
 MESSAGES: dict[str, dict[str, str]] = {
     "date_missing": {"nl": "Vul de datum in.", "en": "Enter the date."},
+    "start_missing": {"nl": "Vul de ingangsdatum in.", "en": "Enter the start date."},
+    "end_missing": {"nl": "Vul de einddatum in.", "en": "Enter the end date."},
     "future": {
         "nl": "De datum ligt in de toekomst; vul de dag in waarop het gebeurde.",
         "en": "The date is in the future; enter the day it happened.",
@@ -164,8 +166,10 @@ def checked_grant(
         raise Invalid(MESSAGES["text_missing"], what=what["content"])
     if not tlv and not scope.strip():
         raise Invalid(MESSAGES["text_missing"], what=what["scope"])
-    if starts_on is None or ends_on is None:
-        raise Invalid(MESSAGES["date_missing"])
+    if starts_on is None:
+        raise Invalid(MESSAGES["start_missing"])
+    if ends_on is None:
+        raise Invalid(MESSAGES["end_missing"])
     if ends_on < starts_on:
         raise Invalid(MESSAGES["end_before_start"])
     if ends_on > starts_on + timedelta(days=365 * MAX_GRANT_YEARS + 1):

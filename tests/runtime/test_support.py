@@ -260,7 +260,7 @@ def test_a_school_files_an_arrangement_the_parents_sign_and_the_swv_grants_it(
         "scope": "2 uur per week", "starts_on": start.isoformat(), "ends_on": "",
     }  # fmt: skip
     no_end = swv.post(f"{url}/steps/toekennen", data=grant)
-    assert no_end.status_code == 400 and "Vul de datum in" in no_end.text
+    assert no_end.status_code == 400 and "Vul de einddatum in" in no_end.text
     assert "Begeleiding door een ambulant begeleider" in no_end.text  # what was typed stays
     granted = swv.post(
         f"{url}/steps/toekennen", data={**grant, "ends_on": end.isoformat()}, follow_redirects=False

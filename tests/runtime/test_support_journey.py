@@ -376,7 +376,7 @@ def test_an_arrangement_and_a_tlv_from_the_school_through_the_parents_to_the_swv
     refused = step(swv, "toekennen", content=content, scope=scope_text, starts=starts.isoformat())
     assert refused.status == 400
     problem = swv.get_by_role("alert").inner_text()
-    assert "Vul de datum in" in problem, problem
+    assert "Vul de einddatum in" in problem, problem
     axe(swv, "refusal")
     assert swv.locator("#content-toekennen").input_value() == content  # what was typed stays
     assert swv.locator("#scope-toekennen").input_value() == scope_text
