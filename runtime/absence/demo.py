@@ -2,7 +2,8 @@
 of thuiszitters: a relative case at De Regenboog (two weeks), a long-term one at De Linde
 (grown from relative absence: seven weeks) and a child enrolled at no school, reported to the
 SWV itself. Dates are counted back from the application's today; the SWV is told of none of
-them (made-up cases send no mail). Idempotent: nothing is made when the first child is there."""
+them (made-up cases send no mail). Idempotent: nothing is made when the first child has a
+case already."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ def _bsn(index: int) -> str:
 
 def seed(session: Session, settings: Settings) -> list[str]:
     """Create the demo's absence cases (see the module); what was created."""
-    if pupils.find(session, settings, _bsn(0)) is not None:
+    known = pupils.find(session, settings, _bsn(0))
+    if known is not None and session.scalar(
+        select(AbsenceCase.id).where(AbsenceCase.pupil_id == known.id).limit(1)
+    ):
         return []
     codes = [SWV_CODE, *(c[0] for c in CASES if c[0])]
     by_code = {

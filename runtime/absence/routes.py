@@ -319,7 +319,7 @@ def _history(language: str, updates: list[AbsenceUpdate]) -> list[dict[str, Any]
 
     return [
         {
-            "update": update,
+            "entry": update,
             "changes": [
                 (_t(language, FIELD_TEXTS.get(name, name)), shown(name, old), shown(name, new))
                 for name, (old, new) in update.changes.items()
