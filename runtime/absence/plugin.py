@@ -51,9 +51,9 @@ DOMAIN = Domain(
         # the SWV's staff: a child in its area became a thuiszitter (no name, no number)
         Event(
             "absence_thuiszitter",
-            frozenset({"kind", "school", "since", "weeks"}),
+            frozenset({"category", "school", "since", "weeks"}),
             dates=frozenset({"since"}),
-            texts=frozenset({"kind"}),
+            texts=frozenset({"category"}),
         ),
     ),
 )

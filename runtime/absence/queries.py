@@ -51,9 +51,9 @@ def cases(
     *,
     kind: Kind | None = None,
     status: CaseStatus | None = None,
-) -> Select[tuple[AbsenceCase]]:
+) -> Select[AbsenceCase]:
     """The cases ``principal`` may read, longest first (earliest first day)."""
-    query = select(AbsenceCase).where(visible(principal, on))
+    query: Select[AbsenceCase] = select(AbsenceCase).where(visible(principal, on))
     if kind is not None:
         query = query.where(of_kind(kind, on))
     if status is not None:
@@ -61,7 +61,7 @@ def cases(
     return query.order_by(AbsenceCase.first_absent_on, AbsenceCase.id)
 
 
-def case(principal: Principal, case_id: uuid.UUID, on: date) -> Select[tuple[AbsenceCase]]:
+def case(principal: Principal, case_id: uuid.UUID, on: date) -> Select[AbsenceCase]:
     """The one case ``case_id`` if ``principal`` may read it (else no row)."""
     return select(AbsenceCase).where(AbsenceCase.id == case_id, visible(principal, on))
 

@@ -122,7 +122,7 @@ class _Checker:
     def text(self, name: str) -> str:
         return (self.form.get(name) or "").strip()
 
-    def date(self, name: str, required: Message | None = None) -> date | None:
+    def day(self, name: str, required: Message | None = None) -> date | None:
         raw = self.text(name)
         if not raw:
             if required is not None:
@@ -156,7 +156,7 @@ def check_details(
     """The case's details from a posted form (first day, hours, report, who acts, what was
     agreed, next review): the values, or BadInput naming each wrong one."""
     check = _Checker(form, today)
-    first = check.date(
+    first = check.day(
         "first_absent_on", Message(N_("Give the first day of absence, such as 3-2-2027."))
     )
     first = check.past(
@@ -191,7 +191,7 @@ def check_details(
         )
     reported_on: date | None = None
     if check.text("reported") or check.text("reported_on"):
-        reported_on = check.date(
+        reported_on = check.day(
             "reported_on",
             Message(N_("Give the day it was reported to the leerplichtambtenaar.")),
         )
@@ -211,7 +211,7 @@ def check_details(
             check.errors["acting"] = Message(N_("Choose who acts from the list."))
     acting_text = check.limited("acting_text", MAX_SHORT)
     agreed = check.limited("agreed", MAX_TEXT)
-    review_on = check.date("review_on")
+    review_on = check.day("review_on")
     if review_on is not None and first is not None and review_on < first:
         check.errors["review_on"] = Message(
             N_("The next review cannot be before the first day of absence.")
@@ -232,7 +232,7 @@ def check_details(
 def check_end(form: Mapping[str, str], first_day: date, today: date) -> dict[str, Any]:
     """How and when a case ended, from a posted form; BadInput naming each wrong field."""
     check = _Checker(form, today)
-    ended = check.date("ended_on", Message(N_("Give the day the absence ended.")))
+    ended = check.day("ended_on", Message(N_("Give the day the absence ended.")))
     ended = check.past("ended_on", ended, N_("The end of the absence cannot be in the future."))
     if ended is not None and ended < first_day:
         check.errors["ended_on"] = Message(
@@ -356,7 +356,7 @@ class AbsenceService:
         )
         self.session.add(case)
         self.session.flush()
-        changes = {"kind": [None, kind.value]}
+        changes: dict[str, Any] = {"kind": [None, kind.value]}
         changes.update({k: [None, _shown(v)] for k, v in values.items() if v is not None})
         self._history(case, person, changes)
         self.tell_if_thuiszitter(case)
@@ -396,7 +396,7 @@ class AbsenceService:
         )
         for name, value in values.items():
             setattr(case, name, value)
-        changes = {"status": [CaseStatus.OPEN.value, CaseStatus.ENDED.value]}
+        changes: dict[str, Any] = {"status": [CaseStatus.OPEN.value, CaseStatus.ENDED.value]}
         changes.update({k: [None, _shown(v)] for k, v in values.items() if v is not None})
         self._history(case, person, changes)
         self.session.flush()
@@ -455,7 +455,7 @@ class AbsenceService:
             self.swv_staff(case.swv_id),
             f"{self.settings.base_url.rstrip('/')}/absence/{case.id}",
             ref=f"absence:{case.id}",
-            kind=KIND_TEXTS[found],
+            category=KIND_TEXTS[found],
             school=(school.name if school is not None else "-")[:200],
             since=case.first_absent_on,
             weeks=rules.duration(case.first_absent_on, today).weeks,
