@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from renderers import i18n
 
+from .absence import demo as absence_demo
 from .access.accounts import create_user
 from .access.models import UserAccount
 from .definitions import Registry
@@ -155,6 +156,7 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         link.note = title_nl
         created.append(f"link /start/{token}")
     created.extend(placement_demo.seed(session, registry, settings))
+    created.extend(absence_demo.seed(session, settings))
     return created
 
 

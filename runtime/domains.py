@@ -8,6 +8,7 @@ mechanism's table, once (the mechanisms themselves know no domain)."""
 from __future__ import annotations
 
 from . import audit, notifications, outbox
+from .absence.plugin import DOMAIN as ABSENCE
 from .access.plugin import DOMAIN as ACCESS
 from .admissions.plugin import DOMAIN as ADMISSIONS
 from .audit import models as audit_tables
@@ -40,6 +41,7 @@ DOMAINS: tuple[Domain, ...] = (
     PLACEMENT,
     CONSENT,
     SUPPORT,
+    ABSENCE,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

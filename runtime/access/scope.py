@@ -100,6 +100,22 @@ def writable(column: OrganisationColumn, principal: Principal) -> ColumnElement[
     return where(column, principal, "write")
 
 
+def own_swv(column: OrganisationColumn, principal: Principal) -> ColumnElement[bool]:
+    """True where ``column`` is the samenwerkingsverband of one of ``principal``'s SWV roles:
+    what was reported to the SWV itself rather than kept by one of its schools (a child
+    enrolled at no school, runtime/absence). No processing agreement is asked: no board's data
+    is processed. Reading only, like every SWV role; :func:`readable` does not include it, so
+    that an SWV's own id reads as none of its schools everywhere else."""
+    return or_(
+        false(),
+        *(
+            column == role.organisation_id
+            for role in principal.roles
+            if role.role == "swv" and role.organisation_id is not None
+        ),
+    )
+
+
 def audit_log_readable(column: OrganisationColumn, principal: Principal) -> ColumnElement[bool]:
     """True where ``principal`` may read the audit log of the organisation in ``column``: a
     privacy officer, of their own school."""

@@ -19,6 +19,7 @@ from ..state import AppState
 from ..web import guards
 from ..web.blocking import in_thread
 from ..web.language import request_language, templates
+from .links import links_for
 
 
 def region_name(language: str, region: str | None) -> str:
@@ -69,6 +70,7 @@ def home(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Re
             can_start=school is not None,  # only school staff start forms (see start_form)
             roles={role.role for role in who.roles},
             manages_tokens=managed_organisation(who) is not None,
+            more_links=links_for(who),  # the other domains' (home/links.py)
             language_url=lambda code: f"/?lang={code}",
         )
     )

@@ -184,6 +184,8 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/ol/{token:str}",
         "/ol/{token:str}/seen",
         "/ol/{token:str}/reports",
+        # an absence case: its school, board and SWV (reading), the SWV's own: test_absence
+        "/absence/{case_id:uuid}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

@@ -283,3 +283,29 @@ def test_a_privacy_officer_finds_only_accesses_to_their_schools_drafts(
 
         everything = {e.object_id for e in audit.for_pupil(session, seeded.audit_key, number)}
         assert {ours, theirs} <= everything
+
+
+@pytest.mark.parametrize(
+    ("email", "own"),
+    [
+        ("swv@noord.demo", {"PO2001"}),  # its own SWV, and no other organisation
+        ("ib@regenboog.demo", set()),  # a school role has no SWV of its own
+        ("bestuur@noorderbasis.demo", set()),
+        ("consultant@popo.demo", set()),
+    ],
+)
+def test_an_swv_reads_what_was_reported_to_itself_only(
+    seeded: AppState, email: str, own: set[str]
+) -> None:
+    """scope.own_swv (runtime/absence: a child enrolled at no school): only the SWV of the
+    person's own SWV roles; readable() still does not count an SWV's id as one of its schools."""
+    with seeded.db.session() as session:
+        who = principal_of(session, email)
+        codes = schools(session)
+        found = set(
+            session.scalars(select(Organisation.code).where(scope.own_swv(Organisation.id, who)))
+        )
+        assert found == own
+        assert codes["PO2001"] not in set(
+            session.scalars(select(Organisation.id).where(scope.readable(Organisation.id, who)))
+        )
