@@ -57,7 +57,7 @@ def where(
             continue
         if role.role in WRITING_ROLES:
             allowed.append(column == role.organisation_id)
-        elif role.role == "swv" and role.organisation_kind in ("swv", None):
+        elif _holds_itself(role):
             # what the SWV holds itself (the requests made to its support desk, 1Loket): its
             # staff read and change them; nothing else has the SWV as its organisation
             allowed.append(column == role.organisation_id)
@@ -100,19 +100,25 @@ def writable(column: OrganisationColumn, principal: Principal) -> ColumnElement[
     return where(column, principal, "write")
 
 
+def _holds_itself(role: Any) -> bool:
+    """An SWV role, over what its SWV holds itself (rows whose organisation is the SWV)."""
+    return bool(
+        role.role == "swv"
+        and role.organisation_id is not None
+        and role.organisation_kind in ("swv", None)
+    )
+
+
 def own_swv(column: OrganisationColumn, principal: Principal) -> ColumnElement[bool]:
     """True where ``column`` is the samenwerkingsverband of one of ``principal``'s SWV roles:
-    what was reported to the SWV itself rather than kept by one of its schools (a child
-    enrolled at no school, runtime/absence). No processing agreement is asked: no board's data
-    is processed. Reading only, like every SWV role; :func:`readable` does not include it, so
-    that an SWV's own id reads as none of its schools everywhere else."""
+    what was reported or asked of the SWV itself rather than kept by one of its schools (a
+    child enrolled at no school, runtime/absence; a support request, runtime/support). No
+    processing agreement is asked: no board's data is processed. :func:`readable` and
+    :func:`writable` include the same rows (the SWV's desk decides its requests); a domain
+    whose SWV only reads (absence) reads them with this alone."""
     return or_(
         false(),
-        *(
-            column == role.organisation_id
-            for role in principal.roles
-            if role.role == "swv" and role.organisation_id is not None
-        ),
+        *(column == role.organisation_id for role in principal.roles if _holds_itself(role)),
     )
 
 

@@ -11,15 +11,48 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..access.accounts import Principal
+from ..access.scope import home_school
 from ..audit import Subject
 from ..domain import Domain
 from ..forms.models import Submission
 from ..forms.service import FormsService, after_submit, private_kind
+from ..home.links import Link, home_links
 from ..notifications import Event
 from . import cli, models, routes, tasks
 from .service import SUPPORT_FORM_KIND, SupportService
 
 private_kind(SUPPORT_FORM_KIND)
+
+
+def N_(message: str) -> str:
+    return message
+
+
+@home_links
+def _links(who: Principal) -> list[Link]:
+    """The school's requests and a new one; the SWV's desk; a board's schools' requests."""
+    heading = N_("Support (1Loket)")
+    roles = {r.role for r in who.roles if r.organisation_id is not None}
+    found = []
+    if "swv" in roles:
+        found.append(
+            Link("/support", N_("The support desk: requests to your samenwerkingsverband"), heading)
+        )
+    elif home_school(who) is not None or "bestuur" in roles:
+        found.append(Link("/support", N_("Support requests to the samenwerkingsverband"), heading))
+    if home_school(who) is not None:
+        found.append(
+            Link(
+                "/support/new",
+                N_(
+                    "Request support for a pupil: a consultation, extra support, "
+                    "an arrangement, a TLV or an MDO"
+                ),
+                heading,
+            )
+        )
+    return found
 
 
 @after_submit

@@ -297,8 +297,8 @@ def test_a_privacy_officer_finds_only_accesses_to_their_schools_drafts(
 def test_an_swv_reads_what_was_reported_to_itself_only(
     seeded: AppState, email: str, own: set[str]
 ) -> None:
-    """scope.own_swv (runtime/absence: a child enrolled at no school): only the SWV of the
-    person's own SWV roles; readable() still does not count an SWV's id as one of its schools."""
+    """scope.own_swv (a child enrolled at no school, a support request): only the SWV of the
+    person's own SWV roles; readable() and writable() hold for the same rows and no more."""
     with seeded.db.session() as session:
         who = principal_of(session, email)
         codes = schools(session)
@@ -306,6 +306,9 @@ def test_an_swv_reads_what_was_reported_to_itself_only(
             session.scalars(select(Organisation.code).where(scope.own_swv(Organisation.id, who)))
         )
         assert found == own
-        assert codes["PO2001"] not in set(
-            session.scalars(select(Organisation.id).where(scope.readable(Organisation.id, who)))
-        )
+        for rule in (scope.readable, scope.writable):
+            reached = set(
+                session.scalars(select(Organisation.id).where(rule(Organisation.id, who)))
+            )
+            assert (codes["PO2001"] in reached) == bool(own)
+            assert codes["PO3002"] not in reached  # never another SWV

@@ -2,7 +2,7 @@
 children enrolled at no school, with the history of every change
 
 Revision ID: 0026
-Revises: 0025 (to become 0025 when merged after the lead's 0025)
+Revises: 0025
 Create Date: 2026-12-09
 """
 
