@@ -490,3 +490,39 @@ def test_an_arrangement_and_a_tlv_from_the_school_through_the_parents_to_the_swv
     assert tlv_reference not in sprong.content()
     mail_server.wait_for(SPRONG_DIRECTOR, f"Toelaatbaarheidsverklaring {tlv_number}")
     parents_context.close()
+
+
+def test_a_child_enrolled_nowhere_appears_in_the_swvs_list_of_thuiszitters(
+    site: Site,  # noqa: F811
+    browser: Any,  # noqa: F811
+    mail_server: Inbox,  # noqa: F811
+) -> None:
+    """De Regenboog records a child who is enrolled at no school (absoluut verzuim); SWV Noord
+    finds the child from its home page in its list of thuiszitters, with the kind and how long,
+    and is told (without the child's name)."""
+    base = site.base
+    surname = f"Kaya-{uuid.uuid4().hex[:5]}"
+    first_day = site.clock.today() - timedelta(days=40)
+    school = person(browser, base, "ib@regenboog.demo")
+    school.goto(f"{base}/absence/new")
+    school.locator("#kind-not_enrolled").check()
+    school.locator("#number").fill(a_bsn(random.Random()))
+    school.locator("#voornamen").fill("Deniz")
+    school.locator("#achternaam").fill(surname)
+    school.locator("#geboortedatum").fill("2017-09-14")
+    school.locator("#first_absent_on").fill(first_day.isoformat())
+    school.locator("#acting").select_option(index=3)  # the leerplichtambtenaar
+    school.locator("#agreed").fill("De leerplichtambtenaar zoekt met de ouders een school.")
+    school.get_by_role("button", name="Verzuim registreren").click()
+    school.wait_for_load_state("networkidle")
+    assert surname in main_text(school), main_text(school)
+    swv = person(browser, base, "swv@noord.demo")
+    swv.goto(f"{base}/")
+    swv.get_by_role("link", name="Thuiszitters in uw samenwerkingsverband").click()
+    swv.wait_for_url("**/thuiszitters**")
+    row = swv.locator("tr", has_text=surname)
+    assert row.count() == 1, main_text(swv)
+    assert "2017" in row.inner_text()  # the birth year, not the whole date
+    check_accessibility(swv)
+    mailed = mail_server.wait_for("swv@noord.demo", "huiszitter")
+    assert surname not in str(mailed)
