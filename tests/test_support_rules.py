@@ -10,6 +10,8 @@ import pytest
 
 from runtime.support import rules
 
+TODAY = date(2027, 1, 20)
+
 
 def test_the_term_runs_from_the_day_the_request_is_complete() -> None:
     assert rules.due_on(None, 6) is None  # not complete yet: no term runs
@@ -37,6 +39,7 @@ def test_decision_numbers_and_the_day_the_data_go() -> None:
 
 def test_a_grant_says_what_how_much_and_how_long() -> None:
     grant = rules.checked_grant(
+        TODAY,
         " Begeleiding door een ambulant begeleider ",
         "2 uur per week",
         date(2027, 2, 1),
@@ -45,29 +48,55 @@ def test_a_grant_says_what_how_much_and_how_long() -> None:
     )
     assert grant.content == "Begeleiding door een ambulant begeleider" and grant.tlv_kind is None
     with pytest.raises(rules.Invalid) as missing:
-        rules.checked_grant("", "2 uur", date(2027, 2, 1), date(2027, 7, 16), tlv=False)
+        rules.checked_grant(TODAY, "", "2 uur", date(2027, 2, 1), date(2027, 7, 16), tlv=False)
     assert missing.value.text("nl") == "Vul de inhoud van het besluit in."
     assert missing.value.text("en") == "Enter the content of the decision."
     with pytest.raises(rules.Invalid) as backwards:
-        rules.checked_grant("x", "y", date(2027, 7, 16), date(2027, 2, 1), tlv=False)
+        rules.checked_grant(TODAY, "x", "y", date(2027, 7, 16), date(2027, 2, 1), tlv=False)
     assert "vóór de ingangsdatum" in backwards.value.text("nl")
     with pytest.raises(rules.Invalid) as endless:
-        rules.checked_grant("x", "y", date(2027, 2, 1), date(2037, 2, 1), tlv=False)
+        rules.checked_grant(TODAY, "x", "y", date(2027, 2, 1), date(2037, 2, 1), tlv=False)
     assert "hoogstens 4 jaar" in endless.value.text("nl")
+    # a typing error in the year is caught, not a server error (9999 + 4 years overflows)
+    for start in (date(1, 1, 1), date(9999, 6, 1)):
+        with pytest.raises(rules.Invalid) as year:
+            rules.checked_grant(TODAY, "x", "y", start, date(9999, 12, 31), tlv=False)
+        assert "controleer het jaartal" in year.value.text("nl")
 
 
 def test_a_tlv_for_special_education_has_a_category_and_one_for_sbo_none() -> None:
     so = rules.checked_grant(
-        "", "", date(2027, 8, 1), date(2029, 7, 31), tlv=True, tlv_kind="so", tlv_category="midden"
+        TODAY,
+        "",
+        "",
+        date(2027, 8, 1),
+        date(2029, 7, 31),
+        tlv=True,
+        tlv_kind="so",
+        tlv_category="midden",
     )
     assert (so.tlv_kind, so.tlv_category) == ("so", "midden")
     sbo = rules.checked_grant(
-        "", "", date(2027, 8, 1), date(2029, 7, 31), tlv=True, tlv_kind="sbo", tlv_category="hoog"
+        TODAY,
+        "",
+        "",
+        date(2027, 8, 1),
+        date(2029, 7, 31),
+        tlv=True,
+        tlv_kind="sbo",
+        tlv_category="hoog",
     )
     assert (sbo.tlv_kind, sbo.tlv_category) == ("sbo", None)
     with pytest.raises(rules.Invalid) as no_category:
         rules.checked_grant(
-            "", "", date(2027, 8, 1), date(2029, 7, 31), tlv=True, tlv_kind="so", tlv_category=None
+            TODAY,
+            "",
+            "",
+            date(2027, 8, 1),
+            date(2029, 7, 31),
+            tlv=True,
+            tlv_kind="so",
+            tlv_category=None,
         )
     assert "categorie" in no_category.value.text("nl")
 

@@ -32,7 +32,7 @@ from renderers.pdf import CodeLetterInfo
 from ..access import scope
 from ..forms import files as file_types
 from ..forms.models import Submission
-from ..forms.service import on_submission_page
+from ..forms.service import on_submission_page, private_forms
 from ..forms.settings import FormsSettings
 from ..organisations.models import Organisation
 from ..pupils import service as pupils
@@ -665,8 +665,8 @@ def _consented_submission(
     asked = _request_reach(request, popo, session, request_id, None).obj
     chosen = _service(popo, session).consented(asked).get(str(submission_id))
     submission = session.get(Submission, submission_id) if chosen else None
-    if submission is None or chosen is None:
-        raise NotConsented(asked.id)
+    if submission is None or chosen is None or submission.form_id in private_forms(popo.registry):
+        raise NotConsented(asked.id)  # a support request is never the new school's
     who = guards.logged_in(request, session)
     record(
         request,

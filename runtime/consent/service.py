@@ -37,6 +37,7 @@ from ..access.accounts import Principal
 from ..access.models import RoleAssignment, UserAccount
 from ..clock import clock_of, dutch_date
 from ..forms.models import Submission
+from ..forms.service import private_forms
 from ..organisations.models import Organisation
 from ..pupils import service as pupils
 from ..pupils.models import Guardian, Pupil
@@ -492,7 +493,8 @@ class ConsentService:
     def offered(self, request: ConsentRequest, registry: Any, language: str) -> list[Offered]:
         """The sent forms the parents may let the school see: the advice and the other forms
         its school sent about the child, the newest of each form, with their sections that
-        hold answers."""
+        hold answers. Never a form of a private kind (forms.service.PRIVATE_KINDS): a support
+        request to the SWV is not the new school's to ask for."""
         code = self.session.get(RegistrationCode, request.code_id) if request.code_id else None
         if code is None:
             return []
@@ -500,12 +502,14 @@ class ConsentService:
         if advice is None:
             return []
         found: dict[str, Submission] = {advice.form_id: advice}
+        private = sorted(private_forms(registry))  # another domain's (a support request)
         if code.pupil_id is not None:
             for submission in self.session.scalars(
                 select(Submission)
                 .where(
                     Submission.pupil_id == code.pupil_id,
                     Submission.organisation_id == code.organisation_id,
+                    Submission.form_id.not_in(private),
                 )
                 .order_by(Submission.submitted_at.desc())
             ):

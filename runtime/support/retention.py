@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..forms.models import Attachment, Draft, PublicLink, Submission
 from ..statuses.db import StatusChange
 from ..storage import BlobStore
+from .files import held_elsewhere, remove_when_final
 from .models import SupportEvent, SupportParentLink, SupportParentsRecord, SupportRequest
 from .service import CASE
 
@@ -70,6 +71,7 @@ def due(session: Session, today: date) -> list[SupportRequest]:
             select(SupportRequest)
             .where(SupportRequest.purge_on.is_not(None), SupportRequest.purge_on <= today)
             .order_by(SupportRequest.purge_on, SupportRequest.id)
+            .with_for_update(skip_locked=True)  # two purges at once share the work
         )
     )
 
@@ -117,9 +119,18 @@ def purge(
                 session.scalar(select(func.count()).select_from(model).where(condition)) or 0
             )
         gone.rows += 1 + len(submissions) + len(attachments) + len(drafts)
-        blobs = [(files, a.sha256) for a in attachments] + [
-            (archive, s.pdf_sha256) for s in submissions if s.pdf_sha256
-        ]
+        draft_rows = (
+            list(session.scalars(select(Draft).where(Draft.id.in_(drafts)))) if drafts else []
+        )
+        blobs = (
+            [(files, a.sha256) for a in attachments]
+            + [(archive, s.pdf_sha256) for s in submissions if s.pdf_sha256]
+            + [
+                (files, d.oso_import["sha256"])  # the OSO dossier it was started from
+                for d in draft_rows
+                if isinstance(d.oso_import, dict) and d.oso_import.get("sha256")
+            ]
+        )
         if dry_run:
             gone.files = sorted({digest for _, digest in blobs})
             continue
@@ -134,26 +145,8 @@ def purge(
             session.execute(delete(Draft).where(Draft.id.in_(drafts)))
         session.flush()
         for store, digest in blobs:
-            if _still_held(session, digest):
+            if held_elsewhere(session, digest) or not store.exists(digest):
                 continue
-            if store.exists(digest):
-                gone.files.append(digest)
-                _after_commit(session, store, digest)
+            gone.files.append(digest)
+            remove_when_final(session, store, digest, on="commit")
     return report
-
-
-def _still_held(session: Session, digest: str) -> bool:
-    """Whether another record holds the same bytes (files are stored once per content)."""
-    return bool(
-        session.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1))
-        or session.scalar(select(Submission.id).where(Submission.pdf_sha256 == digest).limit(1))
-    )
-
-
-def _after_commit(session: Session, store: BlobStore, digest: str) -> None:
-    from sqlalchemy import event
-
-    def remove(_: Session) -> None:
-        store.delete(digest)
-
-    event.listen(session, "after_commit", remove, once=True)

@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, not_, null, or_, select
 from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
@@ -62,7 +62,14 @@ PURPOSE_START = audit.N_("start a support request")
 PURPOSE_PARENTS = audit.N_("see the support request as a parent")
 PURPOSE_TLV = audit.N_("see the TLV on a transfer")
 PURPOSES = (PURPOSE_SEE, PURPOSE_STEP, PURPOSE_REPORT, PURPOSE_START, PURPOSE_PARENTS, PURPOSE_TLV)
-COLUMNS = (SupportRequest.school_id, SupportRequest.swv_id)
+# who reaches a request: its school's population (the school, its board, the SWV of its area
+# under their agreements) and the SWV it is made to; one still being prepared (not submitted)
+# only its school's own staff (PREPARING is read only by those who may change it)
+PREPARING = SupportRequest.submitted_at.is_(None)
+COLUMNS = (
+    SupportRequest.school_id,
+    case((PREPARING, null()), else_=SupportRequest.swv_id),  # the SWV's once submitted
+)
 PAGE_SIZE = 50
 SEEN_WORDING = {
     "nl": "Ik heb deze aanvraag gelezen en teken haar voor gezien. Dat betekent dat ik weet wat "
@@ -100,8 +107,8 @@ def reach_request(
     request_id: uuid.UUID,
     purpose: str | None,
 ) -> Reached[SupportRequest]:
-    """The request this person may read (its school's population, or the SWV it is made to);
-    404 otherwise, never its data."""
+    """The request this person may read (its school's population, or the SWV it is made to;
+    while it is being prepared, only its school's own staff); 404 otherwise, never its data."""
     return reach(
         request,
         session,
@@ -112,6 +119,7 @@ def reach_request(
         purpose=purpose,
         detail=lambda r: r.reference,
         pupil=lambda r: _number(popo, session, r.pupil_id),
+        writers_only=PREPARING,
     )
 
 
@@ -159,7 +167,10 @@ def support_list(request: Request[Any, Any, Any], popo: NamedDependency[AppState
         who = guards.logged_in(request, session)
         service = _service(popo, session)
         today = service.clock.today()
-        visible = or_(*(scope.readable(c, who, today) for c in COLUMNS))
+        visible = and_(
+            or_(*(scope.readable(c, who, today) for c in COLUMNS)),
+            or_(not_(PREPARING), scope.writable(SupportRequest.school_id, who)),
+        )
         query = select(SupportRequest).where(visible)
         desk = [r.organisation_id for r in who.roles if r.role == "swv" and r.organisation_id]
         if desk:  # the SWV's desk: what was submitted to it
@@ -559,7 +570,8 @@ def take_step(
     what was typed kept."""
     language = request_language(request)
     version_text = posted.get("version") or ""
-    version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else None
+    # a step names the version its page showed; without one it is as out of date as an old one
+    version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else -1
     limits = {"professionals": 2000, "content": 4000, "scope": 1000, "reasons": 4000, "text": 4000}
     details = {key: (posted.get(key) or "")[: limits.get(key, 40)] for key in DETAIL_KEYS}
     with popo.db.session() as session:

@@ -63,6 +63,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De datum ligt vóór de dag waarop de aanvraag werd ingediend ({day}).",
         "en": "The date is before the day the request was submitted ({day}).",
     },
+    "far_ahead": {
+        "nl": "De datum ligt meer dan een jaar vooruit; controleer het jaartal.",
+        "en": "The date is more than a year ahead; check the year.",
+    },
+    "far_back": {
+        "nl": "De ingangsdatum ligt meer dan een jaar terug; controleer het jaartal.",
+        "en": "The start date is more than a year back; check the year.",
+    },
     "meeting_past": {
         "nl": "Het loketoverleg ligt vóór vandaag; plan het op een dag vanaf vandaag.",
         "en": "The loketoverleg is before today; plan it for today or later.",
@@ -148,6 +156,7 @@ class Grant:
 
 
 def checked_grant(
+    today: date,
     content: str,
     scope: str,
     starts_on: date | None,
@@ -157,7 +166,9 @@ def checked_grant(
     tlv_kind: str | None = None,
     tlv_category: str | None = None,
 ) -> Grant:
-    """A grant as it may be recorded, or :class:`Invalid` with the first thing to correct."""
+    """A grant as it may be recorded on ``today``, or :class:`Invalid` with the first thing to
+    correct: it starts within a year of today (back or ahead) and runs at most
+    ``MAX_GRANT_YEARS``."""
     what = {
         "content": {"nl": "de inhoud van het besluit", "en": "the content of the decision"},
         "scope": {"nl": "de omvang", "en": "the scope"},
@@ -170,9 +181,13 @@ def checked_grant(
         raise Invalid(MESSAGES["start_missing"])
     if ends_on is None:
         raise Invalid(MESSAGES["end_missing"])
+    if starts_on < today - timedelta(days=366):
+        raise Invalid(MESSAGES["far_back"])
+    if starts_on > today + timedelta(days=366):
+        raise Invalid(MESSAGES["far_ahead"])
     if ends_on < starts_on:
         raise Invalid(MESSAGES["end_before_start"])
-    if ends_on > starts_on + timedelta(days=365 * MAX_GRANT_YEARS + 1):
+    if (ends_on - starts_on).days > 365 * MAX_GRANT_YEARS + 1:
         raise Invalid(MESSAGES["too_long"], years=str(MAX_GRANT_YEARS))
     if tlv:
         if tlv_kind not in TLV_KINDS:

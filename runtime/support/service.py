@@ -49,7 +49,7 @@ from ..statuses.workflow import TransitionRefused
 from ..storage import BlobStore
 from ..transfers.models import Transfer
 from ..transfers.parents import GuardianRecipient
-from . import rules
+from . import files, rules
 from .models import (
     SupportDesk,
     SupportEvent,
@@ -343,6 +343,14 @@ class SupportService:
             )  # fmt: skip
             born = _any_day(result.answers.get("geboortedatum"))
             if born is not None and born != pupil.geboortedatum:
+                source = (draft.oso_import or {}).get("sha256")
+                if (
+                    self.files is not None
+                    and source
+                    and not files.held_elsewhere(self.session, source, draft.id)
+                ):
+                    # the caller rolls back the rows; the file the import stored goes too
+                    files.remove_when_final(self.session, self.files, source, on="rollback")
                 # another child's dossier must not fill this child's request
                 raise DossierError(
                     N_(
@@ -579,10 +587,13 @@ class SupportService:
                 raise rules.Invalid(rules.MESSAGES["date_missing"])
             if on < today:
                 raise rules.Invalid(rules.MESSAGES["meeting_past"])
+            if on > today + timedelta(days=366):
+                raise rules.Invalid(rules.MESSAGES["far_ahead"])
             people = [p.strip() for p in given.get("professionals", "").splitlines() if p.strip()]
             return {"meeting_on": on, "professionals": people[:20]}
         if kind == "grant":
             grant = rules.checked_grant(
+                today,
                 given.get("content", ""),
                 given.get("scope", ""),
                 _day(given.get("starts_on")),
@@ -893,6 +904,9 @@ class SupportService:
         now = self.clock.now()
         if found.revoked_at is not None or _aware(found.expires_at) <= now:
             raise LinkGone()
+        guardian = self.session.get(Guardian, found.guardian_id)
+        if guardian is None or not guardian.gezag:
+            raise LinkGone()  # only a parent with gezag reads and decides
         found.last_used_at = now
         return found
 

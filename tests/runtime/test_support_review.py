@@ -1,6 +1,10 @@
-"""A review of 1Loket as an attacker and a careless user meet it, over HTTP with the real
-application and database. The tests named ``test_guard_…`` pass and guard something that
-matters; every other test shows a problem found in the review (it fails until it is fixed)."""
+"""1Loket as an attacker and a careless user meet it, over HTTP with the real application and
+database: a support request is never offered through the consent flow, the SWV and the board
+see nothing of a request still being prepared, a parent who lost gezag decides nothing, the
+purge and a refused dossier leave no file behind, absurd years and a step without its page's
+version are refused. The ``test_guard_…`` tests guard every path to a withheld report, a
+link's reach, two tabs granting at once, each side's own steps, hostile dossiers, shared files
+in the purge and the escaping of free text."""
 
 from __future__ import annotations
 
