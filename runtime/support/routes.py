@@ -573,11 +573,20 @@ def take_step(
     # a step names the version its page showed; without one it is as out of date as an old one
     version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else -1
     limits = {"professionals": 2000, "content": 4000, "scope": 1000, "reasons": 4000, "text": 4000}
-    details = {key: (posted.get(key) or "")[: limits.get(key, 40)] for key in DETAIL_KEYS}
+    typed = {key: posted.get(key) or "" for key in DETAIL_KEYS}
+    too_long = next((k for k, v in typed.items() if len(v) > limits.get(k, 40)), None)
+    details = {key: value[: limits.get(key, 40)] for key, value in typed.items()}
     with popo.db.session() as session:
         reached = reach_request(request, popo, session, request_id, PURPOSE_STEP)
         row, who = reached.obj, reached.who
         service = _service(popo, session)
+        if too_long is not None:  # refused, not cut: nothing of what was typed is lost
+            text = i18n.gettext(language, "A text is too long: at most %(max)d characters.")
+            return _request_page(
+                request, popo, session, row, who,
+                refusal=text % {"max": limits.get(too_long, 40)},
+                values={**typed, "step": step_id[:60]}, status=400,
+            )  # fmt: skip
         actors = actors_for(service.procedure(row), row, who.roles)
         try:
             with session.begin_nested():

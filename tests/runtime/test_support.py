@@ -307,6 +307,11 @@ def test_others_reach_nothing_of_a_request(
     page = client.get(url).text
     stale = client.post(f"{url}/steps/intrekken", data={"version": str(int(version(page)) - 1)})
     assert stale.status_code == 409 and "intussen gewijzigd" in stale.text
+    # a text beyond its limit is refused with what was typed, never cut short silently
+    long = client.post(
+        f"{url}/steps/intrekken", data={"version": version(page), "text": "x" * 5000}
+    )
+    assert long.status_code == 400 and "hoogstens 4000 tekens" in long.text
     with seeded.db.session() as session:
         row = session.get(SupportRequest, request_id)
         assert row is not None and row.status == "concept"
