@@ -57,9 +57,10 @@ class Report:
             f"{verb} {r.rows} records and {len(r.files)} files"
             for r in self.requests
         ]
+        summary = "would be deleted" if self.dry_run else "deleted"
         out.append(
             f"{len(self.requests)} support requests, {self.rows} records, {self.files} files "
-            f"{verb} (retention: 3 years after the decision, WPO art. 18a)"
+            f"{summary} (retention: 3 years after the decision, WPO art. 18a)"
         )
         return out
 
