@@ -300,7 +300,7 @@ def pupils_at_schools(seeded: AppState) -> dict[str, uuid.UUID]:
     rng = random.Random()
     return {
         code or "": register(seeded, a_bsn(rng), code)
-        for code in ("12AB00", "34CD00", "78GH00", "56EF00", None)
+        for code in ("12AB00", "34CD00", "78GH00", "90JK00", "56EF00", None)
     }
 
 
