@@ -9,6 +9,7 @@ retention purge lists, then deletes, what is three years past its decision."""
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,9 @@ from renderers import i18n
 from runtime.forms.models import Attachment, Draft, Submission
 from runtime.forms.service import FormsService
 from runtime.notifications.models import Notification
+from runtime.organisations.models import Organisation
 from runtime.outbox import OutboxMessage
+from runtime.pupils import service as pupils
 from runtime.pupils.models import Guardian
 from runtime.state import AppState
 from runtime.statuses.db import StatusChange
@@ -33,7 +36,7 @@ from runtime.support import retention
 from runtime.support.models import SupportParentsRecord, SupportRequest
 from runtime.transfers.models import Transfer
 
-from ..support import answer_the_rest
+from ..support import a_bsn, answer_the_rest
 from .conftest import log_in, with_csrf
 from .test_transfers import new_transfer
 
@@ -58,19 +61,23 @@ def swv(app: Litestar, seeded: AppState) -> Iterator[Client]:
 class Pupil:
     id: uuid.UUID
     surname: str
-    transfer_url: str
+    transfer_url: str | None  # the pupil's transfer, if the test made one
     mother: str
 
 
 def a_pupil_with_an_okr(client: Client, seeded: AppState) -> Pupil:
-    """A pupil of De Regenboog (started as a transfer to De Linde), with a mother with gezag
+    """A pupil of De Regenboog (no transfer: the school's own pupil), with a mother with gezag
     and an e-mail address, and an onderwijskundig rapport De Regenboog sent."""
-    url, data = new_transfer(client)
-    tag = data["achternaam"].rsplit("-", 1)[-1]
+    tag = uuid.uuid4().hex[:6]
+    surname = f"Vries-{tag}"
     with seeded.db.session() as session:
-        transfer = session.get(Transfer, uuid.UUID(url.split("/")[2]))
-        assert transfer is not None
-        pupil_id = transfer.pupil_id
+        school = session.scalar(select(Organisation).where(Organisation.code == "12AB00"))
+        assert school is not None
+        names = pupils.Names(voornamen="Sanne Maria", achternaam=surname, tussenvoegsel="de")
+        pupil = pupils.register(
+            session, seeded.settings, a_bsn(random.Random()), names, date(2018, 4, 3), school.id
+        )
+        pupil_id = pupil.id
         session.add(
             Guardian(
                 pupil_id=pupil_id, position=1, naam="Anna de Vries", relatie="moeder",
@@ -78,9 +85,7 @@ def a_pupil_with_an_okr(client: Client, seeded: AppState) -> Pupil:
             )
         )  # fmt: skip
         forms = FormsService(session, seeded.registry, seeded.settings, seeded.files)
-        okr = forms.start(
-            "onderwijskundig-rapport-noord", "nl", transfer.sending_school_id, pupil_id=pupil_id
-        )
+        okr = forms.start("onderwijskundig-rapport-noord", "nl", school.id, pupil_id=pupil_id)
         # the report as De Regenboog sent it earlier (its other answers do not matter here)
         session.add(
             Submission(
@@ -90,7 +95,7 @@ def a_pupil_with_an_okr(client: Client, seeded: AppState) -> Pupil:
                 answers={"ondersteuning_geboden": SUPPORT_GIVEN, "opp": False},
             )
         )  # fmt: skip
-    return Pupil(pupil_id, data["achternaam"], url, f"anna.{tag}@example.org")
+    return Pupil(pupil_id, surname, None, f"anna.{tag}@example.org")
 
 
 def start_request(client: Client, pupil: Pupil, procedure: str = "arrangement-noord") -> uuid.UUID:
