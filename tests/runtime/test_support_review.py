@@ -25,6 +25,7 @@ from runtime.state import AppState
 from runtime.support import retention
 from runtime.support.models import SupportParentsRecord, SupportRequest
 
+from .conftest import DATABASE_URL
 from .test_consent import enter, parents_link, request_id_of, sections_offered, set_advice
 from .test_support import (
     PAO,
@@ -39,6 +40,13 @@ from .test_support import (
 )
 
 Client = TestClient[Litestar]
+
+# The module's paths are the application's, the same on both databases (tests/runtime/
+# test_support.py runs the whole flow on PostgreSQL too); only the race of two tabs granting at
+# once depends on the database's locks, and runs on both.
+SQLITE_ONLY = pytest.mark.skipif(
+    DATABASE_URL is not None, reason="the same on PostgreSQL; test_support runs there"
+)
 
 
 @pytest.fixture
@@ -70,6 +78,7 @@ def in_treatment(swv: Client, url: str) -> str:
 # ---------------------------------------------------------------------- who reaches what
 
 
+@SQLITE_ONLY
 def test_the_swv_does_not_see_a_request_before_the_school_submits_it(
     client: Client, swv: Client, seeded: AppState
 ) -> None:
@@ -86,6 +95,7 @@ def test_the_swv_does_not_see_a_request_before_the_school_submits_it(
     assert swv.get(f"{url}/reports/{didactic}").status_code == 404
 
 
+@SQLITE_ONLY
 def test_the_bestuur_does_not_see_a_request_its_school_is_still_preparing(
     client: Client, app: Litestar, seeded: AppState
 ) -> None:
@@ -98,6 +108,7 @@ def test_the_bestuur_does_not_see_a_request_its_school_is_still_preparing(
         assert bestuur.get(f"/support/{request_id}").status_code == 404
 
 
+@SQLITE_ONLY
 def test_guard_no_other_reader_gets_a_withheld_report_by_any_path(
     client: Client, swv: Client, anonymous: Client, app: Litestar, seeded: AppState
 ) -> None:
@@ -137,6 +148,7 @@ def test_guard_no_other_reader_gets_a_withheld_report_by_any_path(
     assert client.get(f"/drafts/{draft_id}/files/{psych}").status_code == 200
 
 
+@SQLITE_ONLY
 def test_the_consent_offer_holds_no_part_of_a_support_request(
     client: Client, app: Litestar, anonymous: Client, seeded: AppState
 ) -> None:
@@ -162,6 +174,7 @@ def test_the_consent_offer_holds_no_part_of_a_support_request(
 # ---------------------------------------------------------------------- the parents' links
 
 
+@SQLITE_ONLY
 def test_a_guardian_who_lost_gezag_no_longer_decides_on_the_reports(
     client: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -188,6 +201,7 @@ def test_a_guardian_who_lost_gezag_no_longer_decides_on_the_reports(
         assert decided == []
 
 
+@SQLITE_ONLY
 def test_guard_a_link_decides_only_on_its_own_request_and_needs_the_csrf_token(
     client: Client, anonymous: Client, app: Litestar, seeded: AppState
 ) -> None:
@@ -218,6 +232,7 @@ def test_guard_a_link_decides_only_on_its_own_request_and_needs_the_csrf_token(
 # ---------------------------------------------------------------------- stale pages, double posts
 
 
+@SQLITE_ONLY
 def test_a_step_posted_without_the_version_is_refused_as_out_of_date(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -258,6 +273,7 @@ def test_guard_two_tabs_granting_at_once_give_one_decision_and_one_number(
         assert row is not None and row.decision_number == number
 
 
+@SQLITE_ONLY
 def test_guard_each_side_takes_only_its_own_steps(
     client: Client, swv: Client, anonymous: Client, app: Litestar, seeded: AppState
 ) -> None:
@@ -291,6 +307,7 @@ def test_guard_each_side_takes_only_its_own_steps(
 # ---------------------------------------------------------------------- bad input
 
 
+@SQLITE_ONLY
 def test_a_grant_in_the_year_9999_is_a_clear_refusal_not_a_server_error(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -311,6 +328,7 @@ def test_a_grant_in_the_year_9999_is_a_clear_refusal_not_a_server_error(
     assert "Traceback" not in refused.text
 
 
+@SQLITE_ONLY
 def test_a_loketoverleg_in_the_year_9999_is_refused(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -330,6 +348,7 @@ def test_a_loketoverleg_in_the_year_9999_is_refused(
     assert meeting.status_code == 400, "a loketoverleg in the year 9999 was planned"
 
 
+@SQLITE_ONLY
 def test_an_arrangement_from_the_year_1_is_refused(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -349,6 +368,7 @@ def test_an_arrangement_from_the_year_1_is_refused(
     assert granted.status_code == 400, "an arrangement from 0001-01-01 was granted"
 
 
+@SQLITE_ONLY
 def test_guard_a_hostile_or_broken_dossier_is_a_clear_dutch_page(
     client: Client, seeded: AppState
 ) -> None:
@@ -381,6 +401,7 @@ def test_guard_a_hostile_or_broken_dossier_is_a_clear_dutch_page(
         assert len(session.scalars(select(SupportRequest.id)).all()) == before
 
 
+@SQLITE_ONLY
 def test_a_refused_dossier_of_another_child_leaves_no_file_behind(
     client: Client, seeded: AppState
 ) -> None:
@@ -400,6 +421,7 @@ def test_a_refused_dossier_of_another_child_leaves_no_file_behind(
 # ---------------------------------------------------------------------- the retention purge
 
 
+@SQLITE_ONLY
 def test_the_purge_deletes_the_imported_pao_dossier_too(client: Client, seeded: AppState) -> None:
     """The purge deletes "the request's form and the files behind it" (WPO art. 18a): the
     original PaO dossier the request was started from (the whole OSO file about the child,
@@ -432,6 +454,7 @@ def test_the_purge_deletes_the_imported_pao_dossier_too(client: Client, seeded: 
     assert not seeded.files.exists(dossier), "the child's PaO dossier outlived the purge"
 
 
+@SQLITE_ONLY
 def test_guard_the_purge_keeps_a_file_another_record_holds_and_runs_twice(
     client: Client, seeded: AppState
 ) -> None:
@@ -471,6 +494,7 @@ def test_guard_the_purge_keeps_a_file_another_record_holds_and_runs_twice(
 # ---------------------------------------------------------------------- what pages show
 
 
+@SQLITE_ONLY
 def test_guard_free_text_is_escaped_on_the_request_page(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
