@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -239,6 +240,26 @@ def principal(session: Session, token: str | None) -> Principal | None:
         return None
     roles = tuple(Role(row[6], row[7], row[8]) for row in rows if row[6] is not None)
     return Principal(user_id, email, name, roles, session_id)
+
+
+def staff_at(
+    session: Session, organisation_id: uuid.UUID | None, roles: Iterable[str]
+) -> list[UserAccount]:
+    """The accounts with one of ``roles`` at an organisation: whom a step of a case tells."""
+    if organisation_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(UserAccount)
+            .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
+            .where(
+                RoleAssignment.organisation_id == organisation_id,
+                RoleAssignment.role.in_(list(roles)),
+            )
+            .distinct()
+            .order_by(UserAccount.id)
+        )
+    )
 
 
 def set_language(session: Session, user_id: uuid.UUID, language: str) -> None:

@@ -25,7 +25,8 @@ from engine.procedures.compile import CompiledTransition
 from oso_mapping.dossier import N_, DossierError
 
 from .. import notifications
-from ..access.models import RoleAssignment, UserAccount
+from ..access.accounts import staff_at
+from ..access.models import UserAccount
 from ..clock import clock_of, dutch_date
 from ..definitions import Registry
 from ..forms.models import Submission
@@ -718,20 +719,7 @@ class SupportService:
     # ------------------------------------------------------------------ telling
 
     def staff(self, organisation_id: uuid.UUID | None, roles: Iterable[str]) -> list[UserAccount]:
-        if organisation_id is None:
-            return []
-        return list(
-            self.session.scalars(
-                select(UserAccount)
-                .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
-                .where(
-                    RoleAssignment.organisation_id == organisation_id,
-                    RoleAssignment.role.in_(list(roles)),
-                )
-                .distinct()
-                .order_by(UserAccount.id)
-            )
-        )
+        return staff_at(self.session, organisation_id, roles)
 
     def recipients(
         self, request: SupportRequest, procedure: CompiledProcedure, to: Iterable[Any]

@@ -30,7 +30,8 @@ from engine.terms import TermError
 from renderers import i18n
 
 from .. import notifications
-from ..access.models import RoleAssignment, UserAccount
+from ..access.accounts import staff_at
+from ..access.models import UserAccount
 from ..clock import clock_of, dutch_date
 from ..definitions import Registry
 from ..forms.models import Submission
@@ -550,20 +551,7 @@ class TransferService:
 
     def staff(self, organisation_id: uuid.UUID | None, roles: Iterable[str]) -> list[UserAccount]:
         """The accounts with one of ``roles`` at an organisation: whom a step tells."""
-        if organisation_id is None:
-            return []
-        return list(
-            self.session.scalars(
-                select(UserAccount)
-                .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
-                .where(
-                    RoleAssignment.organisation_id == organisation_id,
-                    RoleAssignment.role.in_(list(roles)),
-                )
-                .distinct()
-                .order_by(UserAccount.id)
-            )
-        )
+        return staff_at(self.session, organisation_id, roles)
 
     def recipients(
         self, transfer: Transfer, procedure: CompiledProcedure, to: Iterable[Any]

@@ -165,7 +165,12 @@ def test_the_sender_is_told_by_mail_and_in_the_application_when_the_archive_is_r
             assert ADVIES_LEERLING[field] not in mail  # only what happened, and a link
 
         home = client.get("/").text
-        assert header_count(home) == "1 nieuwe melding"
+        # this submission's notification, once (an earlier test's queued archive may have
+        # told the same person in the same go, as for the mail above)
+        with state.db.session() as session:
+            mine = session.scalars(select(Notification).where(Notification.link == link)).all()
+        assert len(mine) == 1
+        assert re.fullmatch(r"\d+ nieuwe melding(en)?", header_count(home)), header_count(home)
         page = client.get("/notifications").text
         assert (
             "Een formulier aan Basisschool De Regenboog (demo) is gearchiveerd" in page
@@ -173,7 +178,7 @@ def test_the_sender_is_told_by_mail_and_in_the_application_when_the_archive_is_r
         )
         english = client.get("/notifications?lang=en").text
         assert "A form sent to Basisschool De Regenboog (demo) has been archived" in english
-        assert header_count(english) == "1 new notification"
+        assert re.fullmatch(r"\d+ new notifications?", header_count(english))
 
         with state.db.session() as session:
             mine = select(Notification).where(Notification.ref == str(submission.id))

@@ -37,10 +37,13 @@ from runtime.support.models import SupportParentsRecord, SupportRequest
 from runtime.transfers.models import Transfer
 
 from ..support import a_bsn, answer_the_rest
-from .conftest import log_in, with_csrf
+from .conftest import DATABASE_URL, log_in, with_csrf
 from .test_transfers import new_transfer
 
 Client = TestClient[Litestar]
+# what does not depend on the database runs on SQLite only (CI time); the flow, the scope, the
+# TLV, the suspension and the purge run on both
+SQLITE_ONLY = pytest.mark.skipif(DATABASE_URL is not None, reason="the same on PostgreSQL")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SUPPORT_GIVEN = "Twee keer per week pre-teaching rekenen in een klein groepje."
 
@@ -381,6 +384,7 @@ PAO = (
 )
 
 
+@SQLITE_ONLY
 def test_a_request_starts_from_the_pao_dossier_of_the_same_child_only(
     client: Client, seeded: AppState
 ) -> None:
@@ -497,6 +501,7 @@ def test_a_suspension_stops_the_term_and_the_swv_sets_its_own_weeks(
         swv.post("/support/desk", data={"arrangement": ""})
 
 
+@SQLITE_ONLY
 def test_the_swv_is_alerted_before_its_decision_is_due_once(
     client: Client, swv: Client, anonymous: Client, seeded: AppState
 ) -> None:
@@ -538,6 +543,7 @@ def test_the_swv_is_alerted_before_its_decision_is_due_once(
         assert len(mine) == 1 and mine[0].link.endswith(url)
 
 
+@SQLITE_ONLY
 def test_popo_support_purge_dry_run_lists_what_it_would_delete(
     client: Client, seeded: AppState, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -655,6 +661,7 @@ def test_a_tlv_reaches_the_sbo_schools_transfer(
             assert any(n.link.endswith(url) for n in told)
 
 
+@SQLITE_ONLY
 def test_every_kind_the_region_offers_starts_on_its_own_form(
     client: Client, seeded: AppState
 ) -> None:
