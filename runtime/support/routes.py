@@ -100,6 +100,23 @@ def _number(popo: AppState, session: Session, pupil_id: uuid.UUID) -> str | None
     return pupils.number_of(popo.settings, pupil) if pupil is not None else None
 
 
+def _record(
+    request: Request[Any, Any, Any],
+    popo: AppState,
+    session: Session,
+    who: Principal | None,
+    changed: bool,
+    row: SupportRequest,
+    purpose: str,
+) -> None:
+    """Record a look at (or a change of) the request in the audit log, with its pupil (``who``
+    None: a parent on their link)."""
+    record(
+        request, session, popo.audit_key, who, changed, "support_request", str(row.id),
+        purpose, _number(popo, session, row.pupil_id),
+    )  # fmt: skip
+
+
 def reach_request(
     request: Request[Any, Any, Any],
     popo: AppState,
@@ -207,16 +224,8 @@ def support_list(request: Request[Any, Any, Any], popo: NamedDependency[AppState
         }
         names = _names(session, {r.school_id for r in rows})
         for row in rows:
-            record(
-                request,
-                session,
-                popo.audit_key,
-                who,
-                False,
-                "support_request",
-                str(row.id),
-                f"{PURPOSE_SEE}: {row.reference} (list)",
-                _number(popo, session, row.pupil_id),
+            _record(
+                request, popo, session, who, False, row, f"{PURPOSE_SEE}: {row.reference} (list)"
             )
         items = [
             {
@@ -417,17 +426,7 @@ def start_request(
                 "Your school belongs to no samenwerkingsverband in POPO; ask the administrator."
             )
             return _new_page(request, popo, session, who, home, language, "", errors, values, 400)
-        record(
-            request,
-            session,
-            popo.audit_key,
-            who,
-            True,
-            "support_request",
-            str(created.id),
-            f"{PURPOSE_START}: {created.reference}",
-            _number(popo, session, pupil.id),
-        )
+        _record(request, popo, session, who, True, created, f"{PURPOSE_START}: {created.reference}")
         draft_id = created.draft_id
     target = f"/drafts/{draft_id}/oso-import" if dossier is not None else f"/drafts/{draft_id}"
     return Redirect(target, status_code=303)
@@ -673,17 +672,7 @@ def download_report(
         attachment = session.get(Attachment, report_id)
         if attachment is None or attachment.draft_id != row.draft_id:
             raise NotFoundException()
-        record(
-            request,
-            session,
-            popo.audit_key,
-            who,
-            False,
-            "support_request",
-            str(row.id),
-            f"{PURPOSE_REPORT}: {row.reference}",
-            _number(popo, session, row.pupil_id),
-        )
+        _record(request, popo, session, who, False, row, f"{PURPOSE_REPORT}: {row.reference}")
         data = popo.files.get(attachment.sha256)
         media_type, filename = attachment.media_type, attachment.filename
     return Response(
@@ -856,17 +845,7 @@ def parents_page(
             service, link, row = _by_link(popo, session, token)
         except LinkGone:
             return _gone(request, language)
-        record(
-            request,
-            session,
-            popo.audit_key,
-            None,
-            False,
-            "support_request",
-            str(row.id),
-            PURPOSE_PARENTS,
-            _number(popo, session, row.pupil_id),
-        )
+        _record(request, popo, session, None, False, row, PURPOSE_PARENTS)
         return _parents_page(
             request, popo, session, service, link, row, token, message=_done(request, language)
         )
@@ -914,17 +893,7 @@ def parents_seen(
             )
         if service.seen(row) is None and row.submitted_at is None:
             service.decide(row, link, "seen", localize(SEEN_WORDING, language), language)
-        record(
-            request,
-            session,
-            popo.audit_key,
-            None,
-            True,
-            "support_request",
-            str(row.id),
-            PURPOSE_PARENTS,
-            _number(popo, session, row.pupil_id),
-        )
+        _record(request, popo, session, None, True, row, PURPOSE_PARENTS)
     return Redirect(f"/ol/{token}?done=seen", status_code=303)
 
 
@@ -967,17 +936,7 @@ def parents_reports(
             return _parents_page(
                 request, popo, session, service, link, row, token, message=text, status=400
             )
-        record(
-            request,
-            session,
-            popo.audit_key,
-            None,
-            True,
-            "support_request",
-            str(row.id),
-            PURPOSE_PARENTS,
-            _number(popo, session, row.pupil_id),
-        )
+        _record(request, popo, session, None, True, row, PURPOSE_PARENTS)
     return Redirect(f"/ol/{token}?done=reports", status_code=303)
 
 
