@@ -11,7 +11,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from runtime.app import create_app
 from runtime.db.migrate import upgrade
@@ -19,7 +19,28 @@ from runtime.domains import AppSettings
 from runtime.settings import Settings
 from runtime.state import AppState
 
-DATABASE_URL = os.environ.get("POPO_TEST_DATABASE_URL")
+
+def worker_database(url: str | None) -> str | None:
+    """The PostgreSQL database of this test process: the given one, or beside it one per
+    pytest-xdist worker (``test_gw0``, ``test_gw1``, …), made on first use, so that workers
+    running side by side never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+DATABASE_URL = worker_database(os.environ.get("POPO_TEST_DATABASE_URL"))
 SHARED_SECRET = "popo tests: the one secret of every application on the shared test database"
 
 
