@@ -1,0 +1,1 @@
+"""Overview definitions (``*.overview.yaml``): monitoring made to measure, through the same stages as forms."""

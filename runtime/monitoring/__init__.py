@@ -1,0 +1,1 @@
+"""Monitoring: dashboards and overviews of each organisation's own population (issue 16)."""
