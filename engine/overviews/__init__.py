@@ -1,1 +1,2 @@
-"""Overview definitions (``*.overview.yaml``): monitoring made to measure, through the same stages as forms."""
+"""Overview definitions (``*.overview.yaml``): monitoring made to measure, through the same
+stages as forms (load, model, check, compile, evaluate)."""
