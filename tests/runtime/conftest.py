@@ -11,7 +11,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from runtime.app import create_app
 from runtime.db.migrate import upgrade
@@ -41,6 +41,37 @@ def worker_database(url: str | None) -> str | None:
 
 
 DATABASE_URL = worker_database(os.environ.get("POPO_TEST_DATABASE_URL"))
+
+
+@pytest.fixture
+def scratch_settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings on an empty database of the test's own, not migrated: a SQLite file, or on
+    PostgreSQL a database beside this process's, dropped afterwards. For the tests that take
+    migrations down and up, which would drop the tables the session's application uses."""
+    url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+    if DATABASE_URL:
+        base = make_url(DATABASE_URL)
+        name = f"{base.database}_scratch"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = base.set(database=name).render_as_string(hide_password=False)
+    yield AppSettings(database_url=url, data_dir=tmp_path / "var")
+    if DATABASE_URL:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def table_names(settings: Settings) -> set[str]:
+    engine = create_engine(settings.sqlalchemy_url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
 SHARED_SECRET = "popo tests: the one secret of every application on the shared test database"
 
 

@@ -22,7 +22,7 @@ from alembic import command
 from litestar import Litestar
 from litestar.testing import TestClient
 from markupsafe import escape
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, select
 
 from renderers import i18n
 from runtime.absence import queries, tasks
@@ -35,7 +35,6 @@ from runtime.audit.models import AuditEvent
 from runtime.clock import FrozenClock
 from runtime.db.migrate import alembic_config, upgrade
 from runtime.db.session import Database
-from runtime.domains import AppSettings
 from runtime.notifications.models import Notification
 from runtime.outbox import OutboxMessage
 from runtime.pupils import service as pupils
@@ -45,7 +44,7 @@ from runtime.state import AppState
 from runtime.statuses.db import StatusChange
 
 from ..support import a_bsn
-from .conftest import DATABASE_URL, log_in, with_csrf
+from .conftest import log_in, table_names, with_csrf
 from .test_scope import principal_of, schools
 
 Client = TestClient[Litestar]
@@ -580,23 +579,8 @@ def test_the_demo_swv_has_a_list_of_thuiszitters(seeded: AppState) -> None:
         assert "Hoogeveen" not in surnames  # relative absence of two weeks
 
 
-def table_names(settings: Settings) -> set[str]:
-    engine = create_engine(settings.sqlalchemy_url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
-def test_the_migration_goes_down_and_up_again(tmp_path: Any, seeded: AppState) -> None:
-    """On a database of its own (SQLite; on PostgreSQL the suite's database: its absence
-    cases go, and the demo's are made again)."""
-    settings = AppSettings(
-        database_url=DATABASE_URL or f"sqlite:///{tmp_path / 'migrate.sqlite3'}",
-        data_dir=tmp_path / "var",
-    )
-    if DATABASE_URL:
-        settings = seeded.settings
+def test_the_migration_goes_down_and_up_again(scratch_settings: Settings) -> None:
+    settings = scratch_settings
     upgrade(settings)
     assert {"absence_case", "absence_update"} <= table_names(settings)
     command.downgrade(alembic_config(settings), "0024")  # the revision before
@@ -604,11 +588,6 @@ def test_the_migration_goes_down_and_up_again(tmp_path: Any, seeded: AppState) -
     assert "pupil" in table_names(settings)
     upgrade(settings)
     assert {"absence_case", "absence_update"} <= table_names(settings)
-    if DATABASE_URL:
-        from runtime import demo
-
-        with seeded.db.session() as session:
-            demo.seed(session, seeded.registry, seeded.settings)
 
 
 def test_the_migrated_tables_are_the_models(seeded: AppState) -> None:

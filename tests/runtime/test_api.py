@@ -27,15 +27,14 @@ from runtime.app import create_app
 from runtime.audit.models import AuditEvent
 from runtime.db.migrate import alembic_config, upgrade
 from runtime.domain import Domain
-from runtime.domains import DOMAINS, AppSettings
+from runtime.domains import DOMAINS
 from runtime.organisations.models import Organisation
 from runtime.refusals import ReadOnly
 from runtime.settings import Settings
 from runtime.state import AppState
 from runtime.web import api
 
-from .conftest import DATABASE_URL, log_in, with_csrf
-from .test_pupils import table_names
+from .conftest import log_in, table_names, with_csrf
 from .test_scope import READS, principal_of
 
 Client = TestClient[Litestar]
@@ -436,11 +435,8 @@ def test_the_problems_language_follows_accept_language(
     assert detail.startswith("Deze API" if language == "nl" else "This API")
 
 
-def test_the_migration_goes_down_and_up_again(tmp_path: Any) -> None:
-    settings = AppSettings(
-        database_url=DATABASE_URL or f"sqlite:///{tmp_path / 'migrate.sqlite3'}",
-        data_dir=tmp_path / "var",
-    )
+def test_the_migration_goes_down_and_up_again(scratch_settings: Settings) -> None:
+    settings = scratch_settings
     upgrade(settings)
     assert "api_token" in table_names(settings)
     command.downgrade(alembic_config(settings), "0018")  # the revision before the tokens

@@ -10,12 +10,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
 from litestar import Litestar
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import select
 
 from runtime import jobs
 from runtime.audit.models import AuditEvent
@@ -23,16 +22,16 @@ from runtime.cli import main
 from runtime.clock import SESSION_KEY, FrozenClock
 from runtime.db.base import Base
 from runtime.db.migrate import alembic_config, upgrade
-from runtime.domains import AppSettings
 from runtime.organisations.models import Organisation
 from runtime.placement.models import Placement, PlacementRound, RoundStatus
 from runtime.placement.service import PlacementService, RoundRefused
 from runtime.pupils.models import Pupil
+from runtime.settings import Settings
 from runtime.state import AppState
 from runtime.transfers import parents
 from runtime.transfers.models import Transfer
 
-from .conftest import DATABASE_URL
+from .conftest import table_names
 from .test_transfers import Client, logged_in
 
 POLICY = "plaatsing-noord"
@@ -287,22 +286,11 @@ def test_the_migrated_tables_are_the_models(seeded: AppState) -> None:
     assert [d for d in differences if "placement" in str(d)] == []
 
 
-def _tables(settings: Any) -> set[str]:
-    engine = create_engine(settings.sqlalchemy_url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
-@pytest.mark.skipif(bool(DATABASE_URL), reason="a database of its own: SQLite")
-def test_the_migration_goes_down_and_up_again(tmp_path: Path) -> None:
-    settings = AppSettings(
-        database_url=f"sqlite:///{tmp_path / 'migrate.sqlite3'}", data_dir=tmp_path / "var"
-    )
+def test_the_migration_goes_down_and_up_again(scratch_settings: Settings) -> None:
+    settings = scratch_settings
     upgrade(settings)
-    assert {"placement_round", "placement"} <= _tables(settings)
+    assert {"placement_round", "placement"} <= table_names(settings)
     command.downgrade(alembic_config(settings), "0021")  # the revision before placement
-    assert not {"placement_round", "placement"} & _tables(settings)
+    assert not {"placement_round", "placement"} & table_names(settings)
     upgrade(settings)
-    assert {"placement_round", "placement"} <= _tables(settings)
+    assert {"placement_round", "placement"} <= table_names(settings)

@@ -16,7 +16,7 @@ from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
-from sqlalchemy import create_engine, false, inspect, select
+from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.evaluate import evaluate
@@ -35,7 +35,7 @@ from runtime.settings import Settings
 from runtime.state import AppState
 
 from ..support import a_bsn, an_onderwijsnummer, remainder, with_check_digit
-from .conftest import DATABASE_URL
+from .conftest import table_names
 from .test_scope import READS, principal_of, schools
 
 # ---------------------------------------------------------------------- the 11-test
@@ -493,20 +493,8 @@ def test_without_the_number_a_prefilled_form_leaves_it_to_fill_in(
 # ---------------------------------------------------------------------- the migration
 
 
-def table_names(settings: Settings) -> set[str]:
-    engine = create_engine(settings.sqlalchemy_url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
-def test_the_migration_goes_down_and_up_again(tmp_path: Any) -> None:
-    """On a database of its own (SQLite; on PostgreSQL the suite's database: its pupils go)."""
-    settings = AppSettings(
-        database_url=DATABASE_URL or f"sqlite:///{tmp_path / 'migrate.sqlite3'}",
-        data_dir=tmp_path / "var",
-    )
+def test_the_migration_goes_down_and_up_again(scratch_settings: Settings) -> None:
+    settings = scratch_settings
     upgrade(settings)
     assert {"pupil", "guardian"} <= table_names(settings)
     command.downgrade(alembic_config(settings), "0017")  # the revision before the pupils
