@@ -106,7 +106,7 @@ def _c(value: float) -> str:
 
 def _fit(text: str, width: float) -> str:
     """``text`` cut with an ellipsis to about ``width`` user units."""
-    room = max(int(width / CHAR_WIDTH), 4)
+    room = max(int(width / CHAR_WIDTH + 0.01), 4)
     return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 
@@ -160,7 +160,7 @@ def _largest(language: str, label: str, figure: str) -> str:
 
 BAR_ROW = 26
 BAR_HEIGHT = 16
-BAR_LABELS = 250  # the label column
+BAR_LABELS = 250  # the widest label column
 BAR_VALUES = 80  # room right of the longest bar for its figure
 
 
@@ -185,7 +185,8 @@ def bar_chart(
     shown = bars[:MAX_BARS]
     values = [float(v) for _, v, hidden in shown if v is not None and not hidden]
     ticks = [0, 0.25, 0.5, 0.75, 1.0] if percent else nice_ticks(max(values, default=0))
-    left = BAR_LABELS + 8
+    labels = min(max(len(label) for label, _, _ in shown) * CHAR_WIDTH, BAR_LABELS)
+    left = max(labels, 40) + 8
     plot = WIDTH - left - BAR_VALUES
 
     def fmt(value: Number) -> str:
@@ -196,14 +197,15 @@ def bar_chart(
 
     body: list[str] = []
     bottom = 8 + BAR_ROW * len(shown)
-    for tick in ticks:
-        body.append(_line(x_of(tick), 4, x_of(tick), bottom, GRID))
-        body.append(_text(x_of(tick), bottom + 16, fmt(tick), anchor="middle"))
+    for tick in ticks:  # tick marks, not grid lines: the figures beside the bars stay clear
+        body.append(_line(x_of(tick), bottom, x_of(tick), bottom + 4))
+        body.append(_text(x_of(tick), bottom + 18, fmt(tick), anchor="middle"))
     body.append(_line(left, 4, left, bottom))
+    body.append(_line(left, bottom, left + plot, bottom))
     for row, (label, value, hidden) in enumerate(shown):
         top = 8 + BAR_ROW * row
         middle = top + BAR_ROW / 2 + 4
-        body.append(_text(BAR_LABELS, middle, _fit(label, BAR_LABELS), anchor="end", full=label))
+        body.append(_text(left - 8, middle, _fit(label, left - 8), anchor="end", full=label))
         if hidden or value is None:
             body.append(_text(left + 6, middle, f"<{threshold}" if hidden else "–"))
             continue
@@ -213,7 +215,7 @@ def bar_chart(
             f'width="{_c(end - left)}" height="{BAR_HEIGHT}" fill="{PALETTE[0]}"/>'
         )
         body.append(_text(end + 6, middle, fmt(value)))
-    height = bottom + 24
+    height = bottom + 26
     if unit:
         body.append(_text(left + plot, height + 4, unit, anchor="end"))
         height += 18
@@ -385,12 +387,13 @@ def sankey(
     id: str,
 ) -> Markup:
     """Flows from the left nodes (``from``) to the right ones (``to``), each node as high as its
-    total, each band as thick as its flow, the totals beside the nodes.
+    total, each band as thick as its flow, the totals beside the nodes. Flows without a value
+    (None, 0) are left out.
 
     Each side keeps its :data:`MAX_NODES` biggest nodes and folds the rest into one named
     ``other_label``; a left and a right node with the same label are two nodes.
     """
-    given = [(a, b, float(v)) for a, b, v in flows if v]
+    given = [(a, b, float(v)) for a, b, v in flows if v is not None and v > 0]
     if not given:
         return _empty(title, language, id)
     froms = _places((a, v) for a, _, v in given)

@@ -315,3 +315,13 @@ def test_an_empty_chart_says_there_is_nothing_to_show(markup: object) -> None:
     assert svg.get("role") == "img"
     assert texts(svg) == ["There is nothing to show in this chart."]
     assert not bars(svg) and not list(svg.iter(f"{SVG}polyline"))
+
+
+def test_short_labels_are_never_cut() -> None:
+    for label in ("A", "Bee", "Kees", "De Klimop", "Basisschool De Regenboog"):
+        assert label in texts(bar((label, 3, False)))
+
+
+def test_negative_flows_are_left_out() -> None:
+    svg = parse(charts.sankey([("A", "B", 3), ("A", "C", -2)], **SANKEY))
+    assert list(nodes(svg)) == ["A (3)", "B (3)"]
