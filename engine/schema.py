@@ -9,6 +9,8 @@ from .calendar import CalendarFile
 from .fieldtypes import MEDIA_TYPES
 from .messages import CATALOG, DEFAULT_LANGUAGE
 from .model import FormDefinition
+from .overviews.model import OverviewDefinition
+from .overviews.scenarios import OverviewScenarioFile
 from .placement.model import PlacementPolicy
 from .procedures.load import PROCEDURES
 from .procedures.model import ProcedureDefinition
@@ -121,6 +123,7 @@ def definition_schema() -> dict[str, Any]:
     }
     _add_procedures(defs)
     _add_placements(defs)
+    _add_overviews(defs)
     _allow_includes(defs)
     _close_values(defs)
     lists = form["properties"]["choices"]
@@ -136,6 +139,7 @@ def definition_schema() -> dict[str, Any]:
             {"$ref": "#/$defs/ProcedureDefinition"},
             {"$ref": "#/$defs/ProcedureVariant"},
             {"$ref": "#/$defs/PlacementPolicy"},
+            {"$ref": "#/$defs/OverviewDefinition"},
         ],
         "$defs": defs,
     }
@@ -214,6 +218,16 @@ def _add_placements(defs: dict[str, Any]) -> None:
     defs["PlacementPolicy"] = policy
 
 
+def _add_overviews(defs: dict[str, Any]) -> None:
+    """``*.overview.yaml``: an overview of monitoring (engine/overviews)."""
+    overview = OverviewDefinition.model_json_schema(by_alias=True)
+    for name, schema in overview.pop("$defs", {}).items():
+        if name in defs and defs[name] != schema:
+            raise ValueError(f"two schema definitions are named {name}")
+        defs[name] = schema
+    defs["OverviewDefinition"] = overview
+
+
 def _described(
     properties: dict[str, dict[str, Any]], descriptions: dict[str, str]
 ) -> dict[str, dict[str, Any]]:
@@ -224,13 +238,19 @@ def scenario_schema() -> dict[str, Any]:
     """Schema for ``*.scenarios.yaml``: the scenarios of a form, or of a procedure."""
     schema = ScenarioFile.model_json_schema()
     procedure = ProcedureScenarioFile.model_json_schema()
-    defs = {**procedure.pop("$defs", {}), **schema.pop("$defs", {})}
+    overview = OverviewScenarioFile.model_json_schema(by_alias=True)
+    defs = {**overview.pop("$defs", {}), **procedure.pop("$defs", {}), **schema.pop("$defs", {})}
     defs["ScenarioFile"] = schema
     defs["ProcedureScenarioFile"] = procedure
+    defs["OverviewScenarioFile"] = overview
     return {
         "$schema": SCHEMA_DIALECT,
         "title": "POPO author test scenarios",
-        "anyOf": [{"$ref": "#/$defs/ScenarioFile"}, {"$ref": "#/$defs/ProcedureScenarioFile"}],
+        "anyOf": [
+            {"$ref": "#/$defs/ScenarioFile"},
+            {"$ref": "#/$defs/ProcedureScenarioFile"},
+            {"$ref": "#/$defs/OverviewScenarioFile"},
+        ],
         "$defs": defs,
     }
 

@@ -35,10 +35,15 @@ LOCK_HEADER = (
     "# file in it. Written by `popo publish`; `popo check` fails when a published version is\n"
     "# edited.\n"
 )
-FORM, PROCEDURE, PLACEMENT = "form", "procedure", "placement"
+FORM, PROCEDURE, PLACEMENT, OVERVIEW = "form", "procedure", "placement", "overview"
 """The kinds of definition a lock records, each in its own section (``forms:``,
-``procedures:``, ``placements:``)."""
-_SECTIONS = {FORM: "forms", PROCEDURE: "procedures", PLACEMENT: "placements"}
+``procedures:``, ``placements:``, ``overviews:``)."""
+_SECTIONS = {
+    FORM: "forms",
+    PROCEDURE: "procedures",
+    PLACEMENT: "placements",
+    OVERVIEW: "overviews",
+}
 
 
 # ---------------------------------------------------------------------- lock file
@@ -115,7 +120,7 @@ class LockFile:
                 item["sources"] = dict(sorted(e.sources.items()))
             sections[_SECTIONS[e.kind]][e.name] = item
         content = {"forms": sections["forms"]}
-        for section in ("procedures", "placements"):
+        for section in ("procedures", "placements", "overviews"):
             if sections[section]:
                 content[section] = sections[section]
         text = LOCK_HEADER + yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
@@ -145,8 +150,8 @@ class LockFile:
         """Record a version of a form (or, with ``kind=PROCEDURE``, a procedure) as published,
         with the hash of each file that went into it (``sources``; found by assembling
         ``file`` when not given)."""
-        if sources is None and kind == PLACEMENT:
-            sources = [file]  # a policy is one file
+        if sources is None and kind in (PLACEMENT, OVERVIEW):
+            sources = [file]  # a policy, an overview is one file
         elif sources is None and kind == PROCEDURE:
             from .procedures import load_procedure
 

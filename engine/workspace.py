@@ -4,7 +4,8 @@ File names tell what a file is: ``*.form.yaml`` (a definition or regional varian
 ``*.fragment.yaml`` (shared fields or sections), ``*.procedure.yaml`` (how a case moves
 between statuses, :mod:`engine.procedures`), ``*.scenarios.yaml`` (author tests),
 ``*.calendar.yaml`` (school holidays per vakantieregio, :mod:`engine.calendar`),
-``*.placement.yaml`` (a region's central placement round, :mod:`engine.placement`).
+``*.placement.yaml`` (a region's central placement round, :mod:`engine.placement`),
+``*.overview.yaml`` (an overview of monitoring, :mod:`engine.overviews`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from .api import CheckResult, check_file
 from .calendar import CALENDAR_SUFFIX, LoadedCalendar, load_calendar
 from .checker import OsoCatalog
 from .errors import Diagnostics, Location
+from .overviews import OVERVIEW_SUFFIX, OverviewResult, check_overview_file
 from .placement import PLACEMENT_SUFFIX, PlacementResult, check_placement_file
 from .procedures import PROCEDURE_SUFFIX, ProcedureResult, check_procedure_file
 from .versions import (
     FORM,
     LOCK_NAME,
+    OVERVIEW,
     PLACEMENT,
     PROCEDURE,
     LockEntry,
@@ -44,18 +47,21 @@ KNOWN_SUFFIXES = (
     SCENARIO_SUFFIX,
     CALENDAR_SUFFIX,
     PLACEMENT_SUFFIX,
+    OVERVIEW_SUFFIX,
 )
 
-Versioned = CheckResult | ProcedureResult | PlacementResult
-"""A form, a procedure or a placement policy: each is published in popo.lock and never
-changes afterwards."""
+Versioned = CheckResult | ProcedureResult | PlacementResult | OverviewResult
+"""A form, a procedure, a placement policy or an overview: each is published in popo.lock and
+never changes afterwards."""
 
 
 def kind_of(result: Versioned) -> str:
-    """FORM, PROCEDURE or PLACEMENT: the lock file's section for ``result``, and the word in
-    messages."""
+    """FORM, PROCEDURE, PLACEMENT or OVERVIEW: the lock file's section for ``result``, and the
+    word in messages."""
     if isinstance(result, PlacementResult):
         return PLACEMENT
+    if isinstance(result, OverviewResult):
+        return OVERVIEW
     return PROCEDURE if isinstance(result, ProcedureResult) else FORM
 
 
@@ -94,6 +100,8 @@ class Workspace:
     procedure_index: dict[tuple[str, int], ProcedureResult] = field(default_factory=dict)
     placements: list[PlacementResult] = field(default_factory=list)
     placement_index: dict[tuple[str, int], PlacementResult] = field(default_factory=dict)
+    overviews: list[OverviewResult] = field(default_factory=list)
+    overview_index: dict[tuple[str, int], OverviewResult] = field(default_factory=dict)
 
     def all_diagnostics(self) -> list:  # type: ignore[type-arg]
         items = list(self.diagnostics)
@@ -103,6 +111,8 @@ class Workspace:
             items.extend(procedure.diagnostics)
         for placement in self.placements:
             items.extend(placement.diagnostics)
+        for overview in self.overviews:
+            items.extend(overview.diagnostics)
         seen = set()
         unique = []
         for item in items:
@@ -124,9 +134,12 @@ class Workspace:
         return sorted(v for (f, v) in self.index_of(kind) if f == form_id)
 
     def index_of(self, kind: str) -> dict[tuple[str, int], Any]:
-        """The index of the definitions of ``kind`` (FORM, PROCEDURE, PLACEMENT) found."""
+        """The index of the definitions of ``kind`` (FORM, PROCEDURE, PLACEMENT, OVERVIEW)
+        found."""
         if kind == PLACEMENT:
             return self.placement_index
+        if kind == OVERVIEW:
+            return self.overview_index
         return self.procedure_index if kind == PROCEDURE else self.index
 
     def find_procedure(self, procedure_id: str, version: int) -> ProcedureResult | None:
@@ -193,6 +206,22 @@ def open_workspace(
             )
             continue
         workspace.placement_index[key] = placement
+    for path in discover(paths, OVERVIEW_SUFFIX):
+        overview = check_overview_file(path)
+        workspace.overviews.append(overview)
+        defined = overview.definition
+        if defined is None:
+            continue
+        key = (defined.id, defined.version)
+        if key in workspace.overview_index:
+            workspace.diagnostics.error(
+                defined.location("version"),
+                f"the overview '{defined.id}' version {defined.version} is also defined in "
+                f"{workspace.overview_index[key].path}",
+                "give each overview its own id, or each version its own number",
+            )
+            continue
+        workspace.overview_index[key] = overview
     for path in discover(paths, CALENDAR_SUFFIX):
         calendar = load_calendar(path)
         workspace.calendars.append(calendar)
@@ -200,10 +229,10 @@ def open_workspace(
     for path in stray_yaml(paths):
         workspace.diagnostics.warning(
             Location(str(path)),
-            "this YAML file is not a form, fragment, procedure, scenario, calendar or placement "
-            "file and is ignored",
+            "this YAML file is not a form, fragment, procedure, scenario, calendar, placement "
+            "or overview file and is ignored",
             "name it *.form.yaml, *.fragment.yaml, *.procedure.yaml, *.scenarios.yaml, "
-            "*.calendar.yaml or *.placement.yaml",
+            "*.calendar.yaml, *.placement.yaml or *.overview.yaml",
         )
     _check_locks(workspace)
     _check_migrations(workspace)
@@ -216,7 +245,12 @@ def _check_locks(workspace: Workspace) -> None:
     locks: dict[Path, LockFile] = {}
     edited: list[tuple[LockFile, LockEntry, Versioned]] = []
     unchanged_files: set[Path] = set()
-    published: list[Versioned] = [*workspace.results, *workspace.procedures, *workspace.placements]
+    published: list[Versioned] = [
+        *workspace.results,
+        *workspace.procedures,
+        *workspace.placements,
+        *workspace.overviews,
+    ]
     for result in published:
         model = result.definition
         if model is None or result.content_hash is None:

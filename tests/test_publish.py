@@ -207,6 +207,7 @@ def test_publish_names_both_kinds_of_file(
     scenarios = folder / "base" / "aanmelding.scenarios.yaml"
     assert _publish(folder, scenarios) == 2
     assert (
-        f"error: {scenarios} is not a form file (*.form.yaml) or procedure file "
-        f"(*.procedure.yaml) in {folder}" in capsys.readouterr().out
+        f"error: {scenarios} is not a form (*.form.yaml), procedure (*.procedure.yaml), "
+        f"placement policy (*.placement.yaml) or overview (*.overview.yaml) file in {folder}"
+        in capsys.readouterr().out
     )

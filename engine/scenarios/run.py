@@ -56,6 +56,10 @@ def run_file(
         )
         return run
     run.form = named_form(path, data)
+    if "overview" in data and "form" not in data:
+        from .overviews import run_overview_file
+
+        return run_overview_file(path, data, run)
     if "procedure" in data and "form" not in data:
         from .procedures import run_procedure_file
 
@@ -112,8 +116,12 @@ def run_file(
 
 def named_form(path: Path, data: Any) -> Path | None:
     """The form (resolved) that the ``form:`` of a scenario file's data names, if readable;
-    for a procedure's scenarios, the ``procedure:``."""
-    form = data.get("form", data.get("procedure")) if isinstance(data, LocDict) else None
+    for a procedure's scenarios, the ``procedure:``; for an overview's, the ``overview:``."""
+    form = (
+        data.get("form", data.get("procedure", data.get("overview")))
+        if isinstance(data, LocDict)
+        else None
+    )
     return (path.parent / form).resolve() if isinstance(form, str) else None
 
 

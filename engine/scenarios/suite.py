@@ -10,6 +10,7 @@ from pathlib import Path
 from ..api import CheckResult, check_file
 from ..checker import OsoCatalog, TypedExpression
 from ..errors import DefinitionError, Diagnostic, Location, Severity
+from ..overviews import OVERVIEW_SUFFIX
 from ..procedures import PROCEDURE_SUFFIX, check_procedure_file
 from ..workspace import FORM_SUFFIX, FRAGMENT_SUFFIX, SCENARIO_SUFFIX, discover
 from ..yamlsource import LoadedWithProblems, load_file
@@ -48,8 +49,15 @@ def scenarios_naming(forms: Iterable[Path], search: Iterable[Path] = ()) -> dict
 
 
 def no_scenarios(form: Path, severity: Severity = Severity.WARNING) -> Diagnostic:
-    """The message for a form (or procedure) that no scenario file names."""
-    if form.name.endswith(PROCEDURE_SUFFIX):
+    """The message for a form (or procedure, or overview) that no scenario file names."""
+    if form.name.endswith(OVERVIEW_SUFFIX):
+        name, what, key, guide = (
+            form.name.removesuffix(OVERVIEW_SUFFIX),
+            "overview",
+            "overview",
+            "docs/overviews.md",
+        )
+    elif form.name.endswith(PROCEDURE_SUFFIX):
         name, what, key, guide = (
             form.name.removesuffix(PROCEDURE_SUFFIX),
             "procedure",
@@ -169,10 +177,13 @@ class SuiteResult:
     def _untested(self) -> str:
         """'2 forms', '1 procedure' or '1 form and 2 procedures': those without scenarios."""
         procedures = sum(p.name.endswith(PROCEDURE_SUFFIX) for p in self.without_scenarios)
-        forms = len(self.without_scenarios) - procedures
+        overviews = sum(p.name.endswith(OVERVIEW_SUFFIX) for p in self.without_scenarios)
+        forms = len(self.without_scenarios) - procedures - overviews
         parts = [f"{forms} form{_s(forms)}"] if forms else []
         if procedures:
             parts.append(f"{procedures} procedure{_s(procedures)}")
+        if overviews:
+            parts.append(f"{overviews} overview{_s(overviews)}")
         return " and ".join(parts)
 
 
@@ -209,6 +220,7 @@ def run_suite(
     today: date | None = None,
     coverage: bool = False,
     procedures: Sequence[Path] = (),
+    overviews: Sequence[Path] = (),
 ) -> SuiteResult:
     """Run the scenarios of ``forms``; with ``coverage``, find what of them is not covered.
 
@@ -216,7 +228,8 @@ def run_suite(
     names one of ``forms`` or a form they build on: what a variant inherits is covered by its
     base's scenarios. Each of ``forms`` must be named by a scenario file, and with ``coverage``
     each of their conditions, constraints and choice filters must have been seen both ways.
-    ``procedures`` are tested alike: named by a scenario file, each transition made by one."""
+    ``procedures`` are tested alike: named by a scenario file, each transition made by one;
+    ``overviews`` must each be named by a scenario file."""
     checked = {form: check_file(form, oso) for form in dict.fromkeys(forms)}
     flows = {path: check_procedure_file(path) for path in dict.fromkeys(procedures)}
     bases = [
@@ -233,14 +246,15 @@ def run_suite(
         if path.name.endswith(PROCEDURE_SUFFIX)
     )
     files = {path.resolve(): path for path in scenario_files}
-    for found in scenarios_naming([*checked, *flows, *bases], search).values():
+    overviews = list(dict.fromkeys(overviews))
+    for found in scenarios_naming([*checked, *flows, *overviews, *bases], search).values():
         for path in found:
             files.setdefault(path.resolve(), path)
     tracker = Coverage() if coverage else None
     versions = VersionFinder(oso)
     runs = [run_file(path, oso, today, tracker, versions) for path in files.values()]
     named = {run.form for run in runs}
-    without = [form for form in [*checked, *flows] if form.resolve() not in named]
+    without = [form for form in [*checked, *flows, *overviews] if form.resolve() not in named]
     result = SuiteResult(runs, without, tracker)
     if tracker is not None:
         # a scenario file that did not run leaves its form's coverage, and that of the forms

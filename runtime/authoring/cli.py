@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.errors import Severity
+from engine.overviews import OVERVIEW_SUFFIX
 from engine.procedures import PROCEDURE_SUFFIX, ProcedureResult
-from engine.versions import FORM, PLACEMENT, PROCEDURE, Change
+from engine.versions import FORM, OVERVIEW, PLACEMENT, PROCEDURE, Change
 from engine.workspace import (
     FORM_SUFFIX,
     SCENARIO_SUFFIX,
@@ -48,7 +49,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     workspace = open_workspace(paths, _oso_catalog(out))
     diagnostics = workspace.all_diagnostics()
     # a form (or procedure) that no scenario file names is untested: a warning (so --strict fails)
-    tested = [r.path for r in workspace.results] + [p.path for p in workspace.procedures]
+    tested = [
+        *(r.path for r in workspace.results),
+        *(p.path for p in workspace.procedures),
+        *(o.path for o in workspace.overviews),
+    ]
     named = scenarios_naming(tested, paths)
     untested = [no_scenarios(path) for path in tested if not named[path.resolve()]]
     diagnostics = sorted(
@@ -69,6 +74,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             (len(workspace.procedures), "procedure"),
             (len(workspace.calendars), "calendar"),
             (len(workspace.placements), "placement policy"),
+            (len(workspace.overviews), "overview"),
         )
         if count
     ]
@@ -99,6 +105,7 @@ def cmd_test(args: argparse.Namespace, out: TextIO) -> int:
         date.fromisoformat(args.today) if args.today else None,
         coverage=args.coverage or args.require_coverage,
         procedures=discover(paths, PROCEDURE_SUFFIX),
+        overviews=discover(paths, OVERVIEW_SUFFIX),
     )
     for line in suite.lines(args.require_coverage):
         print(line, file=out)
@@ -241,12 +248,18 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     root = Path(args.dir) if args.dir else None
     oso = _oso_catalog(out)
     workspace = open_workspace([root or path.parent], oso)
-    candidates: list[Versioned] = [*workspace.results, *workspace.procedures, *workspace.placements]
+    candidates: list[Versioned] = [
+        *workspace.results,
+        *workspace.procedures,
+        *workspace.placements,
+        *workspace.overviews,
+    ]
     result = next((r for r in candidates if r.path.resolve() == path.resolve()), None)
     if result is None:
         print(
-            f"error: {path} is not a form file (*{FORM_SUFFIX}) or procedure file "
-            f"(*{PROCEDURE_SUFFIX}) in {root or path.parent}",
+            f"error: {path} is not a form (*{FORM_SUFFIX}), procedure (*{PROCEDURE_SUFFIX}), "
+            f"placement policy (*.placement.yaml) or overview (*{OVERVIEW_SUFFIX}) file in "
+            f"{root or path.parent}",
             file=out,
         )
         return 2
@@ -276,9 +289,22 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     # the scenarios of this form (or procedure) and of those it builds on, with its coverage
     today = date.fromisoformat(args.today) if args.today else None
-    forms, procedures = ([], [path]) if kind == PROCEDURE else ([path], [])
+    forms, procedures, overviews = (
+        ([], [path], [])
+        if kind == PROCEDURE
+        else ([], [], [path])
+        if kind == OVERVIEW
+        else ([path], [], [])
+    )
     suite = run_suite(
-        forms, (), [root or path.parent], oso, today, coverage=True, procedures=procedures
+        forms,
+        (),
+        [root or path.parent],
+        oso,
+        today,
+        coverage=True,
+        procedures=procedures,
+        overviews=overviews,
     )
     for line in suite.lines(require_coverage=True):
         print(line, file=out)
@@ -517,7 +543,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "scenarios pass and cover it",
     )
     publish.add_argument(
-        "file", help="the *.form.yaml, *.procedure.yaml or *.placement.yaml to publish"
+        "file",
+        help="the *.form.yaml, *.procedure.yaml, *.placement.yaml or *.overview.yaml to publish",
     )
     publish.add_argument("--dir", help="definitions folder holding popo.lock (default: nearest)")
     publish.add_argument("--today", help="date for scenarios without one (YYYY-MM-DD)")
