@@ -1,5 +1,5 @@
-"""The commands of organisations: import DUO's school locations, set a school's SWV, record a
-processing agreement."""
+"""The commands of organisations: import DUO's school locations and their history of pupil
+numbers, set a school's SWV, record a processing agreement."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import sys
 from datetime import date
 from pathlib import Path
 from typing import TextIO
+
+from runtime.settings import REPOSITORY
+
+# DUO's history of pupil numbers, where a checkout of POPO finds it beside itself
+COUNTS_FILE = (
+    REPOSITORY.parent
+    / "shared"
+    / "domain"
+    / "duo-06-historisch-overzicht-aantal-leerlingen-per-schoolvestiging.csv"
+)
 
 
 def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
@@ -38,6 +48,30 @@ def cmd_import_duo(args: argparse.Namespace, out: TextIO) -> int:
         print(file=sys.stderr)
     for change in report.changes:
         print(f"changed {change}", file=out)
+    print(report.summary(), file=out)
+    return 0
+
+
+def cmd_import_counts(args: argparse.Namespace, out: TextIO) -> int:
+    from runtime.db.migrate import upgraded
+    from runtime.organisations.counts import import_counts
+    from runtime.organisations.duo import ImportRefused
+    from runtime.settings import load_settings
+
+    path = Path(args.file) if args.file else COUNTS_FILE
+    if not path.exists():
+        print(f"error: {path} does not exist (give DUO's file of pupil numbers)", file=out)
+        return 2
+    database = upgraded(load_settings())
+    try:
+        with database.session() as session:
+            report = import_counts(session, path)
+    except ImportRefused as refused:
+        print(f"{refused}; nothing was imported", file=out)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=out)
+        return 2
     print(report.summary(), file=out)
     return 0
 
@@ -78,6 +112,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     duo.add_argument("--quiet", action="store_true", help="no progress")
     duo.set_defaults(handler=cmd_import_duo)
+
+    counts = commands.add_parser(
+        "import-counts",
+        help="import DUO's history of pupil numbers per school location (idempotent)",
+    )
+    counts.add_argument(
+        "file",
+        nargs="?",
+        help=f"DUO's CSV of pupil numbers per location (UTF-8, ';'; default {COUNTS_FILE.name} "
+        "in ../shared/domain)",
+    )
+    counts.set_defaults(handler=cmd_import_counts)
 
     swv = commands.add_parser("swv", help="set a school's samenwerkingsverband by hand")
     swv.add_argument("school", help="BRIN + vestigingscode, e.g. 12AB00")

@@ -1,12 +1,12 @@
-"""The tables of organisations: SWVs, school boards and school locations, and the processing
-agreements between them."""
+"""The tables of organisations: SWVs, school boards and school locations, the processing
+agreements between them, and the history of each school location's pupil numbers."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db.base import Base, utcnow
@@ -63,3 +63,21 @@ class ProcessingAgreement(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PupilCount(Base):
+    """The number of pupils of a school location on the count date, 1 October of ``year``, as
+    a source gave it: ``origin`` "duo" (DUO's history, ``popo import-counts``). One number per
+    school, year and origin."""
+
+    __tablename__ = "pupil_count"
+    __table_args__ = (
+        UniqueConstraint("school_id", "year", "origin", name="uq_pupil_count_school_year_origin"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)  # the count date is 1 October of this year
+    pupils: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(10))  # duo
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
