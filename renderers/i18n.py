@@ -57,6 +57,11 @@ def format_date(value: date | None, language: str) -> str:
     return _format_date(value, format="long", locale=locale(language))
 
 
+def format_month(value: date, language: str) -> str:
+    """A calendar month as a person reads it: "maart 2026", "March 2026"."""
+    return _format_date(value, format="LLLL y", locale=locale(language))
+
+
 def format_datetime(value: datetime | None, language: str) -> str:
     if value is None:
         return ""

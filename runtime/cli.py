@@ -31,7 +31,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     database = upgraded(settings)
     registry = Registry.load(settings.definitions_dir)
     with database.session() as session:
-        created = demo.seed(session, registry, settings)
+        created = demo.seed(session, registry, settings, history=True)
     for line in created:
         print(f"created {line}", file=out)
     print(f"demo data ready ({len(created)} new)", file=out)

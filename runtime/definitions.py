@@ -1,6 +1,6 @@
 """The region's definitions the running application offers (forms, procedures, placement
-policies and the school calendar; overviews next), compiled once at start-up and shared by
-every domain."""
+policies, overviews and the school calendar), compiled once at start-up and shared by every
+domain."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from engine.calendar import SchoolCalendar
 from engine.compiler import CompiledForm
 from engine.errors import Severity
 from engine.messages import localize
+from engine.overviews import CompiledOverview
 from engine.placement import CompiledPolicy
 from engine.procedures import CompiledProcedure
-from engine.versions import PLACEMENT, PROCEDURE, LockFile
+from engine.versions import OVERVIEW, PLACEMENT, PROCEDURE, LockFile
 from engine.workspace import open_workspace
 from oso_mapping.element_tree import load_element_tree
 
@@ -80,6 +81,13 @@ class PlacementEntry:
 
 
 @dataclass
+class OverviewEntry:
+    overview: CompiledOverview
+    path: Path
+    published: bool
+
+
+@dataclass
 class Registry:
     """Compiled forms and procedures by id and version, and the school calendar; drafts are
     started on the newest published version of a form, cases on the newest procedure."""
@@ -87,6 +95,7 @@ class Registry:
     forms: dict[tuple[str, int], FormEntry] = field(default_factory=dict)
     procedures: dict[tuple[str, int], ProcedureEntry] = field(default_factory=dict)
     placements: dict[tuple[str, int], PlacementEntry] = field(default_factory=dict)
+    overviews: dict[tuple[str, int], OverviewEntry] = field(default_factory=dict)
     calendar: SchoolCalendar | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -124,6 +133,14 @@ class Registry:
             registry.placements[(policy.id, policy.version)] = PlacementEntry(
                 policy, placement.path, published
             )
+        for overview in workspace.overviews:
+            compiled_overview = overview.compiled
+            if compiled_overview is None:
+                continue
+            key = (compiled_overview.id, compiled_overview.version)
+            entry = lock.get(*key, OVERVIEW) if lock else None
+            published = entry is not None and entry.sha256 == compiled_overview.content_hash
+            registry.overviews[key] = OverviewEntry(compiled_overview, overview.path, published)
         registry.calendar = next(
             (c.calendar for c in workspace.calendars if c.calendar is not None), None
         )
@@ -186,3 +203,18 @@ class Registry:
         """The newest version of every placement policy, by id."""
         ids = sorted({p for p, _ in self.placements})
         return [e for e in (self.placement(p) for p in ids) if e is not None]
+
+    def overview(self, overview_id: str) -> CompiledOverview | None:
+        """The newest published version of an overview (monitoring offers no other)."""
+        found = [
+            e.overview for (o, _), e in self.overviews.items() if o == overview_id and e.published
+        ]
+        return max(found, key=lambda o: o.version) if found else None
+
+    def overviews_for(self, audience: str) -> list[CompiledOverview]:
+        """The overviews offered to ``audience`` (school, bestuur, swv), in the order of their
+        titles in Dutch (the shipped standard overviews and the region's own alike)."""
+        ids = sorted({o for o, _ in self.overviews})
+        found = [o for o in (self.overview(i) for i in ids) if o is not None]
+        offered = [o for o in found if audience in o.audiences]
+        return sorted(offered, key=lambda o: (o.title.get("nl") or o.id).casefold())

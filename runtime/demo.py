@@ -19,6 +19,8 @@ from .access.models import UserAccount
 from .definitions import Registry
 from .forms.models import PublicLink
 from .forms.service import FormsService, token_hash
+from .monitoring import demo as monitoring_demo
+from .organisations import demo_counts
 from .organisations.models import Organisation, ProcessingAgreement
 from .placement import demo as placement_demo
 from .settings import Settings
@@ -87,8 +89,11 @@ SCHOOL_DETAILS = {
 }
 
 
-def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
-    """Create what is missing; return what was created."""
+def seed(
+    session: Session, registry: Registry, settings: Settings, history: bool = False
+) -> list[str]:
+    """Create what is missing; return what was created. ``history`` adds two school years of
+    closed transfers for the dashboards (``popo demo``; the test suite's demo has none)."""
     created: list[str] = []
     by_code = {
         o.code: o
@@ -157,6 +162,9 @@ def seed(session: Session, registry: Registry, settings: Settings) -> list[str]:
         created.append(f"link /start/{token}")
     created.extend(placement_demo.seed(session, registry, settings))
     created.extend(absence_demo.seed(session, settings))
+    if history:
+        created.extend(monitoring_demo.seed(session, settings))
+        created.extend(demo_counts.seed(session))
     return created
 
 

@@ -18,6 +18,7 @@ from .domain import Domain
 from .forms.plugin import DOMAIN as FORMS
 from .home.plugin import DOMAIN as HOME
 from .jobs import spec
+from .monitoring.plugin import DOMAIN as MONITORING
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
 from .placement.plugin import DOMAIN as PLACEMENT
@@ -42,6 +43,7 @@ DOMAINS: tuple[Domain, ...] = (
     CONSENT,
     SUPPORT,
     ABSENCE,
+    MONITORING,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

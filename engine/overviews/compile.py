@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..model import Text
 from .compiled import CompiledFilter, CompiledMeasure, CompiledOverview
 from .model import OverviewDefinition
+from .sources import SOURCES
 
 
 def texts(text: Text, languages: list[str]) -> dict[str, str]:
@@ -32,6 +33,7 @@ def compile_overview(overview: OverviewDefinition, content_hash: str) -> Compile
                 flag=m.flag,
                 of=m.of,
                 value=m.value,
+                persons=m.value is not None and SOURCES[overview.source].values[m.value].persons,
             )
             for m in overview.measures
         ),

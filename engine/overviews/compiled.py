@@ -27,6 +27,7 @@ class CompiledMeasure:
     flag: str | None = None  # count/share: the source's flag the rows must have
     of: str | None = None  # share: the flag of the rows it is a share of
     value: str | None = None  # sum/average: the source's value
+    persons: bool = False  # the value counts persons: a sum is suppressed by itself
 
 
 @dataclass(frozen=True)

@@ -90,10 +90,13 @@ def measure(spec: CompiledMeasure, records: Sequence[Record]) -> Cell:
         pupils = len({r.pupil for r in records if r.pupil is not None})
         return Cell(pupils, pupils)
     name = spec.value or ""
-    numbers = [r.values[name] for r in records if r.values.get(name) is not None]
+    numbers: list[float | int] = [
+        value for r in records if (value := r.values.get(name)) is not None
+    ]
     if spec.aggregate == "sum":
-        return Cell(sum(numbers), len(records))  # type: ignore[arg-type]
-    return Cell(sum(numbers) / len(numbers) if numbers else None, len(numbers))  # type: ignore[arg-type]
+        total = sum(numbers)
+        return Cell(total, int(total) if spec.persons else len(records))
+    return Cell(sum(numbers) / len(numbers) if numbers else None, len(numbers))
 
 
 def evaluate(

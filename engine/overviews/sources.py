@@ -49,6 +49,9 @@ class Value:
     name: str
     label: dict[str, str]
     unit: dict[str, str]
+    # a number of persons (pupils counted): a sum of it is suppressed by itself, not by the
+    # number of rows summed (a school's 210 pupils are one row, and recognise no child)
+    persons: bool = False
 
 
 @dataclass(frozen=True)
@@ -309,7 +312,9 @@ PUPIL_COUNTS = Source(
         ),
     ),
     flags=_flags(),
-    values=_values(Value("pupils", _t("Leerlingen", "Pupils"), _t("leerlingen", "pupils"))),
+    values=_values(
+        Value("pupils", _t("Leerlingen", "Pupils"), _t("leerlingen", "pupils"), persons=True)
+    ),
 )
 
 SOURCES: MappingProxyType[str, Source] = MappingProxyType(

@@ -45,6 +45,7 @@ from ..web.language import request_language, templates
 from ..web.pages import html, language_url
 from ..web.posted import Posted
 from ..web.scoped import Reached, changes, record
+from ..web.spreadsheets import attachment_headers, safe_cell
 from . import queries, rules
 from .models import AbsenceCase, AbsenceUpdate
 from .rules import Acting, Ending, Kind
@@ -655,14 +656,14 @@ def thuiszitters_csv(
     for row in rows:
         writer.writerow(
             [
-                _safe(row.child),
+                safe_cell(row.child),
                 row.birth_year,
-                _safe(row.school),
+                safe_cell(row.school),
                 row.kind_text,
                 row.case.first_absent_on.isoformat(),
                 row.weeks,
-                _safe(row.acting),
-                _safe(row.case.agreed or ""),
+                safe_cell(row.acting),
+                safe_cell(row.case.agreed or ""),
                 row.case.review_on.isoformat() if row.case.review_on else "",
                 _t(language, N_("yes")) if row.overdue else "",
                 CASE.label(row.case.status, language),
@@ -672,18 +673,8 @@ def thuiszitters_csv(
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),  # a BOM: Excel reads it as UTF-8
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Referrer-Policy": "no-referrer",
-        },
+        headers=attachment_headers(name),
     )
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet does not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 ROUTES = [

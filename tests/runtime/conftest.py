@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -43,25 +44,35 @@ def worker_database(url: str | None) -> str | None:
 DATABASE_URL = worker_database(os.environ.get("POPO_TEST_DATABASE_URL"))
 
 
+@contextmanager
+def own_database(folder: Path, name: str) -> Iterator[str]:
+    """The URL of an empty database of a test's (or a module's) own: a SQLite file in
+    ``folder``, or on PostgreSQL a database ``<this process's>_<name>`` beside the suite's,
+    dropped afterwards. For tests that would disturb the tables the session's application
+    uses: migrations taken down and up, a data set of their own."""
+    if not DATABASE_URL:
+        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
+        return
+    base = make_url(DATABASE_URL)
+    database = f"{base.database}_{name}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with admin.connect() as connection:
+        connection.execute(drop)
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        yield base.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
+
+
 @pytest.fixture
 def scratch_settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings on an empty database of the test's own, not migrated: a SQLite file, or on
-    PostgreSQL a database beside this process's, dropped afterwards. For the tests that take
-    migrations down and up, which would drop the tables the session's application uses."""
-    url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-    if DATABASE_URL:
-        base = make_url(DATABASE_URL)
-        name = f"{base.database}_scratch"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-    yield AppSettings(database_url=url, data_dir=tmp_path / "var")
-    if DATABASE_URL:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """Settings on an empty database of the test's own (:func:`own_database`), not migrated."""
+    with own_database(tmp_path, "scratch") as url:
+        yield AppSettings(database_url=url, data_dir=tmp_path / "var")
 
 
 def table_names(settings: Settings) -> set[str]:

@@ -1,0 +1,127 @@
+"""An overview's view as a file: CSV (semicolon-separated, UTF-8 with a BOM, so that Excel
+reads it; every figure as the page shows it) and XLSX (written row by row in xlsxwriter's
+constant-memory mode; counts and sums as numbers, shares as percentages, a hidden figure as
+"<5"). Both hold the same rows as the page, every page of them, and the totals, with what the
+figures are for above them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlsxwriter
+
+from renderers import i18n
+
+from ..web.spreadsheets import safe_cell
+from . import present
+from .results import Result
+
+
+def header(result: Result) -> list[str]:
+    overview, language = result.overview, result.language
+    return [
+        *(present.dimension_label(overview, name, language) for name in overview.rows),
+        *(present.measure_label(m, language) for m in overview.measures),
+    ]
+
+
+def title_lines(result: Result) -> list[str]:
+    """What the figures are: the overview, for whom, the period, and the suppression."""
+    language = result.language
+    lines = [
+        present.label(result.overview.title, language),
+        result.perspective.organisation_name,
+        i18n.gettext(language, "%(from)s to %(until)s")
+        % {
+            "from": i18n.format_date(result.view.period_from, language),
+            "until": i18n.format_date(result.view.period_to, language),
+        },
+    ]
+    if result.suppress_below:
+        lines.append(
+            i18n.gettext(language, "Figures of fewer than %(n)d are hidden to protect privacy.")
+            % {"n": result.suppress_below}
+        )
+    return lines
+
+
+def csv_chunks(result: Result) -> Iterator[bytes]:
+    """The CSV file, a line at a time (a BOM first)."""
+    yield "\ufeff".encode()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def line(cells: list[str]) -> bytes:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells)
+        return buffer.getvalue().encode("utf-8")
+
+    overview, language, k = result.overview, result.language, result.suppress_below
+    yield line(header(result))
+    for row in result.rows:
+        figures = [
+            present.figure(m, cell, language, k)
+            for m, cell in zip(overview.measures, row.cells, strict=True)
+        ]
+        yield line([*(safe_cell(text) for text in row.labels), *figures])
+    if result.totals:
+        total = [i18n.gettext(language, "Total"), *([""] * (len(overview.rows) - 1))]
+        figures = [
+            present.figure(m, cell, language, k)
+            for m, cell in zip(overview.measures, result.totals, strict=True)
+        ]
+        yield line([*total, *figures])
+    yield line([])
+    for text in title_lines(result):
+        yield line([safe_cell(text)])
+
+
+def write_xlsx(result: Result, path: Path) -> None:
+    """The XLSX file at ``path``, written row by row (constant memory)."""
+    overview, language, k = result.overview, result.language, result.suppress_below
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
+    try:
+        sheet = book.add_worksheet(present.label(overview.title, language)[:31] or "POPO")
+        bold = book.add_format({"bold": True})
+        percent = book.add_format({"num_format": "0.0%"})
+        decimal = book.add_format({"num_format": "0.0"})
+        names = header(result)
+        sheet.write_row(0, 0, names, bold)
+        sheet.set_column(0, len(overview.rows) - 1, 32)
+        sheet.set_column(len(overview.rows), len(names), 14)
+        line = 1
+
+        def figures(cells: tuple, row: int) -> None:  # type: ignore[type-arg]
+            column = len(overview.rows)
+            for measure, cell in zip(overview.measures, cells, strict=True):
+                if cell.suppressed:
+                    sheet.write_string(row, column, present.suppressed_text(k))
+                elif cell.value is None:
+                    sheet.write_blank(row, column, None)
+                elif measure.aggregate == "share":
+                    sheet.write_number(row, column, float(cell.value), percent)
+                elif measure.aggregate == "average":
+                    sheet.write_number(row, column, float(cell.value), decimal)
+                else:
+                    sheet.write_number(row, column, cell.value)
+                column += 1
+
+        for row in result.rows:
+            for column, text in enumerate(row.labels):
+                sheet.write_string(line, column, text)
+            figures(row.cells, line)
+            line += 1
+        if result.totals:
+            sheet.write_string(line, 0, i18n.gettext(language, "Total"), bold)
+            figures(result.totals, line)
+            line += 1
+        line += 1
+        for text in title_lines(result):
+            sheet.write_string(line, 0, text)
+            line += 1
+    finally:
+        book.close()

@@ -1,0 +1,401 @@
+"""The pages of monitoring.
+
+- ``/monitoring``: the dashboard of the organisation a person looks for (their perspective: a
+  school, a bestuur or an SWV they work for; ``?as=`` switches between them): a tile per
+  overview offered to that audience, with its totals and its chart.
+- ``/monitoring/{overview}``: one overview: the period and filters, the table (or the flow
+  matrix) with its chart, sorted by any column and paged; every figure links to the rows
+  behind it. A filter change through htmx answers with the results only; without JavaScript
+  the form's button and the links do the same.
+- ``/monitoring/{overview}/records``: the rows behind one figure (the drill-down), only those
+  the person may read; every pupil listed is recorded in the audit log (queries.records).
+- ``/monitoring/{overview}/export.csv`` and ``export.xlsx``: the view as a file, every row of
+  it (exports.py); the XLSX written in constant memory to a temporary file and streamed.
+
+An overview not offered to the perspective's audience is 404, as is a perspective the person
+does not have. Figures for a bestuur or an SWV suppress small cells (results.Result)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.response import Stream
+from sqlalchemy.orm import Session
+
+from engine.overviews.compiled import CompiledOverview
+from engine.overviews.sources import SOURCES
+from renderers import i18n
+
+from ..clock import clock_of
+from ..state import AppState
+from ..web import guards
+from ..web.blocking import in_thread
+from ..web.identity import actor
+from ..web.language import request_language, templates
+from ..web.pages import html, language_url
+from ..web.spreadsheets import attachment_headers
+from . import exports, present, queries, views
+from .results import Perspective, Result, View
+from .settings import MonitoringSettings
+
+DASHBOARD_ROWS = 5  # the rows a tile's chart shows
+
+
+def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    return {name: list(request.query_params.getall(name)) for name in request.query_params}
+
+
+def _render(request: Request[Any, Any, Any], template: str, **values: Any) -> Response[str]:
+    """``template`` in the person's language, never cached (a drill-down holds pupil data)."""
+    content = (
+        templates(request_language(request))
+        .get_template(template)
+        .render(language_url=language_url(request), **values)
+    )
+    return html(content)
+
+
+def _perspective(
+    request: Request[Any, Any, Any], session: Session, wanted: str | None
+) -> tuple[Perspective, list[Perspective]]:
+    """The perspective asked for (``?as=``), else the person's first; 404 for a person who
+    looks for no school, bestuur or SWV, and for one asked that is not theirs."""
+    who = guards.logged_in(request, session)
+    found = queries.perspectives(session, who)
+    if not found:
+        raise NotFoundException()
+    if wanted is None:
+        return found[0], found
+    for perspective in found:
+        if str(perspective.organisation_id) == wanted:
+            return perspective, found
+    raise NotFoundException()
+
+
+def _overview(popo: AppState, overview_id: str, perspective: Perspective) -> CompiledOverview:
+    overview = popo.registry.overview(overview_id)
+    if overview is None or perspective.audience not in overview.audiences:
+        raise NotFoundException()
+    return overview
+
+
+def _threshold(popo: AppState) -> int:
+    return MonitoringSettings.of(popo.settings).suppress_below
+
+
+def _run(
+    popo: AppState,
+    session: Session,
+    overview: CompiledOverview,
+    perspective: Perspective,
+    view: View,
+    language: str,
+) -> Result:
+    return queries.run(
+        session,
+        popo.registry,
+        overview,
+        perspective,
+        view,
+        on=clock_of(session).today(),
+        language=language,
+        suppress_below=_threshold(popo),
+    )
+
+
+@get("/monitoring")
+@in_thread
+def dashboard(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
+    language = request_language(request)
+    params = _params(request)
+    with popo.db.session() as session:
+        perspective, perspectives = _perspective(request, session, views.read_perspective(params))
+        today = clock_of(session).today()
+        tiles = []
+        for overview in popo.registry.overviews_for(perspective.audience):
+            asked = views.read(overview, {}, today, per_page=DASHBOARD_ROWS)
+            result = _run(popo, session, overview, perspective, asked.view, language)
+            tiles.append(
+                {
+                    "overview": overview,
+                    "result": result,
+                    "chart": present.chart(result, result.rows, f"chart-{overview.id}"),
+                    "address": f"/monitoring/{overview.id}?"
+                    + urlencode({"as": str(perspective.organisation_id)}),
+                }
+            )
+        session.commit()
+    return _render(
+        request,
+        "monitoring_dashboard.html",
+        perspective=perspective,
+        perspectives=perspectives,
+        tiles=tiles,
+        present=present,
+        today=today,
+    )
+
+
+def _filter_options(
+    popo: AppState,
+    session: Session,
+    overview: CompiledOverview,
+    perspective: Perspective,
+    view: View,
+    language: str,
+) -> list[dict[str, Any]]:
+    """The filters the overview's form offers: each dimension with its values by label."""
+    source = SOURCES[overview.source]
+    options = []
+    for name in views.filterable(overview):
+        dimension = source.dimensions[name]
+        if dimension.kind in ("month", "year", "school_year"):
+            continue  # the period says it
+        values = queries.options(
+            session,
+            popo.registry,
+            overview,
+            name,
+            perspective,
+            view,
+            clock_of(session).today(),
+            language,
+        )
+        if values:
+            options.append(
+                {"name": name, "label": present.label(dimension.label, language), "values": values}
+            )
+    return options
+
+
+@get("/monitoring/{overview_id:str}")
+@in_thread
+def overview_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
+) -> Response[str]:
+    language = request_language(request)
+    params = _params(request)
+    with popo.db.session() as session:
+        perspective, perspectives = _perspective(request, session, views.read_perspective(params))
+        overview = _overview(popo, overview_id, perspective)
+        today = clock_of(session).today()
+        asked = views.read(overview, params, today)
+        result = _run(popo, session, overview, perspective, asked.view, language)
+        options = _filter_options(popo, session, overview, perspective, asked.view, language)
+        session.commit()
+    values = _overview_values(perspective, overview, asked, result, options, language)
+    template = (
+        "monitoring_results.html"
+        if request.headers.get("hx-request")
+        else "monitoring_overview.html"
+    )
+    return _render(request, template, perspectives=perspectives, **values)
+
+
+def _overview_values(
+    perspective: Perspective,
+    overview: CompiledOverview,
+    asked: views.Asked,
+    result: Result,
+    options: list[dict[str, Any]],
+    language: str,
+) -> dict[str, Any]:
+    view = asked.view
+    who = str(perspective.organisation_id)
+    base = f"/monitoring/{overview.id}"
+
+    def address(**changes: str | None) -> str:
+        return f"{base}?{views.query(view, who, **changes)}"
+
+    def sort_address(column: str) -> str:
+        current = view.sort_by or overview.sort_by
+        order = view.order or overview.order
+        flipped = "asc" if current == column and order == "desc" else "desc"
+        if column in overview.rows and current != column:
+            flipped = "asc"
+        return address(sort=column, order=flipped)
+
+    def records_address(keys: Sequence[str | None], measure: str | None = None) -> str:
+        extra = [*views.keys_param(keys), *([("measure", measure)] if measure else [])]
+        return f"{base}/records?{views.query(view, who)}&{urlencode(extra)}"
+
+    sort_by = view.sort_by or overview.sort_by or overview.rows[0]
+    return {
+        "perspective": perspective,
+        "overview": overview,
+        "source": SOURCES[overview.source],
+        "asked": asked,
+        "view": view,
+        "result": result,
+        "matrix": present.matrix(result, result.rows),
+        "chart": present.chart(result, result.rows, f"chart-{overview.id}"),
+        "options": options,
+        "present": present,
+        "address": address,
+        "sort_address": sort_address,
+        "records_address": records_address,
+        "sort_by": sort_by,
+        "order": view.order or overview.order,
+        "export_query": views.query(view, who),
+        "problems": {k: i18n.gettext(language, v) for k, v in asked.problems.items()},
+    }
+
+
+@get("/monitoring/{overview_id:str}/records")
+@in_thread
+def records_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
+) -> Response[str]:
+    """The rows behind one figure; a suppressed figure has none to show (404 would hide why:
+    the page says so)."""
+    language = request_language(request)
+    params = _params(request)
+    with popo.db.session() as session:
+        perspective, perspectives = _perspective(request, session, views.read_perspective(params))
+        overview = _overview(popo, overview_id, perspective)
+        if not overview.drill_down:
+            raise NotFoundException()
+        today = clock_of(session).today()
+        asked = views.read(overview, params, today, per_page=views.RECORDS_PER_PAGE)
+        keys = views.read_keys(params, len(overview.rows))
+        measure = _first(params, "measure")
+        if keys is None or (measure and measure not in {m.id for m in overview.measures}):
+            raise NotFoundException()
+        who = guards.logged_in(request, session)
+        try:
+            found = queries.records(
+                session,
+                popo.registry,
+                overview,
+                perspective,
+                asked.view,
+                keys,
+                measure or None,
+                on=today,
+                page=asked.view.page,
+                per_page=views.RECORDS_PER_PAGE,
+                actor=actor(request, who),
+                audit_key=popo.settings.audit_key,
+                suppress_below=_threshold(popo),
+            )
+            hidden = False
+        except queries.Suppressed:
+            found, hidden = None, True
+        labels = queries.key_labels(session, popo.registry, overview, keys, language)
+        session.commit()
+    values = _overview_values(
+        perspective, overview, asked, _empty(overview, perspective, asked, language), [], language
+    )
+    pages = max(1, -(-found.total // found.per_page)) if found else 1
+
+    def page_address(number: int) -> str:
+        pairs = [*views.keys_param(keys), *([("measure", measure)] if measure else [])]
+        return (
+            f"/monitoring/{overview.id}/records?"
+            f"{views.query(asked.view, str(perspective.organisation_id), page=str(number))}"
+            f"&{urlencode(pairs)}"
+        )
+
+    return _render(
+        request,
+        "monitoring_records.html",
+        perspectives=perspectives,
+        found=found,
+        hidden=hidden,
+        labels=labels,
+        measure=overview.measure(measure) if measure else None,
+        pages=pages,
+        page_address=page_address,
+        threshold=_threshold(popo),
+        **values,
+    )
+
+
+def _empty(
+    overview: CompiledOverview, perspective: Perspective, asked: views.Asked, language: str
+) -> Result:
+    return Result(overview, perspective, asked.view, language, (), 0, (), None)
+
+
+def _first(params: Mapping[str, Sequence[str]], name: str) -> str:
+    values = params.get(name) or ()
+    return (values[0] if values else "").strip()[:100]
+
+
+EXPORT_ROWS = queries.MAX_GROUPS
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 64 * 1024
+
+
+def _export_result(request: Request[Any, Any, Any], popo: AppState, overview_id: str) -> Result:
+    language = request_language(request)
+    params = _params(request)
+    with popo.db.session() as session:
+        perspective, _ = _perspective(request, session, views.read_perspective(params))
+        overview = _overview(popo, overview_id, perspective)
+        asked = views.read(overview, params, clock_of(session).today(), per_page=EXPORT_ROWS)
+        result = _run(popo, session, overview, perspective, asked.view, language)
+        session.commit()
+    return result
+
+
+def _file_name(result: Result, extension: str) -> str:
+    view = result.view
+    return (
+        f"{result.overview.id}-{view.period_from.isoformat()}-{view.period_to.isoformat()}"
+        f".{extension}"
+    )
+
+
+@get("/monitoring/{overview_id:str}/export.csv")
+@in_thread
+def export_csv(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
+) -> Stream:
+    result = _export_result(request, popo, overview_id)
+    return Stream(
+        exports.csv_chunks(result),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment_headers(_file_name(result, "csv")),
+    )
+
+
+def _stream_and_remove(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@get("/monitoring/{overview_id:str}/export.xlsx")
+@in_thread
+def export_xlsx(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
+) -> Stream:
+    result = _export_result(request, popo, overview_id)
+    handle, name = tempfile.mkstemp(suffix=".xlsx", dir=popo.settings.data_dir)
+    os.close(handle)
+    path = Path(name)
+    try:
+        exports.write_xlsx(result, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Stream(
+        _stream_and_remove(path),
+        media_type=XLSX,
+        headers=attachment_headers(_file_name(result, "xlsx")),
+    )
+
+
+ROUTES = [dashboard, overview_page, records_page, export_csv, export_xlsx]
