@@ -71,7 +71,8 @@ def test_the_shipped_policy_checks_clean_and_compiles(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["check", "--strict", str(REPOSITORY / "definitions")]) == 0
-    assert "1 placement policy and 11 overviews checked, 0 errors, 0 warnings" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 placement policy and 11 overviews checked, 0 errors, 0 warnings" in out
     policy = compile_placement_file(SHIPPED)
     assert (policy.id, policy.version, policy.region) == ("plaatsing-noord", 1, "noord")
     assert policy.group_ids == ("broer_zus", "broer_zus_opgegeven", "buurt")

@@ -32,6 +32,7 @@ from ..pupils.models import Pupil
 from .results import Perspective, Record, Records, Result, Row, View
 from .sources import SQL, URLS, Ask
 
+
 def N_(message: str) -> str:
     return message
 
