@@ -412,3 +412,65 @@ def render_letter_pdf(html: str, info: LetterInfo) -> bytes:
         identifier=info.letter_id.replace("-", "") + info.language,
         moment=info.moment,
     )
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One overview in a periodic report: its chart (SVG, renderers/charts.py) and the table
+    behind it, every figure already as a person reads it."""
+
+    title: str
+    description: str
+    chart: Any  # markupsafe.Markup of an <svg>, or None
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    totals: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """A periodic monitoring report: for whom, the period, the note on hidden figures, the
+    overviews."""
+
+    identifier: str  # the report's id, without dashes
+    title: str
+    organisation: str
+    period: str
+    note: str  # why small figures are hidden, or empty
+    sections: Sequence[ReportSection]
+    made_at: datetime
+    language: str
+
+    @property
+    def moment(self) -> datetime:
+        at = self.made_at
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def report_html(info: ReportInfo) -> str:
+    env = environment(info.language)
+    return env.get_template("monitoring_report.html").render(
+        info=info,
+        header_title=css_string(info.title),
+        footer_reference=css_string(f"{info.organisation} · {info.period}"),
+        page_counter=page_counter(info.language),
+        language_url=lambda code: "",
+    )
+
+
+def render_report_pdf(html: str, info: ReportInfo) -> bytes:
+    """The report as PDF/A-3b, what it covers attached as JSON; deterministic like a proof."""
+    return render_document_pdf(
+        html,
+        {
+            "kind": "monitoring_report",
+            "organisation": info.organisation,
+            "period": info.period,
+            "overviews": [section.title for section in info.sections],
+            "language": info.language,
+        },
+        name="rapport.json",
+        description="POPO monitoring report (JSON)",
+        identifier=info.identifier + info.language,
+        moment=info.moment,
+    )

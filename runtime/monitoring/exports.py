@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -17,7 +18,7 @@ from renderers import i18n
 
 from ..web.spreadsheets import safe_cell
 from . import present
-from .results import Result
+from .results import Cell, Result
 
 
 def header(result: Result) -> list[str]:
@@ -81,47 +82,69 @@ def csv_chunks(result: Result) -> Iterator[bytes]:
 
 
 def write_xlsx(result: Result, path: Path) -> None:
-    """The XLSX file at ``path``, written row by row (constant memory)."""
-    overview, language, k = result.overview, result.language, result.suppress_below
+    """The XLSX file of one view at ``path``, written row by row (constant memory)."""
+    write_workbook([result], path)
+
+
+def write_workbook(results: Sequence[Result], path: Path) -> None:
+    """An XLSX file with a sheet per view (a periodic report's), row by row."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
     try:
-        sheet = book.add_worksheet(present.label(overview.title, language)[:31] or "POPO")
-        bold = book.add_format({"bold": True})
-        percent = book.add_format({"num_format": "0.0%"})
-        decimal = book.add_format({"num_format": "0.0"})
-        names = header(result)
-        sheet.write_row(0, 0, names, bold)
-        sheet.set_column(0, len(overview.rows) - 1, 32)
-        sheet.set_column(len(overview.rows), len(names), 14)
-        line = 1
-
-        def figures(cells: tuple, row: int) -> None:  # type: ignore[type-arg]
-            column = len(overview.rows)
-            for measure, cell in zip(overview.measures, cells, strict=True):
-                if cell.suppressed:
-                    sheet.write_string(row, column, present.suppressed_text(k))
-                elif cell.value is None:
-                    sheet.write_blank(row, column, None)
-                elif measure.aggregate == "share":
-                    sheet.write_number(row, column, float(cell.value), percent)
-                elif measure.aggregate == "average":
-                    sheet.write_number(row, column, float(cell.value), decimal)
-                else:
-                    sheet.write_number(row, column, cell.value)
-                column += 1
-
-        for row in result.rows:
-            for column, text in enumerate(row.labels):
-                sheet.write_string(line, column, text)
-            figures(row.cells, line)
-            line += 1
-        if result.totals:
-            sheet.write_string(line, 0, i18n.gettext(language, "Total"), bold)
-            figures(result.totals, line)
-            line += 1
-        line += 1
-        for text in title_lines(result):
-            sheet.write_string(line, 0, text)
-            line += 1
+        formats = {
+            "bold": book.add_format({"bold": True}),
+            "share": book.add_format({"num_format": "0.0%"}),
+            "average": book.add_format({"num_format": "0.0"}),
+        }
+        used: set[str] = set()
+        for result in results:
+            _sheet(book, formats, result, used)
     finally:
         book.close()
+
+
+def _sheet_name(text: str, used: set[str]) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\, unique in the book."""
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in text).strip()[:31] or "POPO"
+    name, number = cleaned, 2
+    while name.casefold() in used:
+        suffix = f" ({number})"
+        name, number = cleaned[: 31 - len(suffix)] + suffix, number + 1
+    used.add(name.casefold())
+    return name
+
+
+def _sheet(book: Any, formats: dict[str, Any], result: Result, used: set[str]) -> None:
+    overview, language, k = result.overview, result.language, result.suppress_below
+    sheet = book.add_worksheet(_sheet_name(present.label(overview.title, language), used))
+    names = header(result)
+    sheet.write_row(0, 0, names, formats["bold"])
+    sheet.set_column(0, len(overview.rows) - 1, 32)
+    sheet.set_column(len(overview.rows), len(names), 14)
+    line = 1
+
+    def figures(cells: Sequence[Cell], row: int) -> None:
+        column = len(overview.rows)
+        for measure, cell in zip(overview.measures, cells, strict=True):
+            if cell.suppressed:
+                sheet.write_string(row, column, present.suppressed_text(k))
+            elif cell.value is None:
+                sheet.write_blank(row, column, None)
+            elif measure.aggregate in ("share", "average"):
+                sheet.write_number(row, column, float(cell.value), formats[measure.aggregate])
+            else:
+                sheet.write_number(row, column, cell.value)
+            column += 1
+
+    for row in result.rows:
+        for column, text in enumerate(row.labels):
+            sheet.write_string(line, column, text)
+        figures(row.cells, line)
+        line += 1
+    if result.totals:
+        sheet.write_string(line, 0, i18n.gettext(language, "Total"), formats["bold"])
+        figures(result.totals, line)
+        line += 1
+    line += 1
+    for text in title_lines(result):
+        sheet.write_string(line, 0, text)
+        line += 1

@@ -11,8 +11,9 @@ from ..access.accounts import Principal
 from ..audit import Subject
 from ..domain import Domain
 from ..home.links import Link, home_links
+from ..notifications import Event
 from ..pupils.models import Pupil
-from . import routes
+from . import cli, models, reports, routes
 from .queries import AUDIENCE_OF_ROLE, PURPOSE_RECORDS
 from .settings import MonitoringSettings
 
@@ -31,8 +32,19 @@ def _links(who: Principal) -> list[Link]:
 DOMAIN = Domain(
     name="monitoring",
     routes=routes.ROUTES,
+    models=models,
+    commands=cli.add_commands,
+    tasks=reports.TASKS,
     templates=Path(__file__).parent / "templates",
     settings=MonitoringSettings,
+    events=(
+        # the staff of a school, bestuur or SWV: its monthly report is ready (no pupil data)
+        Event(
+            reports.EVENT,
+            frozenset({"organisation", "period_from", "period_to"}),
+            dates=frozenset({"period_from", "period_to"}),
+        ),
+    ),
     audited=(
         # a pupil listed behind a figure (the drill-down): its id is the pupil's
         Subject(

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from engine.overviews.compiled import CompiledOverview
+from engine.overviews.evaluate import Cell
 from engine.overviews.sources import Audience
 
 from ..access.accounts import Principal
+
+__all__ = ["Cell", "Perspective", "Record", "Records", "Result", "Row", "View"]
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,6 @@ class View:
     order: str | None = None  # "asc" | "desc"; None: the overview's
     page: int = 1
     per_page: int = 50
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One figure. ``value`` is None when it is suppressed or there is nothing to average;
-    ``n`` is the number of rows behind it (for a share: the rows it is a share of)."""
-
-    value: float | int | None
-    n: int
-    suppressed: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.response import Stream
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.overviews.compiled import CompiledOverview
@@ -43,6 +45,7 @@ from ..web.language import request_language, templates
 from ..web.pages import html, language_url
 from ..web.spreadsheets import attachment_headers
 from . import exports, present, queries, views
+from .models import MonitoringReport
 from .results import Perspective, Result, View
 from .settings import MonitoringSettings
 
@@ -398,4 +401,100 @@ def export_xlsx(
     )
 
 
-ROUTES = [dashboard, overview_page, records_page, export_csv, export_xlsx]
+def _reports_of(session: Session, perspective: Perspective) -> list[MonitoringReport]:
+    return list(
+        session.scalars(
+            select(MonitoringReport)
+            .where(MonitoringReport.organisation_id == perspective.organisation_id)
+            .order_by(MonitoringReport.period_from.desc(), MonitoringReport.made_at.desc())
+            .limit(120)
+        )
+    )
+
+
+@get("/monitoring/reports")
+@in_thread
+def reports_page(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[str]:
+    """The periodic reports of the organisation the person looks for, newest first."""
+    params = _params(request)
+    with popo.db.session() as session:
+        perspective, perspectives = _perspective(request, session, views.read_perspective(params))
+        found = _reports_of(session, perspective)
+        session.commit()
+    return _render(
+        request,
+        "monitoring_reports.html",
+        perspective=perspective,
+        perspectives=perspectives,
+        reports=found,
+        one=False,
+    )
+
+
+def _report(
+    request: Request[Any, Any, Any], session: Session, report_id: uuid.UUID
+) -> MonitoringReport:
+    """The report if it is of an organisation the person looks at figures for; else 404."""
+    report = session.get(MonitoringReport, report_id)
+    who = guards.logged_in(request, session)
+    mine = {p.organisation_id for p in queries.perspectives(session, who)}
+    if report is None or report.organisation_id not in mine:
+        raise NotFoundException()
+    return report
+
+
+@get("/monitoring/reports/{report_id:uuid}")
+@in_thread
+def report_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], report_id: uuid.UUID
+) -> Response[str]:
+    with popo.db.session() as session:
+        report = _report(request, session, report_id)
+        perspective, perspectives = _perspective(request, session, str(report.organisation_id))
+        session.commit()
+    return _render(
+        request,
+        "monitoring_reports.html",
+        perspective=perspective,
+        perspectives=perspectives,
+        reports=[report],
+        one=True,
+    )
+
+
+@get("/monitoring/reports/{report_id:uuid}/{name:str}")
+@in_thread
+def report_file(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    report_id: uuid.UUID,
+    name: str,
+) -> Response[bytes]:
+    """A report's PDF (``rapport.pdf``) or XLSX (``rapport.xlsx``)."""
+    with popo.db.session() as session:
+        report = _report(request, session, report_id)
+        session.commit()
+    kinds = {
+        "rapport.pdf": (report.pdf_sha256, "application/pdf"),
+        "rapport.xlsx": (report.xlsx_sha256, XLSX),
+    }
+    if name not in kinds or not popo.archive.exists(kinds[name][0]):
+        raise NotFoundException()
+    digest, media_type = kinds[name]
+    extension = name.rsplit(".", 1)[1]
+    filename = f"monitoring-{report.period_from.isoformat()[:7]}.{extension}"
+    return Response(
+        popo.archive.get(digest), media_type=media_type, headers=attachment_headers(filename)
+    )
+
+
+ROUTES = [
+    dashboard,
+    reports_page,
+    report_page,
+    report_file,
+    overview_page,
+    records_page,
+    export_csv,
+    export_xlsx,
+]

@@ -186,6 +186,15 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/ol/{token:str}/reports",
         # an absence case: its school, board and SWV (reading), the SWV's own: test_absence
         "/absence/{case_id:uuid}",
+        # monitoring: the perspectives the person has only (another organisation, an overview
+        # not offered to it: 404), figures scoped in the query; reports of those only:
+        # test_monitoring
+        "/monitoring/{overview_id:str}",
+        "/monitoring/{overview_id:str}/records",
+        "/monitoring/{overview_id:str}/export.csv",
+        "/monitoring/{overview_id:str}/export.xlsx",
+        "/monitoring/reports/{report_id:uuid}",
+        "/monitoring/reports/{report_id:uuid}/{name:str}",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }

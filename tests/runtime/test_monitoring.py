@@ -328,3 +328,41 @@ def test_an_export_of_another_organisation_is_not_found(state: AppState, as_user
             f"/monitoring/overstappen-per-reden/export.{kind}", params={"as": str(linde)}
         )
         assert refused.status_code == 404
+
+
+# ---------------------------------------------------------------------- periodic reports
+
+
+def test_the_monthly_report_is_made_once_kept_and_read_by_its_staff_only(
+    state: AppState, as_user: Any
+) -> None:
+    from runtime.monitoring import reports
+    from runtime.notifications.models import Notification
+
+    board = organisation(state, "41001")
+    with state.db.session() as session:
+        period = reports.last_month(clock_of(session).today())
+    made = reports.make(state, board.id, period)
+    assert made is not None and made.new and made.report.overviews >= 10
+    again = reports.make(state, board.id, period)
+    assert again is not None and not again.new and again.report.id == made.report.id
+    assert state.archive.get(made.report.pdf_sha256).startswith(b"%PDF")
+    with state.db.session() as session:
+        told = session.scalars(
+            select(Notification).where(Notification.event == reports.EVENT)
+        ).all()
+    assert told and all(str(made.report.id) in n.link for n in told)
+    reader = as_user("bestuur@noorderbasis.demo")
+    listing = reader.get("/monitoring/reports")
+    assert listing.status_code == 200 and f"/monitoring/reports/{made.report.id}/rapport.pdf" in (
+        listing.text
+    )
+    pdf = reader.get(f"/monitoring/reports/{made.report.id}/rapport.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    workbook = reader.get(f"/monitoring/reports/{made.report.id}/rapport.xlsx")
+    book = load_workbook(io.BytesIO(workbook.content), read_only=True)
+    assert len(book.sheetnames) == made.report.overviews
+    stranger = as_user("ib@regenboog.demo")
+    for path in ("", "/rapport.pdf", "/rapport.xlsx"):
+        assert stranger.get(f"/monitoring/reports/{made.report.id}{path}").status_code == 404
+    assert reader.get(f"/monitoring/reports/{made.report.id}/other.txt").status_code == 404
