@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from engine.messages import localize
 from renderers import i18n
+from renderers.spreadsheets import safe_cell
 
 from ..access.accounts import Principal
 from ..clock import clock_of
@@ -41,11 +42,11 @@ from ..refusals import ReadOnly
 from ..state import AppState
 from ..web import guards
 from ..web.blocking import in_thread
+from ..web.downloads import attachment_headers
 from ..web.language import request_language, templates
 from ..web.pages import html, language_url
 from ..web.posted import Posted
 from ..web.scoped import Reached, changes, record
-from ..web.spreadsheets import attachment_headers, safe_cell
 from . import queries, rules
 from .models import AbsenceCase, AbsenceUpdate
 from .rules import Acting, Ending, Kind

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -38,7 +39,11 @@ class Admission(Base):
     """The registration of a transfer's child at one school of the parents' list."""
 
     __tablename__ = "admission"
-    __table_args__ = (UniqueConstraint("transfer_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("transfer_id", "position"),
+        # monitoring: a school's registrations received in a period
+        Index("ix_admission_school_received", "school_id", "received_on"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     transfer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transfer.id"), index=True)

@@ -15,8 +15,8 @@ from typing import Any
 import xlsxwriter
 
 from renderers import i18n
+from renderers.spreadsheets import safe_cell
 
-from ..web.spreadsheets import safe_cell
 from . import present
 from .results import Cell, Result
 

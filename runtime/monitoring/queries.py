@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.messages import localize
@@ -25,6 +25,7 @@ from engine.overviews.sources import SOURCES, Audience
 from renderers import i18n
 
 from .. import audit
+from ..access import scope
 from ..access.accounts import ROLES_AT_SCHOOL, Principal
 from ..definitions import Registry
 from ..organisations.models import Organisation
@@ -103,16 +104,28 @@ def advice_forms(registry: Registry) -> tuple[str, ...]:
     )
 
 
+def readable_ids(session: Session, principal: Principal, on: date) -> tuple[uuid.UUID, ...]:
+    """The organisations whose data ``principal`` reads on ``on``, by the scope rule: a
+    school's one, a board's schools, an SWV's schools and itself (what it holds)."""
+    query = select(Organisation.id).where(scope.readable(Organisation.id, principal, on))
+    return tuple(session.scalars(query))
+
+
 def ask_of(
     session: Session, registry: Registry, perspective: Perspective, view: View, on: date
 ) -> Ask:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # the aggregates are short: compiling them (JIT) costs more than it saves
+        session.execute(text("SET LOCAL jit = off"))
     return Ask(
         principal=perspective.principal,
         today=on,
         period_from=view.period_from,
         period_to=view.period_to,
-        dialect=session.get_bind().dialect.name,
+        dialect=dialect,
         advice_forms=advice_forms(registry),
+        readable_ids=readable_ids(session, perspective.principal, on),
     )
 
 
@@ -276,8 +289,8 @@ class Labels:
             if dimension.kind not in ORGANISATION_KINDS:
                 continue
             values = [g.keys[index] for g in groups] or [keys[index] if index < len(keys) else None]
-            for text in values:
-                found = _value_of(overview.source, dimension.name, text) if text else None
+            for value in values:
+                found = _value_of(overview.source, dimension.name, value) if value else None
                 if found is not None:
                     wanted.add(found)
         self.names = organisation_names(session, wanted)
@@ -380,24 +393,31 @@ def options(
     overview: CompiledOverview,
     dimension: str,
     perspective: Perspective,
-    view: View,
     on: date,
     language: str,
 ) -> list[tuple[str, str]]:
     """The values a person can filter ``dimension`` on, by label: the vocabulary's or the
-    region's choices, or the organisations that occur in the person's rows of the period."""
+    region's choices; for a school or board dimension the schools of the person's population
+    (the scope rule) or their boards. Read from the organisations, not from the rows, so that
+    the form costs the same on a nation's register."""
     kind = SOURCES[overview.source].dimensions[dimension].kind
     if kind not in ORGANISATION_KINDS:
         labels = choice_labels(registry, overview.source, language).get(dimension, {})
         return sorted(labels.items(), key=lambda item: item[1].casefold())
-    ask = ask_of(session, registry, perspective, view, on)
-    rows = SQL[overview.source](ask).subquery("rows")
-    column = rows.c[f"d_{dimension}"]
-    ids = {
-        v for v in session.scalars(select(column).where(column.is_not(None)).distinct().limit(2000))
-    }
-    names = organisation_names(session, ids)
-    return sorted(names.items(), key=lambda item: item[1].casefold())
+    schools = select(Organisation.id).where(
+        Organisation.kind == "school",
+        scope.readable(Organisation.id, perspective.principal, on),
+    )
+    if kind == "school":
+        wanted = Organisation.id.in_(schools)
+    else:
+        wanted = Organisation.id.in_(
+            select(Organisation.parent_id).where(Organisation.id.in_(schools))
+        )
+    found = session.execute(
+        select(Organisation.id, Organisation.name).where(wanted).limit(2000)
+    ).tuples()
+    return sorted(((str(key), name) for key, name in found), key=lambda item: item[1].casefold())
 
 
 # ---------------------------------------------------------------------- drill-down

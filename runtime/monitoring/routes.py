@@ -40,10 +40,10 @@ from ..clock import clock_of
 from ..state import AppState
 from ..web import guards
 from ..web.blocking import in_thread
+from ..web.downloads import attachment_headers
 from ..web.identity import actor
 from ..web.language import request_language, templates
 from ..web.pages import html, language_url
-from ..web.spreadsheets import attachment_headers
 from . import exports, present, queries, views
 from .models import MonitoringReport
 from .results import Perspective, Result, View
@@ -152,7 +152,6 @@ def _filter_options(
     session: Session,
     overview: CompiledOverview,
     perspective: Perspective,
-    view: View,
     language: str,
 ) -> list[dict[str, Any]]:
     """The filters the overview's form offers: each dimension with its values by label."""
@@ -168,7 +167,6 @@ def _filter_options(
             overview,
             name,
             perspective,
-            view,
             clock_of(session).today(),
             language,
         )
@@ -192,7 +190,7 @@ def overview_page(
         today = clock_of(session).today()
         asked = views.read(overview, params, today)
         result = _run(popo, session, overview, perspective, asked.view, language)
-        options = _filter_options(popo, session, overview, perspective, asked.view, language)
+        options = _filter_options(popo, session, overview, perspective, language)
         session.commit()
     values = _overview_values(perspective, overview, asked, result, options, language)
     template = (

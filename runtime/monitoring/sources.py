@@ -41,7 +41,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..absence.models import AbsenceCase
 from ..absence.queries import of_kind
-from ..absence.queries import visible as absence_visible
 from ..absence.rules import Kind
 from ..access import scope
 from ..access.accounts import Principal
@@ -68,6 +67,9 @@ class Ask:
     period_to: date
     dialect: str  # "sqlite" | "postgresql"
     advice_forms: tuple[str, ...] = ()  # the region's adviesformulieren, by form id
+    # the organisations whose data the principal reads on ``today`` (the scope rule, asked
+    # once per view: queries.ask_of); None: the rule is composed into each source's query
+    readable_ids: tuple[uuid.UUID, ...] | None = None
 
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
@@ -123,6 +125,25 @@ def time_dimensions(column: Any, ask: Ask) -> list[ColumnElement[Any]]:
     ]
 
 
+def readable(column: Any, ask: Ask) -> ColumnElement[bool]:
+    """The scope rule on ``column``: a plain list of the organisations the principal reads
+    when it is known (an index on the column can then be used for a board's or an SWV's
+    hundreds of schools, where the rule's subqueries joined by OR make a full scan), else
+    the rule itself (access/scope.py)."""
+    if ask.readable_ids is not None:
+        return column.in_(ask.readable_ids)  # type: ignore[no-any-return]
+    return scope.readable(column, ask.principal, ask.today)
+
+
+def absence_readable(ask: Ask) -> ColumnElement[bool]:
+    """absence.queries.visible, with the scope rule as :func:`readable` gives it."""
+    c = AbsenceCase
+    return or_(
+        readable(c.school_id, ask),
+        and_(c.school_id.is_(None), scope.own_swv(c.swv_id, ask.principal)),
+    )
+
+
 def board_of(school: Any) -> ColumnElement[uuid.UUID]:
     """The bestuur of the school in ``school`` (a scalar subquery)."""
     board = aliased(Organisation)
@@ -155,10 +176,7 @@ def _common(
 def transfers(ask: Ask) -> Select[Any]:
     t = Transfer
     closed = t.closed_at.is_not(None)
-    readable = or_(
-        scope.readable(t.sending_school_id, ask.principal, ask.today),
-        scope.readable(t.receiving_school_id, ask.principal, ask.today),
-    )
+    visible = or_(readable(t.sending_school_id, ask), readable(t.receiving_school_id, ask))
     return select(
         *_common(
             t.id,
@@ -183,7 +201,7 @@ def transfers(ask: Ask) -> Select[Any]:
         flag(t.enrolled_on.is_not(None)).label("f_enrolled"),
         flag(and_(~closed, t.due_on < ask.today)).label("f_overdue"),
         days_between(t.enrolled_on, t.created_at, ask).label("v_days_to_enrolment"),
-    ).where(readable, in_period(t.created_at, ask, moment=True))
+    ).where(visible, in_period(t.created_at, ask, moment=True))
 
 
 def registrations(ask: Ask) -> Select[Any]:
@@ -225,7 +243,7 @@ def registrations(ask: Ask) -> Select[Any]:
         .join(Transfer, Transfer.id == a.transfer_id)
         .where(
             a.received_on.is_not(None),
-            scope.readable(a.school_id, ask.principal, ask.today),
+            readable(a.school_id, ask),
             in_period(a.received_on, ask, moment=False),
         )
     )
@@ -251,7 +269,7 @@ def advices(ask: Ask) -> Select[Any]:
         flag(given).label("f_consent_given"),
     ).where(
         forms,
-        scope.readable(s.organisation_id, ask.principal, ask.today),
+        readable(s.organisation_id, ask),
         in_period(s.submitted_at, ask, moment=True),
     )
 
@@ -260,10 +278,7 @@ def support(ask: Ask) -> Select[Any]:
     r = SupportRequest
     closed = r.closed_at.is_not(None)
     decided = r.decided_on.is_not(None)
-    readable = or_(
-        scope.readable(r.school_id, ask.principal, ask.today),
-        scope.readable(r.swv_id, ask.principal, ask.today),
-    )
+    visible = or_(readable(r.school_id, ask), readable(r.swv_id, ask))
     return select(
         *_common(
             r.id,
@@ -288,7 +303,7 @@ def support(ask: Ask) -> Select[Any]:
         flag(and_(~decided, ~closed, r.due_on < ask.today)).label("f_overdue"),
         flag(and_(decided, r.decided_on <= r.due_on)).label("f_decided_within_term"),
         days_between(r.decided_on, r.submitted_at, ask).label("v_decision_days"),
-    ).where(readable, in_period(r.created_at, ask, moment=True))
+    ).where(visible, in_period(r.created_at, ask, moment=True))
 
 
 def absence(ask: Ask) -> Select[Any]:
@@ -313,9 +328,7 @@ def absence(ask: Ask) -> Select[Any]:
         flag(thuiszitter).label("f_thuiszitter"),
         flag(c.reported_on.is_not(None)).label("f_reported"),
         c.hours.label("v_hours"),
-    ).where(
-        absence_visible(ask.principal, ask.today), in_period(c.first_absent_on, ask, moment=False)
-    )
+    ).where(absence_readable(ask), in_period(c.first_absent_on, ask, moment=False))
 
 
 def pupils_at_risk(ask: Ask) -> Select[Any]:
@@ -342,7 +355,7 @@ def pupils_at_risk(ask: Ask) -> Select[Any]:
             t.deregistered_on.is_not(None),
             t.enrolled_on.is_(None),
             t.deregistered_on <= today - timedelta(days=DEREGISTERED_DAYS),
-            scope.readable(t.sending_school_id, ask.principal, today),
+            readable(t.sending_school_id, ask),
         ],
     )  # fmt: skip
     overrun = risk(
@@ -351,12 +364,12 @@ def pupils_at_risk(ask: Ask) -> Select[Any]:
             a.transfer_id == Transfer.id,
             a.state == "active",
             a.decision_due_on < today,
-            scope.readable(a.school_id, ask.principal, today),
+            readable(a.school_id, ask),
         ],
     )  # fmt: skip
     absent = risk(
         "long_absence", c.id, c.pupil_id, c.school_id, c.first_absent_on,
-        [c.status == "open", of_kind(Kind.LONG_TERM, today), absence_visible(ask.principal, today)],
+        [c.status == "open", of_kind(Kind.LONG_TERM, today), absence_readable(ask)],
     )  # fmt: skip
     first = aliased(Admission)
     not_placed = risk(
@@ -368,7 +381,7 @@ def pupils_at_risk(ask: Ask) -> Select[Any]:
             first.state.in_(("refused", "not_handled")),
             Transfer.enrolled_on.is_(None),
             Transfer.closed_at.is_(None),
-            scope.readable(first.school_id, ask.principal, today),
+            readable(first.school_id, ask),
         ],
     )  # fmt: skip
     risks = union_all(deregistered, overrun, absent, not_placed).subquery("risks")

@@ -22,6 +22,7 @@ PER_PAGE = 50
 RECORDS_PER_PAGE = 50
 MAX_FILTER_VALUES = 50  # per dimension: an address is not a place for more
 FILTER_PREFIX = "f."
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # a period outside these is a typing error
 
 
 def N_(message: str) -> str:
@@ -70,11 +71,13 @@ def _date(text: str) -> date | None:
     """A date as a date input sends it (2026-03-01), or as a person types it (1-3-2026)."""
     try:
         if "-" in text and len(text.split("-")[0]) == 4:
-            return date.fromisoformat(text)
-        day, month, year = (int(p) for p in text.replace("/", "-").split("-"))
-        return date(year, month, day)
+            found = date.fromisoformat(text)
+        else:
+            day, month, year = (int(p) for p in text.replace("/", "-").split("-"))
+            found = date(year, month, day)
     except ValueError:
         return None
+    return found if FIRST_YEAR <= found.year <= LAST_YEAR else None
 
 
 def _page(text: str) -> int:

@@ -27,6 +27,9 @@ class Transfer(Base):
         Index("ix_transfer_sending", "sending_school_id", "updated_at"),
         Index("ix_transfer_receiving", "receiving_school_id", "updated_at"),
         Index("ix_transfer_pupil", "pupil_id"),
+        # monitoring: a school's, board's or SWV's transfers started in a period
+        Index("ix_transfer_sending_created", "sending_school_id", "created_at"),
+        Index("ix_transfer_receiving_created", "receiving_school_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

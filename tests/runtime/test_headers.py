@@ -95,6 +95,7 @@ def test_no_template_has_inline_script_style_or_event_handlers() -> None:
         "extension_letter.html",
         "code_letter.html",
         "letter.html",
+        "monitoring_report.html",
     }  # renderers/pdf.py's, never served
     served = [p for p in templates if p.name not in pdf_only]
     found = [

@@ -247,6 +247,8 @@ def test_bad_input_is_said_and_the_rest_of_the_view_holds(state: AppState, as_us
     )
     assert page.status_code == 200 and "<script>" not in page.text
     assert 'value="31-31-2026"' in page.text and "dag-maand-jaar" in page.text
+    far = client.get("/monitoring/overstappen-per-reden", params={"until": "9999-12-31"})
+    assert far.status_code == 200 and "dag-maand-jaar" in far.text
     ahead = client.get(
         "/monitoring/overstappen-per-reden", params={"from": "2026-05-01", "until": "2026-01-01"}
     )
@@ -366,3 +368,33 @@ def test_the_monthly_report_is_made_once_kept_and_read_by_its_staff_only(
     for path in ("", "/rapport.pdf", "/rapport.xlsx"):
         assert stranger.get(f"/monitoring/reports/{made.report.id}{path}").status_code == 404
     assert reader.get(f"/monitoring/reports/{made.report.id}/other.txt").status_code == 404
+
+
+def test_the_migrations_go_down_and_up_and_match_the_models(
+    scratch_settings: AppSettings,
+) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine, inspect
+
+    from runtime.db.base import Base
+    from runtime.db.migrate import alembic_config
+
+    from .conftest import table_names
+
+    upgrade(scratch_settings)
+    engine = create_engine(scratch_settings.sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        ours = ("monitoring_report", "_created", "_received")
+        assert [d for d in differences if any(name in str(d) for name in ours)] == []
+        command.downgrade(alembic_config(scratch_settings), "0027")
+        assert "monitoring_report" not in table_names(scratch_settings)
+        indexes = {i["name"] for i in inspect(engine).get_indexes("transfer")}
+        assert "ix_transfer_sending_created" not in indexes
+        upgrade(scratch_settings)
+        assert "monitoring_report" in table_names(scratch_settings)
+    finally:
+        engine.dispose()
