@@ -6,20 +6,22 @@ Shape errors from pydantic are translated into author diagnostics at the exact Y
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .assemble import Assembler, _index, copy_located
 from .checker import LoadNotes, _layout
 from .errors import Diagnostics, Location, did_you_mean
 from .model import FIELD_TYPES, REGION_RULE, Element, FormDefinition
-from .yamlsource import LocDict, LocList
+from .yamlsource import LocDict, LocList, to_plain
 
 M = TypeVar("M", bound=Element)
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass
@@ -395,3 +397,31 @@ def _explain(error: Any, root: Any) -> tuple[str, str]:
     if kind in ("too_short", "too_long"):
         return f"'{name}': {error['msg'].lower()}", ""
     return f"'{name}': {error['msg']}", ""
+
+
+def validate_plain(
+    model: type[P],
+    data: LocDict,
+    diagnostics: Diagnostics,
+    allowed: Callable[[tuple[Any, ...]], list[str]],
+) -> P | None:
+    """``data`` (plain, without its locations) validated as ``model``, or None with every
+    error reported at its YAML node: an unknown key with the keys ``allowed`` there (by the
+    error's location). For the files that are not definitions: scenario files."""
+    try:
+        return model.model_validate(to_plain(data))
+    except ValidationError as exc:
+        for error in exc.errors():
+            location, _node, parent, key = _locate(data, error["loc"])
+            if error["type"] == "extra_forbidden" and isinstance(parent, LocDict):
+                location = parent.key_locs.get(key, location)
+                keys = allowed(error["loc"])
+                diagnostics.error(
+                    location,
+                    f"unknown key '{key}'",
+                    did_you_mean(str(key), keys) or "allowed: " + ", ".join(keys),
+                )
+                continue
+            message, hint = _explain(error, None)
+            diagnostics.error(location, message, hint)
+        return None

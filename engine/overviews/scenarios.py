@@ -24,11 +24,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Diagnostics, Location, did_you_mean
-from ..loader import _explain, _locate
-from ..yamlsource import LocDict, LocList, to_plain
+from ..loader import validate_plain
+from ..yamlsource import LocDict, LocList
 from .compiled import CompiledOverview
 from .evaluate import Cell, Group, Record, evaluate, order, suppress
 from .sources import SOURCES
@@ -88,23 +88,7 @@ class OverviewScenarioFile(_Strict):
 
 
 def parse(data: LocDict, diagnostics: Diagnostics) -> OverviewScenarioFile | None:
-    try:
-        return OverviewScenarioFile.model_validate(to_plain(data))
-    except ValidationError as exc:
-        for error in exc.errors():
-            location, _node, parent, key = _locate(data, error["loc"])
-            if error["type"] == "extra_forbidden" and isinstance(parent, LocDict):
-                location = parent.key_locs.get(key, location)
-                allowed = _allowed(error["loc"])
-                diagnostics.error(
-                    location,
-                    f"unknown key '{key}'",
-                    did_you_mean(str(key), allowed) or "allowed: " + ", ".join(allowed),
-                )
-                continue
-            message, hint = _explain(error, None)
-            diagnostics.error(location, message, hint)
-        return None
+    return validate_plain(OverviewScenarioFile, data, diagnostics, _allowed)
 
 
 def _allowed(loc: tuple[Any, ...]) -> list[str]:

@@ -23,12 +23,12 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..calendar import SchoolCalendar
 from ..errors import Diagnostics, Location, did_you_mean
-from ..loader import _explain, _locate
-from ..yamlsource import LocDict, LocList, to_plain
+from ..loader import validate_plain
+from ..yamlsource import LocDict, LocList
 from .compile import CompiledProcedure
 from .evaluate import CaseState, Event, evaluate
 
@@ -92,23 +92,7 @@ class ProcedureScenarioFile(_Strict):
 
 
 def parse(data: LocDict, diagnostics: Diagnostics) -> ProcedureScenarioFile | None:
-    try:
-        return ProcedureScenarioFile.model_validate(to_plain(data))
-    except ValidationError as exc:
-        for error in exc.errors():
-            location, _node, parent, key = _locate(data, error["loc"])
-            if error["type"] == "extra_forbidden" and isinstance(parent, LocDict):
-                location = parent.key_locs.get(key, location)
-                allowed = _allowed(error["loc"])
-                diagnostics.error(
-                    location,
-                    f"unknown key '{key}'",
-                    did_you_mean(str(key), allowed) or "allowed: " + ", ".join(allowed),
-                )
-                continue
-            message, hint = _explain(error, None)
-            diagnostics.error(location, message, hint)
-        return None
+    return validate_plain(ProcedureScenarioFile, data, diagnostics, _allowed)
 
 
 def _allowed(loc: tuple[Any, ...]) -> list[str]:
