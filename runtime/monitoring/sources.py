@@ -407,7 +407,12 @@ def pupil_counts(ask: Ask) -> Select[Any]:
     """DUO's counts of every year of the period, and POPO's own of this count year
     (runtime/organisations/counts.py)."""
     return count_rows(
-        ask.principal, ask.today, ask.period_from.year, ask.period_to.year, ask.dialect
+        ask.principal,
+        ask.today,
+        ask.period_from.year,
+        ask.period_to.year,
+        ask.dialect,
+        ask.readable_ids,
     )
 
 

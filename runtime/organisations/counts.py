@@ -218,15 +218,27 @@ def count_year(today: date) -> int:
 
 
 def count_rows(
-    principal: Principal, today: date, year_from: int, year_to: int, dialect: str
+    principal: Principal,
+    today: date,
+    year_from: int,
+    year_to: int,
+    dialect: str,
+    readable_ids: tuple[uuid.UUID, ...] | None = None,
 ) -> Select[Any]:
     """One row per school and year from ``year_from`` to ``year_to`` (inclusive) that
     ``principal`` may read on ``today``: DUO's counts, and after them POPO's own count of the
     current count year (the pupils enrolled now, ``Pupil.current_school_id``) where DUO has no
     count for that year. Only the current year can be counted from today's enrolments; a school
     with no pupil in POPO gets no row of its own. ``dialect`` is the database's
-    (``sqlite``, ``postgresql``): how a year becomes its count date differs."""
+    (``sqlite``, ``postgresql``): how a year becomes its count date differs.
+    ``readable_ids``: the organisations ``principal`` reads, when the caller asked the scope
+    rule once (monitoring does); else the rule is part of the query."""
     current = count_year(today)
+
+    def visible(column: Any) -> Any:
+        if readable_ids is not None:
+            return column.in_(readable_ids)
+        return readable(column, principal, today)
 
     def bestuur(school: Any) -> Any:
         return select(Organisation.parent_id).where(Organisation.id == school).scalar_subquery()
@@ -257,7 +269,7 @@ def count_rows(
         PupilCount.origin == ORIGIN_DUO,
         PupilCount.year >= year_from,
         PupilCount.year <= year_to,
-        readable(PupilCount.school_id, principal, today),
+        visible(PupilCount.school_id),
     )
     school = Pupil.current_school_id
     counted_by_duo = exists().where(
@@ -286,7 +298,7 @@ def count_rows(
             school.is_not(None),
             school.in_(select(Organisation.id).where(Organisation.kind == "school")),
             ~counted_by_duo,
-            readable(school, principal, today),
+            visible(school),
             true() if year_from <= current <= year_to else false(),
         )
         .group_by(school)
