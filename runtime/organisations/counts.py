@@ -296,7 +296,11 @@ def count_rows(
         )
         .where(
             school.is_not(None),
-            school.in_(select(Organisation.id).where(Organisation.kind == "school")),
+            # a pupil's current school is a school; with the readers' list, asking it again
+            # makes the planner loop over every school of the country
+            true()
+            if readable_ids is not None
+            else school.in_(select(Organisation.id).where(Organisation.kind == "school")),
             ~counted_by_duo,
             visible(school),
             true() if year_from <= current <= year_to else false(),
