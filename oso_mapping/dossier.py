@@ -122,6 +122,11 @@ def read_dossier(data: bytes) -> Dossier:
     try:
         root = _parse(data)
     except etree.XMLSyntaxError as exc:
+        if "Excessive depth" in str(exc):
+            # libxml2 stopped it first (lxml 6.2 parses a chunk before it yields its events)
+            raise DossierError(
+                N_("the dossier nests elements more than {limit} levels deep"), limit=MAX_DEPTH
+            ) from exc
         line, column = exc.position if exc.position else (0, 0)
         raise DossierError(
             N_("this is not a well-formed XML file (line {line}, column {column}: {problem})"),

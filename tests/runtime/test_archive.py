@@ -283,13 +283,14 @@ def test_a_full_disk_at_submit_keeps_the_submission_and_the_sweep_archives_it_la
     monkeypatch.setenv("POPO_DATABASE_URL", app_state.settings.database_url)
     monkeypatch.setenv("POPO_DATA_DIR", str(app_state.settings.data_dir))
     out = io.StringIO()
-    assert main(["archive", "sweep"], out) == 0, out.getvalue()
-    counts = re.fullmatch(r"(\d+) missing, (\d+) rendered, 0 failed\n", out.getvalue())
-    # the archive job, tried again, may have rendered it first: then the sweep finds nothing
-    assert counts and counts.group(1) == counts.group(2)
+    # the sweep renders every submission of the run's database without its PDF (other
+    # modules' too, under pytest-xdist: some of those were sent on definitions of their own
+    # and fail here); this one is rendered, or the archive job tried again did it first
+    main(["archive", "sweep"], out)
+    assert re.match(r"\d+ missing, \d+ rendered, \d+ failed\n", out.getvalue())
     digest = submission_of(app_state, base).pdf_sha256
     assert digest and app_state.archive.exists(digest)
     out = io.StringIO()
-    assert main(["archive", "sweep"], out) == 0
-    assert out.getvalue() == "0 missing, 0 rendered, 0 failed\n"
+    main(["archive", "sweep"], out)
+    assert submission_of(app_state, base).pdf_sha256 == digest  # not made again
     assert "Het wordt nu als PDF gearchiveerd" not in client.get(f"{base}/submission").text
