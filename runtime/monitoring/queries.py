@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from engine.messages import localize
@@ -209,11 +209,31 @@ def _key(value: Any) -> str | None:
 def aggregate(
     session: Session, overview: CompiledOverview, ask: Ask, view: View
 ) -> tuple[list[Group], tuple[Cell, ...]]:
-    """The groups and totals of a view, not suppressed: two queries, the grouped and the
-    whole (a share or distinct pupils cannot be summed from the groups)."""
+    """The groups and totals of a view, not suppressed. The totals are aggregated from the
+    rows, not summed from the groups (a share or distinct pupils cannot be): on PostgreSQL in
+    the same pass (``GROUPING SETS``, the whole as one more set, first), on SQLite by a second
+    query."""
     rows, conditions = _filtered(overview, ask, view)
     dimensions = [rows.c[f"d_{name}"] for name in overview.rows]
     measures = [column for m in overview.measures for column in _aggregates(rows, m)]
+    width = len(dimensions)
+
+    def group(line: Sequence[Any]) -> Group:
+        return Group(tuple(_key(v) for v in line[:width]), _cells(overview.measures, line[width:]))
+
+    if ask.dialect == "postgresql":
+        whole_set = func.grouping(*dimensions).label("whole_set")
+        both: Select[Any] = (
+            select(*dimensions, *measures, whole_set)
+            .select_from(rows)
+            .where(and_(*conditions))
+            .group_by(func.grouping_sets(tuple_(*dimensions), tuple_()))
+            .order_by(whole_set.desc())
+            .limit(MAX_GROUPS + 1)
+        )
+        lines = session.execute(both).all()
+        totals = _cells(overview.measures, lines[0][width:-1])
+        return [group(line[:-1]) for line in lines[1:]], totals
     grouped: Select[Any] = (
         select(*dimensions, *measures)
         .select_from(rows)
@@ -221,11 +241,7 @@ def aggregate(
         .group_by(*dimensions)
         .limit(MAX_GROUPS)
     )
-    width = len(dimensions)
-    groups = [
-        Group(tuple(_key(v) for v in line[:width]), _cells(overview.measures, line[width:]))
-        for line in session.execute(grouped)
-    ]
+    groups = [group(line) for line in session.execute(grouped)]
     whole = session.execute(select(*measures).select_from(rows).where(and_(*conditions))).one()
     return groups, _cells(overview.measures, whole)
 
@@ -296,11 +312,17 @@ class Labels:
         self.names = organisation_names(session, wanted)
         self.choices = choice_labels(registry, overview.source, language)
 
+        self.known: dict[tuple[int, str | None], str] = {}
+
     def of(self, index: int, key: str | None) -> str:
-        dimension = self.dimensions[index]
-        return value_label(
-            dimension.name, dimension.kind, key, self.language, self.names, self.choices
-        )
+        """The label of ``key`` of dimension ``index`` (kept: sorting asks again and again)."""
+        found = self.known.get((index, key))
+        if found is None:
+            dimension = self.dimensions[index]
+            found = self.known[(index, key)] = value_label(
+                dimension.name, dimension.kind, key, self.language, self.names, self.choices
+            )
+        return found
 
 
 def organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[str, str]:
