@@ -16,28 +16,27 @@ only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compiled import CompiledFilter, CompiledMeasure, CompiledOverview
 
 Key = tuple[str | None, ...]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One figure. ``value`` is None when it is suppressed or there is nothing to average or to
     take a share of; ``n`` is the number of rows behind it (for a share: the rows it is a
-    share of; for an average: the rows with a value)."""
+    share of; for an average: the rows with a value). A tuple: a view makes one per group and
+    measure, tens of thousands for an SWV's flows."""
 
     value: float | int | None
     n: int
     suppressed: bool = False
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     keys: Key  # the value of each of the overview's row dimensions
     cells: tuple[Cell, ...]  # one per measure
 
@@ -119,7 +118,7 @@ def evaluate(
 
 
 def _hidden(cell: Cell) -> Cell:
-    return replace(cell, value=None, suppressed=True)
+    return Cell(None, cell.n, True)
 
 
 def too_small(cell: Cell, threshold: int) -> bool:
@@ -163,12 +162,19 @@ def order(
     its label, if given: a school's name rather than its id); the first dimension by
     default. Ties keep the order of the dimensions."""
     measure_ids = [m.id for m in overview.measures]
+    # each key's text to sort on, made once per key (an SWV's flows: thousands of groups over
+    # a few hundred schools)
+    texts: list[dict[str | None, tuple[bool, str]]] = [{} for _ in overview.rows]
+
+    def text(index: int, key: str | None) -> tuple[bool, str]:
+        known = texts[index].get(key)
+        if known is None:
+            shown = label(index, key) if label else key or ""
+            known = texts[index][key] = (key is None, shown.casefold())
+        return known
 
     def by_keys(group: Group) -> tuple[Any, ...]:
-        return tuple(
-            (key is None, (label(i, key) if label else key or "").casefold())
-            for i, key in enumerate(group.keys)
-        )
+        return tuple(text(i, key) for i, key in enumerate(group.keys))
 
     ordered = sorted(groups, key=by_keys)
     if sort_by in measure_ids:
@@ -181,11 +187,6 @@ def order(
         index = overview.rows.index(sort_by)
         known = [g for g in ordered if g.keys[index] is not None]
         unknown = [g for g in ordered if g.keys[index] is None]
-        known.sort(
-            key=lambda g: (
-                label(index, g.keys[index]) if label else g.keys[index] or ""
-            ).casefold(),
-            reverse=descending,
-        )
+        known.sort(key=lambda g: text(index, g.keys[index])[1], reverse=descending)
         return known + unknown
     return list(reversed(ordered)) if descending else ordered

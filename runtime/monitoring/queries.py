@@ -15,7 +15,20 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from engine.messages import localize
@@ -27,6 +40,7 @@ from renderers import i18n
 from .. import audit
 from ..access import scope
 from ..access.accounts import ROLES_AT_SCHOOL, Principal
+from ..db.lists import one_of
 from ..definitions import Registry
 from ..organisations.models import Organisation
 from ..pupils.models import Pupil
@@ -202,8 +216,14 @@ def _cells(measures: Sequence[CompiledMeasure], values: Sequence[Any]) -> tuple[
     return tuple(cells)
 
 
-def _key(value: Any) -> str | None:
-    return None if value is None else str(value)
+class _Keys(dict[Any, str | None]):
+    """A value of a dimension as a group's key: its text, made once per value (an SWV's flows
+    are thousands of groups over a few hundred schools, and a UUID's text is slow to make)."""
+
+    def __missing__(self, value: Any) -> str | None:
+        text = None if value is None else str(value)
+        self[value] = text
+        return text
 
 
 def aggregate(
@@ -217,14 +237,21 @@ def aggregate(
     dimensions = [rows.c[f"d_{name}"] for name in overview.rows]
     measures = [column for m in overview.measures for column in _aggregates(rows, m)]
     width = len(dimensions)
+    keys = _Keys()
 
     def group(line: Sequence[Any]) -> Group:
-        return Group(tuple(_key(v) for v in line[:width]), _cells(overview.measures, line[width:]))
+        return Group(tuple(keys[v] for v in line[:width]), _cells(overview.measures, line[width:]))
 
     if ask.dialect == "postgresql":
+        # a school's or a board's id as its text, made by the database: thousands of UUIDs
+        # made and printed again in Python cost more than the aggregate
+        shown = [
+            cast(column, String) if _is_organisation(overview.source, name) else column
+            for name, column in zip(overview.rows, dimensions, strict=True)
+        ]
         whole_set = func.grouping(*dimensions).label("whole_set")
         both: Select[Any] = (
-            select(*dimensions, *measures, whole_set)
+            select(*shown, *measures, whole_set)
             .select_from(rows)
             .where(and_(*conditions))
             .group_by(func.grouping_sets(tuple_(*dimensions), tuple_()))
@@ -304,7 +331,7 @@ class Labels:
         for index, dimension in enumerate(self.dimensions):
             if dimension.kind not in ORGANISATION_KINDS:
                 continue
-            values = [g.keys[index] for g in groups] or [keys[index] if index < len(keys) else None]
+            values = {g.keys[index] for g in groups} or {keys[index] if index < len(keys) else None}
             for value in values:
                 found = _value_of(overview.source, dimension.name, value) if value else None
                 if found is not None:
@@ -326,10 +353,14 @@ class Labels:
 
 
 def organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[str, str]:
+    """The names of the organisations ``ids``, by the text of their id."""
     if not ids:
         return {}
+    dialect = session.get_bind().dialect.name
+    # PostgreSQL prints the ids itself (see aggregate)
+    key = cast(Organisation.id, String) if dialect == "postgresql" else Organisation.id
     found = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids)))
+        select(key, Organisation.name).where(one_of(Organisation.id, ids, dialect))
     )
     return {str(i): name for i, name in found.tuples()}
 
