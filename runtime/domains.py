@@ -12,6 +12,7 @@ from .absence.plugin import DOMAIN as ABSENCE
 from .access.plugin import DOMAIN as ACCESS
 from .admissions.plugin import DOMAIN as ADMISSIONS
 from .audit import models as audit_tables
+from .audit import tasks as audit_tasks
 from .authoring.plugin import DOMAIN as AUTHORING
 from .consent.plugin import DOMAIN as CONSENT
 from .domain import Domain
@@ -56,7 +57,7 @@ class AppSettings(Settings, *(d.settings for d in DOMAINS if d.settings is not N
 
 def install(domains: tuple[Domain, ...]) -> None:
     """Put what the domains bring into the shared mechanisms' tables."""
-    spec.register(*outbox.TASKS)
+    spec.register(*outbox.TASKS, *audit_tasks.TASKS)
     for domain in domains:
         spec.register(*domain.tasks)
         audit.register(*domain.audited)

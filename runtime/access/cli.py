@@ -24,6 +24,17 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
             print(f"OK: {result.checked} audit events, the chain is intact", file=out)
             if result.head is not None:
                 print(f"head: event {result.head[0]} {result.head[1]}", file=out)
+            if result.unchained:
+                since = f"{result.unchained_since:%Y-%m-%d %H:%M:%S} UTC"
+                print(
+                    f"unchained: {result.unchained} events written since {since} are not on "
+                    "the chain yet (the job audit_chain chains them every minute; "
+                    "`popo audit chain` does it now)",
+                    file=out,
+                )
+            return 0
+        if args.audit_command == "chain":
+            print(f"chained: {audit.chain(session, key)} events", file=out)
             return 0
         if args.audit_command == "anchor":
             recorded = audit.anchor(session, key)
@@ -121,6 +132,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     audit_commands.add_parser(
         "anchor", help="record the chain's head now and print it, to keep outside POPO"
+    )
+    audit_commands.add_parser(
+        "chain", help="give the events written since the last run their place on the chain now"
     )
     pupil = audit_commands.add_parser(
         "pupil", help="every access to one pupil's data (AVG art. 15)"

@@ -7,6 +7,12 @@ an event breaks every hash after it, and without the key nobody can write a chai
 each day, every ``ANCHOR_EVERY``-th event, and on ``popo audit anchor``); verify checks that every
 anchor is still on the chain, so that cutting off the newest events is noticed as well.
 
+A request writes its events in its own transaction, as rows without their place on the chain:
+no request waits for another's, and an event is never held only in memory (what commits is
+there; what rolls back never happened). :func:`chain` then gives the committed ones their place
+in order, one chainer at a time (the job ``audit_chain``, every minute, and ``popo audit
+chain``); ``popo audit verify`` says how many are not chained yet and since when.
+
 Pupils are named by an HMAC of their number, never the number itself. Events written before
 the key (migration 0008) keep their plain SHA-256 hashes and pupil keys: they cannot be
 re-keyed because the number is not stored. Verify accepts them only at the start of the chain,
@@ -24,7 +30,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from renderers import i18n
@@ -124,11 +142,19 @@ def _anchor_mac(key: bytes, event_id: int, event_hash: str) -> str:
 
 
 # built once; each event only brings its parameters
-_INSERT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
-_LAST = select(AuditEvent.id, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.id.desc())
+_INSERT = insert(AuditEvent.__table__)
+_LAST = (
+    select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at)
+    .where(AuditEvent.seq.is_not(None))
+    .order_by(AuditEvent.seq.desc())
+    .limit(1)
+)
+CHAIN_LOCK = 727473  # PostgreSQL's advisory lock of the one chainer
+CHAIN_BATCH = 5000  # events chained per statement batch
 
 
-def _values(event: AuditEvent) -> dict[str, Any]:
+def _values(event: Any) -> dict[str, Any]:
+    """The hashed content of an event (an :class:`AuditEvent` or a row of its table)."""
     return {name: getattr(event, name) for name in _FIELDS}
 
 
@@ -155,17 +181,11 @@ def record(
     purpose: str,
     pupil: str | None = None,
 ) -> None:
-    """Append one event to the chain, in the caller's transaction (a core INSERT: this runs on
-    every request that touches pupil data). The first event of a day and every
-    ``ANCHOR_EVERY``-th event are anchored."""
-    if session.get_bind().dialect.name == "postgresql":
-        # one writer at a time extends the chain
-        session.execute(text("SELECT pg_advisory_xact_lock(727473)"))
-    last = session.execute(_LAST.limit(1)).first()
-    previous = last.hash if last else GENESIS
-    now = clock_of(session).now()
+    """Write one event in the caller's transaction (a core INSERT: this runs on every request
+    that touches pupil data), not chained yet: :func:`chain` gives it its place after the
+    transaction committed, so that no request holds a lock of the whole log."""
     values: dict[str, Any] = {
-        "at": now,
+        "at": clock_of(session).now(),
         "user_id": actor.user_id,
         "actor": actor.name,
         "role": actor.role,
@@ -177,11 +197,56 @@ def record(
         "purpose": purpose,
         "address": actor.address,
     }
-    values["previous_hash"] = previous
-    values["hash"] = _digest(key, values, previous)
-    event_id = session.execute(_INSERT, values).scalar_one()
-    if last is None or _day(last.at) != now.date() or event_id % ANCHOR_EVERY == 0:
-        _add_anchor(session, key, event_id, values["hash"])
+    session.execute(_INSERT, values)
+
+
+def chain(session: Session, key: bytes, limit: int | None = None) -> int:
+    """Give the committed events not chained yet their place on the chain, in the order they
+    were written (their id), at most ``limit``; how many were chained. The first event of a
+    day and every ``ANCHOR_EVERY``-th are anchored. One chainer at a time: on PostgreSQL
+    another one running at the same moment makes this one return 0 at once (its lock); on
+    SQLite the write lock of the transaction serialises them."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and not session.scalar(select(func.pg_try_advisory_xact_lock(CHAIN_LOCK))):
+        return 0
+    last = session.execute(_LAST).first()
+    seq, previous = (last.seq, last.hash) if last else (0, GENESIS)
+    previous_day = _day(last.at) if last else None
+    table = AuditEvent.__table__
+    chained = 0
+    while limit is None or chained < limit:
+        size = CHAIN_BATCH if limit is None else min(CHAIN_BATCH, limit - chained)
+        waiting = session.execute(
+            select(table).where(table.c.seq.is_(None)).order_by(table.c.id).limit(size)
+        ).all()
+        if not waiting:
+            break
+        changes, anchors = [], []
+        for event in waiting:
+            seq += 1
+            values = _values(event)
+            digest = _digest(key, values, previous)
+            changes.append(
+                {"b_id": event.id, "seq": seq, "previous_hash": previous, "hash": digest}
+            )
+            day = _day(event.at)
+            if day != previous_day or seq % ANCHOR_EVERY == 0:
+                anchors.append((event.id, digest))
+            previous, previous_day = digest, day
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                seq=bindparam("seq"),
+                previous_hash=bindparam("previous_hash"),
+                hash=bindparam("hash"),
+            ),
+            changes,
+        )
+        for event_id, digest in anchors:
+            _add_anchor(session, key, event_id, digest)
+        chained += len(waiting)
+    return chained
 
 
 def _add_anchor(session: Session, key: bytes, event_id: int, event_hash: str) -> AuditAnchor:
@@ -197,10 +262,17 @@ def _add_anchor(session: Session, key: bytes, event_id: int, event_hash: str) ->
 
 
 def anchor(session: Session, key: bytes) -> AuditAnchor | None:
-    """Record the chain's head now (``popo audit anchor``); None while the log is empty.
-    Operators keep the printed head elsewhere too: verify ``--head`` checks it is on the chain."""
-    last = session.execute(_LAST.limit(1)).first()
-    if last is None:
+    """Chain what is waiting and record the chain's head now (``popo audit anchor``); None
+    while the chain is empty. Operators keep the printed head elsewhere too: verify
+    ``--head`` checks it is on the chain."""
+    chain(session, key)
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.hash is None:
         return None
     return _add_anchor(session, key, last.id, last.hash)
 
@@ -210,52 +282,66 @@ class Verification(NamedTuple):
     broken: int | None  # the first event that does not fit the chain
     problem: str | None  # what is wrong, for people (None: the chain is intact)
     head: tuple[int, str] | None  # the last event's id and hash
+    unchained: int = 0  # events written but not chained yet (the chainer's tail)
+    unchained_since: datetime | None = None  # when the oldest of them was written
+
+
+def unchained(session: Session) -> tuple[int, datetime | None]:
+    """How many events wait for the chainer, and since when."""
+    count, since = session.execute(
+        select(func.count(), func.min(AuditEvent.at)).where(AuditEvent.seq.is_(None))
+    ).one()
+    return int(count), since
 
 
 def verify(session: Session, key: bytes, heads: Iterable[str] = ()) -> Verification:
-    """Check every event's keyed hash and link, that every recorded anchor (and every head in
-    ``heads``, kept elsewhere by operators) is still on the chain, and that events from before
-    the key are sealed by a keyed event or anchor after them."""
+    """Check every chained event's keyed hash, link and place, that every recorded anchor (and
+    every head in ``heads``, kept elsewhere by operators) is still on the chain, and that
+    events from before the key are sealed by a keyed event or anchor after them; and count the
+    events not chained yet (not a fault: the chainer's tail, which it reports)."""
+    waiting, since = unchained(session)
+
+    def result(checked: int, broken: int | None, problem: str | None) -> Verification:
+        return Verification(checked, broken, problem, head, waiting, since)
+
+    head: tuple[int, str] | None = None
     anchors: dict[int, list[AuditAnchor]] = {}
     for found in session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)):
         if not hmac.compare_digest(found.mac, _anchor_mac(key, found.event_id, found.event_hash)):
-            return Verification(0, None, f"anchor {found.id} was not written with the key", None)
+            return result(0, None, f"anchor {found.id} was not written with the key")
         anchors.setdefault(found.event_id, []).append(found)
     anchored = set(anchors)
     wanted = set(heads)
     previous, count, keyed, last_legacy = GENESIS, 0, False, None
-    head: tuple[int, str] | None = None
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+    chained = select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq)
+    for event in session.scalars(chained):
         count += 1
         values = _values(event)
-        if event.previous_hash != previous:
-            return Verification(count, event.id, f"event {event.id} does not follow on", head)
+        if event.previous_hash != previous or event.seq != count or event.hash is None:
+            return result(count, event.id, f"event {event.id} does not follow on")
         if hmac.compare_digest(event.hash, _digest(key, values, previous)):
             keyed = True
         elif not keyed and event.hash == _legacy_digest(values, previous):
             last_legacy = event.id  # from before the key: allowed only at the start
         else:
-            return Verification(count, event.id, f"event {event.id} was changed", head)
+            return result(count, event.id, f"event {event.id} was changed")
         for found in anchors.pop(event.id, []):
             if found.event_hash != event.hash:
-                return Verification(count, event.id, f"anchor {found.id} is not on the chain", head)
+                return result(count, event.id, f"anchor {found.id} is not on the chain")
         wanted.discard(event.hash)
         previous, head = event.hash, (event.id, event.hash)
     if anchors:
         missing = min(anchors)
-        return Verification(
-            count, None, f"event {missing} of an anchor is missing: events were removed", head
-        )
+        return result(count, None, f"event {missing} of an anchor is missing: events were removed")
     if wanted:
-        return Verification(count, None, "a head kept elsewhere is not on the chain", head)
+        return result(count, None, "a head kept elsewhere is not on the chain")
     if last_legacy is not None and not keyed and last_legacy not in anchored:
-        return Verification(
+        return result(
             count,
             None,
             "the events from before the audit key are not sealed yet: run `popo audit anchor`",
-            head,
         )
-    return Verification(count, None, None, head)
+    return result(count, None, None)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db.base import Base, utcnow
@@ -14,7 +14,8 @@ from ..db.base import Base, utcnow
 class AuditEvent(Base):
     """One access to pupil data or a submission. Append-only; each event's hash is an HMAC (with
     the audit key) over its content and the previous event's hash, so that a changed or removed
-    event breaks the chain."""
+    event breaks the chain. An event is written in its request's transaction without its place
+    on the chain (``seq``, ``previous_hash``, ``hash``), which the chainer gives it after."""
 
     __tablename__ = "audit_event"
 
@@ -30,8 +31,20 @@ class AuditEvent(Base):
     pupil: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed hash of the BSN
     purpose: Mapped[str] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(64))
-    previous_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # its place on the chain (1, 2, …), given by the chainer; None: not chained yet
+    seq: Mapped[int | None] = mapped_column(Integer)
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        Index("ix_audit_event_seq", "seq", unique=True),
+        Index(
+            "ix_audit_event_unchained",
+            "id",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
+    )
 
 
 class AuditAnchor(Base):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
+import time
 import uuid
 from datetime import date
 
@@ -24,7 +26,7 @@ from runtime.organisations.models import Organisation
 from runtime.settings import Settings
 from runtime.state import AppState
 
-from .conftest import log_in, with_csrf
+from .conftest import DATABASE_URL, log_in, with_csrf
 
 Client = TestClient[Litestar]
 
@@ -248,10 +250,12 @@ def test_every_access_is_audited_in_a_verifiable_chain(client: Client, seeded: A
         actions = [(e.actor, e.action, e.object_type) for e in events]
         assert ("ib@regenboog.demo", "read", "draft") in actions
         assert all(e.pupil != "111222333" for e in events)  # the number itself is not stored
-        checked, broken, problem, _ = audit.verify(session, seeded.audit_key)
+    chain_all(seeded)
+    with seeded.db.session() as session:
+        checked, broken, problem, *_ = audit.verify(session, seeded.audit_key)
         assert checked >= 2 and broken is None and problem is None
         # tampering with one event breaks the chain at that event
-        victim = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
+        victim = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).first()
         assert victim is not None
         victim.purpose = "something else"
         session.flush()
@@ -495,6 +499,19 @@ def popo_audit(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) 
     return code, out.getvalue()
 
 
+def chain_all(state: AppState) -> None:
+    """Chain every event written so far (the job's work), waiting while the application's own
+    job worker is the one chainer at that moment."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with state.db.session() as session:
+            audit.chain(session, state.audit_key)
+            if audit.unchained(session)[0] == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the audit events were not chained")
+
+
 def test_the_pupil_key_is_keyed_not_a_plain_hash_of_the_bsn(
     client: Client, seeded: AppState
 ) -> None:
@@ -518,9 +535,11 @@ def test_an_intact_chain_passes_and_its_head_can_be_kept_elsewhere(
 
 def test_a_chain_rewritten_with_plain_sha256_fails_verify(client: Client, seeded: AppState) -> None:
     audited_draft(client)
+    chain_all(seeded)
     with seeded.db.session() as session:
         previous = audit.GENESIS
-        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        chained = select(AuditEvent).where(AuditEvent.seq.is_not(None))
+        for event in session.scalars(chained.order_by(AuditEvent.seq)):
             event.purpose = event.purpose.replace("fill in", "look at")  # the forger's change
             event.previous_hash = previous
             event.hash = audit._legacy_digest(audit._values(event), previous)
@@ -539,7 +558,9 @@ def test_removing_the_newest_events_fails_verify(
     _, out = popo_audit(settings, monkeypatch, "anchor")
     head = out.split()[3]
     with seeded.db.session() as session:
-        newest = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2))
+        newest = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq.desc())
+        ).all()[:2]
         for event in list(newest):
             session.delete(event)
         session.flush()
@@ -561,14 +582,14 @@ def test_events_from_before_the_key_are_found_and_sealed(client: Client, seeded:
         session.execute(delete(AuditAnchor))
         session.execute(delete(AuditEvent))
         previous = audit.GENESIS
-        for number in ("555666777", "555666777"):
+        for seq, number in enumerate(("555666777", "555666777"), 1):
             values = {
                 "at": datetime.now(UTC), "user_id": None, "actor": "ib@regenboog.demo",
                 "role": "intern_begeleider", "organisation_id": None, "action": "read",
                 "object_type": "draft", "object_id": "old", "purpose": "fill in the form: x",
                 "pupil": audit.legacy_pupil_key(number), "address": "127.0.0.1",
             }  # fmt: skip
-            event = AuditEvent(**values, previous_hash=previous)
+            event = AuditEvent(**values, seq=seq, previous_hash=previous)
             event.hash = audit._legacy_digest(values, previous)
             session.add(event)
             session.flush()
@@ -579,6 +600,91 @@ def test_events_from_before_the_key_are_found_and_sealed(client: Client, seeded:
         audit.record(
             session, key, actor, "read", "draft", "old", "fill in the form: x", "555666777"
         )
+        assert "not sealed" in (audit.verify(session, key).problem or "")  # not chained yet
+        assert audit.chain(session, key) == 1
         assert audit.verify(session, key).problem is None  # the keyed event seals them
         assert len(audit.for_pupil(session, key, "555666777")) == 3
         session.rollback()
+
+
+# ------------------------------------------------------------- the chainer
+
+
+def test_an_event_waits_for_the_chainer_and_verify_reports_the_tail(
+    client: Client, seeded: AppState, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain_all(seeded)
+    actor = audit.Actor(None, "ib@regenboog.demo", "intern_begeleider", None, "127.0.0.1")
+    with seeded.db.session() as session:
+        audit.record(session, seeded.audit_key, actor, "read", "draft", "tail", "fill in the form")
+    with seeded.db.session() as session:
+        written = session.scalars(select(AuditEvent).where(AuditEvent.object_id == "tail")).one()
+        assert written.seq is None and written.hash is None  # written, not chained yet
+        result = audit.verify(session, seeded.audit_key)
+        assert result.problem is None and result.unchained >= 1
+        assert result.unchained_since is not None
+    code, out = popo_audit(settings, monkeypatch, "verify")
+    assert code == 0 and "the chain is intact" in out and "unchained: " in out, out
+    code, out = popo_audit(settings, monkeypatch, "chain")
+    assert code == 0 and re.match(r"chained: \d+ events\n", out), out
+    chain_all(seeded)  # whatever the application's job worker still held
+    with seeded.db.session() as session:
+        written = session.scalars(select(AuditEvent).where(AuditEvent.object_id == "tail")).one()
+        assert written.seq is not None and written.hash is not None
+        assert written.previous_hash is not None
+    code, out = popo_audit(settings, monkeypatch, "verify")
+    assert code == 0 and "unchained" not in out, out
+
+
+def test_the_chainer_is_a_job_every_minute() -> None:
+    from runtime.jobs.spec import TASKS
+
+    assert TASKS["audit_chain"].cron == "* * * * *"
+
+
+def test_an_event_rolled_back_with_its_request_never_reaches_the_chain(seeded: AppState) -> None:
+    actor = audit.Actor(None, "ib@regenboog.demo", "intern_begeleider", None, None)
+    with pytest.raises(RuntimeError), seeded.db.session() as session:
+        audit.record(session, seeded.audit_key, actor, "read", "draft", "gone", "fill in the form")
+        raise RuntimeError("the request fails after its read was recorded")
+    chain_all(seeded)
+    with seeded.db.session() as session:
+        assert not session.scalars(select(AuditEvent).where(AuditEvent.object_id == "gone")).all()
+        assert audit.verify(session, seeded.audit_key).problem is None
+
+
+@pytest.mark.skipif(not DATABASE_URL, reason="SQLite has one writer at a time by design")
+def test_requests_writing_events_do_not_wait_for_each_other_and_commit_out_of_order(
+    seeded: AppState,
+) -> None:
+    """Two transactions each record an event: the second commits while the first is still
+    open (no lock of the whole log), so the first's event, with the lower id, commits after
+    a later one was chained; both end up on the chain, which verifies."""
+    chain_all(seeded)
+    key = seeded.audit_key
+    actor = audit.Actor(None, "ib@regenboog.demo", "intern_begeleider", None, None)
+    with seeded.db.session() as first:
+        audit.record(first, key, actor, "read", "draft", "first-open", "fill in the form")
+        done = threading.Event()
+
+        def second() -> None:
+            with seeded.db.session() as session:
+                audit.record(session, key, actor, "read", "draft", "second", "fill in the form")
+            done.set()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert done.wait(10), "the second request waited for the first one's transaction"
+        thread.join()
+        chain_all(seeded)  # the second is chained, the first is not committed yet
+    chain_all(seeded)
+    with seeded.db.session() as session:
+        found = {
+            e.object_id: e
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.object_id.in_(["first-open", "second"]))
+            )
+        }
+        assert found["first-open"].id < found["second"].id
+        assert found["first-open"].seq > found["second"].seq  # chained in the order committed
+        assert audit.verify(session, key).problem is None
