@@ -20,6 +20,7 @@ from .forms.plugin import DOMAIN as FORMS
 from .home.plugin import DOMAIN as HOME
 from .jobs import spec
 from .monitoring.plugin import DOMAIN as MONITORING
+from .operations.plugin import DOMAIN as OPERATIONS
 from .organisations.plugin import DOMAIN as ORGANISATIONS
 from .oso.plugin import DOMAIN as OSO
 from .placement.plugin import DOMAIN as PLACEMENT
@@ -45,6 +46,7 @@ DOMAINS: tuple[Domain, ...] = (
     SUPPORT,
     ABSENCE,
     MONITORING,
+    OPERATIONS,
 )
 # the shared mechanisms' tables; with the domains' models they are every table (Alembic's too)
 MECHANISM_TABLES = (audit_tables, status_tables, outbox, notifications.models)

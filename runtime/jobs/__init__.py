@@ -40,6 +40,11 @@ def defer(session: Session, task: str, *, delay: float | None = None, **kwargs: 
     transaction, to run at once or ``delay`` seconds after it commits."""
     if task not in spec.TASKS:
         raise KeyError(f"no task {task!r}: no domain declares it (runtime/domains.py)")
+    from ..logs import request_id
+
+    identifier = request_id.get()
+    if identifier is not None:
+        kwargs = {**kwargs, spec.REQUEST_ID: identifier}
     if _is_sqlite(session.get_bind().dialect.name):
         from . import sqlite
 

@@ -90,9 +90,9 @@ def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
     found = session.execute(
         text(
             "SELECT 1 FROM procrastinate_jobs WHERE task_name = :name"
-            " AND status = 'todo' AND args = CAST(:args AS jsonb) LIMIT 1"
+            " AND status = 'todo' AND args - :request_id = CAST(:args AS jsonb) LIMIT 1"
         ),
-        {"name": name, "args": json.dumps(kwargs)},
+        {"name": name, "args": json.dumps(kwargs), "request_id": spec.REQUEST_ID},
     ).first()
     return found is not None
 
@@ -157,7 +157,9 @@ def waiting(state: AppState) -> list[tuple[str, dict[str, Any]]]:
         rows = session.execute(
             text("SELECT task_name, args FROM procrastinate_jobs WHERE status = 'todo' ORDER BY id")
         ).all()
-    return [(row.task_name, dict(row.args)) for row in rows]
+    return [
+        (row.task_name, {k: v for k, v in row.args.items() if k != spec.REQUEST_ID}) for row in rows
+    ]
 
 
 def schema() -> str:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ..state import AppState
 
 QUEUES = ("mail", "pdf", "default")
+# the id of the request that deferred a job, among its arguments (runtime/logs): the job's log
+# lines carry it; its body never sees it, nor does ``pending``
+REQUEST_ID = "popo_request_id"
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,20 @@ def extra_tasks(*tasks: Task) -> Iterator[None]:
 def body(name: str, state: AppState | None) -> Callable[..., None]:
     """The task ``name`` bound to the state of the process that runs it. A periodic task is
     given the moment it was due (``timestamp``, on PostgreSQL) if its body asks for it."""
+    from .. import logs, metrics
+
     spec = TASKS[name]
     wants_timestamp = "timestamp" in inspect.signature(spec.run).parameters
 
     def run(**kwargs: Any) -> None:
         if not wants_timestamp:
             kwargs.pop("timestamp", None)
-        spec.run(state, **kwargs)
+        with logs.serving(kwargs.pop(REQUEST_ID, None)):
+            try:
+                spec.run(state, **kwargs)
+            except Exception:
+                metrics.job_failed(name)
+                raise
 
     run.__name__ = run.__qualname__ = name
     return run

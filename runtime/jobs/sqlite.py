@@ -86,9 +86,14 @@ def pending(session: Session, name: str, kwargs: dict[str, Any]) -> bool:
     rows = session.scalars(select(HUEY_TASK.c.data).where(HUEY_TASK.c.queue == NAME))
     for data in rows:
         task = huey.deserialize_task(data)
-        if type(task).__name__ == name and dict(task.kwargs) == kwargs:
+        if type(task).__name__ == name and _arguments(task.kwargs) == kwargs:
             return True
     return False
+
+
+def _arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A job's arguments as its body gets them (without the id of the request it came from)."""
+    return {key: value for key, value in kwargs.items() if key != spec.REQUEST_ID}
 
 
 def huey_for(state: AppState) -> SqliteHuey:
@@ -149,7 +154,7 @@ def run_worker(state: AppState, concurrency: int) -> None:
 def waiting(state: AppState) -> list[tuple[str, dict[str, Any]]]:
     huey = huey_for(state)
     try:
-        return [(type(t).__name__, dict(t.kwargs)) for t in huey.pending() + huey.scheduled()]
+        return [(type(t).__name__, _arguments(t.kwargs)) for t in huey.pending() + huey.scheduled()]
     finally:
         huey.storage.close()
 
