@@ -195,6 +195,11 @@ def test_every_route_with_an_id_is_in_the_authorisation_table(app: Litestar) -> 
         "/monitoring/{overview_id:str}/export.xlsx",
         "/monitoring/reports/{report_id:uuid}",
         "/monitoring/reports/{report_id:uuid}/{name:str}",
+        # a large export: asked as export.csv is; its page and file for the person who asked
+        # only (the file while they still see the figures): test_monitoring_exports
+        "/monitoring/{overview_id:str}/exports",
+        "/monitoring/exports/{export_id:uuid}",
+        "/monitoring/exports/{export_id:uuid}/download",
         "/static/{file_path:path}",  # the application's own CSS
         "/static/vendor/{file_path:path}",  # htmx
     }
