@@ -1,5 +1,6 @@
 """The monitoring domain: the dashboards and overviews of a school, a bestuur and an SWV, each
-of its own population, with their drill-down and exports (docs/monitoring.md). The overviews
+of its own population, with their drill-down and exports, a large export made by a job with
+its progress on a page (docs/monitoring.md). The overviews
 are definitions (engine/overviews, definitions/base/overviews); the home page links the
 dashboard for everyone who works for a school, a bestuur or an SWV."""
 
@@ -13,7 +14,7 @@ from ..domain import Domain
 from ..home.links import Link, home_links
 from ..notifications import Event
 from ..pupils.models import Pupil
-from . import cli, models, reports, routes
+from . import cli, export_jobs, models, reports, routes
 from .queries import AUDIENCE_OF_ROLE, PURPOSE_RECORDS
 from .settings import MonitoringSettings
 
@@ -34,7 +35,7 @@ DOMAIN = Domain(
     routes=routes.ROUTES,
     models=models,
     commands=cli.add_commands,
-    tasks=reports.TASKS,
+    tasks=(*reports.TASKS, *export_jobs.TASKS),
     templates=Path(__file__).parent / "templates",
     settings=MonitoringSettings,
     events=(

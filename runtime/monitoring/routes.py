@@ -10,7 +10,13 @@
 - ``/monitoring/{overview}/records``: the rows behind one figure (the drill-down), only those
   the person may read; every pupil listed is recorded in the audit log (queries.records).
 - ``/monitoring/{overview}/export.csv`` and ``export.xlsx``: the view as a file, every row of
-  it (exports.py); the XLSX written in constant memory to a temporary file and streamed.
+  it (exports.py); the XLSX written in constant memory to a temporary file and streamed. A
+  view of more rows than ``POPO_MONITORING_EXPORT_INLINE_ROWS`` is made by a job instead: the
+  overview's buttons (and, for an old link, this address's page) post to
+  ``/monitoring/{overview}/exports``, which asks for it (export_jobs.py) and sends the person
+  to ``/monitoring/exports/{id}``: its progress (a progress bar htmx refreshes every 2 s, a
+  "Vernieuwen" link without JavaScript), then its ``/download``; both only for the person who
+  asked, while the figures are still theirs to see.
 
 An overview not offered to the perspective's audience is 404, as is a perspective the person
 does not have. Figures for a bestuur or an SWV suppress small cells (results.Result)."""
@@ -23,12 +29,13 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.response import Stream
+from litestar.params import FromPath
+from litestar.response import Redirect, Stream
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +44,7 @@ from engine.overviews.sources import SOURCES
 from renderers import i18n
 
 from ..clock import clock_of
+from ..organisations.models import Organisation
 from ..state import AppState
 from ..web import guards
 from ..web.blocking import in_thread
@@ -44,8 +52,9 @@ from ..web.downloads import attachment_headers
 from ..web.identity import actor
 from ..web.language import request_language, templates
 from ..web.pages import html, language_url
-from . import exports, present, queries, views
-from .models import MonitoringReport
+from ..web.posted import Posted
+from . import export_jobs, exports, present, queries, views
+from .models import EXPORT, ExportStatus, MonitoringExport, MonitoringReport
 from .results import Perspective, Result, View
 from .settings import MonitoringSettings
 
@@ -92,6 +101,11 @@ def _overview(popo: AppState, overview_id: str, perspective: Perspective) -> Com
 
 def _threshold(popo: AppState) -> int:
     return MonitoringSettings.of(popo.settings).suppress_below
+
+
+def _inline_rows(popo: AppState) -> int:
+    """The most rows an export is made of in the request; a larger one is a job's."""
+    return MonitoringSettings.of(popo.settings).export_inline_rows
 
 
 def _run(
@@ -193,6 +207,7 @@ def overview_page(
         options = _filter_options(popo, session, overview, perspective, language)
         session.commit()
     values = _overview_values(perspective, overview, asked, result, options, language)
+    values["export_inline"] = result.total_rows <= _inline_rows(popo)
     template = (
         "monitoring_results.html"
         if request.headers.get("hx-request")
@@ -331,28 +346,36 @@ def _first(params: Mapping[str, Sequence[str]], name: str) -> str:
     return (values[0] if values else "").strip()[:100]
 
 
-EXPORT_ROWS = queries.MAX_GROUPS
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
 
-def _export_result(request: Request[Any, Any, Any], popo: AppState, overview_id: str) -> Result:
+def _export_result(
+    request: Request[Any, Any, Any], popo: AppState, overview_id: str
+) -> tuple[Result, Perspective]:
     language = request_language(request)
     params = _params(request)
     with popo.db.session() as session:
         perspective, _ = _perspective(request, session, views.read_perspective(params))
         overview = _overview(popo, overview_id, perspective)
-        asked = views.read(overview, params, clock_of(session).today(), per_page=EXPORT_ROWS)
-        result = _run(popo, session, overview, perspective, asked.view, language)
+        result = exports.result_of(popo, session, overview, perspective, params, language)
         session.commit()
-    return result
+    return result, perspective
 
 
-def _file_name(result: Result, extension: str) -> str:
-    view = result.view
-    return (
-        f"{result.overview.id}-{view.period_from.isoformat()}-{view.period_to.isoformat()}"
-        f".{extension}"
+def _ask_page(
+    request: Request[Any, Any, Any], result: Result, perspective: Perspective, format: str
+) -> Response[str]:
+    """An export too large for the request, reached by a link: the button that has it made
+    (a GET changes nothing; the job is asked for by a POST)."""
+    return _render(
+        request,
+        "monitoring_export_ask.html",
+        perspective=perspective,
+        overview=result.overview,
+        result=result,
+        format=format,
+        present=present,
+        export_query=views.query(result.view, str(perspective.organisation_id)),
     )
 
 
@@ -360,12 +383,14 @@ def _file_name(result: Result, extension: str) -> str:
 @in_thread
 def export_csv(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
-) -> Stream:
-    result = _export_result(request, popo, overview_id)
+) -> Stream | Response[str]:
+    result, perspective = _export_result(request, popo, overview_id)
+    if result.total_rows > _inline_rows(popo):
+        return _ask_page(request, result, perspective, "csv")
     return Stream(
         exports.csv_chunks(result),
-        media_type="text/csv; charset=utf-8",
-        headers=attachment_headers(_file_name(result, "csv")),
+        media_type=exports.MEDIA_TYPES["csv"],
+        headers=attachment_headers(exports.file_name(result, "csv")),
     )
 
 
@@ -382,8 +407,10 @@ def _stream_and_remove(path: Path) -> Iterator[bytes]:
 @in_thread
 def export_xlsx(
     request: Request[Any, Any, Any], popo: NamedDependency[AppState], overview_id: str
-) -> Stream:
-    result = _export_result(request, popo, overview_id)
+) -> Stream | Response[str]:
+    result, perspective = _export_result(request, popo, overview_id)
+    if result.total_rows > _inline_rows(popo):
+        return _ask_page(request, result, perspective, "xlsx")
     handle, name = tempfile.mkstemp(suffix=".xlsx", dir=popo.settings.data_dir)
     os.close(handle)
     path = Path(name)
@@ -394,8 +421,123 @@ def export_xlsx(
         raise
     return Stream(
         _stream_and_remove(path),
-        media_type=XLSX,
-        headers=attachment_headers(_file_name(result, "xlsx")),
+        media_type=exports.XLSX,
+        headers=attachment_headers(exports.file_name(result, "xlsx")),
+    )
+
+
+@post("/monitoring/{overview_id:str}/exports")
+@in_thread
+def ask_export(
+    request: Request[Any, Any, Any],
+    popo: NamedDependency[AppState],
+    posted: NamedDependency[Posted],
+    overview_id: str,
+) -> Redirect:
+    """Have the view of the address's query made as a file by a job (``format``: csv or
+    xlsx), and go to its page. The perspective and the overview are checked as for the
+    request's export (404); the view is kept as its canonical query, the period in dates."""
+    language = request_language(request)
+    params = _params(request)
+    format = posted.get("format")
+    if format not in exports.FORMATS:
+        raise NotFoundException()
+    with popo.db.session() as session:
+        perspective, _ = _perspective(request, session, views.read_perspective(params))
+        overview = _overview(popo, overview_id, perspective)
+        who = guards.logged_in(request, session)
+        view = views.read(overview, params, clock_of(session).today()).view
+        canonical = parse_qs(views.query(view, str(perspective.organisation_id)))
+        export = export_jobs.ask(
+            session, who, perspective, overview.id, canonical, language, format
+        )
+        target = f"/monitoring/exports/{export.id}"
+        session.commit()
+    return Redirect(target, status_code=303)
+
+
+def _my_export(
+    request: Request[Any, Any, Any], session: Session, export_id: uuid.UUID
+) -> tuple[MonitoringExport, Perspective | None, list[Perspective]]:
+    """The export if this person asked for it (else 404), with its perspective while they
+    still look at its organisation's figures (None once they do not), and all of theirs."""
+    who = guards.logged_in(request, session)
+    export = export_jobs.mine(session, who, export_id)
+    if export is None:
+        raise NotFoundException()
+    perspectives = queries.perspectives(session, who)
+    perspective = next(
+        (p for p in perspectives if p.organisation_id == export.organisation_id), None
+    )
+    return export, perspective, perspectives
+
+
+@get("/monitoring/exports/{export_id:uuid}")
+@in_thread
+def export_page(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], export_id: FromPath[uuid.UUID]
+) -> Response[str]:
+    """How far the export is, then its download (or why it failed). Polled by htmx every 2 s
+    while it is being made (the status alone: the fragment), and no more once it finished;
+    without JavaScript the page's "Vernieuwen" link does the same. Only the person who asked
+    sees it; it shows no figures, so a look is not recorded, and it still says why the file
+    was not made to someone who since lost the right to see them."""
+    language = request_language(request)
+    with popo.db.session() as session:
+        export, perspective, _ = _my_export(request, session, export_id)
+        organisation = session.get(Organisation, export.organisation_id)
+        session.commit()
+    overview = popo.registry.overview(export.overview_id)
+    title = present.label(overview.title, language) if overview else export.overview_id
+    query = urlencode([(k, v) for k, values in export.params.items() for v in values])
+    values = {
+        "export": export,
+        "done": export.status is ExportStatus.DONE and perspective is not None,
+        "failed": export.status is ExportStatus.FAILED
+        or (export.status is ExportStatus.DONE and perspective is None),
+        "status_label": EXPORT.label(export.status, language),
+        "problem": i18n.gettext(
+            language,
+            export_jobs.PROBLEMS.get(
+                export.problem or ("no_access" if perspective is None else "error"),
+                export_jobs.PROBLEMS["error"],
+            ),
+        ),
+        "perspective": perspective,
+        "organisation_name": organisation.name if organisation else "",
+        "overview_title": title,
+        "overview_address": f"/monitoring/{export.overview_id}?{query}",
+    }
+    template = (
+        "monitoring_export_status.html"
+        if request.headers.get("hx-request")
+        else "monitoring_export.html"
+    )
+    return _render(request, template, **values)
+
+
+@get("/monitoring/exports/{export_id:uuid}/download")
+@in_thread
+def export_download(
+    request: Request[Any, Any, Any], popo: NamedDependency[AppState], export_id: FromPath[uuid.UUID]
+) -> Response[bytes]:
+    """The file the job made, under the name the request's export gives it: for the person
+    who asked, while they still look at its organisation's figures (else 404)."""
+    with popo.db.session() as session:
+        export, perspective, _ = _my_export(request, session, export_id)
+        session.commit()
+    digest = export.sha256
+    if (
+        perspective is None
+        or export.status is not ExportStatus.DONE
+        or not digest
+        or not popo.archive.exists(digest)
+    ):
+        raise NotFoundException()
+    return Response(
+        popo.archive.get(digest),
+        media_type=exports.MEDIA_TYPES[export.format],
+        headers=attachment_headers(export.file_name or f"{export.overview_id}.{export.format}"),
     )
 
 
@@ -474,7 +616,7 @@ def report_file(
         session.commit()
     kinds = {
         "rapport.pdf": (report.pdf_sha256, "application/pdf"),
-        "rapport.xlsx": (report.xlsx_sha256, XLSX),
+        "rapport.xlsx": (report.xlsx_sha256, exports.XLSX),
     }
     if name not in kinds or not popo.archive.exists(kinds[name][0]):
         raise NotFoundException()
@@ -495,4 +637,7 @@ ROUTES = [
     records_page,
     export_csv,
     export_xlsx,
+    ask_export,
+    export_page,
+    export_download,
 ]

@@ -17,7 +17,18 @@ class MonitoringSettings(Section):
         "overview may ask for more, never for less",
         allowed="a whole number, at least 2",
     )
+    monitoring_export_inline_rows: Count = setting(
+        2000,
+        "an overview's CSV or XLSX export of at most this many rows is made in the request and "
+        "downloads at once; a larger one is made by a background job, with a page that shows "
+        "its progress and then the download",
+        allowed="a whole number, at least 1",
+    )
 
     @property
     def suppress_below(self) -> int:
         return max(2, self.monitoring_suppress_below)
+
+    @property
+    def export_inline_rows(self) -> int:
+        return self.monitoring_export_inline_rows
