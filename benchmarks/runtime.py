@@ -59,7 +59,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -443,11 +442,13 @@ class Prepared:
     url: str
     dsn: str  # for the DB-API
     env: dict[str, str]
-    state: Any
-    page_draft: str
-    capture_draft: str  # the draft of the captured requests (the floor replays them for others)
-    drafts: dict[str, list[str]]  # "change:w1", "floor:w2", … → a draft per connection
-    booted: Any = None  # what ``migrated`` gave (the ports of POPO's servers)
+    settings: Any = None  # this process's
+    popo: dict[int, int] = field(default_factory=dict)  # POPO's servers: workers → port
+    # what seed() made
+    state: Any = None
+    page_draft: str = ""
+    capture_draft: str = ""  # the draft of the captured requests (the floor replays them)
+    drafts: dict[str, list[str]] = field(default_factory=dict)  # "change:w1", … → per connection
     # what capture() found
     cookie: str = ""
     form: list[tuple[str, str]] = field(default_factory=list)  # the change page's, as posted
@@ -456,6 +457,10 @@ class Prepared:
     page_sql: list[list[Statement]] = field(default_factory=list)
     change_sql: list[list[Statement]] = field(default_factory=list)
     page_miss_checked: bool = False
+
+    def with_settings(self, settings: Any) -> Prepared:
+        self.settings = settings
+        return self
 
 
 def recreate_pg(url: str) -> str:
@@ -512,29 +517,10 @@ def one_hash() -> Iterator[None]:
         accounts.hash_password = hash_password
 
 
-def prepare(
-    name: str,
-    url: str,
-    folder: Path,
-    secret: str,
-    registry: Any,
-    migrated: Callable[[dict[str, str]], Any],
-) -> Prepared:
-    """Migrate and seed a database: the demo, the drafts the load uses, the register.
-    ``migrated(env)`` is called once the schema is there (the servers may start)."""
-    import random
-
-    from sqlalchemy import select
-
-    from benchmarks.register import grow
-    from runtime import demo
+def migrate(name: str, url: str, folder: Path, secret: str) -> Prepared:
+    """A new database with POPO's schema (its servers may start on it)."""
     from runtime.db.migrate import upgrade
-    from runtime.db.session import Database
     from runtime.domains import AppSettings
-    from runtime.forms.service import FormsService
-    from runtime.organisations.models import Organisation
-    from runtime.state import AppState
-    from runtime.storage import BlobStore
 
     data = folder / f"var-{name}"
     dsn = str(folder / f"{name}.sqlite3") if name == "sqlite" else recreate_pg(url)
@@ -553,23 +539,37 @@ def prepare(
         log_level="WARNING",
     )
     upgrade(settings)
-    booted = migrated(env)
-    database = Database(settings)
-    state = AppState(
+    return Prepared(
+        name=name, prefix="" if name == "sqlite" else "pg_", url=url, dsn=dsn, env=env
+    ).with_settings(settings)
+
+
+def seed(db: Prepared, registry: Any) -> None:
+    """The demo, the drafts the load uses (one per connection), and the register's transfers."""
+    import random
+
+    from sqlalchemy import select
+
+    from benchmarks.register import grow
+    from runtime import demo
+    from runtime.db.session import Database
+    from runtime.forms.service import FormsService
+    from runtime.organisations.models import Organisation
+    from runtime.state import AppState
+    from runtime.storage import BlobStore
+
+    settings = db.settings
+    state = db.state = AppState(
         settings,
-        database,
+        Database(settings),
         registry,
         BlobStore(settings.files_dir),
         BlobStore(settings.archive_dir),
     )
-    drafts: dict[str, list[str]] = {}
     with state.db.session() as session, one_hash():
         demo.seed(session, state.registry, settings)
-        schools = list(
-            session.execute(
-                select(Organisation.id, Organisation.code).where(Organisation.kind == "school")
-            )
-        )
+        kind = Organisation.kind == "school"
+        schools = list(session.execute(select(Organisation.id, Organisation.code).where(kind)))
         school = next(i for i, code in schools if code == "12AB00")
         service = FormsService(session, state.registry, settings, state.files)
 
@@ -579,24 +579,12 @@ def prepare(
             draft.revision += 1
             return str(draft.id)
 
-        page_draft, capture_draft = new_draft(), new_draft()
+        db.page_draft, db.capture_draft = new_draft(), new_draft()
         for role in ("change", "floor"):
             for workers in (1, 2):
-                drafts[f"{role}:w{workers}"] = [new_draft() for _ in range(CONNECTIONS)]
+                db.drafts[f"{role}:w{workers}"] = [new_draft() for _ in range(CONNECTIONS)]
     ordered = [school] + [i for i, code in schools if i != school]
     grow(state, TRANSFERS, ordered, random.Random(17))
-    return Prepared(
-        name=name,
-        prefix="" if name == "sqlite" else "pg_",
-        url=url,
-        dsn=dsn,
-        env=env,
-        state=state,
-        page_draft=page_draft,
-        capture_draft=capture_draft,
-        drafts=drafts,
-        booted=booted,
-    )
 
 
 def capture(db: Prepared) -> None:
@@ -835,11 +823,6 @@ def wait_for(url: str, headers: dict[str, str], timeout: float = 120) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def boot(servers: Servers, workers: tuple[int, ...], env: dict[str, str]) -> dict[int, int]:
-    """POPO's servers for a database, with each number of workers: their ports."""
-    return {w: servers.start("runtime.asgi:app", env, w) for w in workers}
-
-
 def warm_up(targets: Any) -> None:
     """Every server up, logged in and warm (templates compiled, caches filled): each page
     read 24 times over 8 connections at once, so that both processes of two get some."""
@@ -1010,6 +993,7 @@ def run_python(
 
 
 BOUNDARY = "----popoBenchFormBoundary7MA4YWxkTrZu0gW"
+KEEP_IDLE = 3.0  # seconds a free connection is used again (uvicorn keeps one 5 s)
 REVISION_IN_ANSWER = re.compile(rb'id="draft-revision" value="(\d+)"')
 
 
@@ -1137,17 +1121,25 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
 
         await asyncio.gather(*(connection(n) for n in range(int(spec["connections"]))))
     else:
-        idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        # connections free for the next request, with when they were last used: one idle for
+        # longer than KEEP_IDLE is closed rather than used, as uvicorn closes it after 5 s
+        # (--timeout-keep-alive) and a request sent on it then would fail for the client alone
+        idle: list[tuple[float, tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = []
         limit = asyncio.Semaphore(512)
 
         async def fire(slot: int, due: float) -> None:
             async with limit:
-                conn = idle.pop() if idle else None
+                conn = None
+                while idle and conn is None:
+                    used, conn = idle.pop()
+                    if time.perf_counter() - used > KEEP_IDLE:
+                        conn[1].close()
+                        conn = None
                 try:
                     conn = conn or await connect()
                     status, body = await exchange(*conn, requests.make(slot))
                     record(slot, status, body, due)
-                    idle.append(conn)
+                    idle.append((time.perf_counter(), conn))
                 except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                     counts["read"] += 1
 
@@ -1303,7 +1295,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     window, rounds = (1, 2) if quick else (5, 5)
     fixed_seconds, register_seconds = (2, 1) if quick else (60, 5)
-    pdf_repeat = 3 if quick else 11
+    pdf_repeat = 2 if quick else 11
 
     sys.path.insert(0, str(REPOSITORY))
     tool = "wrk" if not args.python_client and ensure_wrk() else "python"
@@ -1320,7 +1312,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     start_machine = machine()
     try:
-        registry = Registry.load(RUNTIME_REPOSITORY / "definitions")
         # SQLite with one and two processes; PostgreSQL the same (in --quick, SQLite with one)
         plan = [
             ("sqlite", "sqlite:///" + str(folder / "sqlite.sqlite3"), (1,) if quick else (1, 2))
@@ -1330,12 +1321,17 @@ def main(argv: list[str] | None = None) -> int:
         dbs: list[Prepared] = []
         targets: dict[str, Target] = {}
         const_ports: dict[int, int] = {}
+        # every database's schema first, and POPO's servers start on it (they take a while),
+        # while this process loads the definitions, seeds the databases and captures
         for name, url, workers in plan:
-            # POPO's servers start once the schema is there, while the database is seeded
-            db = prepare(name, url, folder, secret, registry, partial(boot, servers, workers))
-            popo: dict[int, int] = db.booted
+            db = migrate(name, url, folder, secret)
+            db.popo = {w: servers.start("runtime.asgi:app", db.env, w) for w in workers}
             dbs.append(db)
+        registry = Registry.load(RUNTIME_REPOSITORY / "definitions")
+        for db, (name, _, workers) in zip(dbs, plan, strict=True):
+            seed(db, registry)
             capture(db)
+            popo = db.popo
             floor_spec = folder / f"floor-{name}.pickle"
             floor_spec.write_bytes(
                 pickle.dumps(
@@ -1516,10 +1512,13 @@ def main(argv: list[str] | None = None) -> int:
             r.get("changes_applied", 0) for r in floors
         )
     not_applied = {r["label"]: r["unapplied"] for r in windows if r.get("unapplied")}
+    kinds: dict[str, int] = {}
     for r in windows:
         if r["errors"]:
-            label = r["label"].split(" ")[0]
-            errors[label] = errors.get(label, 0) + r["errors"]
+            errors[r["label"]] = errors.get(r["label"], 0) + r["errors"]
+        for kind in ("bad_status", "connect", "read", "write", "timeout"):
+            if r.get(kind):
+                kinds[kind] = kinds.get(kind, 0) + r[kind]
     if not pdf:
         pdf = pdf_overhead(registry, pdf_repeat)
     if use_pg:
@@ -1540,7 +1539,8 @@ def main(argv: list[str] | None = None) -> int:
         **figures,
         **changes,
         "errors": sum(errors.values()),
-        "errors_by_window": errors,
+        "errors_by_window": errors,  # a label: its windows of every round together
+        "errors_by_kind": kinds,
         "changes_not_applied_by_window": not_applied,
         **latency,
         **pdf,
