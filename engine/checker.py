@@ -75,16 +75,10 @@ class FieldSpec:
     section: Section
     groups: tuple[GroupField, ...]
     category: Category | None
-    id: str = ""
-    type: str = ""
-    repeat_path: tuple[str, ...] = ()
-    container: str = ""  # key of the node whose visibility this field inherits
-
-    def __post_init__(self) -> None:
-        self.id = str(self.element.id)
-        self.type = str(self.element.type)
-        self.repeat_path = tuple(g.id for g in self.groups)
-        self.container = self.groups[-1].id if self.groups else f"section:{self.section.id}"
+    id: str
+    type: str
+    repeat_path: tuple[str, ...]  # the ids of ``groups``
+    container: str  # key of the node whose visibility this field inherits
 
 
 _GENERATED = Location("<generated>")
@@ -284,7 +278,9 @@ class FormChecker:
     def collect(self) -> None:
         for page in self.form.pages:
             for section in page.sections:
-                self._collect_fields(page, section, section.fields, (), section.category)
+                self._collect_fields(
+                    page, section, section.fields, (), section.category, f"section:{section.id}"
+                )
 
     def _collect_fields(
         self,
@@ -293,11 +289,24 @@ class FormChecker:
         fields: list[Any],
         groups: tuple[GroupField, ...],
         category: Category | None,
+        container: str,
     ) -> None:
+        repeat_path = tuple(g.id for g in groups)
+        append = self.fields.append
         for element in fields:
             own = getattr(element, "category", None)
-            spec = FieldSpec(element, page, section, groups, own or category)
-            self.fields.append(spec)
+            spec = FieldSpec(
+                element,
+                page,
+                section,
+                groups,
+                own or category,
+                str(element.id),
+                str(element.type),
+                repeat_path,
+                container,
+            )
+            append(spec)
             if isinstance(element, GroupField):
                 if len(groups) + 1 > MAX_GROUP_DEPTH:
                     self.diag.error(
@@ -306,11 +315,17 @@ class FormChecker:
                         "move this group up one level",
                     )
                 self._collect_fields(
-                    page, section, element.fields, (*groups, element), own or category
+                    page,
+                    section,
+                    element.fields,
+                    (*groups, element),
+                    own or category,
+                    str(element.id),
                 )
 
     def check_ids(self) -> None:
         seen: dict[str, Location] = {}
+        shared: dict[tuple[ExprType, tuple[str, ...], bool], SymbolInfo] = {}
         for page in self.form.pages:
             for kind, element in [("page", page)] + [("section", s) for s in page.sections]:
                 key = f"{kind}:{element.id}"
@@ -331,12 +346,12 @@ class FormChecker:
                 )
                 continue
             self.by_id[spec.id] = spec
-            field_type = FIELD_TYPES[spec.type]
-            self.symbols[spec.id] = SymbolInfo(
-                field_type.value_type if spec.type != "calculated" else ANY,
-                spec.repeat_path,
-                spec.type == "group",
-            )
+            value_type = FIELD_TYPES[spec.type].value_type if spec.type != "calculated" else ANY
+            info = (value_type, spec.repeat_path, spec.type == "group")
+            symbol = shared.get(info)  # symbols are frozen: fields alike share one
+            if symbol is None:
+                symbol = shared[info] = SymbolInfo(*info)
+            self.symbols[spec.id] = symbol
         for name in self.notes.left_out:  # their definition is reported: any use is accepted
             self.symbols.setdefault(name, SymbolInfo(ANY))
 
@@ -483,9 +498,10 @@ class FormChecker:
         except ExpressionError as exc:
             self.report_expression(holder, key, text, exc)
             return None
-        for node in walk(tree):
+        removed_elements = self.notes.removed_elements
+        for node in walk(tree) if removed_elements else ():
             if isinstance(node, Ref) and node.name not in self.symbols:
-                removed = self.notes.removed_elements.get(node.name)
+                removed = removed_elements.get(node.name)
                 if removed is not None:
                     what = f"'{node.name}'"
                     self.report_removed(removed, what, owner, holder, key, text, node.pos)
@@ -776,6 +792,8 @@ class FormChecker:
             container = spec.container
             if container.startswith("section:"):
                 graph.setdefault(container, set()).add(f"page:{spec.page.id}")
+        if _acyclic(graph):
+            return  # the usual case: no search for the cycles to report
         reported: set[frozenset[str]] = set()
         state: dict[str, int] = {}
         stack: list[str] = []
@@ -1071,6 +1089,24 @@ class FormChecker:
             if outer.oso:
                 path = f"{outer.oso}/{path}"
         return path
+
+
+def _acyclic(graph: dict[str, set[str]]) -> bool:
+    """Whether ``graph`` (node -> the nodes it depends on) has no cycle (Kahn's algorithm)."""
+    waiting = dict.fromkeys(graph, 0)  # node -> how many nodes depend on it, not yet taken
+    for targets in graph.values():
+        for target in targets:
+            waiting[target] = waiting.get(target, 0) + 1
+    ready = [node for node, count in waiting.items() if count == 0]
+    taken = 0
+    while ready:
+        node = ready.pop()
+        taken += 1
+        for target in graph.get(node, ()):
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                ready.append(target)
+    return taken == len(waiting)
 
 
 def check_definition(

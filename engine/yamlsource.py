@@ -69,8 +69,7 @@ class LocDict(dict[str, Any]):
 
     __slots__ = ("exact", "key_locs", "loc", "value_locs")
 
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
+    def __init__(self, loc: Location) -> None:  # empty: dict.__init__ would add nothing
         self.loc = loc
         self.key_locs: dict[str, Location] = {}
         self.value_locs: dict[str, Location] = {}
@@ -86,8 +85,7 @@ class LocList(list[Any]):
 
     __slots__ = ("item_locs", "loc")
 
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
+    def __init__(self, loc: Location) -> None:  # empty: list.__init__ would add nothing
         self.loc = loc
         self.item_locs: list[Location] = []
 
@@ -141,6 +139,9 @@ except ImportError:  # pragma: no cover - PyYAML built without LibYAML
 _CONSTRUCTOR = SafeConstructor()
 
 
+_INT = "tag:yaml.org,2002:int"
+
+
 def _scalar_value(tag: str, value: str) -> Any:
     if tag == _STR:
         return value
@@ -148,18 +149,9 @@ def _scalar_value(tag: str, value: str) -> Any:
         return None
     if tag == "tag:yaml.org,2002:bool":
         return value == "true"
+    if tag == _INT and value.isdigit() and value.isascii() and (value[0] != "0" or value == "0"):
+        return int(value)  # a plain decimal number: what the constructor would make of it
     return _CONSTRUCTOR.construct_object(ScalarNode(tag, value), deep=True)
-
-
-class _Frame:
-    __slots__ = ("container", "key", "key_loc", "path", "repeated")
-
-    def __init__(self, container: Any, path: str) -> None:
-        self.container = container
-        self.path = path
-        self.key: str | None = None
-        self.key_loc: Location | None = None
-        self.repeated: Location | None = None  # where a key of this mapping first came again
 
 
 class _Builder:
@@ -174,14 +166,25 @@ class _Builder:
         self.problems: list[Diagnostic] = []
 
     def build(self, parser: Any) -> Any:
-        # The hot loop of loading: locals and inlined steps on purpose (see benchmarks/engine.py).
+        # The hot loop of loading (see benchmarks/engine.py): the open container's state is
+        # held in local variables, the enclosing ones' on a stack of tuples, and the common
+        # steps are inlined; Location(...) is made without its Python-level __new__.
         file = self.file
-        make = tuple.__new__  # Location(...) without the Python-level __new__: this loop is hot
+        make = tuple.__new__
         problems = self.problems
         resolve = parser.resolve
         get_event = parser.get_event
-        stack: list[_Frame] = []
-        frame: _Frame | None = None
+        # the enclosing containers' states, one tuple for each open container
+        stack: list[tuple[Any, ...]] = []
+        push, pop = stack.append, stack.pop
+        # the open mapping or sequence (None: at the top), and its state
+        container: Any = None
+        in_list = False
+        path = ""  # its YAML path
+        prefix = ""  # the start of its keys' paths
+        key: str | None = None  # the key whose value comes next in a mapping
+        key_loc: Location | None = None  # where that key (or the last one) was written
+        repeated: Location | None = None  # where a key of this mapping first came again
         root: Any = None
         nodes = 0
         documents = 0
@@ -207,40 +210,30 @@ class _Builder:
                     problems.append(self.tag_problem(tag, mark, ""))
                 if tag != _STR:
                     value = _scalar_value(tag, value) if tag in _ALLOWED_TAGS else None
-                if frame is None:
+                if container is None:
                     root = value
                     continue
-                container = frame.container
-                if type(container) is LocList:
-                    location = make(
-                        Location,
-                        (file, mark.line + 1, mark.column + 1, f"{frame.path}[{len(container)}]"),
+                if in_list:
+                    container.item_locs.append(
+                        make(
+                            Location,
+                            (file, mark.line + 1, mark.column + 1, f"{path}[{len(container)}]"),
+                        )
                     )
                     container.append(value)
-                    container.item_locs.append(location)
                     continue
-                key = frame.key
                 if key is None:  # this scalar is a key
                     if value is None or not isinstance(value, str | int | float | bool):
                         problems.append(
                             Diagnostic(
-                                Location(file, mark.line + 1, mark.column + 1, frame.path),
+                                Location(file, mark.line + 1, mark.column + 1, path),
                                 "a mapping key must be a plain name",
                             )
                         )
-                        frame.key = _BAD_KEY
+                        key = _BAD_KEY
                         continue
                     key = str(value)
-                    frame.key = key
-                    frame.key_loc = make(
-                        Location,
-                        (
-                            file,
-                            mark.line + 1,
-                            mark.column + 1,
-                            f"{frame.path}.{key}" if frame.path else key,
-                        ),
-                    )
+                    key_loc = make(Location, (file, mark.line + 1, mark.column + 1, prefix + key))
                     continue
                 style = event.style
                 column = mark.column + 1
@@ -253,20 +246,38 @@ class _Builder:
                     )
                 else:
                     exact = not style and mark.line == event.end_mark.line
-                assert frame.key_loc is not None
-                location = make(Location, (file, mark.line + 1, column, frame.key_loc[3]))
-                self.set_item(frame, key, value, location, exact)
+                assert key_loc is not None
+                if key is not _BAD_KEY:
+                    if key in container:
+                        repeated = self.repeated_key(container, key, key_loc, path, repeated)
+                    else:
+                        container[key] = value
+                        container.key_locs[key] = key_loc
+                        container.value_locs[key] = make(
+                            Location, (file, mark.line + 1, column, key_loc[3])
+                        )
+                        if exact:
+                            container.exact.add(key)
+                key = None
                 continue
             if kind is MappingEndEvent or kind is SequenceEndEvent:
-                done = stack.pop()
-                frame = stack[-1] if stack else None
-                if frame is None:
-                    root = done.container
-                elif type(frame.container) is LocList:
-                    frame.container.append(done.container)
-                    frame.container.item_locs.append(done.container.loc)
-                elif frame.key is not None:
-                    self.set_item(frame, frame.key, done.container, done.container.loc, False)
+                done = container
+                container, in_list, path, prefix, key, key_loc, repeated = pop()
+                if container is None:
+                    root = done
+                elif in_list:
+                    container.append(done)
+                    container.item_locs.append(done.loc)
+                elif key is not None:
+                    if key is not _BAD_KEY:
+                        assert key_loc is not None
+                        if key in container:
+                            repeated = self.repeated_key(container, key, key_loc, path, repeated)
+                        else:
+                            container[key] = done
+                            container.key_locs[key] = key_loc
+                            container.value_locs[key] = done.loc
+                    key = None
                 continue
             if kind is MappingStartEvent or kind is SequenceStartEvent:
                 nodes += 1
@@ -277,29 +288,36 @@ class _Builder:
                         "flatten the structure",
                         mark,
                     )
-                if frame is None:
-                    path = ""
-                elif type(frame.container) is LocList:
-                    path = f"{frame.path}[{len(frame.container)}]"
-                elif frame.key is None:
+                if container is None:
+                    inner = ""
+                elif in_list:
+                    inner = f"{path}[{len(container)}]"
+                elif key is None:
                     problems.append(
                         Diagnostic(
-                            Location(file, mark.line + 1, mark.column + 1, frame.path),
+                            Location(file, mark.line + 1, mark.column + 1, path),
                             "a mapping key must be a plain name",
                             "write keys as simple words, e.g. 'label:'",
                         )
                     )
-                    frame.key = _BAD_KEY
-                    path = frame.path
+                    key = _BAD_KEY
+                    inner = path
                 else:
-                    assert frame.key_loc is not None
-                    path = frame.key_loc[3]
+                    assert key_loc is not None
+                    inner = key_loc[3]
                 if event.tag is not None and event.tag not in _ALLOWED_TAGS:
-                    problems.append(self.tag_problem(event.tag, mark, path))
-                location = make(Location, (file, mark.line + 1, mark.column + 1, path))
-                started: Any = LocDict(location) if kind is MappingStartEvent else LocList(location)
-                frame = _Frame(started, path)
-                stack.append(frame)
+                    problems.append(self.tag_problem(event.tag, mark, inner))
+                push((container, in_list, path, prefix, key, key_loc, repeated))
+                location = make(Location, (file, mark.line + 1, mark.column + 1, inner))
+                if kind is MappingStartEvent:
+                    container = LocDict(location)
+                    in_list = False
+                else:
+                    container = LocList(location)
+                    in_list = True
+                path = inner
+                prefix = f"{inner}." if inner else ""
+                key = key_loc = repeated = None
                 continue
             if kind is StreamEndEvent:
                 break
@@ -338,34 +356,29 @@ class _Builder:
             "remove the tag; definitions use plain YAML values only",
         )
 
-    def set_item(
-        self, frame: _Frame, key: str, value: Any, location: Location, exact: bool
-    ) -> None:
-        container = frame.container
-        frame.key = None
-        if key is _BAD_KEY:
-            return
-        key_loc = frame.key_loc
-        assert key_loc is not None
-        if key in container:
-            first = container.key_locs[key]
-            hint = f"remove one of them (the first is at line {first.line})"
-            if frame.path.endswith("]"):  # a list item: likely the next item's '- ' is missing
-                again = frame.repeated = frame.repeated or key_loc
-                name = again.yaml_path.rpartition(".")[2]
-                hint = (
-                    f"did you forget '- ' before '{name}' at line {again.line}? each list item "
-                    f"starts with '- '; else {hint}"
-                )
-            self.problems.append(
-                Diagnostic(key_loc, f"the key '{key}' appears twice in this mapping", hint)
+    def repeated_key(
+        self,
+        container: LocDict,
+        key: str,
+        key_loc: Location,
+        path: str,
+        repeated: Location | None,
+    ) -> Location | None:
+        """Report ``key`` written again in ``container`` (at ``path``); returns where a key of
+        this mapping first came again."""
+        first = container.key_locs[key]
+        hint = f"remove one of them (the first is at line {first.line})"
+        if path.endswith("]"):  # a list item: likely the next item's '- ' is missing
+            again = repeated = repeated or key_loc
+            name = again.yaml_path.rpartition(".")[2]
+            hint = (
+                f"did you forget '- ' before '{name}' at line {again.line}? each list item "
+                f"starts with '- '; else {hint}"
             )
-            return
-        container[key] = value
-        container.key_locs[key] = key_loc
-        container.value_locs[key] = location
-        if exact:
-            container.exact.add(key)
+        self.problems.append(
+            Diagnostic(key_loc, f"the key '{key}' appears twice in this mapping", hint)
+        )
+        return repeated
 
 
 def load_text(text: str, file: str) -> Any:

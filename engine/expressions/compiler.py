@@ -168,6 +168,9 @@ def gather(rows: Any, path: tuple[str, ...], name: str, out: list[Any]) -> None:
         gather(row.get(head), rest, name, out)
 
 
+_ORDERINGS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 def _literal(node: Literal) -> Any:
     """The run-time value of a literal: the empty text "" is blank, like an unanswered field."""
     return None if node.value == "" else node.value
@@ -306,7 +309,7 @@ class _Compiler:
             return lambda ctx: ctx.scope[depth].get(name) != constant
         if op not in ("<", "<=", ">", ">="):
             return None
-        compare = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
+        compare = _ORDERINGS[op]
         if constant is None:
             return lambda ctx: None
 
