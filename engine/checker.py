@@ -24,14 +24,11 @@ from .model import (
     Category,
     Choice,
     DateField,
-    DecimalField,
     Element,
     FieldBase,
     FormDefinition,
     FormKind,
     GroupField,
-    IntegerField,
-    MultiChoiceField,
     NoteField,
     Page,
     Section,
@@ -82,6 +79,15 @@ class FieldSpec:
 
 
 _GENERATED = Location("<generated>")
+# the field types with a lower and an upper bound, and their keys
+_BOUNDS = {
+    "integer": ("min", "max"),
+    "decimal": ("min", "max"),
+    "date": ("min", "max"),  # when min is a date, not an expression
+    "text": ("min_length", "max_length"),
+    "textarea": ("min_length", "max_length"),
+    "multichoice": ("min_selected", "max_selected"),
+}
 
 
 @dataclass
@@ -91,7 +97,17 @@ class TypedExpression:
     refs: frozenset[str]
     context_path: tuple[str, ...]
     source: str
-    location: Location = _GENERATED
+    # the element and key the expression is written at; its Location is made when first asked
+    # for (a valid form's places are not needed until a scenario's coverage asks)
+    written: tuple[Element, str] | None = field(default=None, repr=False, compare=False)
+    _location: Location | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            holder = self.written
+            self._location = _GENERATED if holder is None else holder[0].location(holder[1])
+        return self._location
 
 
 @dataclass
@@ -246,8 +262,6 @@ class FormChecker:
         self.symbols: dict[str, SymbolInfo] = {}
         self.expressions: dict[tuple[str, str], TypedExpression] = {}
         self._parsed: dict[str, Node] = {}
-        # (owner, purpose) -> the element and key an expression was written at
-        self._written: dict[tuple[str, str], tuple[Element, str]] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -422,18 +436,10 @@ class FormChecker:
     def check_field_options(self) -> None:
         for spec in self.fields:
             element = spec.element
-            bounds: list[tuple[str, str, Any, Any]] = []
-            if isinstance(element, IntegerField | DecimalField):
-                bounds.append(("min", "max", element.min, element.max))
-            if isinstance(element, DateField) and isinstance(element.min, date):
-                bounds.append(("min", "max", element.min, element.max))
-            if isinstance(element, _TextLike):
-                bounds.append(("min_length", "max_length", element.min_length, element.max_length))
-            if isinstance(element, MultiChoiceField):
-                bounds.append(
-                    ("min_selected", "max_selected", element.min_selected, element.max_selected)
-                )
-            for low_key, high_key, low, high in bounds:
+            bounds = _BOUNDS.get(spec.type)
+            if bounds is not None and (spec.type != "date" or isinstance(element.min, date)):
+                low_key, high_key = bounds
+                low, high = getattr(element, low_key), getattr(element, high_key)
                 if isinstance(high, type(low)) and low is not None and low > high:
                     self.diag.error(element.location(low_key), f"{low_key} is above {high_key}")
             if isinstance(element, GroupField):
@@ -531,11 +537,9 @@ class FormChecker:
                 self.report_removed(removed, what, owner, holder, key, text, fault.offset)
             else:
                 self.report_expression(holder, key, text, fault)
-        typed = TypedExpression(
-            tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
-        )
+        written = (holder, key)
+        typed = TypedExpression(tree, result, frozenset(scope.refs), context_path, text, written)
         self.expressions[(owner, purpose)] = typed
-        self._written[(owner, purpose)] = (holder, key)
         return typed
 
     def report_removed(
@@ -828,8 +832,9 @@ class FormChecker:
         steps = list(pairwise(cycle))
         written = [(step, links[step]) for step in steps if step in links]
         (owner, ref), expression = written[0]
-        holder, key = self._written[expression]
         typed = self.expressions[expression]
+        assert typed.written is not None
+        holder, key = typed.written
         offset = next((n.pos for n in walk(typed.tree) if isinstance(n, Ref) and n.name == ref), -1)
         names = " → ".join(c.split(":", 1)[-1] for c in cycle)
         message = f"these fields depend on each other in a cycle: {names}"

@@ -65,19 +65,92 @@ _ALLOWED_TAGS = {
 
 
 class LocDict(dict[str, Any]):
-    """A mapping that knows where it and each of its values were written."""
+    """A mapping that knows where it and each of its values were written.
 
-    __slots__ = ("exact", "key_locs", "loc", "value_locs")
+    ``key_locs`` and ``value_locs`` give the place of each key and of its value, ``exact`` the
+    keys whose value is a single-line scalar (offsets inside it map to exact columns). A
+    mapping read from YAML makes them when they are first asked for: most mappings of a valid
+    definition are never asked where they were written."""
+
+    __slots__ = ("_exact", "_key_locs", "_places", "_value_locs", "loc")
 
     def __init__(self, loc: Location) -> None:  # empty: dict.__init__ would add nothing
         self.loc = loc
-        self.key_locs: dict[str, Location] = {}
-        self.value_locs: dict[str, Location] = {}
-        # keys whose value is a single-line scalar: offsets inside it map to exact columns
-        self.exact: set[str] = set()
+        self._places: list[Any] | None = None
+        self._key_locs: dict[str, Location] = {}
+        self._value_locs: dict[str, Location] = {}
+        self._exact: set[str] = set()
+
+    @classmethod
+    def _read(cls, loc: Location, places: list[Any]) -> LocDict:
+        """A mapping being read from YAML: ``places`` starts with the file and the start of its
+        keys' paths, then one entry per key (see :meth:`_make_locations`)."""
+        mapping = cls.__new__(cls)
+        mapping.loc = loc
+        mapping._places = places
+        return mapping
+
+    def _make_locations(self) -> None:
+        places = self._places
+        assert places is not None
+        self._places = None
+        (file, prefix), *entries = places
+        make = tuple.__new__  # Location(...) without the Python-level __new__
+        key_locs: dict[str, Location] = {}
+        value_locs: dict[str, Location] = {}
+        exact: set[str] = set()
+        # key, its line and column, and its value's: a located container's own place, or a
+        # scalar's line and column and whether it is exact
+        for key, key_line, key_column, value_loc, line, column, is_exact in entries:
+            path = prefix + key
+            key_locs[key] = make(Location, (file, key_line, key_column, path))
+            if value_loc is None:
+                value_loc = make(Location, (file, line, column, path))
+                if is_exact:
+                    exact.add(key)
+            value_locs[key] = value_loc
+        self._key_locs, self._value_locs, self._exact = key_locs, value_locs, exact
+
+    @property
+    def key_locs(self) -> dict[str, Location]:
+        if self._places is not None:
+            self._make_locations()
+        return self._key_locs
+
+    @key_locs.setter
+    def key_locs(self, value: dict[str, Location]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._key_locs = value
+
+    @property
+    def value_locs(self) -> dict[str, Location]:
+        if self._places is not None:
+            self._make_locations()
+        return self._value_locs
+
+    @value_locs.setter
+    def value_locs(self, value: dict[str, Location]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._value_locs = value
+
+    @property
+    def exact(self) -> set[str]:
+        if self._places is not None:
+            self._make_locations()
+        return self._exact
+
+    @exact.setter
+    def exact(self, value: set[str]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._exact = value
 
     def location_of(self, key: str) -> Location:
-        return self.value_locs.get(key) or self.key_locs.get(key) or self.loc
+        if self._places is not None:
+            self._make_locations()
+        return self._value_locs.get(key) or self._key_locs.get(key) or self.loc
 
 
 class LocList(list[Any]):
@@ -168,9 +241,11 @@ class _Builder:
     def build(self, parser: Any) -> Any:
         # The hot loop of loading (see benchmarks/engine.py): the open container's state is
         # held in local variables, the enclosing ones' on a stack of tuples, and the common
-        # steps are inlined; Location(...) is made without its Python-level __new__.
+        # steps are inlined. A mapping's places are kept as numbers (LocDict._read); a list's
+        # items get their Location at once.
         file = self.file
-        make = tuple.__new__
+        make = tuple.__new__  # Location(...) without the Python-level __new__
+        read_mapping = LocDict._read
         problems = self.problems
         resolve = parser.resolve
         get_event = parser.get_event
@@ -182,8 +257,10 @@ class _Builder:
         in_list = False
         path = ""  # its YAML path
         prefix = ""  # the start of its keys' paths
+        places: Any = None  # a mapping's places of its keys and values (LocDict._read)
         key: str | None = None  # the key whose value comes next in a mapping
-        key_loc: Location | None = None  # where that key (or the last one) was written
+        named: str | None = None  # the last key that was a plain name
+        key_line = key_column = 0  # where that key was written
         repeated: Location | None = None  # where a key of this mapping first came again
         root: Any = None
         nodes = 0
@@ -232,8 +309,9 @@ class _Builder:
                         )
                         key = _BAD_KEY
                         continue
-                    key = str(value)
-                    key_loc = make(Location, (file, mark.line + 1, mark.column + 1, prefix + key))
+                    key = named = str(value)
+                    key_line = mark.line + 1
+                    key_column = mark.column + 1
                     continue
                 style = event.style
                 column = mark.column + 1
@@ -246,23 +324,37 @@ class _Builder:
                     )
                 else:
                     exact = not style and mark.line == event.end_mark.line
-                assert key_loc is not None
+                assert named is not None
                 if key is not _BAD_KEY:
                     if key in container:
-                        repeated = self.repeated_key(container, key, key_loc, path, repeated)
+                        repeated = self.repeated_key(
+                            places,
+                            key,
+                            make(Location, (file, key_line, key_column, prefix + key)),
+                            path,
+                            repeated,
+                        )
                     else:
                         container[key] = value
-                        container.key_locs[key] = key_loc
-                        container.value_locs[key] = make(
-                            Location, (file, mark.line + 1, column, key_loc[3])
+                        places.append(
+                            (key, key_line, key_column, None, mark.line + 1, column, exact)
                         )
-                        if exact:
-                            container.exact.add(key)
                 key = None
                 continue
             if kind is MappingEndEvent or kind is SequenceEndEvent:
                 done = container
-                container, in_list, path, prefix, key, key_loc, repeated = pop()
+                (
+                    container,
+                    in_list,
+                    path,
+                    prefix,
+                    places,
+                    key,
+                    named,
+                    key_line,
+                    key_column,
+                    repeated,
+                ) = pop()
                 if container is None:
                     root = done
                 elif in_list:
@@ -270,13 +362,18 @@ class _Builder:
                     container.item_locs.append(done.loc)
                 elif key is not None:
                     if key is not _BAD_KEY:
-                        assert key_loc is not None
+                        assert named is not None
                         if key in container:
-                            repeated = self.repeated_key(container, key, key_loc, path, repeated)
+                            repeated = self.repeated_key(
+                                places,
+                                key,
+                                make(Location, (file, key_line, key_column, prefix + key)),
+                                path,
+                                repeated,
+                            )
                         else:
                             container[key] = done
-                            container.key_locs[key] = key_loc
-                            container.value_locs[key] = done.loc
+                            places.append((key, key_line, key_column, done.loc, 0, 0, False))
                     key = None
                 continue
             if kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -303,21 +400,36 @@ class _Builder:
                     key = _BAD_KEY
                     inner = path
                 else:
-                    assert key_loc is not None
-                    inner = key_loc[3]
+                    assert named is not None
+                    inner = prefix + named
                 if event.tag is not None and event.tag not in _ALLOWED_TAGS:
                     problems.append(self.tag_problem(event.tag, mark, inner))
-                push((container, in_list, path, prefix, key, key_loc, repeated))
+                push(
+                    (
+                        container,
+                        in_list,
+                        path,
+                        prefix,
+                        places,
+                        key,
+                        named,
+                        key_line,
+                        key_column,
+                        repeated,
+                    )
+                )
                 location = make(Location, (file, mark.line + 1, mark.column + 1, inner))
-                if kind is MappingStartEvent:
-                    container = LocDict(location)
-                    in_list = False
-                else:
-                    container = LocList(location)
-                    in_list = True
                 path = inner
                 prefix = f"{inner}." if inner else ""
-                key = key_loc = repeated = None
+                if kind is MappingStartEvent:
+                    places = [(file, prefix)]
+                    container = read_mapping(location, places)
+                    in_list = False
+                else:
+                    places = None
+                    container = LocList(location)
+                    in_list = True
+                key = named = repeated = None
                 continue
             if kind is StreamEndEvent:
                 break
@@ -358,16 +470,17 @@ class _Builder:
 
     def repeated_key(
         self,
-        container: LocDict,
+        places: Any,
         key: str,
         key_loc: Location,
         path: str,
         repeated: Location | None,
     ) -> Location | None:
-        """Report ``key`` written again in ``container`` (at ``path``); returns where a key of
-        this mapping first came again."""
-        first = container.key_locs[key]
-        hint = f"remove one of them (the first is at line {first.line})"
+        """Report ``key`` written again (at ``key_loc``) in the mapping at ``path``, whose
+        ``places`` tell where it came first; returns where a key of this mapping first came
+        again."""
+        first_line = next(entry[1] for entry in places[1:] if entry[0] == key)
+        hint = f"remove one of them (the first is at line {first_line})"
         if path.endswith("]"):  # a list item: likely the next item's '- ' is missing
             again = repeated = repeated or key_loc
             name = again.yaml_path.rpartition(".")[2]
