@@ -236,13 +236,15 @@ def attach_sources(element: Element, raw: Any) -> None:
     """Give every model element the located mapping it was validated from."""
     stack: list[tuple[Any, Any]] = [(element, raw)]
     pop, push, extend = stack.pop, stack.append, stack.extend
+    known = _SOURCE_KEYS
     while stack:
         element, raw = pop()
         if not isinstance(raw, LocDict) or not isinstance(element, Element):
             continue
         _set_private(element, "__pydantic_private__", {"_src": raw})  # see Element._src
         values = element.__dict__
-        for name, key in _source_keys(type(element)):
+        keys = known.get(type(element)) or _source_keys(type(element))
+        for name, key in keys:
             child = values[name]
             source = raw.get(key)
             if isinstance(child, list):

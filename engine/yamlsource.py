@@ -48,6 +48,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 # first characters with which a plain scalar may be something other than text
 _SPECIAL_STARTS = frozenset("0123456789+-.~<=")
 _SPECIAL_WORDS = frozenset({"true", "false", "null", "Null", "NULL"})
@@ -212,9 +213,6 @@ except ImportError:  # pragma: no cover - PyYAML built without LibYAML
 _CONSTRUCTOR = SafeConstructor()
 
 
-_INT = "tag:yaml.org,2002:int"
-
-
 def _scalar_value(tag: str, value: str) -> Any:
     if tag == _STR:
         return value
@@ -281,6 +279,13 @@ class _Builder:
                         and value not in _SPECIAL_WORDS
                     ):
                         tag = _STR
+                    elif (
+                        event.implicit[0]
+                        and value.isdigit()
+                        and value.isascii()
+                        and (value[0] != "0" or value == "0")
+                    ):
+                        tag = _INT  # a plain decimal number, as the resolver would say
                     else:
                         tag = resolve(ScalarNode, value, event.implicit)
                 elif tag not in _ALLOWED_TAGS:
