@@ -290,6 +290,8 @@ class _FormCompiler:
             deps = deps_of.get(node.key)
             for dep in self.value_deps(node) if deps is None else deps:
                 value_dependents.setdefault(dep, set()).add(node.key)
+            if node.role == ROLE_CONTAINER:
+                continue  # a page or section: it has visibility only
             readers = [node.required, node.enabled, node.choice_filter]
             readers += [rule for rule, _ in node.constraints]
             readers += [

@@ -305,7 +305,9 @@ class _Builder:
                     container.append(value)
                     continue
                 if key is None:  # this scalar is a key
-                    if value is None or not isinstance(value, str | int | float | bool):
+                    if type(value) is not str and (
+                        value is None or not isinstance(value, str | int | float | bool)
+                    ):
                         problems.append(
                             Diagnostic(
                                 Location(file, mark.line + 1, mark.column + 1, path),
