@@ -24,14 +24,11 @@ from .model import (
     Category,
     Choice,
     DateField,
-    DecimalField,
     Element,
     FieldBase,
     FormDefinition,
     FormKind,
     GroupField,
-    IntegerField,
-    MultiChoiceField,
     NoteField,
     Page,
     Section,
@@ -75,19 +72,22 @@ class FieldSpec:
     section: Section
     groups: tuple[GroupField, ...]
     category: Category | None
-    id: str = ""
-    type: str = ""
-    repeat_path: tuple[str, ...] = ()
-    container: str = ""  # key of the node whose visibility this field inherits
-
-    def __post_init__(self) -> None:
-        self.id = str(self.element.id)
-        self.type = str(self.element.type)
-        self.repeat_path = tuple(g.id for g in self.groups)
-        self.container = self.groups[-1].id if self.groups else f"section:{self.section.id}"
+    id: str
+    type: str
+    repeat_path: tuple[str, ...]  # the ids of ``groups``
+    container: str  # key of the node whose visibility this field inherits
 
 
 _GENERATED = Location("<generated>")
+# the field types with a lower and an upper bound, and their keys
+_BOUNDS = {
+    "integer": ("min", "max"),
+    "decimal": ("min", "max"),
+    "date": ("min", "max"),  # when min is a date, not an expression
+    "text": ("min_length", "max_length"),
+    "textarea": ("min_length", "max_length"),
+    "multichoice": ("min_selected", "max_selected"),
+}
 
 
 @dataclass
@@ -97,7 +97,17 @@ class TypedExpression:
     refs: frozenset[str]
     context_path: tuple[str, ...]
     source: str
-    location: Location = _GENERATED
+    # the element and key the expression is written at; its Location is made when first asked
+    # for (a valid form's places are not needed until a scenario's coverage asks)
+    written: tuple[Element, str] | None = field(default=None, repr=False, compare=False)
+    _location: Location | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            holder = self.written
+            self._location = _GENERATED if holder is None else holder[0].location(holder[1])
+        return self._location
 
 
 @dataclass
@@ -252,8 +262,6 @@ class FormChecker:
         self.symbols: dict[str, SymbolInfo] = {}
         self.expressions: dict[tuple[str, str], TypedExpression] = {}
         self._parsed: dict[str, Node] = {}
-        # (owner, purpose) -> the element and key an expression was written at
-        self._written: dict[tuple[str, str], tuple[Element, str]] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -284,7 +292,9 @@ class FormChecker:
     def collect(self) -> None:
         for page in self.form.pages:
             for section in page.sections:
-                self._collect_fields(page, section, section.fields, (), section.category)
+                self._collect_fields(
+                    page, section, section.fields, (), section.category, f"section:{section.id}"
+                )
 
     def _collect_fields(
         self,
@@ -293,11 +303,24 @@ class FormChecker:
         fields: list[Any],
         groups: tuple[GroupField, ...],
         category: Category | None,
+        container: str,
     ) -> None:
+        repeat_path = tuple(g.id for g in groups)
+        append = self.fields.append
         for element in fields:
             own = getattr(element, "category", None)
-            spec = FieldSpec(element, page, section, groups, own or category)
-            self.fields.append(spec)
+            spec = FieldSpec(
+                element,
+                page,
+                section,
+                groups,
+                own or category,
+                str(element.id),
+                str(element.type),
+                repeat_path,
+                container,
+            )
+            append(spec)
             if isinstance(element, GroupField):
                 if len(groups) + 1 > MAX_GROUP_DEPTH:
                     self.diag.error(
@@ -306,11 +329,17 @@ class FormChecker:
                         "move this group up one level",
                     )
                 self._collect_fields(
-                    page, section, element.fields, (*groups, element), own or category
+                    page,
+                    section,
+                    element.fields,
+                    (*groups, element),
+                    own or category,
+                    str(element.id),
                 )
 
     def check_ids(self) -> None:
         seen: dict[str, Location] = {}
+        shared: dict[tuple[ExprType, tuple[str, ...], bool], SymbolInfo] = {}
         for page in self.form.pages:
             for kind, element in [("page", page)] + [("section", s) for s in page.sections]:
                 key = f"{kind}:{element.id}"
@@ -331,12 +360,12 @@ class FormChecker:
                 )
                 continue
             self.by_id[spec.id] = spec
-            field_type = FIELD_TYPES[spec.type]
-            self.symbols[spec.id] = SymbolInfo(
-                field_type.value_type if spec.type != "calculated" else ANY,
-                spec.repeat_path,
-                spec.type == "group",
-            )
+            value_type = FIELD_TYPES[spec.type].value_type if spec.type != "calculated" else ANY
+            info = (value_type, spec.repeat_path, spec.type == "group")
+            symbol = shared.get(info)  # symbols are frozen: fields alike share one
+            if symbol is None:
+                symbol = shared[info] = SymbolInfo(*info)
+            self.symbols[spec.id] = symbol
         for name in self.notes.left_out:  # their definition is reported: any use is accepted
             self.symbols.setdefault(name, SymbolInfo(ANY))
 
@@ -407,18 +436,10 @@ class FormChecker:
     def check_field_options(self) -> None:
         for spec in self.fields:
             element = spec.element
-            bounds: list[tuple[str, str, Any, Any]] = []
-            if isinstance(element, IntegerField | DecimalField):
-                bounds.append(("min", "max", element.min, element.max))
-            if isinstance(element, DateField) and isinstance(element.min, date):
-                bounds.append(("min", "max", element.min, element.max))
-            if isinstance(element, _TextLike):
-                bounds.append(("min_length", "max_length", element.min_length, element.max_length))
-            if isinstance(element, MultiChoiceField):
-                bounds.append(
-                    ("min_selected", "max_selected", element.min_selected, element.max_selected)
-                )
-            for low_key, high_key, low, high in bounds:
+            bounds = _BOUNDS.get(spec.type)
+            if bounds is not None and (spec.type != "date" or isinstance(element.min, date)):
+                low_key, high_key = bounds
+                low, high = getattr(element, low_key), getattr(element, high_key)
                 if isinstance(high, type(low)) and low is not None and low > high:
                     self.diag.error(element.location(low_key), f"{low_key} is above {high_key}")
             if isinstance(element, GroupField):
@@ -483,9 +504,10 @@ class FormChecker:
         except ExpressionError as exc:
             self.report_expression(holder, key, text, exc)
             return None
-        for node in walk(tree):
+        removed_elements = self.notes.removed_elements
+        for node in walk(tree) if removed_elements else ():
             if isinstance(node, Ref) and node.name not in self.symbols:
-                removed = self.notes.removed_elements.get(node.name)
+                removed = removed_elements.get(node.name)
                 if removed is not None:
                     what = f"'{node.name}'"
                     self.report_removed(removed, what, owner, holder, key, text, node.pos)
@@ -515,11 +537,9 @@ class FormChecker:
                 self.report_removed(removed, what, owner, holder, key, text, fault.offset)
             else:
                 self.report_expression(holder, key, text, fault)
-        typed = TypedExpression(
-            tree, result, frozenset(scope.refs), context_path, text, holder.location(key)
-        )
+        written = (holder, key)
+        typed = TypedExpression(tree, result, frozenset(scope.refs), context_path, text, written)
         self.expressions[(owner, purpose)] = typed
-        self._written[(owner, purpose)] = (holder, key)
         return typed
 
     def report_removed(
@@ -776,6 +796,8 @@ class FormChecker:
             container = spec.container
             if container.startswith("section:"):
                 graph.setdefault(container, set()).add(f"page:{spec.page.id}")
+        if _acyclic(graph):
+            return  # the usual case: no search for the cycles to report
         reported: set[frozenset[str]] = set()
         state: dict[str, int] = {}
         stack: list[str] = []
@@ -810,8 +832,9 @@ class FormChecker:
         steps = list(pairwise(cycle))
         written = [(step, links[step]) for step in steps if step in links]
         (owner, ref), expression = written[0]
-        holder, key = self._written[expression]
         typed = self.expressions[expression]
+        assert typed.written is not None
+        holder, key = typed.written
         offset = next((n.pos for n in walk(typed.tree) if isinstance(n, Ref) and n.name == ref), -1)
         names = " → ".join(c.split(":", 1)[-1] for c in cycle)
         message = f"these fields depend on each other in a cycle: {names}"
@@ -1071,6 +1094,24 @@ class FormChecker:
             if outer.oso:
                 path = f"{outer.oso}/{path}"
         return path
+
+
+def _acyclic(graph: dict[str, set[str]]) -> bool:
+    """Whether ``graph`` (node -> the nodes it depends on) has no cycle (Kahn's algorithm)."""
+    waiting = dict.fromkeys(graph, 0)  # node -> how many nodes depend on it, not yet taken
+    for targets in graph.values():
+        for target in targets:
+            waiting[target] = waiting.get(target, 0) + 1
+    ready = [node for node, count in waiting.items() if count == 0]
+    taken = 0
+    while ready:
+        node = ready.pop()
+        taken += 1
+        for target in graph.get(node, ()):
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                ready.append(target)
+    return taken == len(waiting)
 
 
 def check_definition(

@@ -123,6 +123,7 @@ class _FormCompiler:
         self.tracer = tracer
         self._compilers: dict[tuple[str, ...], _Compiler] = {}
         self._choice_lists: dict[str, tuple[tuple[Choice, ...], frozenset[str]]] = {}
+        self._value_deps: dict[str, set[str]] = {}  # node key -> what its value depends on
 
     def expr(self, owner: str, purpose: str) -> CompiledExpression | None:
         typed: TypedExpression | None = self.checked.expressions.get((owner, purpose))
@@ -153,9 +154,11 @@ class _FormCompiler:
                 nodes[skey] = Node(
                     skey, "section", key, hidden=section.hidden, visible=self.expr(skey, "visible")
                 )
-            page_fields[page.id] = tuple(
-                spec.id for spec in self.checked.fields if spec.page is page
-            )
+        on_page: dict[int, list[str]] = {}  # id(page) -> its field ids, in document order
+        for spec in self.checked.fields:
+            on_page.setdefault(id(spec.page), []).append(spec.id)
+        for page in form.pages:
+            page_fields[page.id] = tuple(on_page.get(id(page), ()))
         for spec in self.checked.fields:
             if spec.id in nodes:
                 continue
@@ -181,37 +184,41 @@ class _FormCompiler:
 
     def field_node(self, spec: Any) -> Node:
         element = spec.element
-        field_type = FIELD_TYPES[spec.type]
+        field_id = spec.id
+        kind = spec.type
+        expr = self.expr
+        clean = FIELD_TYPES[kind].clean
         node = Node(
-            spec.id,
-            spec.type,
+            field_id,
+            kind,
             spec.container,
             spec.repeat_path,
-            hidden=element.hidden,
-            visible=self.expr(spec.id, "visible") if element.visible_if else None,
-            element=element,
-            page=spec.page.id,
-            clean=field_type.clean,
+            element.hidden,
+            expr(field_id, "visible") if element.visible_if else None,
+            element,
+            spec.page.id,
+            clean,
         )
         if isinstance(element, CalculatedField):
-            node.calculate = self.expr(spec.id, "calculate")
+            node.calculate = expr(field_id, "calculate")
         if isinstance(element, FieldBase):
             if isinstance(element.required, bool):
                 node.required_const = element.required
             else:
-                node.required = self.expr(spec.id, "required")
+                node.required = expr(field_id, "required")
             node.read_only = element.generated is not None
             if element.enabled_if:
-                node.enabled = self.expr(spec.id, "enabled")
+                node.enabled = expr(field_id, "enabled")
             if element.default_expression:
-                node.default = self.expr(spec.id, "default")
-            if element.default is not None and node.clean is not None:
-                node.default_value = node.clean(element.default)
-            node.constraints = tuple(
-                (compiled, constraint.message)
-                for index, constraint in enumerate(element.constraints)
-                if (compiled := self.expr(spec.id, f"constraint:{index}")) is not None
-            )
+                node.default = expr(field_id, "default")
+            if element.default is not None and clean is not None:
+                node.default_value = clean(element.default)
+            if element.constraints:
+                node.constraints = tuple(
+                    (compiled, constraint.message)
+                    for index, constraint in enumerate(element.constraints)
+                    if (compiled := expr(field_id, f"constraint:{index}")) is not None
+                )
         if isinstance(element, _ChoiceBase):
             if isinstance(element.choices, str):
                 shared = self._choice_lists.get(element.choices)
@@ -224,17 +231,16 @@ class _FormCompiler:
                 node.choices = tuple(element.choices)
                 node.choice_values = frozenset(c.value for c in node.choices)
             if element.choice_filter:
-                node.choice_filter = self.expr(spec.id, "choice_filter")
+                node.choice_filter = expr(field_id, "choice_filter")
         if isinstance(element, DateField):
-            for bound in ("min", "max"):
-                value = getattr(element, bound)
-                compiled = self.expr(spec.id, bound) if isinstance(value, str) else value
-                setattr(node, f"date_{bound}", compiled)
-        node.check = CHECKS.get(spec.type)
-        node.role = _ROLES.get(spec.type, ROLE_INPUT)
+            low, high = element.min, element.max
+            node.date_min = expr(field_id, "min") if isinstance(low, str) else low
+            node.date_max = expr(field_id, "max") if isinstance(high, str) else high
+        check = node.check = CHECKS.get(kind)
+        role = node.role = _ROLES.get(kind, ROLE_INPUT)
         node.simple = (
-            node.role == ROLE_INPUT
-            and node.check is None
+            role == ROLE_INPUT
+            and check is None
             and node.enabled is None
             and node.required is None
             and not node.required_const
@@ -256,13 +262,15 @@ class _FormCompiler:
         """Topological order of the value dependencies (the checker has ruled out cycles)."""
         result: list[Node] = []
         state: dict[str, int] = {}
+        deps_of = self._value_deps  # kept for dependents()
 
         def visit(key: str) -> None:
             if state.get(key):
                 return
             state[key] = 1
             node = nodes[key]
-            for dep in sorted(self.value_deps(node)):
+            deps = deps_of[key] = self.value_deps(node)
+            for dep in sorted(deps) if len(deps) > 1 else deps:
                 if dep in nodes:
                     visit(dep)
             # a group's rows are gathered from its children, so aggregates of a group wait for them
@@ -277,9 +285,13 @@ class _FormCompiler:
         """The dependency graph, inverted: who reads each node's value or visibility."""
         value_dependents: dict[str, set[str]] = {}
         check_dependents: dict[str, set[str]] = {}
+        deps_of = self._value_deps
         for node in compiled.nodes:
-            for dep in self.value_deps(node):
+            deps = deps_of.get(node.key)
+            for dep in self.value_deps(node) if deps is None else deps:
                 value_dependents.setdefault(dep, set()).add(node.key)
+            if node.role == ROLE_CONTAINER:
+                continue  # a page or section: it has visibility only
             readers = [node.required, node.enabled, node.choice_filter]
             readers += [rule for rule, _ in node.constraints]
             readers += [

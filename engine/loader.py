@@ -234,26 +234,43 @@ def _merge_text_errors(errors: list[Any]) -> list[Any]:
 
 def attach_sources(element: Element, raw: Any) -> None:
     """Give every model element the located mapping it was validated from."""
-    if not isinstance(raw, LocDict):
-        return
-    element._src = raw
-    fields = type(element).model_fields
-    for name in _layout(type(element))[1]:
-        child = getattr(element, name)
-        source = raw.get(fields[name].alias or name)
-        if isinstance(child, Element):
-            attach_sources(child, source)
-        elif isinstance(child, list) and isinstance(source, list):
-            for item, item_source in zip(child, source):
-                if isinstance(item, Element):
-                    attach_sources(item, item_source)
-        elif isinstance(child, dict) and isinstance(source, dict):
-            for key, value in child.items():
-                value_source = source.get(key)
-                if isinstance(value, list) and isinstance(value_source, list):
-                    for item, item_source in zip(value, value_source):
-                        if isinstance(item, Element):
-                            attach_sources(item, item_source)
+    stack: list[tuple[Any, Any]] = [(element, raw)]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    known = _SOURCE_KEYS
+    while stack:
+        element, raw = pop()
+        if not isinstance(raw, LocDict) or not isinstance(element, Element):
+            continue
+        _set_private(element, "__pydantic_private__", {"_src": raw})  # see Element._src
+        values = element.__dict__
+        keys = known.get(type(element)) or _source_keys(type(element))
+        for name, key in keys:
+            child = values[name]
+            source = raw.get(key)
+            if isinstance(child, list):
+                if isinstance(source, list):
+                    extend(zip(child, source))
+            elif isinstance(child, Element):
+                push((child, source))
+            elif isinstance(child, dict) and isinstance(source, dict):
+                for entry, value in child.items():
+                    value_source = source.get(entry)
+                    if isinstance(value, list) and isinstance(value_source, list):
+                        extend(zip(value, value_source))
+
+
+_set_private = object.__setattr__  # a frozen model's own __setattr__ refuses
+_SOURCE_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _source_keys(cls: type[Element]) -> tuple[tuple[str, str], ...]:
+    """The keys of a model class that may hold elements, each with its key in the YAML."""
+    keys = _SOURCE_KEYS.get(cls)
+    if keys is None:
+        fields = cls.model_fields
+        keys = tuple((name, fields[name].alias or name) for name in _layout(cls)[1])
+        _SOURCE_KEYS[cls] = keys
+    return keys
 
 
 def model_at(root: type[Element], loc: tuple[Any, ...]) -> type[Element] | None:

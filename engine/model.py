@@ -17,7 +17,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     field_validator,
 )
 
@@ -119,7 +118,18 @@ class Element(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    _src: Any = PrivateAttr(default=None)
+
+    # The source mapping is kept where pydantic keeps private attributes, but not declared as
+    # one: a declared private attribute costs a Python call (``model_post_init``) for every
+    # element validated, and a definition has thousands.
+    @property
+    def _src(self) -> Any:
+        private = self.__pydantic_private__
+        return None if private is None else private.get("_src")
+
+    @_src.setter
+    def _src(self, source: Any) -> None:
+        object.__setattr__(self, "__pydantic_private__", {"_src": source})
 
     def location(self, key: str | None = None) -> Location:
         """Where this element (or the value of one of its keys) was written."""

@@ -48,6 +48,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 # first characters with which a plain scalar may be something other than text
 _SPECIAL_STARTS = frozenset("0123456789+-.~<=")
 _SPECIAL_WORDS = frozenset({"true", "false", "null", "Null", "NULL"})
@@ -65,20 +66,92 @@ _ALLOWED_TAGS = {
 
 
 class LocDict(dict[str, Any]):
-    """A mapping that knows where it and each of its values were written."""
+    """A mapping that knows where it and each of its values were written.
 
-    __slots__ = ("exact", "key_locs", "loc", "value_locs")
+    ``key_locs`` and ``value_locs`` give the place of each key and of its value, ``exact`` the
+    keys whose value is a single-line scalar (offsets inside it map to exact columns). A
+    mapping read from YAML makes them when they are first asked for: most mappings of a valid
+    definition are never asked where they were written."""
 
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
+    __slots__ = ("_exact", "_key_locs", "_places", "_value_locs", "loc")
+
+    def __init__(self, loc: Location) -> None:  # empty: dict.__init__ would add nothing
         self.loc = loc
-        self.key_locs: dict[str, Location] = {}
-        self.value_locs: dict[str, Location] = {}
-        # keys whose value is a single-line scalar: offsets inside it map to exact columns
-        self.exact: set[str] = set()
+        self._places: list[Any] | None = None
+        self._key_locs: dict[str, Location] = {}
+        self._value_locs: dict[str, Location] = {}
+        self._exact: set[str] = set()
+
+    @classmethod
+    def _read(cls, loc: Location, places: list[Any]) -> LocDict:
+        """A mapping being read from YAML: ``places`` starts with the file and the start of its
+        keys' paths, then one entry per key (see :meth:`_make_locations`)."""
+        mapping = cls.__new__(cls)
+        mapping.loc = loc
+        mapping._places = places
+        return mapping
+
+    def _make_locations(self) -> None:
+        places = self._places
+        assert places is not None
+        self._places = None
+        (file, prefix), *entries = places
+        make = tuple.__new__  # Location(...) without the Python-level __new__
+        key_locs: dict[str, Location] = {}
+        value_locs: dict[str, Location] = {}
+        exact: set[str] = set()
+        # key, its line and column, and its value's: a located container's own place, or a
+        # scalar's line and column and whether it is exact
+        for key, key_line, key_column, value_loc, line, column, is_exact in entries:
+            path = prefix + key
+            key_locs[key] = make(Location, (file, key_line, key_column, path))
+            if value_loc is None:
+                value_loc = make(Location, (file, line, column, path))
+                if is_exact:
+                    exact.add(key)
+            value_locs[key] = value_loc
+        self._key_locs, self._value_locs, self._exact = key_locs, value_locs, exact
+
+    @property
+    def key_locs(self) -> dict[str, Location]:
+        if self._places is not None:
+            self._make_locations()
+        return self._key_locs
+
+    @key_locs.setter
+    def key_locs(self, value: dict[str, Location]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._key_locs = value
+
+    @property
+    def value_locs(self) -> dict[str, Location]:
+        if self._places is not None:
+            self._make_locations()
+        return self._value_locs
+
+    @value_locs.setter
+    def value_locs(self, value: dict[str, Location]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._value_locs = value
+
+    @property
+    def exact(self) -> set[str]:
+        if self._places is not None:
+            self._make_locations()
+        return self._exact
+
+    @exact.setter
+    def exact(self, value: set[str]) -> None:
+        if self._places is not None:
+            self._make_locations()
+        self._exact = value
 
     def location_of(self, key: str) -> Location:
-        return self.value_locs.get(key) or self.key_locs.get(key) or self.loc
+        if self._places is not None:
+            self._make_locations()
+        return self._value_locs.get(key) or self._key_locs.get(key) or self.loc
 
 
 class LocList(list[Any]):
@@ -86,8 +159,7 @@ class LocList(list[Any]):
 
     __slots__ = ("item_locs", "loc")
 
-    def __init__(self, loc: Location) -> None:
-        super().__init__()
+    def __init__(self, loc: Location) -> None:  # empty: list.__init__ would add nothing
         self.loc = loc
         self.item_locs: list[Location] = []
 
@@ -148,18 +220,9 @@ def _scalar_value(tag: str, value: str) -> Any:
         return None
     if tag == "tag:yaml.org,2002:bool":
         return value == "true"
+    if tag == _INT and value.isdigit() and value.isascii() and (value[0] != "0" or value == "0"):
+        return int(value)  # a plain decimal number: what the constructor would make of it
     return _CONSTRUCTOR.construct_object(ScalarNode(tag, value), deep=True)
-
-
-class _Frame:
-    __slots__ = ("container", "key", "key_loc", "path", "repeated")
-
-    def __init__(self, container: Any, path: str) -> None:
-        self.container = container
-        self.path = path
-        self.key: str | None = None
-        self.key_loc: Location | None = None
-        self.repeated: Location | None = None  # where a key of this mapping first came again
 
 
 class _Builder:
@@ -174,14 +237,29 @@ class _Builder:
         self.problems: list[Diagnostic] = []
 
     def build(self, parser: Any) -> Any:
-        # The hot loop of loading: locals and inlined steps on purpose (see benchmarks/engine.py).
+        # The hot loop of loading (see benchmarks/engine.py): the open container's state is
+        # held in local variables, the enclosing ones' on a stack of tuples, and the common
+        # steps are inlined. A mapping's places are kept as numbers (LocDict._read); a list's
+        # items get their Location at once.
         file = self.file
-        make = tuple.__new__  # Location(...) without the Python-level __new__: this loop is hot
+        make = tuple.__new__  # Location(...) without the Python-level __new__
+        read_mapping = LocDict._read
         problems = self.problems
         resolve = parser.resolve
         get_event = parser.get_event
-        stack: list[_Frame] = []
-        frame: _Frame | None = None
+        # the enclosing containers' states, one tuple for each open container
+        stack: list[tuple[Any, ...]] = []
+        push, pop = stack.append, stack.pop
+        # the open mapping or sequence (None: at the top), and its state
+        container: Any = None
+        in_list = False
+        path = ""  # its YAML path
+        prefix = ""  # the start of its keys' paths
+        places: Any = None  # a mapping's places of its keys and values (LocDict._read)
+        key: str | None = None  # the key whose value comes next in a mapping
+        named: str | None = None  # the last key that was a plain name
+        key_line = key_column = 0  # where that key was written
+        repeated: Location | None = None  # where a key of this mapping first came again
         root: Any = None
         nodes = 0
         documents = 0
@@ -201,46 +279,46 @@ class _Builder:
                         and value not in _SPECIAL_WORDS
                     ):
                         tag = _STR
+                    elif (
+                        event.implicit[0]
+                        and value.isdigit()
+                        and value.isascii()
+                        and (value[0] != "0" or value == "0")
+                    ):
+                        tag = _INT  # a plain decimal number, as the resolver would say
                     else:
                         tag = resolve(ScalarNode, value, event.implicit)
                 elif tag not in _ALLOWED_TAGS:
                     problems.append(self.tag_problem(tag, mark, ""))
                 if tag != _STR:
                     value = _scalar_value(tag, value) if tag in _ALLOWED_TAGS else None
-                if frame is None:
+                if container is None:
                     root = value
                     continue
-                container = frame.container
-                if type(container) is LocList:
-                    location = make(
-                        Location,
-                        (file, mark.line + 1, mark.column + 1, f"{frame.path}[{len(container)}]"),
+                if in_list:
+                    container.item_locs.append(
+                        make(
+                            Location,
+                            (file, mark.line + 1, mark.column + 1, f"{path}[{len(container)}]"),
+                        )
                     )
                     container.append(value)
-                    container.item_locs.append(location)
                     continue
-                key = frame.key
                 if key is None:  # this scalar is a key
-                    if value is None or not isinstance(value, str | int | float | bool):
+                    if type(value) is not str and (
+                        value is None or not isinstance(value, str | int | float | bool)
+                    ):
                         problems.append(
                             Diagnostic(
-                                Location(file, mark.line + 1, mark.column + 1, frame.path),
+                                Location(file, mark.line + 1, mark.column + 1, path),
                                 "a mapping key must be a plain name",
                             )
                         )
-                        frame.key = _BAD_KEY
+                        key = _BAD_KEY
                         continue
-                    key = str(value)
-                    frame.key = key
-                    frame.key_loc = make(
-                        Location,
-                        (
-                            file,
-                            mark.line + 1,
-                            mark.column + 1,
-                            f"{frame.path}.{key}" if frame.path else key,
-                        ),
-                    )
+                    key = named = str(value)
+                    key_line = mark.line + 1
+                    key_column = mark.column + 1
                     continue
                 style = event.style
                 column = mark.column + 1
@@ -253,20 +331,57 @@ class _Builder:
                     )
                 else:
                     exact = not style and mark.line == event.end_mark.line
-                assert frame.key_loc is not None
-                location = make(Location, (file, mark.line + 1, column, frame.key_loc[3]))
-                self.set_item(frame, key, value, location, exact)
+                assert named is not None
+                if key is not _BAD_KEY:
+                    if key in container:
+                        repeated = self.repeated_key(
+                            places,
+                            key,
+                            make(Location, (file, key_line, key_column, prefix + key)),
+                            path,
+                            repeated,
+                        )
+                    else:
+                        container[key] = value
+                        places.append(
+                            (key, key_line, key_column, None, mark.line + 1, column, exact)
+                        )
+                key = None
                 continue
             if kind is MappingEndEvent or kind is SequenceEndEvent:
-                done = stack.pop()
-                frame = stack[-1] if stack else None
-                if frame is None:
-                    root = done.container
-                elif type(frame.container) is LocList:
-                    frame.container.append(done.container)
-                    frame.container.item_locs.append(done.container.loc)
-                elif frame.key is not None:
-                    self.set_item(frame, frame.key, done.container, done.container.loc, False)
+                done = container
+                (
+                    container,
+                    in_list,
+                    path,
+                    prefix,
+                    places,
+                    key,
+                    named,
+                    key_line,
+                    key_column,
+                    repeated,
+                ) = pop()
+                if container is None:
+                    root = done
+                elif in_list:
+                    container.append(done)
+                    container.item_locs.append(done.loc)
+                elif key is not None:
+                    if key is not _BAD_KEY:
+                        assert named is not None
+                        if key in container:
+                            repeated = self.repeated_key(
+                                places,
+                                key,
+                                make(Location, (file, key_line, key_column, prefix + key)),
+                                path,
+                                repeated,
+                            )
+                        else:
+                            container[key] = done
+                            places.append((key, key_line, key_column, done.loc, 0, 0, False))
+                    key = None
                 continue
             if kind is MappingStartEvent or kind is SequenceStartEvent:
                 nodes += 1
@@ -277,29 +392,51 @@ class _Builder:
                         "flatten the structure",
                         mark,
                     )
-                if frame is None:
-                    path = ""
-                elif type(frame.container) is LocList:
-                    path = f"{frame.path}[{len(frame.container)}]"
-                elif frame.key is None:
+                if container is None:
+                    inner = ""
+                elif in_list:
+                    inner = f"{path}[{len(container)}]"
+                elif key is None:
                     problems.append(
                         Diagnostic(
-                            Location(file, mark.line + 1, mark.column + 1, frame.path),
+                            Location(file, mark.line + 1, mark.column + 1, path),
                             "a mapping key must be a plain name",
                             "write keys as simple words, e.g. 'label:'",
                         )
                     )
-                    frame.key = _BAD_KEY
-                    path = frame.path
+                    key = _BAD_KEY
+                    inner = path
                 else:
-                    assert frame.key_loc is not None
-                    path = frame.key_loc[3]
+                    assert named is not None
+                    inner = prefix + named
                 if event.tag is not None and event.tag not in _ALLOWED_TAGS:
-                    problems.append(self.tag_problem(event.tag, mark, path))
-                location = make(Location, (file, mark.line + 1, mark.column + 1, path))
-                started: Any = LocDict(location) if kind is MappingStartEvent else LocList(location)
-                frame = _Frame(started, path)
-                stack.append(frame)
+                    problems.append(self.tag_problem(event.tag, mark, inner))
+                push(
+                    (
+                        container,
+                        in_list,
+                        path,
+                        prefix,
+                        places,
+                        key,
+                        named,
+                        key_line,
+                        key_column,
+                        repeated,
+                    )
+                )
+                location = make(Location, (file, mark.line + 1, mark.column + 1, inner))
+                path = inner
+                prefix = f"{inner}." if inner else ""
+                if kind is MappingStartEvent:
+                    places = [(file, prefix)]
+                    container = read_mapping(location, places)
+                    in_list = False
+                else:
+                    places = None
+                    container = LocList(location)
+                    in_list = True
+                key = named = repeated = None
                 continue
             if kind is StreamEndEvent:
                 break
@@ -338,34 +475,30 @@ class _Builder:
             "remove the tag; definitions use plain YAML values only",
         )
 
-    def set_item(
-        self, frame: _Frame, key: str, value: Any, location: Location, exact: bool
-    ) -> None:
-        container = frame.container
-        frame.key = None
-        if key is _BAD_KEY:
-            return
-        key_loc = frame.key_loc
-        assert key_loc is not None
-        if key in container:
-            first = container.key_locs[key]
-            hint = f"remove one of them (the first is at line {first.line})"
-            if frame.path.endswith("]"):  # a list item: likely the next item's '- ' is missing
-                again = frame.repeated = frame.repeated or key_loc
-                name = again.yaml_path.rpartition(".")[2]
-                hint = (
-                    f"did you forget '- ' before '{name}' at line {again.line}? each list item "
-                    f"starts with '- '; else {hint}"
-                )
-            self.problems.append(
-                Diagnostic(key_loc, f"the key '{key}' appears twice in this mapping", hint)
+    def repeated_key(
+        self,
+        places: Any,
+        key: str,
+        key_loc: Location,
+        path: str,
+        repeated: Location | None,
+    ) -> Location | None:
+        """Report ``key`` written again (at ``key_loc``) in the mapping at ``path``, whose
+        ``places`` tell where it came first; returns where a key of this mapping first came
+        again."""
+        first_line = next(entry[1] for entry in places[1:] if entry[0] == key)
+        hint = f"remove one of them (the first is at line {first_line})"
+        if path.endswith("]"):  # a list item: likely the next item's '- ' is missing
+            again = repeated = repeated or key_loc
+            name = again.yaml_path.rpartition(".")[2]
+            hint = (
+                f"did you forget '- ' before '{name}' at line {again.line}? each list item "
+                f"starts with '- '; else {hint}"
             )
-            return
-        container[key] = value
-        container.key_locs[key] = key_loc
-        container.value_locs[key] = location
-        if exact:
-            container.exact.add(key)
+        self.problems.append(
+            Diagnostic(key_loc, f"the key '{key}' appears twice in this mapping", hint)
+        )
+        return repeated
 
 
 def load_text(text: str, file: str) -> Any:

@@ -83,10 +83,10 @@ def reference_type(name: str, scope: Scope, pos: int, end: int) -> ExprType:
     if info.type.kind == "none":
         raise ExpressionError(f"'{name}' is a text block and has no value", pos)
     scope.refs.add(name)
-    resolution = resolve(name, scope)
     if info.is_group:
         return REPEAT
-    if resolution.gather:
+    own = info.repeat_path
+    if own and own != scope.context_path[: len(own)]:  # gathered from rows (see resolve)
         element = info.type.elem if info.type.kind == "list" else info.type
         return list_of(element or ANY)
     return info.type

@@ -168,6 +168,9 @@ def gather(rows: Any, path: tuple[str, ...], name: str, out: list[Any]) -> None:
         gather(row.get(head), rest, name, out)
 
 
+_ORDERINGS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 def _literal(node: Literal) -> Any:
     """The run-time value of a literal: the empty text "" is blank, like an unanswered field."""
     return None if node.value == "" else node.value
@@ -176,13 +179,20 @@ def _literal(node: Literal) -> Any:
 class _Compiler:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self._resolved: dict[str, Resolution] = {}  # a name's resolution in this scope
+
+    def resolve(self, name: str) -> Resolution:
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = resolve(name, self.scope)
+        return found
 
     def compile(self, node: Node) -> Fn:
         if isinstance(node, Literal):
             value = _literal(node)
             return lambda ctx: value
         if isinstance(node, Ref):
-            return self.reference(resolve(node.name, self.scope))
+            return self.reference(self.resolve(node.name))
         if isinstance(node, ChoiceAttr):
             name = node.name
             return lambda ctx: ctx.choice.get(name) if ctx.choice else None
@@ -295,7 +305,7 @@ class _Compiler:
         """``field OP constant``, the most common condition, as one closure instead of three."""
         if not (isinstance(node.left, Ref) and isinstance(node.right, Literal)):
             return None
-        resolution = resolve(node.left.name, self.scope)
+        resolution = self.resolve(node.left.name)
         if resolution.gather or (node.op not in _BINARY and node.op not in ("==", "!=")):
             return None
         name, depth, constant = resolution.name, resolution.depth, _literal(node.right)
@@ -306,7 +316,7 @@ class _Compiler:
             return lambda ctx: ctx.scope[depth].get(name) != constant
         if op not in ("<", "<=", ">", ">="):
             return None
-        compare = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
+        compare = _ORDERINGS[op]
         if constant is None:
             return lambda ctx: None
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..errors import ExpressionError
 
@@ -13,8 +13,7 @@ OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "(", ")"
 MAX_NUMBER_DIGITS = 30
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # "number", "string", "name", "attr", "op", "keyword", "end"
     value: object
     pos: int

@@ -55,17 +55,22 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-def walk(node: Node):  # type: ignore[no-untyped-def]
-    """Yield the node and all its descendants, depth first."""
-    yield node
-    if isinstance(node, Unary):
-        yield from walk(node.operand)
-    elif isinstance(node, Binary):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-    elif isinstance(node, ListLiteral):
-        for item in node.items:
-            yield from walk(item)
+def walk(node: Node) -> list[Node]:
+    """The node and all its descendants, depth first (a node before its children, the
+    children from left to right)."""
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        kind = type(node)
+        if kind is Binary:
+            stack.append(node.right)  # type: ignore[attr-defined]
+            stack.append(node.left)  # type: ignore[attr-defined]
+        elif kind is Unary:
+            stack.append(node.operand)  # type: ignore[attr-defined]
+        elif kind is Call:
+            stack.extend(reversed(node.args))  # type: ignore[attr-defined]
+        elif kind is ListLiteral:
+            stack.extend(reversed(node.items))  # type: ignore[attr-defined]
+    return found

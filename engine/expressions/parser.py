@@ -24,6 +24,8 @@ MAX_EXPRESSION_LENGTH = 4000
 MAX_DEPTH = 60
 
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+# the operators of the shape ``a OP b`` that the parser reads without descending the grammar
+_SIMPLE_OPERATORS = frozenset({*_COMPARISONS, "+", "-", "*", "/", "%"})
 
 
 class _Parser:
@@ -76,6 +78,9 @@ class _Parser:
     def parse(self) -> Node:
         if not self.text.strip():
             raise ExpressionError("the expression is empty", 0)
+        simple = self.simple()
+        if simple is not None:
+            return simple
         node = self.or_expr()
         if not self.at("end"):
             token = self.current
@@ -86,6 +91,21 @@ class _Parser:
                 hint = "is an operator such as 'and', 'or' or '==' missing?"
             raise ExpressionError(f"unexpected {self.describe(token)}", token.pos, hint)
         return node
+
+    def simple(self) -> Node | None:
+        """The tree of the commonest shapes, a value alone or ``a OP b`` with two values
+        (``reden == "anders"``, ``a + b``), as the grammar below would build it; else None."""
+        tokens = self.tokens
+        if len(tokens) == 2:
+            return _value(tokens[0])
+        if len(tokens) != 4 or tokens[1].kind != "op" or tokens[1].value not in _SIMPLE_OPERATORS:
+            return None
+        left = _value(tokens[0])
+        right = _value(tokens[2])
+        if left is None or right is None:
+            return None
+        op = tokens[1]
+        return Binary(left.pos, right.end, str(op.value), left, right, op.pos)
 
     def or_expr(self) -> Node:
         left = self.and_expr()
@@ -224,6 +244,20 @@ class _Parser:
             self.advance()
             args.append(self.or_expr())
         return args
+
+
+def _value(token: Token) -> Node | None:
+    """A token that is a value on its own (what ``primary`` makes of it), or None."""
+    kind = token.kind
+    if kind == "name":
+        return Ref(token.pos, token.end, str(token.value))
+    if kind == "number" or kind == "string":
+        return Literal(token.pos, token.end, token.value)
+    if kind == "keyword" and token.value in ("true", "false"):
+        return Literal(token.pos, token.end, token.value == "true")
+    if kind == "attr":
+        return ChoiceAttr(token.pos, token.end, str(token.value))
+    return None
 
 
 _CACHE: dict[str, Node] = {}
