@@ -15,7 +15,9 @@ RUNTIME = ROOT / "runtime"
 FOUNDATION, MECHANISMS, DOMAIN_CORE, WEB_KIT, DOMAIN_WEB, ASSEMBLY = range(6)
 FLOORS = ("foundation", "mechanisms", "domain core", "web kit", "domain web", "assembly")
 
-FOUNDATION_MODULES = {"settings", "clock", "logs", "storage", "lru", "mail", "blocking"}
+FOUNDATION_MODULES = {
+    "settings", "clock", "logs", "metrics", "storage", "lru", "mail", "blocking",
+}  # fmt: skip
 MECHANISM_MODULES = {"definitions", "state", "outbox", "domain", "refusals"}
 MECHANISM_PACKAGES = {
     "jobs",

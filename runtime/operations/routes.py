@@ -19,6 +19,7 @@ from ..state import AppState
 from ..web import identity
 from ..web.blocking import in_thread
 from .checks import checks
+from .figures import DatabaseFigures
 from .settings import OperationsSettings
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -66,7 +67,8 @@ def _may_scrape(request: Request[Any, Any, Any], token: str | None) -> bool:
 def scrape(request: Request[Any, Any, Any], popo: NamedDependency[AppState]) -> Response[bytes]:
     if not _may_scrape(request, OperationsSettings.of(popo.settings).metrics_token):
         raise NotFoundException()
-    return Response(metrics.exposition(popo), media_type=metrics.CONTENT_TYPE, headers=NO_STORE)
+    page = metrics.exposition(DatabaseFigures(popo))
+    return Response(page, media_type=metrics.CONTENT_TYPE, headers=NO_STORE)
 
 
 ROUTES = (health, ready, scrape)
