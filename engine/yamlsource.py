@@ -331,8 +331,8 @@ class _Builder:
                     )
                 else:
                     exact = not style and mark.line == event.end_mark.line
-                assert named is not None
                 if key is not _BAD_KEY:
+                    assert named is not None
                     if key in container:
                         repeated = self.repeated_key(
                             places,

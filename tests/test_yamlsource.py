@@ -156,3 +156,11 @@ def rendered(text: str) -> str:
 )
 def test_syntax_errors_show_the_line_a_caret_and_the_usual_cause(text: str, expected: str) -> None:
     assert rendered(text).startswith(expected)
+
+
+def test_a_null_key_is_a_located_problem_not_a_crash() -> None:
+    with pytest.raises(DefinitionError) as refused:
+        load_text("~: 1\nb: 2\n", "form.yaml")
+    assert [str(d) for d in refused.value.diagnostics] == [
+        "form.yaml:1:1: error: a mapping key must be a plain name"
+    ]
